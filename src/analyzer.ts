@@ -1,0 +1,249 @@
+import { isAbsolute, normalize } from 'node:path';
+import { Ajv, type ValidateFunction } from 'ajv';
+import { suggest, type Diagnostic } from './diagnostics.js';
+import { buildCellGraph, findStageCycle } from './graph.js';
+import { cellId, expandMatrix, matrixSize, project, type Axes } from './matrix.js';
+import type { PipelineConfig, StageConfig } from './pipeline-config.js';
+import type { LoadedPipeline, LoadFailure } from './pipeline-loader.js';
+import { schemaDiagnostics } from './schema-errors.js';
+import { locate, type JsonSource } from './source.js';
+import type { JsonObject } from './stage-api.js';
+import { availableKinds, kindModulePath, loadKind, type KindInfo } from './stage-kinds.js';
+import { err, ok, type Result } from './util/result.js';
+import type { Graph } from '@dagrejs/graphlib';
+
+export interface CellInput {
+  stage: string;
+  all: boolean;
+  cells: string[];
+}
+
+/** One unit of work: a stage at one point of its matrix. */
+export interface Cell {
+  id: string;
+  stage: string;
+  kind: string;
+  axes: Axes;
+  params: JsonObject;
+  seed: number;
+  inputs: Record<string, CellInput>;
+}
+
+export interface StageNode {
+  config: StageConfig;
+  kind: KindInfo;
+  axisNames: string[];
+  cells: string[];
+}
+
+export interface Analysis {
+  pipeline: PipelineConfig;
+  stages: Map<string, StageNode>;
+  cells: Map<string, Cell>;
+  /** Cells in an order where every input comes before its consumer. */
+  order: Cell[];
+  graph: Graph;
+}
+
+/** Turns a structurally valid pipeline into cells and the DAG between them. */
+export async function analyze(loaded: LoadedPipeline): Promise<Result<Analysis, LoadFailure>> {
+  const { config, source } = loaded;
+  const diagnostics = [...checkReferences(config, source), ...checkMatrices(config, source)];
+  if (diagnostics.length === 0) diagnostics.push(...checkCycle(config, source));
+  if (diagnostics.length > 0) return fail(diagnostics, source);
+
+  const kinds = new Map<string, KindInfo>();
+  for (const kind of new Set(config.stages.map((s) => s.kind))) {
+    try {
+      kinds.set(kind, await loadKind(kind, kindModulePath(kind, config.kinds, config.dir)));
+    } catch (e) {
+      const stage = config.stages.find((s) => s.kind === kind);
+      diagnostics.push({ message: `cannot load stage kind "${kind}": ${(e as Error).message}`, location: locate(source, ['stages', stage?.name ?? '', 'kind']) });
+    }
+  }
+  if (diagnostics.length > 0) return fail(diagnostics, source);
+
+  const stages = new Map<string, StageNode>();
+  const cells = new Map<string, Cell>();
+  const order: Cell[] = [];
+  const ajv = new Ajv({ allErrors: true, strict: false, useDefaults: false });
+  for (const stageConfig of topoSortStages(config)) {
+    const kind = kinds.get(stageConfig.kind) as KindInfo;
+    const validate = ajv.compile(kind.definition.params);
+    const node: StageNode = { config: stageConfig, kind, axisNames: Object.keys(stageConfig.matrix).sort(), cells: [] };
+    stages.set(stageConfig.name, node);
+    for (const axes of expandMatrix(stageConfig.matrix, stageConfig.exclude)) {
+      const cell = makeCell(node, axes, stages, cells, source, diagnostics);
+      if (cell === undefined) continue;
+      if (!validateParams(validate, cell, node, source, diagnostics)) continue;
+      node.cells.push(cell.id);
+      cells.set(cell.id, cell);
+      order.push(cell);
+    }
+    if (diagnostics.length > 0) return fail(diagnostics, source);
+    diagnostics.push(...checkExecPaths(node, source));
+  }
+  if (diagnostics.length > 0) return fail(diagnostics, source);
+  return ok({ pipeline: config, stages, cells, order, graph: buildCellGraph(order) });
+}
+
+function makeCell(
+  node: StageNode,
+  axes: Axes,
+  stages: Map<string, StageNode>,
+  cells: Map<string, Cell>,
+  source: JsonSource,
+  out: Diagnostic[],
+): Cell | undefined {
+  const s = node.config;
+  const id = cellId(s.name, axes);
+  const inputs: Record<string, CellInput> = {};
+  for (const [name, spec] of Object.entries(s.inputs)) {
+    const upstream = stages.get(spec.stage) as StageNode;
+    const shared = upstream.axisNames.filter((a) => node.axisNames.includes(a));
+    const key = project(axes, shared);
+    const matching = upstream.cells.filter((c) => matches((cells.get(c) as Cell).axes, key));
+    if (!spec.all) {
+      const extra = upstream.axisNames.filter((a) => !node.axisNames.includes(a));
+      if (extra.length > 0) {
+        out.push({
+          message: `input "${name}" of stage "${s.name}" is ambiguous: stage "${spec.stage}" varies over ${extra.join(', ')}, which "${s.name}" does not`,
+          location: locate(source, ['stages', s.name, 'inputs', name]),
+          hint: `add the axis to "${s.name}", or fan in with {"stage": "${spec.stage}", "all": true}`,
+        });
+        return undefined;
+      }
+    }
+    if (matching.length === 0) {
+      out.push({
+        message: `input "${name}" of ${id}: no cell of stage "${spec.stage}" matches ${JSON.stringify(key)}`,
+        location: locate(source, ['stages', s.name, 'inputs', name]),
+      });
+      return undefined;
+    }
+    inputs[name] = { stage: spec.stage, all: spec.all, cells: matching };
+  }
+  const params: JsonObject = { ...s.params, ...axes };
+  const seed = typeof params.seed === 'number' ? params.seed : 0;
+  return { id, stage: s.name, kind: s.kind, axes, params, seed, inputs };
+}
+
+function matches(axes: Axes, key: Axes): boolean {
+  for (const k in key) if (axes[k] !== key[k]) return false;
+  return true;
+}
+
+function validateParams(validate: ValidateFunction, cell: Cell, node: StageNode, source: JsonSource, out: Diagnostic[]): boolean {
+  if (validate(cell.params)) return true;
+  const errors = validate.errors ?? [];
+  const axisError = errors.find((e) => node.axisNames.includes(e.instancePath.split('/')[1] ?? ''));
+  if (axisError !== undefined) {
+    const axis = axisError.instancePath.split('/')[1] as string;
+    const values = node.config.matrix[axis] ?? [];
+    const index = values.indexOf(cell.axes[axis] as never);
+    const diag = schemaDiagnostics([{ ...axisError, instancePath: '' }], source, ['stages', node.config.name, 'matrix', axis, index], 'value');
+    out.push(...diag.map((d) => ({ ...d, message: `matrix value of "${axis}" in ${cell.id}: ${d.message.replace(/^value /, '')}` })));
+  } else {
+    out.push(...schemaDiagnostics(errors, source, ['stages', node.config.name, 'params'], `the params of stage "${node.config.name}"`));
+  }
+  return false;
+}
+
+function checkReferences(config: PipelineConfig, source: JsonSource): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  const kinds = availableKinds(config.kinds);
+  const names = config.stages.map((s) => s.name);
+  for (const s of config.stages) {
+    if (!kinds.includes(s.kind)) {
+      out.push({
+        message: `unknown stage kind "${s.kind}"`,
+        location: locate(source, ['stages', s.name, 'kind']),
+        hint: suggest(s.kind, kinds) ?? `known kinds: ${kinds.join(', ')}`,
+      });
+    }
+    for (const [input, spec] of Object.entries(s.inputs)) {
+      if (!names.includes(spec.stage)) {
+        const raw = (source.value as { stages: Record<string, { inputs: Record<string, unknown> }> }).stages[s.name]?.inputs[input];
+        out.push({
+          message: `input "${input}" of stage "${s.name}" refers to an unknown stage "${spec.stage}"`,
+          location: locate(source, typeof raw === 'string' ? ['stages', s.name, 'inputs', input] : ['stages', s.name, 'inputs', input, 'stage']),
+          hint: suggest(spec.stage, names.filter((n) => n !== s.name)),
+        });
+      }
+    }
+  }
+  return out;
+}
+
+function checkMatrices(config: PipelineConfig, source: JsonSource): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  let total = 0;
+  for (const s of config.stages) {
+    const axes = Object.keys(s.matrix);
+    for (const axis of axes) {
+      if (axis in s.params) {
+        out.push({ message: `matrix axis "${axis}" of stage "${s.name}" is also set in its params`, location: locate(source, ['stages', s.name, 'matrix', axis], 'key') });
+      }
+    }
+    s.exclude.forEach((ex, i) => {
+      for (const k of Object.keys(ex)) {
+        if (!axes.includes(k)) {
+          out.push({ message: `exclude entry names "${k}", which is not a matrix axis of stage "${s.name}"`, location: locate(source, ['stages', s.name, 'exclude', i, k], 'key'), hint: suggest(k, axes) });
+        }
+      }
+    });
+    total += matrixSize(s.matrix);
+    if (total > config.maxCells) {
+      out.push({
+        message: `the pipeline expands to more than ${config.maxCells} cells (stage "${s.name}" alone has ${matrixSize(s.matrix)})`,
+        location: locate(source, ['stages', s.name, 'matrix']),
+        hint: 'raise "maxCells" at the top of the pipeline if this is intended',
+      });
+      break;
+    }
+  }
+  return out;
+}
+
+function checkCycle(config: PipelineConfig, source: JsonSource): Diagnostic[] {
+  const cycle = findStageCycle(config.stages);
+  if (cycle === undefined) return [];
+  const [first, second] = cycle;
+  const input = Object.entries(config.stages.find((s) => s.name === first)?.inputs ?? {}).find(([, v]) => v.stage === second)?.[0] ?? '';
+  return [{ message: `cycle: ${[...cycle, cycle[0]].join(' -> ')} (each stage consumes the next)`, location: locate(source, ['stages', first ?? '', 'inputs', input]) }];
+}
+
+function checkExecPaths(node: StageNode, source: JsonSource): Diagnostic[] {
+  if (node.kind.modulePath !== undefined) return [];
+  const out: Diagnostic[] = [];
+  for (const field of ['outputs', 'deps'] as const) {
+    const list = node.config.params[field];
+    if (!Array.isArray(list)) continue;
+    list.forEach((p, i) => {
+      const path = String(p);
+      const escapes = field === 'outputs' && (isAbsolute(path) || normalize(path).startsWith('..'));
+      if (escapes) {
+        out.push({ message: `output "${path}" escapes the cell's output directory; use a relative path inside it`, location: locate(source, ['stages', node.config.name, 'params', field, i]) });
+      }
+    });
+  }
+  return out;
+}
+
+function topoSortStages(config: PipelineConfig): StageConfig[] {
+  const done = new Set<string>();
+  const byName = new Map(config.stages.map((s) => [s.name, s]));
+  const out: StageConfig[] = [];
+  const visit = (s: StageConfig): void => {
+    if (done.has(s.name)) return;
+    done.add(s.name);
+    for (const spec of Object.values(s.inputs)) visit(byName.get(spec.stage) as StageConfig);
+    out.push(s);
+  };
+  config.stages.forEach(visit);
+  return out;
+}
+
+function fail(diagnostics: Diagnostic[], source: JsonSource): { ok: false; error: LoadFailure } {
+  return err({ reason: 'invalid-pipeline', diagnostics, sources: new Map([[source.file, source.text]]) });
+}

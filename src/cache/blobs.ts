@@ -1,0 +1,58 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { closeSync, writeFileSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, statSync, writeSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import type { Sha256 } from '../util/hash.js';
+
+/** Content-addressed files: `<dir>/<first two hex>/<sha256>`. */
+export class BlobStore {
+  constructor(readonly dir: string) {}
+
+  path(hash: Sha256): string {
+    return join(this.dir, hash.slice(0, 2), hash);
+  }
+
+  has(hash: Sha256, size: number): boolean {
+    try {
+      return statSync(this.path(hash)).size === size;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Writes through a temporary file and a rename, fsynced, so a blob is whole or absent. */
+  put(bytes: Uint8Array): Sha256 {
+    const hash = createHash('sha256').update(bytes).digest('hex') as Sha256;
+    const target = this.path(hash);
+    if (existsSync(target) && statSync(target).size === bytes.length) return hash;
+    mkdirSync(dirname(target), { recursive: true });
+    const tmp = `${target}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+    const fd = openSync(tmp, 'w');
+    try {
+      writeSync(fd, bytes);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, target);
+    return hash;
+  }
+
+  /** Reads and verifies; undefined when missing or corrupt. */
+  read(hash: Sha256): Buffer | undefined {
+    let bytes: Buffer;
+    try {
+      bytes = readFileSync(this.path(hash));
+    } catch {
+      return undefined;
+    }
+    return createHash('sha256').update(bytes).digest('hex') === hash ? bytes : undefined;
+  }
+
+  copyTo(hash: Sha256, dest: string): boolean {
+    const bytes = this.read(hash);
+    if (bytes === undefined) return false;
+    mkdirSync(dirname(dest), { recursive: true });
+    writeFileSync(dest, bytes);
+    return true;
+  }
+}

@@ -1,0 +1,66 @@
+import type { FingerprintData, FingerprintHash } from '../fingerprint.js';
+import type { Sha256 } from '../util/hash.js';
+
+export interface OutputEntry {
+  sha256: Sha256;
+  size: number;
+}
+
+/** What makes a cell "done": written last, in one transaction. */
+export interface CellRecord {
+  version: 1;
+  fingerprint: FingerprintHash;
+  breakdown: FingerprintData;
+  pipeline: string;
+  stage: string;
+  cell: string;
+  outputs: Record<string, OutputEntry>;
+  /** Content hash of all outputs together; what dependents fingerprint. */
+  outputsHash: Sha256;
+  startedAt: string;
+  durationMs: number;
+  /** Facts the stage reported, e.g. the backend it really ran on. */
+  runtime: Record<string, string>;
+  host: string;
+  versions: Record<string, string>;
+}
+
+export interface FailureRecord {
+  pipeline: string;
+  cell: string;
+  fingerprint: FingerprintHash;
+  error: string;
+  log: string;
+  at: string;
+}
+
+export type LeaseResult = { acquired: true } | { acquired: false; holder: { pid: number; host: string; since: string } };
+
+export interface Cache {
+  readonly dir: string;
+  getRecord(fingerprint: FingerprintHash): CellRecord | undefined;
+  /** The fingerprint of the last successful run of a cell of a pipeline. */
+  latest(pipeline: string, cell: string): FingerprintHash | undefined;
+  /** Cheap check: every artifact exists with the recorded size. */
+  artifactsPresent(record: CellRecord): boolean;
+  /** Full check: every artifact hashes to its recorded value. Returns the first bad path. */
+  verifyArtifacts(record: CellRecord): Promise<string | undefined>;
+  /** Stores the files of `dir` as content-addressed blobs (data first). */
+  storeOutputs(dir: string, only?: readonly string[]): Promise<{ outputs: Record<string, OutputEntry>; outputsHash: Sha256 }>;
+  /** Makes the record visible, atomically, with the cell's "latest" pointer. */
+  commit(record: CellRecord): Promise<void>;
+  /** Copies artifacts into `dir`, verifying each; returns the first bad path. */
+  materialize(record: CellRecord, dir: string): Promise<string | undefined>;
+  forget(fingerprint: FingerprintHash): Promise<void>;
+  recordFailure(failure: FailureRecord): Promise<void>;
+  lastFailure(pipeline: string, cell: string): FailureRecord | undefined;
+  acquireLease(fingerprint: FingerprintHash): Promise<LeaseResult>;
+  releaseLease(fingerprint: FingerprintHash): Promise<void>;
+  workDir(fingerprint: FingerprintHash): string;
+  logPath(fingerprint: FingerprintHash): string;
+  scratchDir(): string;
+  getMeta<T>(key: string): T | undefined;
+  putMeta(key: string, value: unknown): Promise<void>;
+  allRecords(): Iterable<CellRecord>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,175 @@
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { join, relative } from 'node:path';
+import { open, type Database, type RootDatabase } from 'lmdb';
+import type { FingerprintHash } from '../fingerprint.js';
+import { canonicalJson, sha256, type Sha256 } from '../util/hash.js';
+import { BlobStore } from './blobs.js';
+import type { Cache, CellRecord, FailureRecord, LeaseResult, OutputEntry } from './cache.js';
+
+interface Lease {
+  pid: number;
+  host: string;
+  since: string;
+}
+
+/**
+ * The runtime store: LMDB for records, leases and metadata, plus a blob
+ * directory for artifacts. Layout under `dir`: db/, blobs/, work/, logs/, tmp/.
+ */
+export class LmdbCache implements Cache {
+  private readonly root: RootDatabase;
+  private readonly records: Database<CellRecord, string>;
+  private readonly latestDb: Database<string, string>;
+  private readonly failures: Database<FailureRecord, string>;
+  private readonly leases: Database<Lease, string>;
+  private readonly meta: Database<unknown, string>;
+  private readonly blobs: BlobStore;
+
+  private constructor(readonly dir: string, root: RootDatabase) {
+    this.root = root;
+    this.records = root.openDB({ name: 'records' });
+    this.latestDb = root.openDB({ name: 'latest' });
+    this.failures = root.openDB({ name: 'failures' });
+    this.leases = root.openDB({ name: 'leases' });
+    this.meta = root.openDB({ name: 'meta' });
+    this.blobs = new BlobStore(join(dir, 'blobs'));
+  }
+
+  static open(dir: string, readOnly = false): LmdbCache {
+    if (!readOnly) mkdirSync(join(dir, 'db'), { recursive: true });
+    const root = open({ path: join(dir, 'db'), maxDbs: 8, readOnly, compression: false });
+    return new LmdbCache(dir, root);
+  }
+
+  getRecord(fingerprint: FingerprintHash): CellRecord | undefined {
+    return this.records.get(fingerprint);
+  }
+
+  latest(pipeline: string, cell: string): FingerprintHash | undefined {
+    return this.latestDb.get(`${pipeline}\0${cell}`) as FingerprintHash | undefined;
+  }
+
+  artifactsPresent(record: CellRecord): boolean {
+    return Object.values(record.outputs).every((o) => this.blobs.has(o.sha256, o.size));
+  }
+
+  async verifyArtifacts(record: CellRecord): Promise<string | undefined> {
+    for (const [path, o] of Object.entries(record.outputs)) {
+      if (this.blobs.read(o.sha256) === undefined) return path;
+    }
+    return undefined;
+  }
+
+  async storeOutputs(dir: string, only?: readonly string[]): Promise<{ outputs: Record<string, OutputEntry>; outputsHash: Sha256 }> {
+    const files = only ?? listFiles(dir);
+    const outputs: Record<string, OutputEntry> = {};
+    for (const rel of [...files].sort()) {
+      const bytes = readFileSync(join(dir, rel));
+      outputs[rel] = { sha256: this.blobs.put(bytes), size: bytes.length };
+    }
+    return { outputs, outputsHash: sha256(canonicalJson(outputs)) };
+  }
+
+  async commit(record: CellRecord): Promise<void> {
+    await this.root.transaction(() => {
+      this.records.put(record.fingerprint, record);
+      this.latestDb.put(`${record.pipeline}\0${record.cell}`, record.fingerprint);
+      this.failures.remove(`${record.pipeline}\0${record.cell}`);
+    });
+  }
+
+  async materialize(record: CellRecord, dir: string): Promise<string | undefined> {
+    for (const [rel, o] of Object.entries(record.outputs)) {
+      if (!this.blobs.copyTo(o.sha256, join(dir, rel))) return rel;
+    }
+    return undefined;
+  }
+
+  async forget(fingerprint: FingerprintHash): Promise<void> {
+    await this.records.remove(fingerprint);
+  }
+
+  async recordFailure(failure: FailureRecord): Promise<void> {
+    await this.failures.put(`${failure.pipeline}\0${failure.cell}`, failure);
+  }
+
+  lastFailure(pipeline: string, cell: string): FailureRecord | undefined {
+    return this.failures.get(`${pipeline}\0${cell}`);
+  }
+
+  /** A lease whose holder process is gone on this host is broken and taken over. */
+  async acquireLease(fingerprint: FingerprintHash): Promise<LeaseResult> {
+    const mine: Lease = { pid: process.pid, host: hostname(), since: new Date().toISOString() };
+    let holder: Lease | undefined;
+    await this.root.transaction(() => {
+      const current = this.leases.get(fingerprint);
+      if (current !== undefined && current.pid !== process.pid && holderAlive(current)) {
+        holder = current;
+        return;
+      }
+      this.leases.put(fingerprint, mine);
+    });
+    return holder === undefined ? { acquired: true } : { acquired: false, holder };
+  }
+
+  async releaseLease(fingerprint: FingerprintHash): Promise<void> {
+    await this.root.transaction(() => {
+      if (this.leases.get(fingerprint)?.pid === process.pid) this.leases.remove(fingerprint);
+    });
+  }
+
+  workDir(fingerprint: FingerprintHash): string {
+    return join(this.dir, 'work', fingerprint);
+  }
+
+  logPath(fingerprint: FingerprintHash): string {
+    return join(this.dir, 'logs', `${fingerprint}.log`);
+  }
+
+  scratchDir(): string {
+    const d = join(this.dir, 'tmp', `${process.pid}-${randomBytes(6).toString('hex')}`);
+    mkdirSync(d, { recursive: true });
+    return d;
+  }
+
+  getMeta<T>(key: string): T | undefined {
+    return this.meta.get(key) as T | undefined;
+  }
+
+  async putMeta(key: string, value: unknown): Promise<void> {
+    await this.meta.put(key, value);
+  }
+
+  *allRecords(): Iterable<CellRecord> {
+    for (const { value } of this.records.getRange()) yield value;
+  }
+
+  async close(): Promise<void> {
+    await this.root.close();
+  }
+}
+
+function holderAlive(lease: Lease): boolean {
+  if (lease.host !== hostname()) return true;
+  try {
+    process.kill(lease.pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function listFiles(dir: string): string[] {
+  const out: string[] = [];
+  const walk = (d: string): void => {
+    for (const name of readdirSync(d)) {
+      const p = join(d, name);
+      if (statSync(p).isDirectory()) walk(p);
+      else out.push(relative(dir, p));
+    }
+  };
+  walk(dir);
+  return out;
+}

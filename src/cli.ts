@@ -1,0 +1,100 @@
+import yargs, { type Argv } from 'yargs';
+import { EXIT, UsageError } from './session.js';
+
+/** Wiring only: each command's module is loaded when that command runs. */
+export async function main(args: string[]): Promise<void> {
+  let code: number = EXIT.ok;
+  const run = (load: () => Promise<number>) => async (): Promise<void> => {
+    code = await load();
+  };
+  const common = <T>(y: Argv<T>) =>
+    y
+      .positional('pipeline', { type: 'string', demandOption: true, describe: 'pipeline JSON file' })
+      .option('cache-dir', { type: 'string', describe: 'cache location (default ./cache, or ABLATE_CACHE_DIR)' })
+      .option('set', { type: 'string', array: true, describe: 'override a pipeline variable: name=value' })
+      .option('backend', { type: 'string', describe: 'TensorFlow.js backend for ML stages (or ABLATE_BACKEND)' });
+  const parser = yargs(args)
+    .scriptName('ablate')
+    .usage('$0 <command> [options]\n\nDeclarative, cached DAG pipelines for ML ablation studies.')
+    .command('run <pipeline>', 'run the cells that are not cached', (y) =>
+      common(y)
+        .option('jobs', { alias: 'j', type: 'number', describe: 'parallel CPU slots (default: cores)' })
+        .option('only', { type: 'string', describe: 'run only this stage and what it needs' })
+        .option('force', { type: 'string', array: true, describe: 'run this stage even if cached' })
+        .option('dry-run', { type: 'boolean', describe: 'show what would run' })
+        .option('reporter', { choices: ['human', 'json'] as const, default: 'human' as const })
+        .option('require-cached', { type: 'boolean', describe: 'exit 3 if any cell would run' })
+        .option('gpus', { type: 'string', describe: 'GPU indices for cells that need one, e.g. 0,1' }),
+      (a) => run(async () => (await import('./commands/run.js')).runCommand({ ...a, pipeline: a.pipeline as string }))(),
+    )
+    .command('status <pipeline>', 'how many cells are cached, and why the others would run', (y) =>
+      common(y).option('json', { type: 'boolean' }).option('verbose', { alias: 'v', type: 'boolean', describe: 'list cached cells too' }),
+      (a) => run(async () => (await import('./commands/status.js')).statusCommand({ ...a, pipeline: a.pipeline as string }))(),
+    )
+    .command('explain <pipeline> <cell>', "diff a cell's fingerprint against its last run", (y) =>
+      common(y).positional('cell', { type: 'string', demandOption: true }),
+      (a) => run(async () => (await import('./commands/explain.js')).explainCommand({ ...a, pipeline: a.pipeline as string, cell: a.cell as string }))(),
+    )
+    .command('dag <pipeline>', 'print the cell graph', (y) =>
+      common(y).option('format', { choices: ['dot', 'mermaid'] as const, default: 'dot' as const }),
+      (a) => run(async () => (await import('./commands/dag.js')).dagCommand({ pipeline: a.pipeline as string, format: a.format }))(),
+    )
+    .command('validate <pipeline>', 'check a pipeline without running it', (y) => common(y),
+      (a) => run(async () => (await import('./commands/dag.js')).validateCommand({ pipeline: a.pipeline as string }))(),
+    )
+    .command('export <pipeline>', 'copy final artifacts and provenance manifests to a folder', (y) =>
+      common(y).option('out', { type: 'string', demandOption: true }).option('all', { type: 'boolean', describe: 'every cell, not only final ones' }),
+      (a) => run(async () => (await import('./commands/export.js')).exportCommand({ ...a, pipeline: a.pipeline as string }))(),
+    )
+    .command('verify <pipeline>', 're-execute cached cells and compare outputs with the cache', (y) =>
+      common(y)
+        .option('sample', { type: 'number', describe: 'how many cached cells to draw (default 3)' })
+        .option('cell', { type: 'string', array: true, describe: 'verify these cells' })
+        .option('seed', { type: 'number', describe: 'seed of the random draw' }),
+      (a) => run(async () => (await import('./commands/verify.js')).verifyCommand({ ...a, pipeline: a.pipeline as string }))(),
+    )
+    .command('log <pipeline> <cell>', "print a cell's log", (y) => common(y).positional('cell', { type: 'string', demandOption: true }),
+      (a) => run(async () => (await import('./commands/log.js')).logCommand({ ...a, pipeline: a.pipeline as string, cell: a.cell as string }))(),
+    )
+    .command('gc', 'delete unreferenced artifacts and leftovers of killed runs', (y) => y.option('cache-dir', { type: 'string' }),
+      (a) => run(async () => (await import('./commands/gc.js')).gcCommand(a))(),
+    )
+    .command('doctor', 'verify the whole cache; --rebuild replaces a damaged database', (y) =>
+      y.option('cache-dir', { type: 'string' }).option('rebuild', { type: 'boolean' }),
+      (a) => run(async () => (await import('./commands/doctor.js')).doctorCommand(a))(),
+    )
+    .demandCommand(1, 'name a command; see ablate --help')
+    .strict()
+    .recommendCommands()
+    .exitProcess(false)
+    .fail((msg, e) => {
+      throw e ?? new UsageError(msg);
+    })
+    .help()
+    .version();
+  try {
+    await parser.parseAsync();
+  } catch (e) {
+    code = report(e);
+  }
+  process.exitCode = code;
+}
+
+function report(e: unknown): number {
+  if (e instanceof UsageError) {
+    process.stderr.write(`${e.message}\n`);
+    return e.exitCode;
+  }
+  const err = e as Error;
+  const cacheProblem = /MDB_|lmdb/i.test(String(err.message));
+  if (cacheProblem) {
+    process.stderr.write(`the cache database could not be used: ${err.message}\n  run "ablate doctor --rebuild" to move it aside and start a fresh one (artifacts are kept)\n`);
+    return 4;
+  }
+  if ((err as NodeJS.ErrnoException).code === 'EACCES' || (err as NodeJS.ErrnoException).code === 'EROFS' || (err as NodeJS.ErrnoException).code === 'ENOSPC') {
+    process.stderr.write(`cannot write: ${err.message}\n`);
+    return 4;
+  }
+  process.stderr.write(`internal error: ${err.stack ?? String(err)}\n`);
+  return 4;
+}

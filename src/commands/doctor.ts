@@ -1,0 +1,44 @@
+import { existsSync, renameSync } from 'node:fs';
+import { join } from 'node:path';
+import { LmdbCache } from '../cache/lmdb-cache.js';
+import { cacheDir } from '../session.js';
+
+/**
+ * Checks the cache: the database opens and every record's artifacts hash
+ * to their recorded values (bad records are dropped so their cells re-run).
+ * --rebuild moves a damaged database aside and starts an empty one; blobs
+ * are kept, so re-running re-creates records without duplicating data.
+ */
+export async function doctorCommand(o: { cacheDir?: string; rebuild?: boolean }): Promise<number> {
+  const dir = cacheDir(o.cacheDir);
+  if (o.rebuild) {
+    const db = join(dir, 'db');
+    if (existsSync(db)) {
+      const aside = join(dir, `db.damaged-${Date.now()}`);
+      renameSync(db, aside);
+      process.stdout.write(`moved the database to ${aside}; a new one starts empty (artifacts kept)\n`);
+    }
+  }
+  const cache = openChecked(dir);
+  try {
+    let good = 0;
+    const bad: string[] = [];
+    for (const r of cache.allRecords()) {
+      const path = await cache.verifyArtifacts(r);
+      if (path === undefined) good++;
+      else {
+        bad.push(`${r.cell}: artifact "${path}" is missing or corrupt`);
+        await cache.forget(r.fingerprint);
+      }
+    }
+    for (const line of bad) process.stdout.write(`dropped ${line}\n`);
+    process.stdout.write(`doctor: ${good} record(s) verified, ${bad.length} dropped (their cells re-run next time)\n`);
+    return 0;
+  } finally {
+    await cache.close();
+  }
+}
+
+function openChecked(dir: string): LmdbCache {
+  return LmdbCache.open(dir);
+}

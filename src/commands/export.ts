@@ -1,0 +1,55 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { describePlanFailure } from '../planner.js';
+import { openSession, UsageError, type CommonOptions } from '../session.js';
+
+/**
+ * Copies the final artifacts (cells nothing else consumes; every cell with
+ * --all) and a provenance manifest per cell into DIR, for CI to upload.
+ */
+export async function exportCommand(o: CommonOptions & { out: string; all?: boolean }): Promise<number> {
+  const session = await openSession(o);
+  try {
+    const planned = await session.planner.planAll(session.analysis.order);
+    if (!planned.ok) throw new UsageError(describePlanFailure(planned.error));
+    const missing = session.analysis.order.filter((c) => planned.value.get(c.id)?.kind !== 'cached');
+    if (missing.length > 0) {
+      throw new UsageError(`cannot export: ${missing.length} cell(s) are not cached (e.g. ${missing[0]?.id}); run the pipeline first`);
+    }
+    const out = resolve(o.out);
+    const manifests: Record<string, unknown> = {};
+    for (const cell of session.analysis.order) {
+      const state = planned.value.get(cell.id);
+      if (state?.kind !== 'cached') continue;
+      const r = state.record;
+      const isFinal = (session.analysis.graph.successors(cell.id) ?? []).length === 0;
+      if (isFinal || o.all) {
+        const bad = await session.cache.materialize(r, join(out, 'artifacts', safe(cell.id)));
+        if (bad !== undefined) throw new UsageError(`${cell.id}: cached artifact "${bad}" is corrupt; run the pipeline to rebuild it`);
+      }
+      manifests[cell.id] = {
+        stage: cell.stage,
+        axes: cell.axes,
+        fingerprint: r.fingerprint,
+        breakdown: r.breakdown,
+        outputs: r.outputs,
+        startedAt: r.startedAt,
+        durationMs: r.durationMs,
+        runtime: r.runtime,
+        seed: cell.seed,
+        host: r.host,
+        versions: r.versions,
+      };
+    }
+    mkdirSync(out, { recursive: true });
+    writeFileSync(join(out, 'manifest.json'), `${JSON.stringify({ pipeline: session.analysis.pipeline.name, exportedAt: new Date().toISOString(), cells: manifests }, null, 2)}\n`);
+    process.stdout.write(`exported ${Object.keys(manifests).length} cell manifests to ${join(o.out, 'manifest.json')} and final artifacts to ${join(o.out, 'artifacts')}\n`);
+    return 0;
+  } finally {
+    await session.cache.close();
+  }
+}
+
+export function safe(id: string): string {
+  return id.replace(/[^A-Za-z0-9_.=,+-]/g, '_');
+}

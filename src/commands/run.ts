@@ -1,0 +1,74 @@
+import { availableParallelism } from 'node:os';
+import type { Reporter } from '../events.js';
+import { Executor } from '../executor.js';
+import { describePlanFailure } from '../planner.js';
+import { planVerified } from '../preflight.js';
+import { HumanReporter } from '../reporters/human.js';
+import { JsonReporter } from '../reporters/json.js';
+import { EXIT, openSession, selectCells, UsageError, type CommonOptions } from '../session.js';
+import { detectGpus } from '../gpus.js';
+import { engineVersions } from '../versions.js';
+
+export interface RunOptions extends CommonOptions {
+  jobs?: number;
+  only?: string;
+  force?: string[];
+  dryRun?: boolean;
+  reporter?: 'human' | 'json';
+  requireCached?: boolean;
+  gpus?: string;
+}
+
+export async function runCommand(o: RunOptions): Promise<number> {
+  const jobs = o.jobs ?? availableParallelism();
+  if (!Number.isInteger(jobs) || jobs < 1) throw new UsageError(`--jobs must be a positive integer, got ${String(o.jobs)}`);
+  const session = await openSession(o, new Set(o.force ?? []));
+  const reporter: Reporter = o.reporter === 'json' ? new JsonReporter() : new HumanReporter();
+  const emit = reporter.onEvent.bind(reporter);
+  const controller = new AbortController();
+  const onSigint = (): void => {
+    if (controller.signal.aborted) process.exit(EXIT.interrupted);
+    emit({ type: 'warning', message: 'interrupted: stopping running cells (Ctrl-C again to quit at once)' });
+    controller.abort();
+  };
+  process.on('SIGINT', onSigint);
+  process.on('SIGTERM', onSigint);
+  try {
+    const cells = selectCells(session.analysis, o.only);
+    const planned = await planVerified(session.planner, session.cache, cells, emit);
+    if (!planned.ok) throw new UsageError(describePlanFailure(planned.error));
+    const states = planned.value;
+    const toRun = cells.filter((c) => states.get(c.id)?.kind !== 'cached');
+    emit({ type: 'plan', pipeline: session.analysis.pipeline.name, cells: cells.length, cached: cells.length - toRun.length, toRun: toRun.length, jobs, runtime: session.planner.runtimeSummary() });
+    if (o.requireCached && toRun.length > 0) {
+      for (const c of toRun.slice(0, 20)) emit({ type: 'warning', message: `would run ${c.id}` });
+      emit({ type: 'warning', message: `--require-cached: ${toRun.length} cell(s) would run; refusing` });
+      return EXIT.refused;
+    }
+    if (o.dryRun) {
+      for (const c of toRun) emit({ type: 'warning', message: `would run ${c.id}` });
+      return EXIT.ok;
+    }
+    const gpus = o.gpus !== undefined ? parseGpus(o.gpus) : await detectGpus();
+    const executor = new Executor(
+      { analysis: session.analysis, planner: session.planner, cache: session.cache, pipelineKey: session.pipelineKey, cells, jobs, gpus, signal: controller.signal, versions: engineVersions(), emit },
+      states,
+    );
+    const result = await executor.run();
+    if (!result.ok) throw new UsageError(describePlanFailure(result.error));
+    if (result.value.interrupted) return EXIT.interrupted;
+    return result.value.failed > 0 ? EXIT.cellFailed : EXIT.ok;
+  } finally {
+    process.off('SIGINT', onSigint);
+    process.off('SIGTERM', onSigint);
+    reporter.close();
+    await session.cache.close();
+  }
+}
+
+function parseGpus(s: string): number[] {
+  if (s.trim() === '') return [];
+  const ids = s.split(',').map((x) => Number(x.trim()));
+  if (ids.some((n) => !Number.isInteger(n) || n < 0)) throw new UsageError(`--gpus expects device indices like 0,1; got "${s}"`);
+  return ids;
+}

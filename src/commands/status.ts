@@ -1,0 +1,46 @@
+import { describePlanFailure, type CellState } from '../planner.js';
+import { openSession, UsageError, type CommonOptions } from '../session.js';
+
+export interface StatusOptions extends CommonOptions {
+  json?: boolean;
+  verbose?: boolean;
+}
+
+/** "N cells: H cached, M to run", and per cell the reason. */
+export async function statusCommand(o: StatusOptions): Promise<number> {
+  const session = await openSession(o);
+  try {
+    const planned = await session.planner.planAll(session.analysis.order);
+    if (!planned.ok) throw new UsageError(describePlanFailure(planned.error));
+    const rows = session.analysis.order.map((c) => ({ stage: c.stage, cell: c.id, ...describe(planned.value.get(c.id) as CellState) }));
+    const cached = rows.filter((r) => r.status === 'cached').length;
+    if (o.json) {
+      process.stdout.write(`${JSON.stringify({ cells: rows.length, cached, toRun: rows.length - cached, rows })}\n`);
+      return 0;
+    }
+    const lines = [`${rows.length} cells: ${cached} cached, ${rows.length - cached} to run`];
+    for (const r of rows) {
+      if (r.status === 'cached' && !o.verbose) continue;
+      lines.push(`  ${r.status === 'cached' ? 'cached' : 'run   '}  ${r.cell}${r.reasons.length ? `  (${r.reasons.join('; ')})` : ''}`);
+    }
+    process.stdout.write(`${lines.join('\n')}\n`);
+    return 0;
+  } finally {
+    await session.cache.close();
+  }
+}
+
+function describe(s: CellState): { status: 'cached' | 'run'; reasons: string[] } {
+  switch (s.kind) {
+    case 'cached':
+      return { status: 'cached', reasons: [] };
+    case 'run':
+      return { status: 'run', reasons: s.reasons };
+    case 'blocked':
+      return { status: 'run', reasons: [`after ${s.upstream}`] };
+    default: {
+      const never: never = s;
+      return never;
+    }
+  }
+}

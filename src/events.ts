@@ -1,0 +1,78 @@
+import type { ProgressUpdate } from './stage-api.js';
+import { unreachable } from './util/unreachable.js';
+
+export type CellStatus = 'ran' | 'cached' | 'failed' | 'skipped';
+
+/** Why a cell did not produce a result. */
+export type Failure =
+  | { reason: 'exit-non-zero'; code: number }
+  | { reason: 'killed-by-signal'; signal: string }
+  | { reason: 'timeout'; seconds: number }
+  | { reason: 'stage-error'; message: string }
+  | { reason: 'missing-output'; path: string }
+  | { reason: 'cache-corrupt'; cell: string; path: string }
+  | { reason: 'cancelled' }
+  | { reason: 'spawn-error'; message: string }
+  | { reason: 'no-gpu'; needed: number; available: number }
+  | { reason: 'upstream-failed'; upstream: string }
+  | { reason: 'unexpected'; message: string };
+
+export function describeFailure(f: Failure): string {
+  switch (f.reason) {
+    case 'exit-non-zero':
+      return `exited with code ${f.code}`;
+    case 'killed-by-signal':
+      return f.signal === 'SIGKILL' ? 'killed (SIGKILL; out of memory?)' : `killed by ${f.signal}`;
+    case 'timeout':
+      return `timed out after ${f.seconds} s`;
+    case 'stage-error':
+      return f.message;
+    case 'missing-output':
+      return `declared output "${f.path}" was not written`;
+    case 'cache-corrupt':
+      return `cached artifact "${f.path}" of ${f.cell} is corrupt`;
+    case 'cancelled':
+      return 'cancelled';
+    case 'spawn-error':
+      return `could not start: ${f.message}`;
+    case 'no-gpu':
+      return `needs ${f.needed} GPU(s), ${f.available} available`;
+    case 'upstream-failed':
+      return `skipped: ${f.upstream} failed`;
+    case 'unexpected':
+      return `internal error: ${f.message}`;
+    default:
+      return unreachable(f);
+  }
+}
+
+export interface FailureSummary {
+  stage: string;
+  cell: string;
+  message: string;
+  log?: string;
+  tail?: string;
+}
+
+/** Everything a run reports. Reporters consume these; nothing else prints. */
+export type RunEvent =
+  | { type: 'plan'; pipeline: string; cells: number; cached: number; toRun: number; jobs: number; runtime: Record<string, string> }
+  | { type: 'cell-start'; stage: string; cell: string }
+  | { type: 'progress'; stage: string; cell: string; update: ProgressUpdate }
+  | { type: 'cell'; stage: string; cell: string; status: CellStatus; durationMs?: number; message?: string; log?: string }
+  | { type: 'warning'; message: string }
+  | {
+      type: 'summary';
+      ran: number;
+      cached: number;
+      failed: number;
+      skipped: number;
+      durationMs: number;
+      interrupted: boolean;
+      failures: FailureSummary[];
+    };
+
+export interface Reporter {
+  onEvent(event: RunEvent): void;
+  close(): void;
+}

@@ -1,0 +1,214 @@
+import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Cell, StageNode } from '../analyzer.js';
+import type { Cache, CellRecord } from '../cache/cache.js';
+import { runShell, runWorker, type ExitReason } from '../child-process.js';
+import type { Failure } from '../events.js';
+import type { FingerprintData, FingerprintHash } from '../fingerprint.js';
+import type { InputArtifact, ProgressUpdate } from '../stage-api.js';
+import { err, ok, type Result } from '../util/result.js';
+import type { WorkerMessage, WorkerPayload } from './worker.js';
+
+const workerScript = fileURLToPath(new URL('./worker.js', import.meta.url));
+
+export interface CellJob {
+  cell: Cell;
+  node: StageNode;
+  fingerprint: FingerprintHash;
+  breakdown: FingerprintData;
+  /** Upstream records by input name, in the order the cell lists them. */
+  inputs: Record<string, { cell: Cell; record: CellRecord }[]>;
+  runtime: Record<string, string>;
+}
+
+export interface CellEnv {
+  cache: Cache;
+  pipeline: string;
+  pipelineDir: string;
+  signal: AbortSignal;
+  gpus: number[];
+  versions: Record<string, string>;
+  onProgress(update: ProgressUpdate): void;
+  /** Where outputs go; the cache commits only when this is undefined. */
+  outDirOverride?: string;
+}
+
+/** Runs one cell outside the engine's process and, on success, commits its record. */
+export async function runCell(job: CellJob, env: CellEnv): Promise<Result<CellRecord, Failure>> {
+  const scratch = env.cache.scratchDir();
+  try {
+    return await attempt(job, env, scratch);
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+async function attempt(job: CellJob, env: CellEnv, scratch: string): Promise<Result<CellRecord, Failure>> {
+  const startedAt = new Date();
+  const outDir = env.outDirOverride ?? join(scratch, 'out');
+  mkdirSync(outDir, { recursive: true });
+  const inputs = await materializeInputs(job, env.cache, join(scratch, 'in'));
+  if (!inputs.ok) return inputs;
+  const verifying = env.outDirOverride !== undefined;
+  // A verification must start from scratch, never from a real run's checkpoint.
+  const workDir = verifying ? join(scratch, 'work') : env.cache.workDir(job.fingerprint);
+  mkdirSync(workDir, { recursive: true });
+  const logFile = verifying ? env.cache.logPath(job.fingerprint).replace(/\.log$/, '.verify.log') : env.cache.logPath(job.fingerprint);
+  mkdirSync(join(logFile, '..'), { recursive: true });
+  appendFileSync(logFile, `== ${job.cell.id} started ${startedAt.toISOString()} on ${hostname()} (pid ${process.pid})\n`);
+  const base = { cwd: outDir, logFile, timeoutSeconds: job.node.config.timeout, signal: env.signal };
+  const childEnv = { ...stringEnv(), ...gpuEnv(env.gpus) };
+  let stageError: string | undefined;
+  let exit: ExitReason;
+  if (job.node.kind.modulePath === undefined) {
+    exit = await runShell(execCommand(job), { ...base, env: { ...childEnv, ...execEnv(job, env, outDir, workDir, inputs.value) } });
+  } else {
+    const payload: WorkerPayload = {
+      modulePath: job.node.kind.modulePath,
+      stage: job.cell.stage,
+      cell: job.cell.id,
+      params: job.cell.params,
+      axes: job.cell.axes,
+      seed: job.cell.seed,
+      inputs: inputs.value,
+      outDir,
+      workDir,
+      runtime: job.runtime,
+    };
+    exit = await runWorker({
+      ...base,
+      env: { ...childEnv, ...(job.runtime.backend ? { ABLATE_BACKEND: job.runtime.backend } : {}) },
+      script: workerScript,
+      memoryMB: job.node.config.memoryMB,
+      payload,
+      onMessage: (m) => {
+        const msg = m as WorkerMessage;
+        if (msg.type === 'progress') env.onProgress(msg.update);
+        else if (msg.type === 'error') stageError = msg.message;
+      },
+    });
+  }
+  const failure = classify(exit, stageError);
+  if (failure !== undefined) return err(failure);
+  const declared = declaredOutputs(job);
+  const missing = declared?.find((p) => !existsSync(join(outDir, p)));
+  if (missing !== undefined) return err({ reason: 'missing-output', path: missing });
+  if (verifying) return ok(recordOf(job, env, startedAt, {}, job.fingerprint));
+  const stored = await env.cache.storeOutputs(outDir, declared);
+  const record = recordOf(job, env, startedAt, stored.outputs, stored.outputsHash);
+  await env.cache.commit(record);
+  rmSync(workDir, { recursive: true, force: true });
+  return ok(record);
+}
+
+function recordOf(job: CellJob, env: CellEnv, startedAt: Date, outputs: CellRecord['outputs'], outputsHash: CellRecord['outputsHash']): CellRecord {
+  return {
+    version: 1,
+    fingerprint: job.fingerprint,
+    breakdown: job.breakdown,
+    pipeline: env.pipeline,
+    stage: job.cell.stage,
+    cell: job.cell.id,
+    outputs,
+    outputsHash,
+    startedAt: startedAt.toISOString(),
+    durationMs: Date.now() - startedAt.getTime(),
+    runtime: job.runtime,
+    host: hostname(),
+    versions: env.versions,
+  };
+}
+
+function classify(exit: ExitReason, stageError: string | undefined): Failure | undefined {
+  switch (exit.kind) {
+    case 'exit':
+      if (exit.code === 0) return undefined;
+      return stageError !== undefined ? { reason: 'stage-error', message: stageError } : { reason: 'exit-non-zero', code: exit.code };
+    case 'signal':
+      return { reason: 'killed-by-signal', signal: exit.signal };
+    case 'timeout':
+      return { reason: 'timeout', seconds: exit.seconds };
+    case 'cancelled':
+      return { reason: 'cancelled' };
+    case 'spawn-error':
+      return { reason: 'spawn-error', message: exit.message };
+    default: {
+      const never: never = exit;
+      return { reason: 'unexpected', message: JSON.stringify(never) };
+    }
+  }
+}
+
+async function materializeInputs(
+  job: CellJob,
+  cache: Cache,
+  root: string,
+): Promise<Result<Record<string, InputArtifact | InputArtifact[]>, Failure>> {
+  const out: Record<string, InputArtifact | InputArtifact[]> = {};
+  for (const [name, list] of Object.entries(job.inputs)) {
+    const artifacts: InputArtifact[] = [];
+    for (const [i, { cell, record }] of list.entries()) {
+      const dir = job.cell.inputs[name]?.all ? join(root, name, String(i)) : join(root, name);
+      mkdirSync(dir, { recursive: true });
+      const bad = await cache.materialize(record, dir);
+      if (bad !== undefined) return err({ reason: 'cache-corrupt', cell: cell.id, path: bad });
+      artifacts.push({ stage: cell.stage, cell: cell.id, axes: cell.axes, params: cell.params, dir, files: Object.keys(record.outputs) });
+    }
+    out[name] = job.cell.inputs[name]?.all ? artifacts : (artifacts[0] as InputArtifact);
+  }
+  return ok(out);
+}
+
+function declaredOutputs(job: CellJob): string[] | undefined {
+  if (job.node.kind.modulePath !== undefined) return undefined;
+  const o = job.cell.params.outputs;
+  return Array.isArray(o) ? o.map(String) : undefined;
+}
+
+/** `{{name}}` placeholders take the cell's param values (matrix values included). */
+function execCommand(job: CellJob): string {
+  const command = String(job.cell.params.command);
+  return command.replace(/\{\{\s*([A-Za-z0-9_]+)\s*\}\}/g, (whole, name: string) => {
+    const v = job.cell.params[name];
+    return v === undefined ? whole : typeof v === 'string' ? v : JSON.stringify(v);
+  });
+}
+
+function execEnv(job: CellJob, env: CellEnv, outDir: string, workDir: string, inputs: Record<string, InputArtifact | InputArtifact[]>): Record<string, string> {
+  const vars: Record<string, string> = {
+    ABLATE_OUT: outDir,
+    ABLATE_CELL: job.cell.id,
+    ABLATE_SEED: String(job.cell.seed),
+    ABLATE_PIPELINE_DIR: env.pipelineDir,
+    ABLATE_WORK: workDir,
+  };
+  for (const [name, a] of Object.entries(inputs)) {
+    // A fan-in is one directory holding a numbered sub-directory per upstream cell.
+    vars[`ABLATE_IN_${name.toUpperCase()}`] = Array.isArray(a) ? join(a[0]?.dir ?? outDir, '..') : a.dir;
+  }
+  const extra = job.cell.params.env;
+  if (extra !== null && typeof extra === 'object' && !Array.isArray(extra)) {
+    for (const [k, v] of Object.entries(extra)) vars[k] = String(v);
+  }
+  return vars;
+}
+
+function stringEnv(): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined) out[k] = v;
+  return out;
+}
+
+function gpuEnv(gpus: number[]): Record<string, string> {
+  return gpus.length > 0 ? { CUDA_VISIBLE_DEVICES: gpus.join(',') } : {};
+}
+
+export function readLogTail(path: string, lines: number): string {
+  try {
+    return readFileSync(path, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+  } catch {
+    return '';
+  }
+}

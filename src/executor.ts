@@ -1,0 +1,229 @@
+import type { Analysis, Cell, StageNode } from './analyzer.js';
+import type { Cache, CellRecord } from './cache/cache.js';
+import { describeFailure, type FailureSummary, type RunEvent } from './events.js';
+import { runCell, readLogTail } from './execution/run-cell.js';
+import type { CellState, Planner, PlanFailure } from './planner.js';
+import { ok, type Result } from './util/result.js';
+
+export interface ExecutorOptions {
+  analysis: Analysis;
+  planner: Planner;
+  cache: Cache;
+  pipelineKey: string;
+  cells: readonly Cell[];
+  jobs: number;
+  gpus: number[];
+  signal: AbortSignal;
+  versions: Record<string, string>;
+  emit(event: RunEvent): void;
+  /** Runs one cell; the local default is `runCell`, a cluster executor swaps in its own. */
+  runner?: CellRunner;
+}
+
+export type CellRunner = typeof runCell;
+
+export interface RunSummary {
+  ran: number;
+  cached: number;
+  failed: number;
+  skipped: number;
+  interrupted: boolean;
+}
+
+const LEASE_POLL_MS = 250;
+
+/**
+ * Runs the cells that are not cached, in dependency order, at most `jobs`
+ * CPU slots at a time. A finished cell may make dependents cached (early
+ * cutoff: identical outputs give identical fingerprints downstream).
+ */
+export class Executor {
+  private readonly states = new Map<string, CellState>();
+  private readonly done = new Set<string>();
+  private readonly ready: Cell[] = [];
+  private readonly running = new Set<Promise<void>>();
+  private readonly failures: FailureSummary[] = [];
+  private readonly counts: RunSummary = { ran: 0, cached: 0, failed: 0, skipped: 0, interrupted: false };
+  private freeCpu: number;
+  private readonly freeGpus: number[];
+  private readonly inScope: Set<string>;
+
+  constructor(private readonly o: ExecutorOptions, initial: ReadonlyMap<string, CellState>) {
+    for (const [id, s] of initial) this.states.set(id, s);
+    this.freeCpu = o.jobs;
+    this.freeGpus = [...o.gpus];
+    this.inScope = new Set(o.cells.map((c) => c.id));
+  }
+
+  async run(): Promise<Result<RunSummary, PlanFailure>> {
+    const start = Date.now();
+    for (const cell of this.o.cells) {
+      const s = this.states.get(cell.id);
+      if (s?.kind === 'cached') this.finishCached(cell, s.record);
+      else if (s?.kind === 'run') this.ready.push(cell);
+    }
+    while (this.ready.length > 0 || this.running.size > 0) {
+      if (!this.o.signal.aborted) this.launch();
+      if (this.running.size === 0) break;
+      await Promise.race(this.running);
+    }
+    this.counts.interrupted = this.o.signal.aborted;
+    for (const cell of this.o.cells) {
+      if (!this.done.has(cell.id) && !this.counts.interrupted) this.skip(cell, 'an input was not produced');
+    }
+    this.o.emit({ type: 'summary', ...this.counts, durationMs: Date.now() - start, failures: this.failures });
+    return ok(this.counts);
+  }
+
+  private launch(): void {
+    for (let i = 0; i < this.ready.length; ) {
+      const cell = this.ready[i] as Cell;
+      const node = this.o.analysis.stages.get(cell.stage) as StageNode;
+      const cpu = Math.min(this.o.jobs, node.config.resources?.cpu ?? node.kind.definition.resources?.cpu ?? 1);
+      const gpu = node.config.resources?.gpu ?? node.kind.definition.resources?.gpu ?? 0;
+      if (gpu > this.o.gpus.length) {
+        this.ready.splice(i, 1);
+        this.fail(cell, `needs ${gpu} GPU(s), ${this.o.gpus.length} available`, undefined);
+        continue;
+      }
+      if (cpu > this.freeCpu || gpu > this.freeGpus.length) {
+        i++;
+        continue;
+      }
+      this.ready.splice(i, 1);
+      this.freeCpu -= cpu;
+      const gpus = this.freeGpus.splice(0, gpu);
+      const task = this.execute(cell, node, gpus).finally(() => {
+        this.freeCpu += cpu;
+        this.freeGpus.push(...gpus);
+        this.running.delete(task);
+      });
+      this.running.add(task);
+    }
+  }
+
+  private async execute(cell: Cell, node: StageNode, gpus: number[]): Promise<void> {
+    const state = this.states.get(cell.id);
+    if (state?.kind !== 'run') return;
+    const lease = await this.waitForLease(cell, state.fingerprint);
+    if (lease === 'cached' || lease === 'aborted') return;
+    try {
+      this.o.emit({ type: 'cell-start', stage: cell.stage, cell: cell.id });
+      const started = Date.now();
+      const inputs: Record<string, { cell: Cell; record: CellRecord }[]> = {};
+      for (const [name, input] of Object.entries(cell.inputs)) {
+        inputs[name] = input.cells.map((id) => {
+          const s = this.states.get(id);
+          if (s?.kind !== 'cached') throw new Error(`Internal error: input ${id} of ${cell.id} is not available`);
+          return { cell: this.o.analysis.cells.get(id) as Cell, record: s.record };
+        });
+      }
+      const result = await (this.o.runner ?? runCell)(
+        { cell, node, fingerprint: state.fingerprint, breakdown: state.breakdown, inputs, runtime: state.breakdown.runtime },
+        {
+          cache: this.o.cache,
+          pipeline: this.o.pipelineKey,
+          pipelineDir: this.o.analysis.pipeline.dir,
+          signal: this.o.signal,
+          gpus,
+          versions: this.o.versions,
+          onProgress: (update) => this.o.emit({ type: 'progress', stage: cell.stage, cell: cell.id, update }),
+        },
+      );
+      if (result.ok) {
+        this.counts.ran++;
+        this.done.add(cell.id);
+        this.states.set(cell.id, { kind: 'cached', fingerprint: state.fingerprint, record: result.value });
+        this.o.emit({ type: 'cell', stage: cell.stage, cell: cell.id, status: 'ran', durationMs: Date.now() - started });
+        await this.release(cell);
+      } else if (result.error.reason === 'cancelled') {
+        this.done.add(cell.id);
+      } else if (result.error.reason === 'cache-corrupt') {
+        await this.o.cache.forget((this.states.get(result.error.cell) as { fingerprint: string }).fingerprint as never);
+        this.fail(cell, `${describeFailure(result.error)}; it was removed from the cache and re-runs next time`, undefined);
+      } else {
+        const log = this.o.cache.logPath(state.fingerprint);
+        const message = describeFailure(result.error);
+        await this.o.cache.recordFailure({ pipeline: this.o.pipelineKey, cell: cell.id, fingerprint: state.fingerprint, error: message, log, at: new Date().toISOString() });
+        this.fail(cell, message, log);
+      }
+    } finally {
+      await this.o.cache.releaseLease(state.fingerprint);
+    }
+  }
+
+  /** Another process may be computing the same fingerprint: wait for it rather than duplicate the work. */
+  private async waitForLease(cell: Cell, fingerprint: CellRecord['fingerprint']): Promise<'acquired' | 'cached' | 'aborted'> {
+    for (;;) {
+      const record = this.o.cache.getRecord(fingerprint);
+      if (record !== undefined && this.o.cache.artifactsPresent(record)) {
+        this.finishCached(cell, record);
+        await this.release(cell);
+        return 'cached';
+      }
+      if (this.o.signal.aborted) return 'aborted';
+      const lease = await this.o.cache.acquireLease(fingerprint);
+      if (lease.acquired) {
+        const raced = this.o.cache.getRecord(fingerprint);
+        if (raced === undefined) return 'acquired';
+        await this.o.cache.releaseLease(fingerprint);
+        continue;
+      }
+      await new Promise((r) => setTimeout(r, LEASE_POLL_MS));
+    }
+  }
+
+  private finishCached(cell: Cell, record: CellRecord): void {
+    this.states.set(cell.id, { kind: 'cached', fingerprint: record.fingerprint, record });
+    this.done.add(cell.id);
+    this.counts.cached++;
+    this.o.emit({ type: 'cell', stage: cell.stage, cell: cell.id, status: 'cached' });
+  }
+
+  /** Re-plans the dependents of a finished cell; each becomes cached, ready or stays blocked. */
+  private async release(cell: Cell): Promise<void> {
+    for (const id of this.o.analysis.graph.successors(cell.id) ?? []) {
+      if (!this.inScope.has(id) || this.done.has(id)) continue;
+      if (this.states.get(id)?.kind !== 'blocked') continue;
+      const dependent = this.o.analysis.cells.get(id) as Cell;
+      const s = await this.o.planner.stateOf(dependent, this.states);
+      if (!s.ok) {
+        this.fail(dependent, describePlan(s.error), undefined);
+        continue;
+      }
+      this.states.set(id, s.value);
+      if (s.value.kind === 'cached') {
+        this.finishCached(dependent, s.value.record);
+        await this.release(dependent);
+      } else if (s.value.kind === 'run') {
+        this.ready.push(dependent);
+      }
+    }
+  }
+
+  private fail(cell: Cell, message: string, log: string | undefined): void {
+    this.counts.failed++;
+    this.done.add(cell.id);
+    this.failures.push({ stage: cell.stage, cell: cell.id, message, log, tail: log === undefined ? undefined : readLogTail(log, 8) });
+    this.o.emit({ type: 'cell', stage: cell.stage, cell: cell.id, status: 'failed', message, log });
+    this.skipDependents(cell);
+  }
+
+  private skipDependents(cell: Cell): void {
+    for (const id of this.o.analysis.graph.successors(cell.id) ?? []) {
+      if (!this.inScope.has(id) || this.done.has(id)) continue;
+      this.skip(this.o.analysis.cells.get(id) as Cell, `${cell.id} failed`);
+    }
+  }
+
+  private skip(cell: Cell, why: string): void {
+    this.counts.skipped++;
+    this.done.add(cell.id);
+    this.o.emit({ type: 'cell', stage: cell.stage, cell: cell.id, status: 'skipped', message: why });
+    this.skipDependents(cell);
+  }
+}
+
+function describePlan(f: PlanFailure): string {
+  return f.reason === 'dep-missing' ? `declared dependency "${f.path}" does not exist` : f.message;
+}

@@ -1,0 +1,78 @@
+import type { CodeHashes } from './code-hash.js';
+import type { JsonObject, JsonValue } from './stage-api.js';
+import { canonicalJson, sha256, type Sha256 } from './util/hash.js';
+
+/**
+ * Everything that determines a cell's outputs. Field order is fixed so the
+ * canonical string, and so the hash, is stable; the object itself is stored
+ * with each record so `ablate explain` can say what changed.
+ */
+export interface FingerprintData {
+  version: 1;
+  kind: string;
+  /** The stage module and the local modules it imports (plugins included). */
+  code: CodeHashes;
+  params: JsonObject;
+  /** Input name -> content hash of the upstream outputs (fan-in: cell id -> hash). */
+  inputs: Record<string, Sha256 | Record<string, Sha256>>;
+  seed: number;
+  /** Facts about the runtime that change results, e.g. tfjs version and backend. */
+  runtime: Record<string, string>;
+  /** Content hashes of files an `exec` cell declares in `deps`. */
+  files: Record<string, Sha256>;
+}
+
+export type FingerprintHash = Sha256;
+
+export function fingerprintHash(data: FingerprintData): FingerprintHash {
+  return sha256(canonicalJson(data));
+}
+
+/** Value-level differences, one human line each, e.g. `params.lr: 0.001 -> 0.0003`. */
+export function diffFingerprints(before: FingerprintData, after: FingerprintData): string[] {
+  const lines: string[] = [];
+  if (before.kind !== after.kind) lines.push(`kind: ${before.kind} -> ${after.kind}`);
+  diffMap(before.code, after.code, (name, a, b) => lines.push(describeChange('code', name, a, b, 'changed')));
+  diffValues('params', before.params, after.params, lines);
+  for (const name of union(Object.keys(before.inputs), Object.keys(after.inputs))) {
+    const a = before.inputs[name];
+    const b = after.inputs[name];
+    if (typeof a === 'object' && typeof b === 'object') {
+      diffMap(a, b, (cell, x, y) => lines.push(describeChange(`input ${name}`, cell, x, y, `${short(x)} -> ${short(y)}`)));
+    } else if (a !== b) {
+      lines.push(`input ${name}: ${a === undefined ? '(none)' : short(a as string)} -> ${b === undefined ? '(none)' : short(b as string)}`);
+    }
+  }
+  if (before.seed !== after.seed) lines.push(`seed: ${before.seed} -> ${after.seed}`);
+  diffValues('runtime', before.runtime, after.runtime, lines);
+  diffMap(before.files, after.files, (name, a, b) => lines.push(describeChange('file', name, a, b, `${short(a)} -> ${short(b)}`)));
+  return lines;
+}
+
+function describeChange(what: string, name: string, a: string | undefined, b: string | undefined, changed: string): string {
+  if (a === undefined) return `${what}: ${name} added`;
+  if (b === undefined) return `${what}: ${name} removed`;
+  return `${what}: ${name} ${changed}`;
+}
+
+function diffMap(a: Record<string, string>, b: Record<string, string>, report: (k: string, x?: string, y?: string) => void): void {
+  for (const k of union(Object.keys(a), Object.keys(b))) if (a[k] !== b[k]) report(k, a[k], b[k]);
+}
+
+function diffValues(prefix: string, a: JsonValue | undefined, b: JsonValue | undefined, lines: string[]): void {
+  const isObj = (v: JsonValue | undefined): v is JsonObject => v !== null && typeof v === 'object' && !Array.isArray(v);
+  if (isObj(a) && isObj(b)) {
+    for (const k of union(Object.keys(a), Object.keys(b))) diffValues(`${prefix}.${k}`, a[k], b[k], lines);
+    return;
+  }
+  if (canonicalJson(a) === canonicalJson(b)) return;
+  lines.push(`${prefix}: ${a === undefined ? '(unset)' : canonicalJson(a)} -> ${b === undefined ? '(unset)' : canonicalJson(b)}`);
+}
+
+function union(a: string[], b: string[]): string[] {
+  return [...new Set([...a, ...b])].sort();
+}
+
+function short(hash: string | undefined): string {
+  return hash === undefined ? '(none)' : hash.slice(0, 12);
+}

@@ -1,0 +1,137 @@
+import { readFileSync } from 'node:fs';
+import { basename, dirname, resolve } from 'node:path';
+import { Ajv } from 'ajv';
+import type { Diagnostic } from './diagnostics.js';
+import { suggest } from './diagnostics.js';
+import { DEFAULT_MAX_CELLS, type InputConfig, type PipelineConfig, type Scalar, type StageConfig } from './pipeline-config.js';
+import { schemaDiagnostics } from './schema-errors.js';
+import { locate, parseJsonSource, type JsonSource } from './source.js';
+import type { JsonObject, JsonValue } from './stage-api.js';
+import { err, ok, type Result } from './util/result.js';
+import pipelineSchema from '../schema/pipeline.schema.json' with { type: 'json' };
+
+export interface LoadedPipeline {
+  config: PipelineConfig;
+  source: JsonSource;
+}
+
+export type LoadFailure = { reason: 'invalid-pipeline'; diagnostics: Diagnostic[]; sources: Map<string, string> };
+
+let validatePipeline: ReturnType<Ajv['compile']> | undefined;
+
+/** Reads, parses and structurally validates a pipeline file. */
+export function loadPipelineFile(
+  file: string,
+  overrides: Record<string, JsonValue> = {},
+): Result<LoadedPipeline, LoadFailure> {
+  const path = resolve(file);
+  const display = file;
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    return fail([{ message: `cannot read pipeline ${display}: ${(e as NodeJS.ErrnoException).code ?? String(e)}` }], new Map());
+  }
+  const sources = new Map([[display, text]]);
+  const parsed = parseJsonSource(display, text);
+  if (!parsed.ok) return fail(parsed.error, sources);
+  const source = parsed.value;
+  validatePipeline ??= new Ajv({ allErrors: true, strict: false }).compile(pipelineSchema);
+  if (!validatePipeline(source.value)) {
+    return fail(schemaDiagnostics(validatePipeline.errors ?? [], source, [], 'the pipeline'), sources);
+  }
+  const raw = source.value as RawPipeline;
+  const vars: JsonObject = { ...(raw.vars ?? {}), ...overrides };
+  const unknownSet = Object.keys(overrides).filter((k) => !(k in (raw.vars ?? {})));
+  if (unknownSet.length > 0) {
+    const name = unknownSet[0] ?? '';
+    return fail(
+      [{ message: `--set ${name}: the pipeline declares no variable "${name}"`, location: locate(source, ['vars']), hint: suggest(name, Object.keys(raw.vars ?? {})) }],
+      sources,
+    );
+  }
+  const diagnostics: Diagnostic[] = [];
+  const stages = Object.entries(raw.stages).map(([name, s]) => toStageConfig(name, s, vars, source, diagnostics));
+  if (diagnostics.length > 0) return fail(diagnostics, sources);
+  return ok({
+    source,
+    config: {
+      file: path,
+      dir: dirname(path),
+      name: raw.name ?? basename(path).replace(/\.json$/, ''),
+      vars,
+      kinds: raw.kinds ?? {},
+      maxCells: raw.maxCells ?? DEFAULT_MAX_CELLS,
+      stages,
+    },
+  });
+}
+
+interface RawStage {
+  kind: string;
+  description?: string;
+  params?: JsonObject;
+  inputs?: Record<string, string | { stage: string; all?: boolean }>;
+  matrix?: Record<string, Scalar[]>;
+  exclude?: Record<string, JsonValue>[];
+  timeout?: number;
+  memoryMB?: number;
+  resources?: { cpu?: number; gpu?: number };
+}
+
+interface RawPipeline {
+  name?: string;
+  vars?: JsonObject;
+  kinds?: Record<string, string>;
+  maxCells?: number;
+  stages: Record<string, RawStage>;
+}
+
+function toStageConfig(name: string, s: RawStage, vars: JsonObject, source: JsonSource, out: Diagnostic[]): StageConfig {
+  const inputs: Record<string, InputConfig> = {};
+  for (const [key, spec] of Object.entries(s.inputs ?? {})) {
+    inputs[key] = typeof spec === 'string' ? { stage: spec, all: false } : { stage: spec.stage, all: spec.all ?? false };
+  }
+  const params = substituteVars(s.params ?? {}, vars, source, ['stages', name, 'params'], out) as JsonObject;
+  return {
+    name,
+    kind: s.kind,
+    description: s.description,
+    params,
+    inputs,
+    matrix: s.matrix ?? {},
+    exclude: s.exclude ?? [],
+    timeout: s.timeout,
+    memoryMB: s.memoryMB,
+    resources: s.resources,
+  };
+}
+
+/** Replaces `{"$var": "name"}` by the variable's value, recording unknown names. */
+function substituteVars(
+  value: JsonValue,
+  vars: JsonObject,
+  source: JsonSource,
+  path: (string | number)[],
+  out: Diagnostic[],
+): JsonValue {
+  if (Array.isArray(value)) return value.map((v, i) => substituteVars(v, vars, source, [...path, i], out));
+  if (value === null || typeof value !== 'object') return value;
+  const keys = Object.keys(value);
+  if (keys.length === 1 && keys[0] === '$var') {
+    const name = String(value.$var);
+    const v = vars[name];
+    if (v === undefined) {
+      out.push({ message: `unknown variable "${name}"`, location: locate(source, [...path, '$var']), hint: suggest(name, Object.keys(vars)) });
+      return null;
+    }
+    return v;
+  }
+  const result: JsonObject = {};
+  for (const k of keys) result[k] = substituteVars(value[k] as JsonValue, vars, source, [...path, k], out);
+  return result;
+}
+
+function fail(diagnostics: Diagnostic[], sources: Map<string, string>): { ok: false; error: LoadFailure } {
+  return err({ reason: 'invalid-pipeline', diagnostics, sources });
+}

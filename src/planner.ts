@@ -1,0 +1,196 @@
+import { createHash } from 'node:crypto';
+import { readFileSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Analysis, Cell, StageNode } from './analyzer.js';
+import type { Cache, CellRecord } from './cache/cache.js';
+import { codeHashes, type CodeHashes } from './code-hash.js';
+import { diffFingerprints, fingerprintHash, type FingerprintData, type FingerprintHash } from './fingerprint.js';
+import { runtimeFacts, RuntimeProbeError, type RuntimeOptions } from './runtime-facts.js';
+import type { Sha256 } from './util/hash.js';
+import { err, ok, type Result } from './util/result.js';
+
+/** The package root, for naming built-in stage files in fingerprints. */
+const packageRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+export type CellState =
+  | { kind: 'cached'; fingerprint: FingerprintHash; record: CellRecord }
+  | { kind: 'run'; fingerprint: FingerprintHash; breakdown: FingerprintData; reasons: string[] }
+  | { kind: 'blocked'; upstream: string };
+
+export type PlanFailure =
+  | { reason: 'dep-missing'; cell: string; path: string }
+  | { reason: 'runtime-probe'; message: string };
+
+export interface PlanOptions {
+  cache: Cache;
+  /** Identifies the pipeline for "last run of this cell" lookups. */
+  pipelineKey: string;
+  runtime: RuntimeOptions;
+  /** Stages whose cells run even when cached. */
+  force: ReadonlySet<string>;
+}
+
+/** Computes fingerprints and cache states; shared by run, status and explain. */
+export class Planner {
+  private readonly runtimeByKind = new Map<string, Record<string, string>>();
+  private readonly codeByCell = new Map<string, CodeHashes>();
+
+  constructor(private readonly analysis: Analysis, private readonly o: PlanOptions) {}
+
+  /** Runtime facts resolved so far, merged (for the run header). */
+  runtimeSummary(): Record<string, string> {
+    return Object.assign({}, ...this.runtimeByKind.values()) as Record<string, string>;
+  }
+
+  /** States of every cell, in dependency order. */
+  async planAll(cells: readonly Cell[]): Promise<Result<Map<string, CellState>, PlanFailure>> {
+    const states = new Map<string, CellState>();
+    for (const cell of cells) {
+      const s = await this.stateOf(cell, states);
+      if (!s.ok) return s;
+      states.set(cell.id, s.value);
+    }
+    return ok(states);
+  }
+
+  /** A cell's state given the states of its inputs. */
+  async stateOf(cell: Cell, states: ReadonlyMap<string, CellState>): Promise<Result<CellState, PlanFailure>> {
+    const records: Record<string, CellRecord[]> = {};
+    for (const [name, input] of Object.entries(cell.inputs)) {
+      const list: CellRecord[] = [];
+      for (const id of input.cells) {
+        const s = states.get(id);
+        if (s?.kind !== 'cached') return ok({ kind: 'blocked', upstream: id });
+        list.push(s.record);
+      }
+      records[name] = list;
+    }
+    const fp = await this.fingerprint(cell, records);
+    if (!fp.ok) return fp;
+    const { data, hash } = fp.value;
+    const forced = this.o.force.has(cell.stage);
+    const record = forced ? undefined : this.o.cache.getRecord(hash);
+    if (record !== undefined && this.o.cache.artifactsPresent(record)) return ok({ kind: 'cached', fingerprint: hash, record });
+    const reasons = forced ? [`forced (--force ${cell.stage})`] : this.reasons(cell, hash, data, record);
+    return ok({ kind: 'run', fingerprint: hash, breakdown: data, reasons });
+  }
+
+  private reasons(cell: Cell, hash: FingerprintHash, data: FingerprintData, record: CellRecord | undefined): string[] {
+    if (record !== undefined) return ['cached artifacts are missing'];
+    const last = this.o.cache.latest(this.o.pipelineKey, cell.id);
+    if (last === undefined) return ['new cell (no earlier run)'];
+    if (last === hash) return ['its cached result was removed (corrupt or collected)'];
+    const before = this.o.cache.getRecord(last);
+    if (before === undefined) return ['inputs changed (the earlier record is gone)'];
+    const diff = diffFingerprints(before.breakdown, data);
+    return diff.length > 0 ? diff : ['fingerprint changed'];
+  }
+
+  async fingerprint(cell: Cell, inputs: Record<string, CellRecord[]>): Promise<Result<{ data: FingerprintData; hash: FingerprintHash }, PlanFailure>> {
+    const node = this.analysis.stages.get(cell.stage) as StageNode;
+    const runtime = await this.runtime(node);
+    if (!runtime.ok) return runtime;
+    const files = this.depFiles(cell);
+    if (!files.ok) return files;
+    const data: FingerprintData = {
+      version: 1,
+      kind: cell.kind,
+      code: await this.code(cell, node),
+      params: cell.params,
+      inputs: fingerprintInputs(cell, inputs),
+      seed: cell.seed,
+      runtime: runtime.value,
+      files: files.value,
+    };
+    return ok({ data, hash: fingerprintHash(data) });
+  }
+
+  private async runtime(node: StageNode): Promise<Result<Record<string, string>, PlanFailure>> {
+    const providers = node.kind.definition.runtime ?? [];
+    if (providers.length === 0) return ok({});
+    const known = this.runtimeByKind.get(node.kind.name);
+    if (known !== undefined) return ok(known);
+    try {
+      const facts = await runtimeFacts(providers, this.o.cache, this.o.runtime);
+      this.runtimeByKind.set(node.kind.name, facts);
+      return ok(facts);
+    } catch (e) {
+      if (e instanceof RuntimeProbeError) return err({ reason: 'runtime-probe', message: e.message });
+      throw e;
+    }
+  }
+
+  private async code(cell: Cell, node: StageNode): Promise<CodeHashes> {
+    const modulePath = node.kind.modulePath;
+    if (modulePath === undefined) return {};
+    const root = modulePath.startsWith(packageRoot) ? packageRoot : this.analysis.pipeline.dir;
+    const plugins = Object.entries(node.kind.definition.plugins ?? {}).map(([param, dir]) =>
+      resolve(dirname(modulePath), dir, `${String(cell.params[param])}.js`),
+    );
+    const key = [modulePath, ...plugins].join('\0');
+    const memo = this.codeByCell.get(key);
+    if (memo !== undefined) return memo;
+    const merged: CodeHashes = { ...(await codeHashes(modulePath, root)) };
+    for (const p of plugins) Object.assign(merged, await codeHashes(p, root));
+    const sorted = Object.fromEntries(Object.entries(merged).sort(([a], [b]) => a.localeCompare(b))) as CodeHashes;
+    this.codeByCell.set(key, sorted);
+    return sorted;
+  }
+
+  private depFiles(cell: Cell): Result<Record<string, Sha256>, PlanFailure> {
+    const deps = cell.params.deps;
+    if (cell.kind !== 'exec' || !Array.isArray(deps)) return ok({});
+    const out: Record<string, Sha256> = {};
+    for (const d of deps.map(String).sort()) {
+      const hash = this.fileHash(resolve(this.analysis.pipeline.dir, d));
+      if (hash === undefined) return err({ reason: 'dep-missing', cell: cell.id, path: d });
+      out[d] = hash;
+    }
+    return ok(out);
+  }
+
+  /** Content hash, memoised by (path, mtime, size) so unchanged files are not re-read. */
+  private fileHash(path: string): Sha256 | undefined {
+    let st;
+    try {
+      st = statSync(path);
+    } catch {
+      return undefined;
+    }
+    const key = `file:${path}`;
+    const memo = this.o.cache.getMeta<{ mtimeMs: number; size: number; hash: Sha256 }>(key);
+    if (memo !== undefined && memo.mtimeMs === st.mtimeMs && memo.size === st.size) return memo.hash;
+    const hash = createHash('sha256').update(readFileSync(path)).digest('hex') as Sha256;
+    void this.o.cache.putMeta(key, { mtimeMs: st.mtimeMs, size: st.size, hash });
+    return hash;
+  }
+}
+
+function fingerprintInputs(cell: Cell, inputs: Record<string, CellRecord[]>): FingerprintData['inputs'] {
+  const out: FingerprintData['inputs'] = {};
+  for (const name of Object.keys(inputs).sort()) {
+    const list = inputs[name] as CellRecord[];
+    if (cell.inputs[name]?.all) {
+      const byCell: Record<string, Sha256> = {};
+      for (const r of [...list].sort((a, b) => a.cell.localeCompare(b.cell))) byCell[r.cell] = r.outputsHash;
+      out[name] = byCell;
+    } else {
+      out[name] = (list[0] as CellRecord).outputsHash;
+    }
+  }
+  return out;
+}
+
+export function describePlanFailure(f: PlanFailure): string {
+  switch (f.reason) {
+    case 'dep-missing':
+      return `${f.cell}: declared dependency "${f.path}" does not exist`;
+    case 'runtime-probe':
+      return f.message;
+    default: {
+      const never: never = f;
+      return String(never);
+    }
+  }
+}

@@ -1,0 +1,90 @@
+import { findNodeAtLocation, parseTree, printParseErrorCode, type Node, type ParseError } from 'jsonc-parser';
+import type { Diagnostic, Location } from './diagnostics.js';
+import { err, ok, type Result } from './util/result.js';
+
+/** A parsed JSON file that still knows where every value came from. */
+export interface JsonSource {
+  file: string;
+  text: string;
+  root: Node;
+  value: unknown;
+}
+
+export function parseJsonSource(file: string, text: string): Result<JsonSource, Diagnostic[]> {
+  const errors: ParseError[] = [];
+  const root = parseTree(text, errors, { allowTrailingComma: false, disallowComments: true });
+  if (errors.length > 0 || root === undefined) {
+    const diagnostics = errors.map((e) => ({
+      message: `invalid JSON: ${describeParseError(printParseErrorCode(e.error))}`,
+      location: { file, offset: e.offset, length: Math.max(1, e.length) },
+    }));
+    if (diagnostics.length === 0) diagnostics.push({ message: 'invalid JSON: the file is empty', location: { file, offset: 0, length: 1 } });
+    return err(diagnostics.slice(0, 3));
+  }
+  const duplicates = findDuplicateKeys(root, file);
+  if (duplicates.length > 0) return err(duplicates);
+  return ok({ file, text, root, value: JSON.parse(text) as unknown });
+}
+
+function describeParseError(code: string): string {
+  const words: Record<string, string> = {
+    InvalidSymbol: 'unexpected character',
+    InvalidNumberFormat: 'malformed number',
+    PropertyNameExpected: 'expected a property name in double quotes',
+    ValueExpected: 'expected a value',
+    ColonExpected: 'expected ":" after the property name',
+    CommaExpected: 'expected "," between entries',
+    CloseBraceExpected: 'expected "}"',
+    CloseBracketExpected: 'expected "]"',
+    EndOfFileExpected: 'unexpected content after the end of the document',
+    InvalidCommentToken: 'comments are not allowed in pipeline files',
+    UnexpectedEndOfComment: 'unterminated comment',
+    UnexpectedEndOfString: 'unterminated string',
+    UnexpectedEndOfNumber: 'unterminated number',
+    InvalidUnicode: 'invalid unicode escape',
+    InvalidEscapeCharacter: 'invalid escape character',
+    InvalidCharacter: 'invalid character in string',
+  };
+  return words[code] ?? code;
+}
+
+function findDuplicateKeys(node: Node, file: string): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  if (node.type === 'object') {
+    const seen = new Set<string>();
+    for (const prop of node.children ?? []) {
+      const key = prop.children?.[0];
+      if (key === undefined) continue;
+      const name = String(key.value);
+      if (seen.has(name)) {
+        out.push({ message: `duplicate key "${name}"`, location: { file, offset: key.offset, length: key.length } });
+      }
+      seen.add(name);
+    }
+  }
+  for (const child of node.children ?? []) out.push(...findDuplicateKeys(child, file));
+  return out;
+}
+
+export type JsonPath = (string | number)[];
+
+/** Location of the value at `path`; falls back to the nearest existing ancestor. */
+export function locate(source: JsonSource, path: JsonPath, which: 'value' | 'key' = 'value'): Location {
+  for (let n = path.length; n >= 0; n--) {
+    const node = findNodeAtLocation(source.root, path.slice(0, n));
+    if (node === undefined) continue;
+    const target = which === 'key' && n === path.length && node.parent?.type === 'property' ? node.parent.children?.[0] ?? node : node;
+    return { file: source.file, offset: target.offset, length: target.length };
+  }
+  return { file: source.file, offset: 0, length: 1 };
+}
+
+/** JSON pointer (`/a/0/b`) to a path. */
+export function pointerToPath(pointer: string): JsonPath {
+  if (pointer === '') return [];
+  return pointer
+    .slice(1)
+    .split('/')
+    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .map((s) => (/^\d+$/.test(s) ? Number(s) : s));
+}

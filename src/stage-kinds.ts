@@ -1,0 +1,47 @@
+import { existsSync, readdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { StageDefinition } from './stage-api.js';
+import { execDefinition } from './execution/exec-definition.js';
+
+/** Where a stage kind's code lives. `exec` runs inside the engine's child-process layer. */
+export interface KindInfo {
+  name: string;
+  /** Absolute path of the module; undefined for the built-in `exec`. */
+  modulePath: string | undefined;
+  definition: StageDefinition;
+}
+
+/** dist/stages, next to the compiled engine. */
+export const builtinStagesDir = resolve(dirname(fileURLToPath(import.meta.url)), '..', 'stages');
+
+/** Names of every kind a pipeline in `pipelineDir` may use. */
+export function availableKinds(declared: Record<string, string>): string[] {
+  const names = new Set<string>(['exec', ...Object.keys(declared)]);
+  if (existsSync(builtinStagesDir)) {
+    for (const f of readdirSync(builtinStagesDir)) {
+      if (f.endsWith('.js')) names.add(f.slice(0, -3));
+    }
+  }
+  return [...names].sort();
+}
+
+export function kindModulePath(name: string, declared: Record<string, string>, pipelineDir: string): string | undefined {
+  const custom = declared[name];
+  if (custom !== undefined) return resolve(pipelineDir, custom);
+  if (name === 'exec') return undefined;
+  const builtin = resolve(builtinStagesDir, `${name}.js`);
+  return existsSync(builtin) ? builtin : undefined;
+}
+
+export async function loadKind(name: string, modulePath: string | undefined): Promise<KindInfo> {
+  if (modulePath === undefined) return { name, modulePath, definition: execDefinition };
+  const mod = (await import(pathToFileURL(modulePath).href)) as { default?: StageDefinition };
+  const definition = mod.default;
+  if (definition === undefined || typeof definition.run !== 'function' || typeof definition.params !== 'object') {
+    throw new KindLoadError(`${modulePath} does not default-export a stage definition (defineStage({...}))`);
+  }
+  return { name, modulePath, definition };
+}
+
+export class KindLoadError extends Error {}
