@@ -1,0 +1,117 @@
+/**
+ * One model's row of the correlation table, built from its train, eval and
+ * misalignment artifacts. Rows are small JSON files so that adding a
+ * variant recomputes one row and the (cheap) merge, nothing else.
+ */
+import type { InputArtifact, JsonObject, JsonValue } from '../../src/stage-api.js';
+import { at, num, str } from './artifacts.js';
+
+export interface ModelRow {
+  /** The train cell's id. */
+  model: string;
+  /** Axis values other than the seed, canonical: rows of one variant share it. */
+  variant: string;
+  task: string | null;
+  f: string | null;
+  arch: string | null;
+  pe: string | null;
+  seed: number | null;
+  /** Every axis of the train cell, for grouping by axes we do not know of. */
+  axes: Record<string, JsonValue>;
+  finalLoss: number | null;
+  /** Normalized misalignment (raw / Var g), the comparable one. */
+  misalignment: number | null;
+  misalignmentSe: number | null;
+  misalignmentRaw: number | null;
+  misalignmentRawSe: number | null;
+  idMse: number | null;
+  oodMse: number | null;
+  horizon: number | null;
+  trainLengthMax: number | null;
+}
+
+/** Identity fields, in the order they appear in labels and tables. */
+export const KEY_FIELDS = ['task', 'f', 'arch', 'pe'] as const;
+const NOT_VARIANT = new Set(['seed']);
+
+export interface RowSources {
+  model: InputArtifact;
+  modelJson: JsonObject;
+  trainJson: JsonObject;
+  evalJson: JsonObject;
+  misalignmentJson: JsonObject;
+}
+
+export function buildRow(s: RowSources): ModelRow {
+  const lookup = (name: string): JsonValue | undefined =>
+    s.model.axes[name] ??
+    s.model.params[name] ??
+    s.modelJson[name] ??
+    at(s.modelJson, 'config', name) ??
+    at(s.modelJson, 'model', name) ??
+    at(s.modelJson, 'data', name);
+  const summary = at(s.evalJson, 'summary');
+  return {
+    model: s.model.cell,
+    variant: variantKey(s.model.axes),
+    task: str(lookup('task')),
+    f: str(lookup('f')),
+    arch: str(lookup('arch')),
+    pe: str(lookup('pe')),
+    seed: num(lookup('seed')),
+    axes: { ...s.model.axes },
+    finalLoss: num(s.trainJson.finalLoss),
+    misalignment: num(at(s.misalignmentJson, 'normalized', 'mean')),
+    misalignmentSe: num(at(s.misalignmentJson, 'normalized', 'se')),
+    misalignmentRaw: num(at(s.misalignmentJson, 'raw', 'mean')),
+    misalignmentRawSe: num(at(s.misalignmentJson, 'raw', 'se')),
+    idMse: num(at(summary, 'idMse')),
+    oodMse: num(at(summary, 'oodMse')),
+    horizon: num(at(summary, 'horizon')),
+    trainLengthMax: num(at(summary, 'trainLengthMax')),
+  };
+}
+
+/** `arch=gpt,f=sqrt,pe=nope,task=length`: axes minus seed, sorted by name. */
+export function variantKey(axes: Record<string, JsonValue>): string {
+  return Object.keys(axes)
+    .filter((k) => !NOT_VARIANT.has(k))
+    .sort()
+    .map((k) => `${k}=${typeof axes[k] === 'string' ? axes[k] : JSON.stringify(axes[k])}`)
+    .join(',');
+}
+
+/** A short legend label: key fields first, then any other axis, seed left out. */
+export function variantLabel(axes: Record<string, JsonValue>, omit: readonly string[] = []): string {
+  const skip = new Set([...NOT_VARIANT, ...omit]);
+  const known = KEY_FIELDS.filter((k) => k in axes && !skip.has(k));
+  const rest = Object.keys(axes)
+    .filter((k) => !skip.has(k) && !(KEY_FIELDS as readonly string[]).includes(k))
+    .sort();
+  const parts = [...known, ...rest].map((k) => `${k}=${str(axes[k]) ?? JSON.stringify(axes[k])}`);
+  return parts.length > 0 ? parts.join(' · ') : 'all';
+}
+
+/** Parses row.json back; a row written by an older version keeps what it has. */
+export function parseRow(json: JsonObject): ModelRow {
+  const axes = json.axes;
+  return {
+    model: str(json.model) ?? 'unknown',
+    variant: str(json.variant) ?? '',
+    task: str(json.task),
+    f: str(json.f),
+    arch: str(json.arch),
+    pe: str(json.pe),
+    seed: num(json.seed),
+    axes: axes !== null && typeof axes === 'object' && !Array.isArray(axes) ? axes : {},
+    finalLoss: num(json.finalLoss),
+    misalignment: num(json.misalignment),
+    misalignmentSe: num(json.misalignmentSe),
+    misalignmentRaw: num(json.misalignmentRaw),
+    misalignmentRawSe: num(json.misalignmentRawSe),
+    idMse: num(json.idMse),
+    oodMse: num(json.oodMse),
+    horizon: num(json.horizon),
+    trainLengthMax: num(json.trainLengthMax),
+  };
+}

@@ -1,0 +1,63 @@
+/**
+ * Stage `correlate`: merges per-model rows and correlates misalignment and
+ * training loss with log10 OOD MSE (Pearson, Spearman, Kendall tau-b), each
+ * with a seeded percentile-bootstrap interval and a permutation p-value,
+ * overall and per group.
+ *
+ * inputs:  { rows: [row cells] }  (fan-in)
+ * params:  measure ('normalized' | 'raw'), groupBy (['task', 'arch']),
+ *          bootstrap (2000), permutations (2000), level (0.95), seed (0)
+ * outputs: correlation.json
+ */
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { defineStage, type JsonValue, type StageContext } from '../src/stage-api.js';
+
+export default defineStage({
+  description: 'Correlation of misalignment and training loss with out-of-distribution error',
+  params: {
+    type: 'object',
+    properties: {
+      measure: { enum: ['normalized', 'raw'], default: 'normalized' },
+      groupBy: { type: 'array', items: { type: 'string' }, default: ['task', 'arch'] },
+      bootstrap: { type: 'integer', minimum: 0, default: 2000 },
+      permutations: { type: 'integer', minimum: 0, default: 2000 },
+      level: { type: 'number', exclusiveMinimum: 0, exclusiveMaximum: 1, default: 0.95 },
+      seed: { type: 'integer', default: 0 },
+    },
+  },
+  verify: { tolerance: 1e-9 },
+  async run(ctx) {
+    await runCorrelate(ctx);
+  },
+});
+
+export async function runCorrelate(ctx: StageContext): Promise<void> {
+  const { manyInputs, requireJson } = await import('./analysis/artifacts.js');
+  const { parseRow } = await import('./analysis/rows.js');
+  const { correlateRows } = await import('./analysis/correlate-rows.js');
+  const inputs = manyInputs(ctx, 'rows');
+  if (inputs.length === 0) throw new Error(`${ctx.cell}: input 'rows' matched no cells`);
+  const rows = await Promise.all(inputs.map(async (a) => parseRow(await requireJson(a, 'row.json'))));
+  const p = ctx.params;
+  const result = correlateRows(rows, {
+    measure: p.measure === 'raw' ? 'raw' : 'normalized',
+    groupBy: stringArray(p.groupBy) ?? ['task', 'arch'],
+    uncertainty: {
+      bootstrap: intOr(p.bootstrap, 2000),
+      permutations: intOr(p.permutations, 2000),
+      level: typeof p.level === 'number' ? p.level : 0.95,
+      seed: intOr(p.seed, 0),
+    },
+  });
+  for (const e of result.excluded) ctx.log(`left out ${e.model}: ${e.reason}`);
+  await writeFile(join(ctx.outDir, 'correlation.json'), JSON.stringify(result, null, 2) + '\n');
+}
+
+function intOr(v: JsonValue | undefined, fallback: number): number {
+  return typeof v === 'number' && Number.isInteger(v) ? v : fallback;
+}
+
+function stringArray(v: JsonValue | undefined): string[] | undefined {
+  return Array.isArray(v) && v.every((x) => typeof x === 'string') ? (v as string[]) : undefined;
+}

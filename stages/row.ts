@@ -1,0 +1,35 @@
+/**
+ * Stage `row`: one model's row of the correlation table.
+ *
+ * inputs:  { model: train cell, eval: evaluate cell, misalignment: misalignment cell }
+ * params:  none of its own (matrix axes pass through)
+ * outputs: row.json  (task, f, arch, pe, seed, finalLoss, misalignment raw and
+ *          normalized with standard errors, idMse, oodMse, horizon)
+ */
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { defineStage, type StageContext } from '../src/stage-api.js';
+
+export default defineStage({
+  description: "One model's row: training loss, misalignment, in- and out-of-distribution error",
+  params: { type: 'object' },
+  async run(ctx) {
+    await runRow(ctx);
+  },
+});
+
+export async function runRow(ctx: StageContext): Promise<void> {
+  const { requireJson, singleInput } = await import('./analysis/artifacts.js');
+  const { buildRow } = await import('./analysis/rows.js');
+  const model = singleInput(ctx, 'model');
+  const evaluation = singleInput(ctx, 'eval');
+  const misalignment = singleInput(ctx, 'misalignment');
+  const row = buildRow({
+    model,
+    modelJson: await requireJson(model, 'model.json'),
+    trainJson: await requireJson(model, 'train.json'),
+    evalJson: await requireJson(evaluation, 'eval.json'),
+    misalignmentJson: await requireJson(misalignment, 'misalignment.json'),
+  });
+  await writeFile(join(ctx.outDir, 'row.json'), JSON.stringify(row, null, 2) + '\n');
+}
