@@ -1,0 +1,164 @@
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { JsonObject } from '../../src/stage-api.js';
+import { runCorrelate } from '../../stages/correlate.js';
+import { runRow } from '../../stages/row.js';
+import { artifact, context, modelCells, paperLikeStudy, workspace, type Workspace } from './fixtures.js';
+import { runStudy, type StudyRun } from './pipeline.js';
+
+const readJson = async (dir: string, file: string): Promise<JsonObject> =>
+  JSON.parse(await readFile(join(dir, file), 'utf8')) as JsonObject;
+
+describe('row and correlate stages', () => {
+  let ws: Workspace;
+  before(async () => (ws = await workspace()));
+  after(async () => ws.dispose());
+
+  it('row.json carries identity, loss, misalignment and errors of one model', async () => {
+    const [m] = paperLikeStudy(1);
+    assert.ok(m);
+    const cells = await modelCells(ws, m);
+    const run = await context(ws, 'row', cells, {}, m.axes);
+    await runRow(run.ctx);
+    const row = await readJson(run.ctx.outDir, 'row.json');
+    assert.equal(row.task, 'mean');
+    assert.equal(row.pe, 'nope');
+    assert.equal(row.seed, 0);
+    assert.equal(row.finalLoss, m.finalLoss);
+    assert.equal(row.misalignment, m.misalignment);
+    assert.equal(row.misalignmentRaw, m.misalignment * 3);
+    assert.equal(row.variant, 'arch=gpt,f=identity,pe=nope,task=mean');
+    assert.equal(typeof row.oodMse, 'number');
+  });
+
+  it('a missing file names the cell and the file', async () => {
+    const model = await artifact(ws, 'train', { seed: 0 }, { 'model.json': {} });
+    const run = await context(ws, 'row', { model, eval: model, misalignment: model });
+    await assert.rejects(runRow(run.ctx), /train\[seed=0\] has no train\.json/);
+  });
+
+  it('correlate ranks misalignment above training loss on the constructed study, per group too', async () => {
+    const study = await runStudy(ws, paperLikeStudy(2));
+    const c = await readJson(study.correlation.dir, 'correlation.json');
+    const stat = (p: string, m: string): { value: number; ci: [number, number]; p: number } =>
+      (c[p] as Record<string, { value: number; ci: [number, number]; p: number }>)[m] as { value: number; ci: [number, number]; p: number };
+    assert.equal(c.n, 56);
+    for (const m of ['pearson', 'spearman', 'kendall']) {
+      const mis = stat('misalignment', m);
+      assert.ok(Math.abs(mis.value) > Math.abs(stat('trainLoss', m).value), m);
+      assert.ok(mis.ci[0] <= mis.value && mis.value <= mis.ci[1]);
+      assert.ok(mis.p > 0 && mis.p < 0.01);
+    }
+    const groups = c.groups as { by: string; value: string }[];
+    assert.deepEqual(
+      groups.map((g) => `${g.by}=${g.value}`),
+      ['task=length', 'task=mean', 'arch=gpt', 'arch=mlp'],
+    );
+  });
+
+  it('rows lacking a number are left out with a reason, not guessed', async () => {
+    const good = paperLikeStudy(1).slice(0, 4);
+    const rows = [];
+    for (const m of good) {
+      const cells = await modelCells(ws, m);
+      const run = await context(ws, 'row', cells, {}, m.axes);
+      await runRow(run.ctx);
+      rows.push(await artifact(ws, 'row', m.axes, { 'row.json': await readJson(run.ctx.outDir, 'row.json') }));
+    }
+    rows.push(await artifact(ws, 'row', { seed: 9 }, { 'row.json': { model: 'train[seed=9]', finalLoss: 1 } }));
+    const run = await context(ws, 'correlate', { rows }, { bootstrap: 50, permutations: 50 });
+    await runCorrelate(run.ctx);
+    const c = await readJson(run.ctx.outDir, 'correlation.json');
+    assert.equal(c.n, 4);
+    assert.deepEqual(c.excluded, [{ model: 'train[seed=9]', reason: 'no normalized misalignment' }]);
+  });
+});
+
+describe('report stage', () => {
+  let ws: Workspace;
+  let study: StudyRun;
+  before(async () => {
+    ws = await workspace();
+    study = await runStudy(ws, paperLikeStudy(2));
+  });
+  after(async () => ws.dispose());
+
+  it('writes the Markdown, HTML, JSON and every plot', async () => {
+    const { readdir } = await import('node:fs/promises');
+    const files = (await readdir(study.reportDir, { recursive: true })).map(String).sort();
+    for (const f of [
+      'report.md',
+      'report.html',
+      'report.json',
+      'plots/curves-mean.svg',
+      'plots/curves-length.svg',
+      'plots/ood-by-variant.svg',
+      'plots/scatter-misalignment.svg',
+      'plots/scatter-trainloss.svg',
+      'plots/curves-mean.vl.json',
+    ]) {
+      assert.ok(files.includes(f), `missing ${f} in ${files.join(', ')}`);
+    }
+    const svg = await readFile(join(study.reportDir, 'plots/curves-length.svg'), 'utf8');
+    assert.match(svg, /^<svg/);
+    assert.match(svg, /constant predictor/);
+    assert.match(svg, /training lengths/);
+  });
+
+  it('report.json has the correlation of both predictors with value, interval and p, and the rows', async () => {
+    const r = await readJson(study.reportDir, 'report.json');
+    const corr = r.correlation as Record<string, Record<string, { value: number; ci: number[]; p: number }>>;
+    for (const predictor of ['misalignment', 'trainLoss']) {
+      for (const m of ['pearson', 'spearman', 'kendall']) {
+        const s = corr[predictor]?.[m];
+        assert.ok(s && typeof s.value === 'number' && s.ci.length === 2 && typeof s.p === 'number', `${predictor}.${m}`);
+      }
+    }
+    assert.equal((r.rows as unknown[]).length, 56);
+  });
+
+  it('findings follow the numbers', async () => {
+    const r = await readJson(study.reportDir, 'report.json');
+    const findings = r.findings as { claim: string; holds: boolean }[];
+    const find = (re: RegExp): { claim: string; holds: boolean }[] => findings.filter((f) => re.test(f.claim));
+    // NoPE mean-task error is flat at 1e-5, far below 0.25/L: holds for both architectures.
+    const nope = find(/^mean task, .*pe=nope.*constant-predictor baseline/);
+    assert.equal(nope.length, 2);
+    assert.ok(nope.every((f) => f.holds));
+    // Compressive targets grow slower than identity (holds); expansive ones faster, so "does worse" holds too.
+    const compressive = find(/each of √x, log x, 1\/√x beats x/);
+    assert.equal(compressive.length, 4);
+    assert.ok(compressive.every((f) => f.holds));
+    const expansive = find(/each of x², x³ does worse than x/);
+    assert.equal(expansive.length, 4);
+    assert.ok(expansive.every((f) => f.holds));
+    const vsLoss = find(/^all 56 models: \|Pearson r\| of misalignment above/);
+    assert.equal(vsLoss.length, 1);
+    assert.ok(vsLoss[0]?.holds);
+    const md = await readFile(join(study.reportDir, 'report.md'), 'utf8');
+    assert.match(md, /## Findings/);
+    assert.match(md, /!\[.*\]\(plots\/curves-mean\.svg\)/);
+  });
+
+  it('a finding turns to "no" when the numbers say so, and is omitted when its variants are absent', async () => {
+    const ws2 = await workspace();
+    try {
+      // sqrt made worse than identity; no NoPE and no expansive targets at all.
+      const models = paperLikeStudy(1)
+        .filter((m) => m.axes.arch === 'gpt' && m.axes.pe === 'rope' && !['square', 'cube'].includes(m.axes.f))
+        .map((m) => (m.axes.f === 'sqrt' ? { ...m, mse: (l: number) => 100 * l * l } : m));
+      const run = await runStudy(ws2, models, { bootstrap: 50, permutations: 50 });
+      const r = await readJson(run.reportDir, 'report.json');
+      const findings = r.findings as { claim: string; holds: boolean }[];
+      const compressive = findings.filter((f) => /each of √x, log x, 1\/√x beats x/.test(f.claim));
+      assert.equal(compressive.length, 1);
+      assert.equal(compressive[0]?.holds, false);
+      assert.ok(!findings.some((f) => /pe=nope/.test(f.claim)));
+      assert.ok(!findings.some((f) => /x²/.test(f.claim)));
+    } finally {
+      await ws2.dispose();
+    }
+  });
+});
