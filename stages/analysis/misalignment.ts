@@ -25,6 +25,8 @@ export interface RegressionMisalignmentOptions {
   seed: number;
   /** Largest training length; suffixes come from [ceil(l/2), l]. */
   trainLength: number;
+  /** Smallest training length (default 1): the variance is over [min, trainLength]. */
+  trainLengthMin?: number;
   /** Sequences per predictor call; bounds memory, not results. */
   batchSize?: number;
   signal?: AbortSignal;
@@ -36,7 +38,7 @@ export interface RegressionMisalignment {
   raw: Estimate;
   /** raw / outputVariance. */
   normalized: Estimate;
-  /** Var[g(x)], x with length uniform in [1, trainLength]. */
+  /** Var[g(x)], x with length uniform in [trainLengthMin, trainLength]. */
   outputVariance: Estimate;
   samples: number;
   seed: number;
@@ -69,10 +71,10 @@ export function suffixPairs(samples: number, seed: number, trainLength: number):
 }
 
 /** Independent pairs from the training distribution, flattened likewise. */
-export function trainingPairs(samples: number, seed: number, trainLength: number): number[][] {
+export function trainingPairs(samples: number, seed: number, [lo, hi]: [number, number]): number[][] {
   const rng = createRng(seed, VARIANCE_STREAM);
   const seqs: number[][] = [];
-  for (let i = 0; i < 2 * samples; i++) seqs.push(randomBits(rng, randomInt(rng, 1, trainLength)));
+  for (let i = 0; i < 2 * samples; i++) seqs.push(randomBits(rng, randomInt(rng, lo, hi)));
   return seqs;
 }
 
@@ -81,8 +83,9 @@ export async function regressionMisalignment(
   opts: RegressionMisalignmentOptions,
 ): Promise<RegressionMisalignment> {
   const { samples, seed, trainLength } = opts;
+  const varianceRange: [number, number] = [Math.min(opts.trainLengthMin ?? 1, trainLength), trainLength];
   const pairs = suffixPairs(samples, seed, trainLength);
-  const training = trainingPairs(samples, seed, trainLength);
+  const training = trainingPairs(samples, seed, varianceRange);
   const all = await predictAll(predict, [...pairs, ...training], opts);
   const diffs = squaredDiffs(all.subarray(0, pairs.length), 1);
   // For independent a, b: E[(g(a) - g(b))^2] / 2 = Var g, an unbiased
@@ -98,7 +101,7 @@ export async function regressionMisalignment(
     seed,
     trainLength,
     suffixRange: suffixRange(trainLength),
-    varianceRange: [1, trainLength],
+    varianceRange,
   };
 }
 
