@@ -59,7 +59,7 @@ function beatsBaseline(v: Variant): Pick<Finding, 'claim' | 'holds' | 'evidence'
   return {
     claim: 'OOD MSE below the constant-predictor baseline',
     holds: v.oodMse < v.baselineOod,
-    evidence: `OOD MSE ${fmt(v.oodMse)} vs baseline ${fmt(v.baselineOod)} (${seeds(v)})`,
+    evidence: `OOD MSE ${fmt(v.oodMse)} vs baseline ${fmt(v.baselineOod)}; ${seeds(v)}`,
   };
 }
 
