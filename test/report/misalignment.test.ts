@@ -51,6 +51,26 @@ describe('regression misalignment', () => {
     assert.ok(m.normalized.mean < a.normalized.mean / 2);
   });
 
+  it('orders ideal predictors of f(l) as the alignment argument says: 1/√x < log x < √x < x < x² < x³', async () => {
+    // Closed forms for l1, l2 ~ U{5..10} and Var over U{1..10}: 0.0976,
+    // 0.231, 0.442, 0.707, 1.261, 1.717 (see the README's metric section).
+    const fs: [string, (l: number) => number, number][] = [
+      ['1/√x', (l) => 1 / Math.sqrt(l), 0.0976],
+      ['log x', Math.log, 0.2307],
+      ['√x', Math.sqrt, 0.4417],
+      ['x', (l) => l, 0.7071],
+      ['x²', (l) => l * l, 1.2606],
+      ['x³', (l) => l ** 3, 1.7165],
+    ];
+    let previous = 0;
+    for (const [name, f, closed] of fs) {
+      const r = await regressionMisalignment(async (seqs) => Float32Array.from(seqs, (s) => f(s.length)), opts);
+      assert.ok(r.normalized.mean > previous, name);
+      assert.ok(Math.abs(r.normalized.mean - closed) < 4 * r.normalized.se, `${name}: ${r.normalized.mean} ± ${r.normalized.se} vs ${closed}`);
+      previous = r.normalized.mean;
+    }
+  });
+
   it('is seeded, draws suffixes sharing their end, and batches without changing results', async () => {
     const pairs = suffixPairs(200, 1, 10);
     for (let i = 0; i < pairs.length; i += 2) {
