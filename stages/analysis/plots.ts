@@ -150,6 +150,7 @@ export interface ScatterOptions {
  * line of log10(OOD MSE) on the predictor: the fit whose r the title reports.
  */
 export function scatterSpec(rows: readonly ModelRow[], o: ScatterOptions): TopLevelSpec {
+  const enc = scatterEncodings(rows);
   const pts = rows
     .map((r) => ({ r, x: o.predictor === 'misalignment' ? r.misalignment : r.finalLoss }))
     .filter((p): p is { r: ModelRow; x: number } => p.x !== null && p.r.oodMse !== null && p.r.oodMse > 0);
@@ -157,8 +158,8 @@ export function scatterSpec(rows: readonly ModelRow[], o: ScatterOptions): TopLe
     kind: 'point',
     x,
     ood: r.oodMse as number,
-    task: r.task ?? '–',
-    arch: r.arch ?? '–',
+    colour: rowAxisText(r, enc.color),
+    shape: rowAxisText(r, enc.shape),
     model: r.model,
   }));
   const xs = pts.map((p) => p.x);
@@ -185,13 +186,33 @@ export function scatterSpec(rows: readonly ModelRow[], o: ScatterOptions): TopLe
         encoding: {
           x,
           y,
-          color: { field: 'task', type: 'nominal', title: 'task', scale: { scheme: 'set1' } },
-          shape: { field: 'arch', type: 'nominal', title: 'architecture' },
+          color: { field: 'colour', type: 'nominal', title: enc.color, scale: { scheme: 'tableau10' } },
+          shape: { field: 'shape', type: 'nominal', title: enc.shape },
           tooltip: [{ field: 'model' }, { field: 'x', title: o.xTitle }, { field: 'ood', title: 'OOD MSE' }],
         },
       },
     ],
   } as TopLevelSpec;
+}
+
+/**
+ * Which axes the points' colour and shape show: the target f by colour where
+ * it varies (the reparameterization story), the task by shape (its two
+ * clusters sit orders of magnitude apart), else the next axes that vary.
+ */
+function scatterEncodings(rows: readonly ModelRow[]): { color: string; shape: string } {
+  const varying = (k: string): boolean => new Set(rows.map((r) => rowAxisText(r, k))).size > 1;
+  const order = ['f', 'pe', 'arch', 'task'];
+  const color = order.find(varying) ?? 'task';
+  const shape = ['task', 'arch', 'pe'].find((k) => k !== color && varying(k)) ?? color;
+  return { color, shape };
+}
+
+function rowAxisText(r: ModelRow, key: string): string {
+  const known: Record<string, string | null> = { task: r.task, f: r.f, arch: r.arch, pe: r.pe };
+  const v = key in known ? known[key] : r.axes[key] === undefined ? null : String(r.axes[key]);
+  if (v === null || v === undefined) return '–';
+  return key === 'f' ? targetDisplay(v) : v;
 }
 
 /** The line log10 y = a + b x, sampled densely enough to show as a curve on a log x axis. */
