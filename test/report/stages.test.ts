@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { JsonObject } from '../../src/stage-api.js';
 import { runCorrelate } from '../../stages/correlate.js';
+import { runReport } from '../../stages/report.js';
 import { runRow } from '../../stages/row.js';
 import { artifact, context, modelCells, paperLikeStudy, workspace, type Workspace } from './fixtures.js';
 import { runStudy, type StudyRun } from './pipeline.js';
@@ -160,5 +161,30 @@ describe('report stage', () => {
     } finally {
       await ws2.dispose();
     }
+  });
+
+  it('reports from evaluations alone: curves and baseline findings, no correlation', async () => {
+    const ws2 = await workspace();
+    try {
+      const evals = [];
+      for (const m of paperLikeStudy(1).filter((m) => m.axes.arch === 'gpt')) evals.push((await modelCells(ws2, m)).eval);
+      const run = await context(ws2, 'report', { evals });
+      await runReport(run.ctx);
+      const files = await run.outputs();
+      assert.ok(files.includes('plots/curves-length.svg') && files.includes('plots/ood-by-variant.svg'));
+      assert.ok(!files.includes('plots/scatter-misalignment.svg'));
+      const r = await readJson(run.ctx.outDir, 'report.json');
+      assert.equal(r.correlation, null);
+      const findings = r.findings as { section: string }[];
+      assert.ok(findings.some((f) => f.section === 'Mean task'));
+      assert.ok(!findings.some((f) => f.section === 'Misalignment as a predictor'));
+    } finally {
+      await ws2.dispose();
+    }
+  });
+
+  it('refuses to report nothing', async () => {
+    const run = await context(ws, 'report', { evals: [] });
+    await assert.rejects(runReport(run.ctx), /nothing to report/);
   });
 });
