@@ -80,14 +80,14 @@ function figureSpecs(input: ReportInputs): SpecEntry[] {
     if (vs.length === 0) continue;
     out.push({
       file: `curves-${slug(task)}.svg`,
-      caption: `${task} task: MSE against test length, in the target's own space. Shaded: lengths seen in training. Dotted: the best constant predictor.`,
+      caption: `${task} task: MSE against test length, in the target's own space. Shaded: lengths seen in training. Dotted: the constant predictor that outputs the mean training target (0.25/L on the mean task).`,
       spec: curvesSpec(task, vs),
     });
   }
   if (input.variants.some((v) => v.oodMse !== null)) {
     out.push({
       file: 'ood-by-variant.svg',
-      caption: 'Mean OOD MSE per variant (lengths beyond training), each seed as a dot; left of the red tick beats the constant predictor.',
+      caption: 'Mean OOD MSE per variant (lengths beyond training), each seed as a dot; left of the red bar beats the constant predictor.',
       spec: oodDotSpec(input.variants),
     });
   }
@@ -238,7 +238,7 @@ function methodSection(input: ReportInputs): Section {
         kind: 'list',
         items: [
           '**Misalignment** (regression form): E[(g(x[-l1:]) − g(x[-l2:]))²] for a random 0/1 input x and l1, l2 uniform in [l_train/2, l_train], with g the model output in its own (f-) space. **Normalized** divides by Var g over the training distribution (lengths 1..l_train), which makes targets with different f comparable.',
-          '**OOD MSE**: the evaluate stage\'s out-of-distribution mean squared error, in the original target space; the **constant baseline** is the best constant predictor\'s MSE averaged over the same lengths beyond training.',
+          '**OOD MSE**: the evaluate stage\'s out-of-distribution mean squared error, in the original target space; the **constant baseline** is the MSE of the predictor that always outputs the mean training target, averaged over the same lengths beyond training.',
           `**Correlations** are against log10 OOD MSE: Pearson and Spearman from simple-statistics, Kendall τ-b as the Pearson correlation of pairwise signs (Daniels 1944). Intervals are percentile bootstrap over models, p-values two-sided permutation tests${c ? `, seed ${c.uncertainty.seed}` : ''}.`,
           '**Findings** compare means over seeds; a finding is listed only when every variant it names is in the run.',
         ],

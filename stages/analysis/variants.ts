@@ -29,9 +29,10 @@ export interface EvalRecord {
 
 export function parseEval(artifact: InputArtifact, json: JsonObject): EvalRecord {
   const axes = { ...artifact.axes };
-  // A pipeline may fix task or f as a static param instead of an axis.
+  // A pipeline may fix task or f as a static param instead of an axis; the
+  // evaluate stage also records them in its summary.
   for (const k of ['task', 'f', 'arch', 'pe']) {
-    const v = artifact.params[k];
+    const v = artifact.params[k] ?? at(json, 'summary', k);
     if (!(k in axes) && v !== undefined && v !== null && typeof v !== 'object') axes[k] = v;
   }
   const perLength = Array.isArray(json.perLength) ? json.perLength : [];
