@@ -1,0 +1,30 @@
+/**
+ * Stage kind `evaluate`: length generalisation of a trained model (input
+ * `model`, a train cell) on the test split of a data artifact (input `data`).
+ * Writes eval.json; its fields are documented in stages/ml/evaluation.ts.
+ */
+import { defineStage } from '../src/stage-api.js';
+import { singleInput } from './ml/stage-util.js';
+
+export default defineStage({
+  description: 'Per-length MSE (target space and f-space) vs a constant baseline; ID/OOD summary and horizon',
+  params: {
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      threshold: {
+        type: 'number', exclusiveMinimum: 0,
+        description: 'MSE (target space) below which a length counts as solved, for `horizon`. ' +
+          'Default by task: 0.001 for mean, 1 (one token RMS) for length.',
+      },
+      batchSize: { type: 'integer', minimum: 1, default: 512, description: 'Sequences per forward pass' },
+      seed: { type: 'integer', minimum: 0, description: 'Unused (evaluation is deterministic); accepted for matrices' },
+    },
+  },
+  resources: { cpu: 1 },
+  runtime: ['tfjs'],
+  async run(ctx) {
+    const { evaluateStage } = await import('./ml/evaluate-stage.js');
+    await evaluateStage(ctx, singleInput(ctx, 'model'), singleInput(ctx, 'data'));
+  },
+});
