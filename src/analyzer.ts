@@ -1,5 +1,6 @@
-import { isAbsolute, normalize } from 'node:path';
-import { Ajv, type ValidateFunction } from 'ajv';
+import { existsSync, readdirSync } from 'node:fs';
+import { dirname, isAbsolute, normalize, resolve } from 'node:path';
+import type { ValidateFunction } from 'ajv';
 import { suggest, type Diagnostic } from './diagnostics.js';
 import { buildCellGraph, findStageCycle } from './graph.js';
 import { cellId, expandMatrix, matrixSize, project, type Axes } from './matrix.js';
@@ -42,7 +43,8 @@ export interface Analysis {
   cells: Map<string, Cell>;
   /** Cells in an order where every input comes before its consumer. */
   order: Cell[];
-  graph: Graph;
+  /** The cell DAG (graphlib), built on first use: status and no-op runs never need it. */
+  readonly graph: Graph;
 }
 
 /** Turns a structurally valid pipeline into cells and the DAG between them. */
@@ -66,25 +68,35 @@ export async function analyze(loaded: LoadedPipeline): Promise<Result<Analysis, 
   const stages = new Map<string, StageNode>();
   const cells = new Map<string, Cell>();
   const order: Cell[] = [];
-  const ajv = new Ajv({ allErrors: true, strict: false, useDefaults: false });
+  const ajv = loaded.trusted ? undefined : new (await import('ajv')).Ajv({ allErrors: true, strict: false, useDefaults: false });
   for (const stageConfig of topoSortStages(config)) {
     const kind = kinds.get(stageConfig.kind) as KindInfo;
-    const validate = ajv.compile(kind.definition.params);
+    const validate = ajv?.compile(kind.definition.params);
     const node: StageNode = { config: stageConfig, kind, axisNames: Object.keys(stageConfig.matrix).sort(), cells: [] };
     stages.set(stageConfig.name, node);
     for (const axes of expandMatrix(stageConfig.matrix, stageConfig.exclude)) {
       const cell = makeCell(node, axes, stages, cells, source, diagnostics);
       if (cell === undefined) continue;
-      if (!validateParams(validate, cell, node, source, diagnostics)) continue;
+      if (validate !== undefined && !validateParams(validate, cell, node, source, diagnostics)) continue;
       node.cells.push(cell.id);
       cells.set(cell.id, cell);
       order.push(cell);
     }
     if (diagnostics.length > 0) return fail(diagnostics, source);
-    diagnostics.push(...checkExecPaths(node, source));
+    diagnostics.push(...checkExecPaths(node, source), ...checkPlugins(node, cells, source));
   }
   if (diagnostics.length > 0) return fail(diagnostics, source);
-  return ok({ pipeline: config, stages, cells, order, graph: buildCellGraph(order) });
+  let graph: Graph | undefined;
+  return ok({
+    pipeline: config,
+    stages,
+    cells,
+    order,
+    get graph(): Graph {
+      graph ??= buildCellGraph(order);
+      return graph;
+    },
+  });
 }
 
 function makeCell(
@@ -102,7 +114,7 @@ function makeCell(
     const upstream = stages.get(spec.stage) as StageNode;
     const shared = upstream.axisNames.filter((a) => node.axisNames.includes(a));
     const key = project(axes, shared);
-    const matching = upstream.cells.filter((c) => matches((cells.get(c) as Cell).axes, key));
+    const matching = cellsMatching(upstream, shared, key, cells);
     if (!spec.all) {
       const extra = upstream.axisNames.filter((a) => !node.axisNames.includes(a));
       if (extra.length > 0) {
@@ -128,9 +140,25 @@ function makeCell(
   return { id, stage: s.name, kind: s.kind, axes, params, seed, inputs };
 }
 
-function matches(axes: Axes, key: Axes): boolean {
-  for (const k in key) if (axes[k] !== key[k]) return false;
-  return true;
+/** Index of a stage's cells by their values on `shared` axes, built once per (stage, axes). */
+const indexes = new WeakMap<StageNode, Map<string, Map<string, string[]>>>();
+
+function cellsMatching(upstream: StageNode, shared: string[], key: Axes, cells: Map<string, Cell>): string[] {
+  const byAxes = indexes.get(upstream) ?? new Map<string, Map<string, string[]>>();
+  indexes.set(upstream, byAxes);
+  const name = shared.join('\0');
+  let index = byAxes.get(name);
+  if (index === undefined) {
+    index = new Map();
+    for (const id of upstream.cells) {
+      const k = JSON.stringify(project((cells.get(id) as Cell).axes, shared));
+      const list = index.get(k);
+      if (list === undefined) index.set(k, [id]);
+      else list.push(id);
+    }
+    byAxes.set(name, index);
+  }
+  return index.get(JSON.stringify(key)) ?? [];
 }
 
 function validateParams(validate: ValidateFunction, cell: Cell, node: StageNode, source: JsonSource, out: Diagnostic[]): boolean {
@@ -226,6 +254,30 @@ function checkExecPaths(node: StageNode, source: JsonSource): Diagnostic[] {
         out.push({ message: `output "${path}" escapes the cell's output directory; use a relative path inside it`, location: locate(source, ['stages', node.config.name, 'params', field, i]) });
       }
     });
+  }
+  return out;
+}
+
+/** A param naming a plugin module (e.g. the reparameterization `f`) must name one that exists. */
+function checkPlugins(node: StageNode, cells: Map<string, Cell>, source: JsonSource): Diagnostic[] {
+  const modulePath = node.kind.modulePath;
+  const plugins = node.kind.definition.plugins ?? {};
+  if (modulePath === undefined) return [];
+  const out: Diagnostic[] = [];
+  for (const [param, dir] of Object.entries(plugins)) {
+    const folder = resolve(dirname(modulePath), dir);
+    const available = existsSync(folder) ? readdirSync(folder).filter((f) => f.endsWith('.js')).map((f) => f.slice(0, -3)) : [];
+    const values = new Set(node.cells.map((id) => cells.get(id)?.params[param]).filter((v) => v !== undefined).map(String));
+    for (const v of values) {
+      if (available.includes(v)) continue;
+      const axis = node.config.matrix[param];
+      const path = axis !== undefined ? ['stages', node.config.name, 'matrix', param, axis.map(String).indexOf(v)] : ['stages', node.config.name, 'params', param];
+      out.push({
+        message: `${param} "${v}" is not a known ${param} of stage kind "${node.kind.name}" (no module ${dir}/${v}.js)`,
+        location: locate(source, path),
+        hint: suggest(v, available) ?? `known: ${available.join(', ')}`,
+      });
+    }
   }
   return out;
 }

@@ -1,5 +1,5 @@
 import yargs, { type Argv } from 'yargs';
-import { EXIT, UsageError } from './session.js';
+import { EXIT, UsageError } from './exit.js';
 
 /** Wiring only: each command's module is loaded when that command runs. */
 export async function main(args: string[]): Promise<void> {
@@ -89,12 +89,12 @@ function report(e: unknown): number {
   const cacheProblem = /MDB_|lmdb/i.test(String(err.message));
   if (cacheProblem) {
     process.stderr.write(`the cache database could not be used: ${err.message}\n  run "ablate doctor --rebuild" to move it aside and start a fresh one (artifacts are kept)\n`);
-    return 4;
+    return EXIT.environment;
   }
   if ((err as NodeJS.ErrnoException).code === 'EACCES' || (err as NodeJS.ErrnoException).code === 'EROFS' || (err as NodeJS.ErrnoException).code === 'ENOSPC') {
     process.stderr.write(`cannot write: ${err.message}\n`);
-    return 4;
+    return EXIT.environment;
   }
   process.stderr.write(`internal error: ${err.stack ?? String(err)}\n`);
-  return 4;
+  return EXIT.environment;
 }

@@ -1,5 +1,5 @@
 import type { Analysis, Cell, StageNode } from './analyzer.js';
-import type { Cache, CellRecord } from './cache/cache.js';
+import type { Cache, DoneEntry } from './cache/cache.js';
 import { describeFailure, type FailureSummary, type RunEvent } from './events.js';
 import { runCell, readLogTail } from './execution/run-cell.js';
 import type { CellState, Planner, PlanFailure } from './planner.js';
@@ -110,7 +110,7 @@ export class Executor {
     try {
       this.o.emit({ type: 'cell-start', stage: cell.stage, cell: cell.id });
       const started = Date.now();
-      const inputs: Record<string, { cell: Cell; record: CellRecord }[]> = {};
+      const inputs: Record<string, { cell: Cell; record: DoneEntry }[]> = {};
       for (const [name, input] of Object.entries(cell.inputs)) {
         inputs[name] = input.cells.map((id) => {
           const s = this.states.get(id);
@@ -153,9 +153,9 @@ export class Executor {
   }
 
   /** Another process may be computing the same fingerprint: wait for it rather than duplicate the work. */
-  private async waitForLease(cell: Cell, fingerprint: CellRecord['fingerprint']): Promise<'acquired' | 'cached' | 'aborted'> {
+  private async waitForLease(cell: Cell, fingerprint: DoneEntry['fingerprint']): Promise<'acquired' | 'cached' | 'aborted'> {
     for (;;) {
-      const record = this.o.cache.getRecord(fingerprint);
+      const record = this.o.cache.getDone(fingerprint);
       if (record !== undefined && this.o.cache.artifactsPresent(record)) {
         this.finishCached(cell, record);
         await this.release(cell);
@@ -164,7 +164,7 @@ export class Executor {
       if (this.o.signal.aborted) return 'aborted';
       const lease = await this.o.cache.acquireLease(fingerprint);
       if (lease.acquired) {
-        const raced = this.o.cache.getRecord(fingerprint);
+        const raced = this.o.cache.getDone(fingerprint);
         if (raced === undefined) return 'acquired';
         await this.o.cache.releaseLease(fingerprint);
         continue;
@@ -173,7 +173,7 @@ export class Executor {
     }
   }
 
-  private finishCached(cell: Cell, record: CellRecord): void {
+  private finishCached(cell: Cell, record: DoneEntry): void {
     this.states.set(cell.id, { kind: 'cached', fingerprint: record.fingerprint, record });
     this.done.add(cell.id);
     this.counts.cached++;

@@ -24,8 +24,25 @@ export interface FingerprintData {
 
 export type FingerprintHash = Sha256;
 
+/** Canonical strings of the parts shared by many cells (code, runtime), computed once per object. */
+const shared = new WeakMap<object, string>();
+
+function canonicalShared(value: object): string {
+  let s = shared.get(value);
+  if (s === undefined) {
+    s = canonicalJson(value);
+    shared.set(value, s);
+  }
+  return s;
+}
+
+/** sha256 of the canonical JSON of `data` (keys in sorted order, as canonicalJson writes them). */
 export function fingerprintHash(data: FingerprintData): FingerprintHash {
-  return sha256(canonicalJson(data));
+  const text =
+    `{"code":${canonicalShared(data.code)},"files":${canonicalJson(data.files)},"inputs":${canonicalJson(data.inputs)},` +
+    `"kind":${JSON.stringify(data.kind)},"params":${canonicalJson(data.params)},"runtime":${canonicalShared(data.runtime)},` +
+    `"seed":${canonicalJson(data.seed)},"version":${data.version}}`;
+  return sha256(text);
 }
 
 /** Value-level differences, one human line each, e.g. `params.lr: 0.001 -> 0.0003`. */

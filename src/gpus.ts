@@ -1,4 +1,3 @@
-import { execa } from 'execa';
 
 /**
  * GPU device indices available to cells: ABLATE_GPUS if set ("0,1", or ""
@@ -7,6 +6,7 @@ import { execa } from 'execa';
 export async function detectGpus(): Promise<number[]> {
   const env = process.env.ABLATE_GPUS;
   if (env !== undefined) return env.trim() === '' ? [] : env.split(',').map(Number).filter(Number.isInteger);
+  const { execa } = await import('execa');
   const r = await execa('nvidia-smi', ['-L'], { reject: false, timeout: 5000 });
   if (r.exitCode !== 0) return [];
   return String(r.stdout).split('\n').filter((l) => l.startsWith('GPU ')).map((_, i) => i);

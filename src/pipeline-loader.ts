@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
-import { Ajv } from 'ajv';
+import type { ValidateFunction } from 'ajv';
 import type { Diagnostic } from './diagnostics.js';
 import { suggest } from './diagnostics.js';
 import { DEFAULT_MAX_CELLS, type InputConfig, type PipelineConfig, type Scalar, type StageConfig } from './pipeline-config.js';
@@ -13,17 +13,24 @@ import pipelineSchema from '../schema/pipeline.schema.json' with { type: 'json' 
 export interface LoadedPipeline {
   config: PipelineConfig;
   source: JsonSource;
+  /** Validated before in this exact form: the analyzer may skip params validation. */
+  trusted: boolean;
 }
 
 export type LoadFailure = { reason: 'invalid-pipeline'; diagnostics: Diagnostic[]; sources: Map<string, string> };
 
-let validatePipeline: ReturnType<Ajv['compile']> | undefined;
+let validatePipeline: ValidateFunction | undefined;
 
 /** Reads, parses and structurally validates a pipeline file. */
-export function loadPipelineFile(
+/**
+ * `isTrusted(text)` says whether this exact text (with these overrides and
+ * stage code) was validated before; then structural validation is skipped.
+ */
+export async function loadPipelineFile(
   file: string,
   overrides: Record<string, JsonValue> = {},
-): Result<LoadedPipeline, LoadFailure> {
+  isTrusted: (text: string) => boolean = () => false,
+): Promise<Result<LoadedPipeline, LoadFailure>> {
   const path = resolve(file);
   const display = file;
   let text: string;
@@ -33,12 +40,16 @@ export function loadPipelineFile(
     return fail([{ message: `cannot read pipeline ${display}: ${(e as NodeJS.ErrnoException).code ?? String(e)}` }], new Map());
   }
   const sources = new Map([[display, text]]);
-  const parsed = parseJsonSource(display, text);
+  const trusted = isTrusted(text);
+  const parsed = parseJsonSource(display, text, trusted);
   if (!parsed.ok) return fail(parsed.error, sources);
   const source = parsed.value;
-  validatePipeline ??= new Ajv({ allErrors: true, strict: false }).compile(pipelineSchema);
-  if (!validatePipeline(source.value)) {
-    return fail(schemaDiagnostics(validatePipeline.errors ?? [], source, [], 'the pipeline'), sources);
+  if (!trusted) {
+    const { Ajv } = await import('ajv');
+    validatePipeline ??= new Ajv({ allErrors: true, strict: false }).compile(pipelineSchema);
+    if (!validatePipeline(source.value)) {
+      return fail(schemaDiagnostics(validatePipeline.errors ?? [], source, [], 'the pipeline'), sources);
+    }
   }
   const raw = source.value as RawPipeline;
   const vars: JsonObject = { ...(raw.vars ?? {}), ...overrides };
@@ -55,6 +66,7 @@ export function loadPipelineFile(
   if (diagnostics.length > 0) return fail(diagnostics, sources);
   return ok({
     source,
+    trusted,
     config: {
       file: path,
       dir: dirname(path),

@@ -3,7 +3,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Analysis, Cell, StageNode } from './analyzer.js';
-import type { Cache, CellRecord } from './cache/cache.js';
+import type { Cache, DoneEntry } from './cache/cache.js';
 import { codeHashes, type CodeHashes } from './code-hash.js';
 import { diffFingerprints, fingerprintHash, type FingerprintData, type FingerprintHash } from './fingerprint.js';
 import { runtimeFacts, RuntimeProbeError, type RuntimeOptions } from './runtime-facts.js';
@@ -14,7 +14,7 @@ import { err, ok, type Result } from './util/result.js';
 const packageRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 export type CellState =
-  | { kind: 'cached'; fingerprint: FingerprintHash; record: CellRecord }
+  | { kind: 'cached'; fingerprint: FingerprintHash; record: DoneEntry }
   | { kind: 'run'; fingerprint: FingerprintHash; breakdown: FingerprintData; reasons: string[] }
   | { kind: 'blocked'; upstream: string };
 
@@ -56,9 +56,9 @@ export class Planner {
 
   /** A cell's state given the states of its inputs. */
   async stateOf(cell: Cell, states: ReadonlyMap<string, CellState>): Promise<Result<CellState, PlanFailure>> {
-    const records: Record<string, CellRecord[]> = {};
+    const records: Record<string, DoneEntry[]> = {};
     for (const [name, input] of Object.entries(cell.inputs)) {
-      const list: CellRecord[] = [];
+      const list: DoneEntry[] = [];
       for (const id of input.cells) {
         const s = states.get(id);
         if (s?.kind !== 'cached') return ok({ kind: 'blocked', upstream: id });
@@ -70,14 +70,14 @@ export class Planner {
     if (!fp.ok) return fp;
     const { data, hash } = fp.value;
     const forced = this.o.force.has(cell.stage);
-    const record = forced ? undefined : this.o.cache.getRecord(hash);
-    if (record !== undefined && this.o.cache.artifactsPresent(record)) return ok({ kind: 'cached', fingerprint: hash, record });
-    const reasons = forced ? [`forced (--force ${cell.stage})`] : this.reasons(cell, hash, data, record);
+    const record = forced ? undefined : this.o.cache.getDone(hash);
+    // The done entry is written only after its blobs are whole; artifacts are verified when read.
+    if (record !== undefined) return ok({ kind: 'cached', fingerprint: hash, record });
+    const reasons = forced ? [`forced (--force ${cell.stage})`] : this.reasons(cell, hash, data);
     return ok({ kind: 'run', fingerprint: hash, breakdown: data, reasons });
   }
 
-  private reasons(cell: Cell, hash: FingerprintHash, data: FingerprintData, record: CellRecord | undefined): string[] {
-    if (record !== undefined) return ['cached artifacts are missing'];
+  private reasons(cell: Cell, hash: FingerprintHash, data: FingerprintData): string[] {
     const last = this.o.cache.latest(this.o.pipelineKey, cell.id);
     if (last === undefined) return ['new cell (no earlier run)'];
     if (last === hash) return ['its cached result was removed (corrupt or collected)'];
@@ -87,7 +87,7 @@ export class Planner {
     return diff.length > 0 ? diff : ['fingerprint changed'];
   }
 
-  async fingerprint(cell: Cell, inputs: Record<string, CellRecord[]>): Promise<Result<{ data: FingerprintData; hash: FingerprintHash }, PlanFailure>> {
+  async fingerprint(cell: Cell, inputs: Record<string, DoneEntry[]>): Promise<Result<{ data: FingerprintData; hash: FingerprintHash }, PlanFailure>> {
     const node = this.analysis.stages.get(cell.stage) as StageNode;
     const runtime = await this.runtime(node);
     if (!runtime.ok) return runtime;
@@ -167,16 +167,16 @@ export class Planner {
   }
 }
 
-function fingerprintInputs(cell: Cell, inputs: Record<string, CellRecord[]>): FingerprintData['inputs'] {
+function fingerprintInputs(cell: Cell, inputs: Record<string, DoneEntry[]>): FingerprintData['inputs'] {
   const out: FingerprintData['inputs'] = {};
   for (const name of Object.keys(inputs).sort()) {
-    const list = inputs[name] as CellRecord[];
+    const list = inputs[name] as DoneEntry[];
     if (cell.inputs[name]?.all) {
       const byCell: Record<string, Sha256> = {};
       for (const r of [...list].sort((a, b) => a.cell.localeCompare(b.cell))) byCell[r.cell] = r.outputsHash;
       out[name] = byCell;
     } else {
-      out[name] = (list[0] as CellRecord).outputsHash;
+      out[name] = (list[0] as DoneEntry).outputsHash;
     }
   }
   return out;

@@ -1,5 +1,5 @@
-import { realpathSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { existsSync, readFileSync, realpathSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { analyze, type Analysis, type Cell } from './analyzer.js';
 import type { Cache } from './cache/cache.js';
 import { LmdbCache } from './cache/lmdb-cache.js';
@@ -7,12 +7,13 @@ import { formatDiagnostic } from './diagnostics.js';
 import { loadPipelineFile } from './pipeline-loader.js';
 import { Planner } from './planner.js';
 import type { JsonValue } from './stage-api.js';
+import { kindModulePath } from './stage-kinds.js';
+import { canonicalJson, sha256 } from './util/hash.js';
+import { ENGINE_STAMP } from './versions.js';
 
-export const EXIT = { ok: 0, cellFailed: 1, invalid: 2, refused: 3, interrupted: 130 } as const;
+import { UsageError } from './exit.js';
 
-export class UsageError extends Error {
-  readonly exitCode = EXIT.invalid;
-}
+export { EXIT, UsageError } from './exit.js';
 
 export interface CommonOptions {
   pipeline: string;
@@ -30,18 +31,58 @@ export interface Session {
 
 /** Loads and analyses a pipeline, then opens the cache; invalid input never touches the cache. */
 export async function openSession(o: CommonOptions, force: ReadonlySet<string> = new Set()): Promise<Session> {
-  const loaded = loadPipelineFile(o.pipeline, parseSets(o.set ?? []));
-  if (!loaded.ok) throw new UsageError(formatFailure(loaded.error.diagnostics, loaded.error.sources));
-  const analysis = await analyze(loaded.value);
-  if (!analysis.ok) throw new UsageError(formatFailure(analysis.error.diagnostics, analysis.error.sources));
-  for (const stage of force) {
-    if (!analysis.value.stages.has(stage)) throw new UsageError(`--force ${stage}: the pipeline has no stage "${stage}"`);
+  const dir = cacheDir(o.cacheDir);
+  // An existing cache may remember that this exact pipeline text was valid; a new one is created only after validation.
+  let cache: Cache | undefined = existsSync(join(dir, 'db')) ? LmdbCache.open(dir) : undefined;
+  try {
+    const overrides = parseSets(o.set ?? []);
+    let trustKey: string | undefined;
+    const isTrusted = (text: string): boolean => {
+      trustKey = validationKey(text, overrides, dirname(resolve(o.pipeline)));
+      return cache?.getMeta<boolean>(`valid:${trustKey}`) === true;
+    };
+    const loaded = await loadPipelineFile(o.pipeline, overrides, isTrusted);
+    if (!loaded.ok) throw new UsageError(formatFailure(loaded.error.diagnostics, loaded.error.sources));
+    const analysis = await analyze(loaded.value);
+    if (!analysis.ok) throw new UsageError(formatFailure(analysis.error.diagnostics, analysis.error.sources));
+    for (const stage of force) {
+      if (!analysis.value.stages.has(stage)) throw new UsageError(`--force ${stage}: the pipeline has no stage "${stage}"`);
+    }
+    cache ??= LmdbCache.open(dir);
+    if (!loaded.value.trusted && trustKey !== undefined) await cache.putMeta(`valid:${trustKey}`, true);
+    return finishSession(o, analysis.value, cache, force);
+  } catch (e) {
+    await cache?.close();
+    throw e;
   }
-  const cache = LmdbCache.open(cacheDir(o.cacheDir));
+}
+
+function finishSession(o: CommonOptions, analysis: Analysis, cache: Cache, force: ReadonlySet<string>): Session {
   const pipelineKey = realpathSync(resolve(o.pipeline));
   const backend = o.backend ?? process.env.ABLATE_BACKEND;
-  const planner = new Planner(analysis.value, { cache, pipelineKey, force, runtime: backend ? { backend } : {} });
-  return { analysis: analysis.value, cache, planner, pipelineKey };
+  const planner = new Planner(analysis, { cache, pipelineKey, force, runtime: backend ? { backend } : {} });
+  return { analysis, cache, planner, pipelineKey };
+}
+
+/**
+ * What validation depends on: the pipeline text, the overrides, the engine
+ * and the entry modules of the stage kinds it names (their params schemas).
+ */
+function validationKey(text: string, overrides: Record<string, JsonValue>, pipelineDir: string): string {
+  let kinds: string[] = [];
+  let declared: Record<string, string> = {};
+  try {
+    const raw = JSON.parse(text) as { kinds?: Record<string, string>; stages?: Record<string, { kind?: string }> };
+    declared = raw.kinds ?? {};
+    kinds = [...new Set(Object.values(raw.stages ?? {}).map((s) => String(s.kind)))].sort();
+  } catch {
+    return sha256(text);
+  }
+  const modules = kinds.map((k) => {
+    const path = kindModulePath(k, declared, pipelineDir);
+    return path === undefined || !existsSync(path) ? `${k}:builtin` : `${k}:${sha256(readFileSync(path))}`;
+  });
+  return sha256(canonicalJson({ text, overrides, modules, engine: ENGINE_STAMP }));
 }
 
 export function cacheDir(flag: string | undefined): string {

@@ -6,11 +6,29 @@ import { err, ok, type Result } from './util/result.js';
 export interface JsonSource {
   file: string;
   text: string;
-  root: Node;
+  /** The syntax tree with offsets; built on first use (only errors need it). */
+  readonly root: Node;
   value: unknown;
 }
 
-export function parseJsonSource(file: string, text: string): Result<JsonSource, Diagnostic[]> {
+/**
+ * Parses JSON. `trusted` text (already validated, unchanged since) skips the
+ * syntax tree and the duplicate-key scan, which dominate start-up on large files.
+ */
+export function parseJsonSource(file: string, text: string, trusted = false): Result<JsonSource, Diagnostic[]> {
+  if (trusted) {
+    let root: Node | undefined;
+    const value = JSON.parse(text) as unknown;
+    return ok({
+      file,
+      text,
+      value,
+      get root(): Node {
+        root ??= parseTree(text, [], { disallowComments: true }) as Node;
+        return root;
+      },
+    });
+  }
   const errors: ParseError[] = [];
   const root = parseTree(text, errors, { allowTrailingComma: false, disallowComments: true });
   if (errors.length > 0 || root === undefined) {

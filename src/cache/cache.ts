@@ -36,21 +36,31 @@ export interface FailureRecord {
 
 export type LeaseResult = { acquired: true } | { acquired: false; holder: { pid: number; host: string; since: string } };
 
+/** The part of a record that planning needs; decoding it is cheap. */
+export interface DoneEntry {
+  fingerprint: FingerprintHash;
+  cell: string;
+  outputs: Record<string, OutputEntry>;
+  outputsHash: Sha256;
+}
+
 export interface Cache {
   readonly dir: string;
+  /** The "done" entry of a fingerprint: present only once its record and artifacts are whole. */
+  getDone(fingerprint: FingerprintHash): DoneEntry | undefined;
   getRecord(fingerprint: FingerprintHash): CellRecord | undefined;
   /** The fingerprint of the last successful run of a cell of a pipeline. */
   latest(pipeline: string, cell: string): FingerprintHash | undefined;
   /** Cheap check: every artifact exists with the recorded size. */
-  artifactsPresent(record: CellRecord): boolean;
+  artifactsPresent(record: DoneEntry): boolean;
   /** Full check: every artifact hashes to its recorded value. Returns the first bad path. */
-  verifyArtifacts(record: CellRecord): Promise<string | undefined>;
+  verifyArtifacts(record: DoneEntry): Promise<string | undefined>;
   /** Stores the files of `dir` as content-addressed blobs (data first). */
   storeOutputs(dir: string, only?: readonly string[]): Promise<{ outputs: Record<string, OutputEntry>; outputsHash: Sha256 }>;
   /** Makes the record visible, atomically, with the cell's "latest" pointer. */
   commit(record: CellRecord): Promise<void>;
   /** Copies artifacts into `dir`, verifying each; returns the first bad path. */
-  materialize(record: CellRecord, dir: string): Promise<string | undefined>;
+  materialize(record: DoneEntry, dir: string): Promise<string | undefined>;
   forget(fingerprint: FingerprintHash): Promise<void>;
   recordFailure(failure: FailureRecord): Promise<void>;
   lastFailure(pipeline: string, cell: string): FailureRecord | undefined;

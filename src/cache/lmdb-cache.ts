@@ -6,7 +6,7 @@ import { open, type Database, type RootDatabase } from 'lmdb';
 import type { FingerprintHash } from '../fingerprint.js';
 import { canonicalJson, sha256, type Sha256 } from '../util/hash.js';
 import { BlobStore } from './blobs.js';
-import type { Cache, CellRecord, FailureRecord, LeaseResult, OutputEntry } from './cache.js';
+import type { Cache, CellRecord, DoneEntry, FailureRecord, LeaseResult, OutputEntry } from './cache.js';
 
 interface Lease {
   pid: number;
@@ -21,6 +21,7 @@ interface Lease {
 export class LmdbCache implements Cache {
   private readonly root: RootDatabase;
   private readonly records: Database<CellRecord, string>;
+  private readonly done: Database<DoneEntry, string>;
   private readonly latestDb: Database<string, string>;
   private readonly failures: Database<FailureRecord, string>;
   private readonly leases: Database<Lease, string>;
@@ -30,6 +31,8 @@ export class LmdbCache implements Cache {
   private constructor(readonly dir: string, root: RootDatabase) {
     this.root = root;
     this.records = root.openDB({ name: 'records' });
+    // JSON decodes these small entries about twice as fast as msgpack; planning reads one per cell.
+    this.done = root.openDB({ name: 'done', encoding: 'json' });
     this.latestDb = root.openDB({ name: 'latest' });
     this.failures = root.openDB({ name: 'failures' });
     this.leases = root.openDB({ name: 'leases' });
@@ -43,6 +46,10 @@ export class LmdbCache implements Cache {
     return new LmdbCache(dir, root);
   }
 
+  getDone(fingerprint: FingerprintHash): DoneEntry | undefined {
+    return this.done.get(fingerprint);
+  }
+
   getRecord(fingerprint: FingerprintHash): CellRecord | undefined {
     return this.records.get(fingerprint);
   }
@@ -51,11 +58,11 @@ export class LmdbCache implements Cache {
     return this.latestDb.get(`${pipeline}\0${cell}`) as FingerprintHash | undefined;
   }
 
-  artifactsPresent(record: CellRecord): boolean {
+  artifactsPresent(record: DoneEntry): boolean {
     return Object.values(record.outputs).every((o) => this.blobs.has(o.sha256, o.size));
   }
 
-  async verifyArtifacts(record: CellRecord): Promise<string | undefined> {
+  async verifyArtifacts(record: DoneEntry): Promise<string | undefined> {
     for (const [path, o] of Object.entries(record.outputs)) {
       if (this.blobs.read(o.sha256) === undefined) return path;
     }
@@ -75,12 +82,14 @@ export class LmdbCache implements Cache {
   async commit(record: CellRecord): Promise<void> {
     await this.root.transaction(() => {
       this.records.put(record.fingerprint, record);
+      // The done entry is what makes the cell cached; same transaction as the record.
+      this.done.put(record.fingerprint, { fingerprint: record.fingerprint, cell: record.cell, outputs: record.outputs, outputsHash: record.outputsHash });
       this.latestDb.put(`${record.pipeline}\0${record.cell}`, record.fingerprint);
       this.failures.remove(`${record.pipeline}\0${record.cell}`);
     });
   }
 
-  async materialize(record: CellRecord, dir: string): Promise<string | undefined> {
+  async materialize(record: DoneEntry, dir: string): Promise<string | undefined> {
     for (const [rel, o] of Object.entries(record.outputs)) {
       if (!this.blobs.copyTo(o.sha256, join(dir, rel))) return rel;
     }
@@ -88,7 +97,10 @@ export class LmdbCache implements Cache {
   }
 
   async forget(fingerprint: FingerprintHash): Promise<void> {
-    await this.records.remove(fingerprint);
+    await this.root.transaction(() => {
+      this.done.remove(fingerprint);
+      this.records.remove(fingerprint);
+    });
   }
 
   async recordFailure(failure: FailureRecord): Promise<void> {

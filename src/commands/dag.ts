@@ -5,7 +5,7 @@ import { UsageError } from '../session.js';
 import type { Analysis } from '../analyzer.js';
 
 export async function loadAnalysis(pipeline: string): Promise<Analysis> {
-  const loaded = loadPipelineFile(pipeline);
+  const loaded = await loadPipelineFile(pipeline);
   if (!loaded.ok) throw new UsageError(loaded.error.diagnostics.map((d) => formatDiagnostic(d, loaded.error.sources)).join('\n\n'));
   const a = await analyze(loaded.value);
   if (!a.ok) throw new UsageError(a.error.diagnostics.map((d) => formatDiagnostic(d, a.error.sources)).join('\n\n'));

@@ -18,10 +18,11 @@ export async function explainCommand(o: CommonOptions & { cell: string }): Promi
     const last: CellRecord | undefined = lastFp === undefined ? undefined : session.cache.getRecord(lastFp);
     const out: string[] = [`${cell.id}`];
     if (state?.kind === 'cached') {
-      out.push(`  cached: fingerprint ${state.fingerprint.slice(0, 16)} (ran ${state.record.startedAt}, ${state.record.durationMs} ms)`);
+      const full = session.cache.getRecord(state.fingerprint) as CellRecord;
+      out.push(`  cached: fingerprint ${state.fingerprint.slice(0, 16)} (ran ${full.startedAt}, ${full.durationMs} ms)`);
       if (last && last.fingerprint !== state.fingerprint) {
         out.push(`  the last run of this cell (${last.startedAt}) had other inputs; this cached result differs from it by:`);
-        out.push(...diffFingerprints(last.breakdown, state.record.breakdown).map((l) => `    ${l}`));
+        out.push(...diffFingerprints(last.breakdown, full.breakdown).map((l) => `    ${l}`));
       }
     } else if (state?.kind === 'blocked') {
       out.push(`  waits for ${state.upstream}, which will run; its fingerprint is known only after that (identical outputs keep this cell cached)`);

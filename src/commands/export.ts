@@ -21,7 +21,8 @@ export async function exportCommand(o: CommonOptions & { out: string; all?: bool
     for (const cell of session.analysis.order) {
       const state = planned.value.get(cell.id);
       if (state?.kind !== 'cached') continue;
-      const r = state.record;
+      const r = session.cache.getRecord(state.fingerprint);
+      if (r === undefined) throw new UsageError(`${cell.id}: its record is missing; run "ablate doctor"`);
       const isFinal = (session.analysis.graph.successors(cell.id) ?? []).length === 0;
       if (isFinal || o.all) {
         const bad = await session.cache.materialize(r, join(out, 'artifacts', safe(cell.id)));

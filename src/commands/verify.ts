@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Cell, StageNode } from '../analyzer.js';
-import type { CellRecord } from '../cache/cache.js';
+import type { CellRecord, DoneEntry } from '../cache/cache.js';
 import { compareArtifact } from '../compare.js';
 import { describeFailure } from '../events.js';
 import { runCell } from '../execution/run-cell.js';
@@ -33,7 +33,9 @@ export async function verifyCommand(o: VerifyOptions): Promise<number> {
     for (const cell of chosen) {
       const state = states.get(cell.id);
       if (state?.kind !== 'cached') throw new UsageError(`${cell.id} is not cached; run the pipeline before verifying it`);
-      const verdict = await verifyOne(cell, state.record, session, states);
+      const full = session.cache.getRecord(state.fingerprint);
+      if (full === undefined) throw new UsageError(`${cell.id}: its record is missing; run "ablate doctor"`);
+      const verdict = await verifyOne(cell, full, session, states);
       const s = byStage.get(cell.stage) ?? { ok: 0, bad: 0, exact: true };
       if (verdict.ok) s.ok++;
       else s.bad++;
@@ -59,9 +61,9 @@ async function verifyOne(
   states: Map<string, import('../planner.js').CellState>,
 ): Promise<{ ok: boolean; exact: boolean; detail?: string }> {
   const node = session.analysis.stages.get(cell.stage) as StageNode;
-  const inputs: Record<string, { cell: Cell; record: CellRecord }[]> = {};
+  const inputs: Record<string, { cell: Cell; record: DoneEntry }[]> = {};
   for (const [name, input] of Object.entries(cell.inputs)) {
-    inputs[name] = input.cells.map((id) => ({ cell: session.analysis.cells.get(id) as Cell, record: (states.get(id) as { record: CellRecord }).record }));
+    inputs[name] = input.cells.map((id) => ({ cell: session.analysis.cells.get(id) as Cell, record: (states.get(id) as { record: DoneEntry }).record }));
   }
   const outDir = mkdtempSync(join(tmpdir(), 'ablate-verify-'));
   try {

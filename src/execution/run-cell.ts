@@ -3,8 +3,8 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Cell, StageNode } from '../analyzer.js';
-import type { Cache, CellRecord } from '../cache/cache.js';
-import { runShell, runWorker, type ExitReason } from '../child-process.js';
+import type { Cache, CellRecord, DoneEntry } from '../cache/cache.js';
+import type { ExitReason } from '../child-process.js';
 import type { Failure } from '../events.js';
 import type { FingerprintData, FingerprintHash } from '../fingerprint.js';
 import type { InputArtifact, ProgressUpdate } from '../stage-api.js';
@@ -19,7 +19,7 @@ export interface CellJob {
   fingerprint: FingerprintHash;
   breakdown: FingerprintData;
   /** Upstream records by input name, in the order the cell lists them. */
-  inputs: Record<string, { cell: Cell; record: CellRecord }[]>;
+  inputs: Record<string, { cell: Cell; record: DoneEntry }[]>;
   runtime: Record<string, string>;
 }
 
@@ -62,6 +62,7 @@ async function attempt(job: CellJob, env: CellEnv, scratch: string): Promise<Res
   const childEnv = { ...stringEnv(), ...gpuEnv(env.gpus) };
   let stageError: string | undefined;
   let exit: ExitReason;
+  const { runShell, runWorker } = await import('../child-process.js');
   if (job.node.kind.modulePath === undefined) {
     exit = await runShell(execCommand(job), { ...base, env: { ...childEnv, ...execEnv(job, env, outDir, workDir, inputs.value) } });
   } else {

@@ -6,19 +6,18 @@ export function sha256(data: string | Uint8Array): Sha256 {
   return createHash('sha256').update(data).digest('hex') as Sha256;
 }
 
-/** JSON with object keys sorted, so equal values always hash equally. */
+/**
+ * JSON with object keys sorted, so equal values always hash equally.
+ * Written directly rather than through a sorted copy: it runs once per cell.
+ */
 export function canonicalJson(value: unknown): string {
-  return JSON.stringify(sortKeys(value));
-}
-
-function sortKeys(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(sortKeys);
-  if (value !== null && typeof value === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const key of Object.keys(value).sort()) {
-      out[key] = sortKeys((value as Record<string, unknown>)[key]);
-    }
-    return out;
+  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
+  if (Array.isArray(value)) return `[${value.map((v) => (v === undefined ? 'null' : canonicalJson(v))).join(',')}]`;
+  const obj = value as Record<string, unknown>;
+  const parts: string[] = [];
+  for (const key of Object.keys(obj).sort()) {
+    const v = obj[key];
+    if (v !== undefined) parts.push(`${JSON.stringify(key)}:${canonicalJson(v)}`);
   }
-  return value;
+  return `{${parts.join(',')}}`;
 }
