@@ -16,7 +16,11 @@ export interface ModelRow {
   arch: string | null;
   pe: string | null;
   seed: number | null;
-  /** Every axis of the train cell, for grouping by axes we do not know of. */
+  /**
+   * Every axis of the train cell, plus task and f where the pipeline fixed
+   * them as params: the evaluate side (variants.ts) does the same, so a
+   * row and its evaluation share one variant key.
+   */
   axes: Record<string, JsonValue>;
   finalLoss: number | null;
   /** Normalized misalignment (raw / Var g), the comparable one. */
@@ -51,15 +55,18 @@ export function buildRow(s: RowSources): ModelRow {
     at(s.modelJson, 'model', name) ??
     at(s.modelJson, 'data', name);
   const summary = at(s.evalJson, 'summary');
+  const task = str(lookup('task'));
+  const f = str(lookup('f'));
+  const axes = withTaskAndF(s.model.axes, task, f);
   return {
     model: s.model.cell,
-    variant: variantKey(s.model.axes),
-    task: str(lookup('task')),
-    f: str(lookup('f')),
+    variant: variantKey(axes),
+    task,
+    f,
     arch: str(lookup('arch')),
     pe: str(lookup('pe')),
     seed: num(lookup('seed')),
-    axes: { ...s.model.axes },
+    axes,
     finalLoss: num(s.trainJson.finalLoss),
     misalignment: num(at(s.misalignmentJson, 'normalized', 'mean')),
     misalignmentSe: num(at(s.misalignmentJson, 'normalized', 'se')),
@@ -70,6 +77,18 @@ export function buildRow(s: RowSources): ModelRow {
     horizon: num(at(summary, 'horizon')),
     trainLengthMax: num(at(summary, 'trainLengthMax')),
   };
+}
+
+/** The identity axes a variant key always has, filled in when they are not matrix axes. */
+export function withTaskAndF(
+  axes: Record<string, JsonValue>,
+  task: string | null,
+  f: string | null,
+): Record<string, JsonValue> {
+  const out = { ...axes };
+  if (task !== null && !('task' in out)) out.task = task;
+  if (f !== null && !('f' in out)) out.f = f;
+  return out;
 }
 
 /** `arch=gpt,f=sqrt,pe=nope,task=length`: axes minus seed, sorted by name. */

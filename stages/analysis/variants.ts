@@ -6,7 +6,7 @@
 import { max, mean, min, sampleStandardDeviation } from 'simple-statistics';
 import type { InputArtifact, JsonObject, JsonValue } from '../../src/stage-api.js';
 import { at, num, str } from './artifacts.js';
-import { variantKey, variantLabel } from './rows.js';
+import { variantKey, variantLabel, withTaskAndF } from './rows.js';
 
 export interface LengthPoint {
   length: number;
@@ -28,13 +28,11 @@ export interface EvalRecord {
 }
 
 export function parseEval(artifact: InputArtifact, json: JsonObject): EvalRecord {
-  const axes = { ...artifact.axes };
   // A pipeline may fix task or f as a static param instead of an axis; the
-  // evaluate stage also records them in its summary.
-  for (const k of ['task', 'f', 'arch', 'pe']) {
-    const v = artifact.params[k] ?? at(json, 'summary', k);
-    if (!(k in axes) && v !== undefined && v !== null && typeof v !== 'object') axes[k] = v;
-  }
+  // evaluate stage also records them in its summary. Only these two are
+  // filled in, exactly as rows.ts does, so both sides key variants alike.
+  const field = (k: string): string | null => str(artifact.params[k] ?? at(json, 'summary', k));
+  const axes = withTaskAndF(artifact.axes, field('task'), field('f'));
   const perLength = Array.isArray(json.perLength) ? json.perLength : [];
   return {
     cell: artifact.cell,

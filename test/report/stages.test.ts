@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { JsonObject } from '../../src/stage-api.js';
 import { runCorrelate } from '../../stages/correlate.js';
+import { buildRow } from '../../stages/analysis/rows.js';
+import { parseEval } from '../../stages/analysis/variants.js';
 import { runReport } from '../../stages/report.js';
 import { runRow } from '../../stages/row.js';
 import { artifact, context, modelCells, paperLikeStudy, workspace, type Workspace } from './fixtures.js';
@@ -32,6 +34,18 @@ describe('row and correlate stages', () => {
     assert.equal(row.misalignmentRaw, m.misalignment * 3);
     assert.equal(row.variant, 'arch=gpt,f=identity,pe=nope,task=mean');
     assert.equal(typeof row.oodMse, 'number');
+  });
+
+  it('a row and its evaluation share a variant key when task and f are params, not axes', async () => {
+    const axes = { pe: 'none', seed: 1 };
+    const model = await artifact(ws, 'train', axes, { 'model.json': { task: 'length', f: 'sqrt', arch: 'decoder', config: { pe: 'none' } } });
+    const evalJson = { perLength: [], summary: { task: 'length', f: 'sqrt', oodMse: 2 } };
+    const evaluation = await artifact(ws, 'evaluate', axes, { 'eval.json': evalJson });
+    const row = buildRow({ model, modelJson: { task: 'length', f: 'sqrt', arch: 'decoder' }, trainJson: {}, evalJson, misalignmentJson: {} });
+    const record = parseEval(evaluation, evalJson);
+    assert.equal(row.variant, 'f=sqrt,pe=none,task=length');
+    assert.equal(record.variant, row.variant);
+    assert.equal(row.arch, 'decoder');
   });
 
   it('a missing file names the cell and the file', async () => {
