@@ -68,7 +68,7 @@ export async function analyze(loaded: LoadedPipeline): Promise<Result<Analysis, 
   const stages = new Map<string, StageNode>();
   const cells = new Map<string, Cell>();
   const order: Cell[] = [];
-  const ajv = loaded.trusted ? undefined : new (await import('ajv')).Ajv({ allErrors: true, strict: false, useDefaults: false });
+  const ajv = loaded.trusted ? undefined : new (await import('ajv')).Ajv({ allErrors: true, strict: false, verbose: true });
   for (const stageConfig of topoSortStages(config)) {
     const kind = kinds.get(stageConfig.kind) as KindInfo;
     const validate = ajv?.compile(kind.definition.params);

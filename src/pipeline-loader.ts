@@ -46,7 +46,7 @@ export async function loadPipelineFile(
   const source = parsed.value;
   if (!trusted) {
     const { Ajv } = await import('ajv');
-    validatePipeline ??= new Ajv({ allErrors: true, strict: false }).compile(pipelineSchema);
+    validatePipeline ??= new Ajv({ allErrors: true, strict: false, verbose: true }).compile(pipelineSchema);
     if (!validatePipeline(source.value)) {
       return fail(schemaDiagnostics(validatePipeline.errors ?? [], source, [], 'the pipeline'), sources);
     }
