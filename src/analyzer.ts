@@ -161,8 +161,16 @@ function cellsMatching(upstream: StageNode, shared: string[], key: Axes, cells: 
   return index.get(JSON.stringify(key)) ?? [];
 }
 
+/**
+ * Axes a stage's schema does not declare only select upstream cells and name
+ * the cell (train[task,f,arch,seed] reading data[task,f,seed]); they are left
+ * out of validation, so a strict schema need not list every axis.
+ */
 function validateParams(validate: ValidateFunction, cell: Cell, node: StageNode, source: JsonSource, out: Diagnostic[]): boolean {
-  if (validate(cell.params)) return true;
+  const declared = (node.kind.definition.params as { properties?: Record<string, unknown> }).properties ?? {};
+  const params = { ...cell.params };
+  for (const axis of node.axisNames) if (!(axis in declared) && !(axis in node.config.params)) delete params[axis];
+  if (validate(params)) return true;
   const errors = validate.errors ?? [];
   const axisError = errors.find((e) => node.axisNames.includes(e.instancePath.split('/')[1] ?? ''));
   if (axisError !== undefined) {
