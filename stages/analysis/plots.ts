@@ -159,7 +159,7 @@ export function scatterSpec(rows: readonly ModelRow[], o: ScatterOptions): TopLe
     x,
     ood: r.oodMse as number,
     colour: rowAxisText(r, enc.color),
-    shape: rowAxisText(r, enc.shape),
+    shape: enc.shape === null ? '' : rowAxisText(r, enc.shape),
     model: r.model,
   }));
   const xs = pts.map((p) => p.x);
@@ -187,7 +187,7 @@ export function scatterSpec(rows: readonly ModelRow[], o: ScatterOptions): TopLe
           x,
           y,
           color: { field: 'colour', type: 'nominal', title: enc.color, scale: { scheme: 'tableau10' } },
-          shape: { field: 'shape', type: 'nominal', title: enc.shape },
+          ...(enc.shape === null ? {} : { shape: { field: 'shape', type: 'nominal', title: enc.shape } }),
           tooltip: [{ field: 'model' }, { field: 'x', title: o.xTitle }, { field: 'ood', title: 'OOD MSE' }],
         },
       },
@@ -200,11 +200,12 @@ export function scatterSpec(rows: readonly ModelRow[], o: ScatterOptions): TopLe
  * it varies (the reparameterization story), the task by shape (its two
  * clusters sit orders of magnitude apart), else the next axes that vary.
  */
-function scatterEncodings(rows: readonly ModelRow[]): { color: string; shape: string } {
+function scatterEncodings(rows: readonly ModelRow[]): { color: string; shape: string | null } {
   const varying = (k: string): boolean => new Set(rows.map((r) => rowAxisText(r, k))).size > 1;
   const order = ['f', 'pe', 'arch', 'task'];
   const color = order.find(varying) ?? 'task';
-  const shape = ['task', 'arch', 'pe'].find((k) => k !== color && varying(k)) ?? color;
+  // No second axis varies: plain circles, not a second legend repeating the first.
+  const shape = ['task', 'arch', 'pe'].find((k) => k !== color && varying(k)) ?? null;
   return { color, shape };
 }
 
@@ -260,7 +261,7 @@ export function oodDotSpec(variants: readonly Variant[]): TopLevelSpec {
     facet: { row: { field: 'task', type: 'nominal', title: null, header: { labelAngle: 0, labelAlign: 'left', labelFontWeight: 'bold' } } },
     spec: {
       width: 420,
-      mark: { type: 'point', filled: true, size: 80 },
+      mark: { type: 'point', filled: true, size: 80, opacity: 0.8 },
       encoding: {
         x: { field: 'ood', type: 'quantitative', scale: { type: 'log' }, title: 'OOD MSE (log scale)' },
         y: { field: 'label', type: 'nominal', title: null, sort: 'ascending', axis: { labelLimit: 320 } },
@@ -268,7 +269,6 @@ export function oodDotSpec(variants: readonly Variant[]): TopLevelSpec {
         // The baseline is a vertical bar: a path symbol, drawn by its stroke.
         stroke: { field: 'kind', type: 'nominal', title: null, scale: { domain: kinds, range: ['#4c78a8', '#222222', '#d62728'] } },
         shape: { field: 'kind', type: 'nominal', title: null, scale: { domain: kinds, range: ['circle', 'diamond', 'M0,-1.2L0,1.2'] } },
-        opacity: { field: 'kind', type: 'nominal', legend: null, scale: { domain: kinds, range: [0.55, 1, 1] } },
         strokeWidth: { value: 2 },
         tooltip: [{ field: 'label' }, { field: 'kind' }, { field: 'ood', title: 'OOD MSE' }],
       },
