@@ -12,6 +12,8 @@ export interface StudyRun {
   correlation: InputArtifact;
   evals: InputArtifact[];
   reportDir: string;
+  /** What the report stage logged (figure warnings appear here). */
+  reportLogs: string[];
 }
 
 export async function runStudy(ws: Workspace, models: FakeModel[], correlateParams: JsonObject = {}): Promise<StudyRun> {
@@ -29,7 +31,7 @@ export async function runStudy(ws: Workspace, models: FakeModel[], correlatePara
   const correlation = await asArtifact(ws, 'correlate', {}, corr.ctx.outDir, 'correlation.json');
   const report = await context(ws, 'report', { correlation, evals });
   await runReport(report.ctx);
-  return { rows, correlation, evals, reportDir: report.ctx.outDir };
+  return { rows, correlation, evals, reportDir: report.ctx.outDir, reportLogs: report.logs };
 }
 
 /** Re-publishes a stage's output file as an input artifact for the next stage. */

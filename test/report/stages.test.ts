@@ -116,6 +116,7 @@ describe('report stage', () => {
     ]) {
       assert.ok(files.includes(f), `missing ${f} in ${files.join(', ')}`);
     }
+    assert.deepEqual(study.reportLogs.filter((l) => l.startsWith('warning')), [], 'vega-lite/vega warnings');
     const svg = await readFile(join(study.reportDir, 'plots/curves-length.svg'), 'utf8');
     assert.match(svg, /^<svg/);
     assert.match(svg, /constant predictor/);
