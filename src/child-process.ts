@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { execa, execaNode } from 'execa';
 import { err, ok, type Result } from './util/result.js';
@@ -28,7 +28,7 @@ export interface ChildOptions {
 
 /** A shell command whose output is appended to the cell's log. */
 export async function runShell(command: string, o: ChildOptions): Promise<ExitReason> {
-  return finish(o.logFile, (log) =>
+  return finish(o, (log, cancelSignal) =>
     execa(command, [], {
       shell: true,
       cwd: o.cwd,
@@ -36,12 +36,10 @@ export async function runShell(command: string, o: ChildOptions): Promise<ExitRe
       stdin: 'ignore',
       stdout: log,
       stderr: log,
-      cancelSignal: o.signal,
-      timeout: seconds(o.timeoutSeconds),
-      forceKillAfterDelay: 2000,
+      cancelSignal,
+      forceKillAfterDelay: FORCE_KILL_AFTER_MS,
       reject: false,
     }),
-    o.timeoutSeconds,
   );
 }
 
@@ -55,7 +53,7 @@ export interface WorkerOptions extends ChildOptions {
 
 /** A Node worker process talking over IPC; stdout and stderr go to the log. */
 export async function runWorker(o: WorkerOptions): Promise<ExitReason> {
-  return finish(o.logFile, (log) => {
+  return finish(o, (log, cancelSignal) => {
     const child = execaNode(o.script, [], {
       cwd: o.cwd,
       env: o.env,
@@ -65,19 +63,19 @@ export async function runWorker(o: WorkerOptions): Promise<ExitReason> {
       ipc: true,
       serialization: 'advanced',
       nodeOptions: o.memoryMB === undefined ? [] : [`--max-old-space-size=${o.memoryMB}`],
-      cancelSignal: o.signal,
-      timeout: seconds(o.timeoutSeconds),
-      forceKillAfterDelay: 2000,
+      cancelSignal,
+      forceKillAfterDelay: FORCE_KILL_AFTER_MS,
       reject: false,
     });
     child.on('message', (m: unknown) => o.onMessage(m));
     child.once('spawn', () => child.send(o.payload as never));
     return child;
-  }, o.timeoutSeconds);
+  });
 }
 
+const FORCE_KILL_AFTER_MS = 2000;
+
 interface Finished {
-  timedOut: boolean;
   isCanceled: boolean;
   failed: boolean;
   exitCode?: number;
@@ -85,19 +83,89 @@ interface Finished {
   shortMessage: string;
 }
 
-/** Starts a child whose stdout and stderr append to `logFile`, and classifies how it ended. */
-async function finish(logFile: string, start: (log: { file: string; append: true }) => PromiseLike<unknown>, timeoutSeconds?: number): Promise<ExitReason> {
-  mkdirSync(dirname(logFile), { recursive: true });
-  const r = (await start({ file: logFile, append: true })) as Finished;
-  if (r.timedOut) return { kind: 'timeout', seconds: timeoutSeconds ?? 0 };
-  if (r.isCanceled) return { kind: 'cancelled' };
-  if (r.failed && r.exitCode === undefined && r.signal === undefined) return { kind: 'spawn-error', message: r.shortMessage };
-  if (r.signal !== undefined) return { kind: 'signal', signal: r.signal };
-  return { kind: 'exit', code: r.exitCode ?? 1 };
+/**
+ * Starts a child whose stdout and stderr append to the log, stops it on the
+ * run's signal or its timeout, and classifies how it ended. Stopping takes
+ * the child's descendants down too: a shell's `sleep` or a script it started
+ * must not outlive the cell (the run would wait for them, and they would
+ * keep writing into the work directory of the next attempt).
+ */
+async function finish(o: ChildOptions, start: (log: { file: string; append: true }, cancel: AbortSignal) => PromiseLike<unknown> & { pid?: number }): Promise<ExitReason> {
+  mkdirSync(dirname(o.logFile), { recursive: true });
+  const local = new AbortController();
+  let timedOut = false;
+  let child: { pid?: number } | undefined;
+  let doomed: number[] = [];
+  const stopTree = (): void => {
+    doomed = child?.pid === undefined ? [] : descendants(child.pid);
+    signalAll(doomed, 'SIGTERM');
+    setTimeout(() => signalAll(doomed, 'SIGKILL'), FORCE_KILL_AFTER_MS).unref();
+  };
+  const timer = o.timeoutSeconds === undefined ? undefined : setTimeout(() => {
+    timedOut = true;
+    local.abort();
+  }, o.timeoutSeconds * 1000);
+  // Registered before the child exists, so they run before execa's own listener kills the parent of the tree.
+  o.signal.addEventListener('abort', stopTree, { once: true });
+  local.signal.addEventListener('abort', stopTree, { once: true });
+  try {
+    const running = start({ file: o.logFile, append: true }, AbortSignal.any([o.signal, local.signal]));
+    child = running;
+    if (o.signal.aborted) stopTree();
+    const r = (await running) as Finished;
+    if (timedOut) return { kind: 'timeout', seconds: o.timeoutSeconds ?? 0 };
+    if (r.isCanceled) return { kind: 'cancelled' };
+    if (r.failed && r.exitCode === undefined && r.signal === undefined) return { kind: 'spawn-error', message: r.shortMessage };
+    if (r.signal !== undefined) return { kind: 'signal', signal: r.signal };
+    return { kind: 'exit', code: r.exitCode ?? 1 };
+  } finally {
+    if (timer !== undefined) clearTimeout(timer);
+    o.signal.removeEventListener('abort', stopTree);
+  }
 }
 
-function seconds(s: number | undefined): number | undefined {
-  return s === undefined ? undefined : Math.round(s * 1000);
+/** Every descendant of `pid`, read from /proc (Linux); elsewhere none, and only the child is stopped. */
+function descendants(pid: number): number[] {
+  let names: string[];
+  try {
+    names = readdirSync('/proc');
+  } catch {
+    return [];
+  }
+  const children = new Map<number, number[]>();
+  for (const name of names) {
+    if (!/^\d+$/.test(name)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+    } catch {
+      continue;
+    }
+    // "pid (comm) state ppid ...": comm may hold spaces and parentheses, so read after the last ')'.
+    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    const list = children.get(ppid) ?? [];
+    list.push(Number(name));
+    children.set(ppid, list);
+  }
+  const out: number[] = [];
+  const queue = [pid];
+  while (queue.length > 0) {
+    for (const c of children.get(queue.pop() as number) ?? []) {
+      out.push(c);
+      queue.push(c);
+    }
+  }
+  return out;
+}
+
+function signalAll(pids: readonly number[], signal: NodeJS.Signals): void {
+  for (const p of pids) {
+    try {
+      process.kill(p, signal);
+    } catch {
+      // already gone
+    }
+  }
 }
 
 export function lastLines(text: string, n: number): string {
