@@ -1,4 +1,5 @@
 import yargs, { type Argv } from 'yargs';
+import { CacheDamagedError, CacheUnavailableError } from './cache/errors.js';
 import { EXIT, UsageError } from './exit.js';
 
 /** Wiring only: each command's module is loaded when that command runs. */
@@ -24,7 +25,10 @@ export async function main(args: string[]): Promise<void> {
         .option('dry-run', { type: 'boolean', describe: 'show what would run' })
         .option('reporter', { choices: ['human', 'json'] as const, default: 'human' as const })
         .option('require-cached', { type: 'boolean', describe: 'exit 3 if any cell would run' })
-        .option('gpus', { type: 'string', describe: 'GPU indices for cells that need one, e.g. 0,1' }),
+        .option('gpus', { type: 'string', describe: 'GPU indices for cells that need one, e.g. 0,1' })
+        .option('executor', { choices: ['local', 'slurm'] as const, default: 'local' as const, describe: 'where cells run; slurm: one sbatch job per cell' })
+        .option('partition', { type: 'string', describe: 'Slurm partition (--executor slurm)' })
+        .option('slurm-opt', { type: 'string', array: true, describe: 'extra sbatch option, e.g. --slurm-opt=--account=lab (repeatable)' }),
       (a) => run(async () => (await import('./commands/run.js')).runCommand({ ...a, pipeline: a.pipeline as string }))(),
     )
     .command('status <pipeline>', 'how many cells are cached, and why the others would run', (y) =>
@@ -84,6 +88,14 @@ function report(e: unknown): number {
   if (e instanceof UsageError) {
     process.stderr.write(`${e.message}\n`);
     return e.exitCode;
+  }
+  if (e instanceof CacheDamagedError) {
+    process.stderr.write(`error: ${e.message}\n  run "ablate doctor --rebuild" to move it aside and start a fresh one (artifacts are kept, so cells re-run quickly)\n`);
+    return EXIT.environment;
+  }
+  if (e instanceof CacheUnavailableError) {
+    process.stderr.write(`error: ${e.message}\n`);
+    return EXIT.environment;
   }
   const err = e as Error;
   const cacheProblem = /MDB_|lmdb/i.test(String(err.message));

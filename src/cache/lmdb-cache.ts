@@ -1,11 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { accessSync, constants, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { join, relative } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { open, type Database, type RootDatabase } from 'lmdb';
 import type { FingerprintHash } from '../fingerprint.js';
 import { canonicalJson, sha256, type Sha256 } from '../util/hash.js';
 import { BlobStore } from './blobs.js';
+import { checkHeader, checkPages } from './db-check.js';
+import { CacheDamagedError, CacheUnavailableError } from './errors.js';
 import type { Cache, CellRecord, DoneEntry, FailureRecord, LeaseResult, OutputEntry } from './cache.js';
 
 interface Lease {
@@ -28,7 +30,7 @@ export class LmdbCache implements Cache {
   private readonly meta: Database<unknown, string>;
   private readonly blobs: BlobStore;
 
-  private constructor(readonly dir: string, root: RootDatabase) {
+  private constructor(readonly dir: string, root: RootDatabase, private readonly readOnly = false) {
     this.root = root;
     this.records = root.openDB({ name: 'records' });
     // JSON decodes these small entries about twice as fast as msgpack; planning reads one per cell.
@@ -40,10 +42,48 @@ export class LmdbCache implements Cache {
     this.blobs = new BlobStore(join(dir, 'blobs'));
   }
 
-  static open(dir: string, readOnly = false): LmdbCache {
-    if (!readOnly) mkdirSync(join(dir, 'db'), { recursive: true });
-    const root = open({ path: join(dir, 'db'), maxDbs: 8, readOnly, compression: false });
-    return new LmdbCache(dir, root);
+  /**
+   * Opens (or creates) the cache. The database file is checked before LMDB
+   * maps it: its header always, and every page when it changed since a run
+   * last closed it cleanly (after a kill, or when `verify` is 'full'); a
+   * damaged file throws CacheDamagedError instead of crashing the process.
+   */
+  static open(dir: string, readOnly = false, verify: 'auto' | 'full' = 'auto'): LmdbCache {
+    const dbDir = join(dir, 'db');
+    if (!readOnly) makeCacheDir(dbDir);
+    const file = join(dbDir, 'data.mdb');
+    const header = checkHeader(file);
+    if (header !== undefined) throw damaged(dir, header);
+    const full = verify === 'full' || !sameStamp(dbDir);
+    const root = open({ path: dbDir, maxDbs: 8, readOnly, compression: false });
+    if (full) {
+      const snapshot = root.useReadTransaction();
+      let problem: string | undefined;
+      try {
+        problem = checkPages(file);
+      } finally {
+        snapshot.done();
+      }
+      if (problem !== undefined) {
+        void root.close();
+        throw damaged(dir, problem);
+      }
+    }
+    const cache = new LmdbCache(dir, root, readOnly);
+    if (full) cache.decodeAll();
+    return cache;
+  }
+
+  /** Reads every value once: a record that no longer decodes means the file was overwritten inside a page. */
+  private decodeAll(): void {
+    for (const [name, db] of [['records', this.records], ['done', this.done], ['latest', this.latestDb], ['failures', this.failures], ['leases', this.leases], ['meta', this.meta]] as const) {
+      try {
+        for (const entry of (db as Database<unknown, string>).getRange()) void entry.value;
+      } catch (e) {
+        void this.root.close();
+        throw damaged(this.dir, `an entry of "${name}" cannot be read (${(e as Error).message})`);
+      }
+    }
   }
 
   getDone(fingerprint: FingerprintHash): DoneEntry | undefined {
@@ -160,8 +200,75 @@ export class LmdbCache implements Cache {
 
   async close(): Promise<void> {
     await this.root.close();
+    if (!this.readOnly) writeStamp(join(this.dir, 'db'));
   }
 }
+
+/** Creates the cache folder, or says in words why it cannot be used. */
+function makeCacheDir(dbDir: string): void {
+  try {
+    mkdirSync(dbDir, { recursive: true });
+    accessSync(dbDir, constants.W_OK);
+  } catch (e) {
+    throw new CacheUnavailableError(`cannot use the cache directory ${dirname(dbDir)}: ${describeErrno(e)}`);
+  }
+}
+
+function describeErrno(e: unknown): string {
+  const code = (e as NodeJS.ErrnoException).code ?? '';
+  const words: Record<string, string> = {
+    EROFS: 'it is on a read-only file system',
+    EACCES: 'permission denied',
+    EPERM: 'permission denied',
+    ENOTDIR: 'a part of its path is a file, not a folder',
+    ENOENT: 'it cannot be created (a parent is missing or read-only)',
+    ENOSPC: 'the disk is full',
+    EDQUOT: 'the disk quota is exhausted',
+  };
+  return `${words[code] ?? (e as Error).message} (${code || 'error'})`;
+}
+
+function damaged(dir: string, problem: string): CacheDamagedError {
+  return new CacheDamagedError(`the cache database in ${join(dir, 'db')} is damaged: ${problem}`);
+}
+
+/**
+ * The size, mtime and inode of data.mdb when a process last closed the
+ * cache cleanly. A file that differs was changed by something else (or
+ * by a run that was killed), so the next open checks every page.
+ */
+function stampOf(dbDir: string): string | undefined {
+  try {
+    const st = statSync(join(dbDir, 'data.mdb'));
+    return `${st.size}:${st.mtimeMs}:${st.ino}`;
+  } catch {
+    return undefined;
+  }
+}
+
+function sameStamp(dbDir: string): boolean {
+  const now = stampOf(dbDir);
+  if (now === undefined) return true;
+  try {
+    return readFileSync(join(dbDir, STAMP), 'utf8') === now;
+  } catch {
+    return false;
+  }
+}
+
+function writeStamp(dbDir: string): void {
+  const now = stampOf(dbDir);
+  if (now === undefined) return;
+  const tmp = join(dbDir, `${STAMP}.${process.pid}.tmp`);
+  try {
+    writeFileSync(tmp, now);
+    renameSync(tmp, join(dbDir, STAMP));
+  } catch {
+    // A read-only or full disk: the next open checks every page, which is only slower.
+  }
+}
+
+const STAMP = 'clean-close';
 
 function holderAlive(lease: Lease): boolean {
   if (lease.host !== hostname()) return true;

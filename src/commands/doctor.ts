@@ -39,6 +39,7 @@ export async function doctorCommand(o: { cacheDir?: string; rebuild?: boolean })
   }
 }
 
+/** Every page and entry of the database is checked, not only its header. */
 function openChecked(dir: string): LmdbCache {
-  return LmdbCache.open(dir);
+  return LmdbCache.open(dir, false, 'full');
 }
