@@ -11,6 +11,7 @@ export type Failure =
   | { reason: 'stage-error'; message: string }
   | { reason: 'missing-output'; path: string }
   | { reason: 'cache-corrupt'; cell: string; path: string }
+  | { reason: 'store-failed'; message: string }
   | { reason: 'cancelled' }
   | { reason: 'spawn-error'; message: string }
   | { reason: 'no-gpu'; needed: number; available: number }
@@ -31,6 +32,8 @@ export function describeFailure(f: Failure): string {
       return `declared output "${f.path}" was not written`;
     case 'cache-corrupt':
       return `cached artifact "${f.path}" of ${f.cell} is corrupt`;
+    case 'store-failed':
+      return `its outputs could not be stored: ${f.message}`;
     case 'cancelled':
       return 'cancelled';
     case 'spawn-error':

@@ -144,7 +144,8 @@ export class Executor {
       } else {
         const log = this.o.cache.logPath(state.fingerprint);
         const message = describeFailure(result.error);
-        await this.o.cache.recordFailure({ pipeline: this.o.pipelineKey, cell: cell.id, fingerprint: state.fingerprint, error: message, log, at: new Date().toISOString() });
+        // On a full disk even this small write fails; the failure is still reported below.
+        await this.o.cache.recordFailure({ pipeline: this.o.pipelineKey, cell: cell.id, fingerprint: state.fingerprint, error: message, log, at: new Date().toISOString() }).catch(() => undefined);
         this.fail(cell, message, log);
       }
     } finally {

@@ -91,15 +91,21 @@ async function attempt(job: CellJob, env: CellEnv, scratch: string): Promise<Res
       },
     });
   }
-  const failure = classify(exit, stageError);
+  const failure = outOfMemory(exit, logFile, job.node.config.memoryMB) ?? classify(exit, stageError);
   if (failure !== undefined) return err(failure);
   const declared = declaredOutputs(job);
   const missing = declared?.find((p) => !existsSync(join(outDir, p)));
   if (missing !== undefined) return err({ reason: 'missing-output', path: missing });
   if (verifying) return ok(recordOf(job, env, startedAt, {}, job.fingerprint));
-  const stored = await env.cache.storeOutputs(outDir, declared);
-  const record = recordOf(job, env, startedAt, stored.outputs, stored.outputsHash);
-  await env.cache.commit(record);
+  let record: CellRecord;
+  try {
+    const stored = await env.cache.storeOutputs(outDir, declared);
+    record = recordOf(job, env, startedAt, stored.outputs, stored.outputsHash);
+    await env.cache.commit(record);
+  } catch (e) {
+    // A full or read-only disk: this cell fails with the reason; what was stored is whole or absent.
+    return err({ reason: 'store-failed', message: storeError(e) });
+  }
   rmSync(workDir, { recursive: true, force: true });
   return ok(record);
 }
@@ -204,6 +210,21 @@ function stringEnv(): Record<string, string> {
 
 function gpuEnv(gpus: number[]): Record<string, string> {
   return gpus.length > 0 ? { CUDA_VISIBLE_DEVICES: gpus.join(',') } : {};
+}
+
+/** V8 aborts a worker that reaches its heap limit; say so instead of "killed by SIGABRT". */
+function outOfMemory(exit: ExitReason, logFile: string, memoryMB: number | undefined): Failure | undefined {
+  const aborted = (exit.kind === 'signal' && exit.signal === 'SIGABRT') || (exit.kind === 'exit' && exit.code === 134);
+  if (!aborted || !readLogTail(logFile, 60).includes('heap out of memory')) return undefined;
+  const limit = memoryMB === undefined ? "Node's default heap limit" : `its heap limit, memoryMB ${memoryMB}`;
+  return { reason: 'stage-error', message: `ran out of memory (${limit}); raise "memoryMB" for this stage` };
+}
+
+function storeError(e: unknown): string {
+  const code = (e as NodeJS.ErrnoException).code;
+  if (code === 'ENOSPC' || /No space left|MDB_MAP_FULL/i.test(String((e as Error).message))) return 'the disk holding the cache is full (ENOSPC)';
+  if (code === 'EROFS' || code === 'EACCES' || code === 'EPERM') return `the cache cannot be written (${code})`;
+  return (e as Error).message ?? String(e);
 }
 
 export function readLogTail(path: string, lines: number): string {
