@@ -1,7 +1,13 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { EXIT } from '../exit.js';
 import { describePlanFailure } from '../planner.js';
 import { openSession, UsageError, type CommonOptions } from '../session.js';
+
+/** Exit 4, like other cache problems. */
+class CacheCorruptError extends UsageError {
+  override readonly exitCode: number = EXIT.environment;
+}
 
 /**
  * Copies the final artifacts (cells nothing else consumes; every cell with
@@ -26,7 +32,11 @@ export async function exportCommand(o: CommonOptions & { out: string; all?: bool
       const isFinal = (session.analysis.graph.successors(cell.id) ?? []).length === 0;
       if (isFinal || o.all) {
         const bad = await session.cache.materialize(r, join(out, 'artifacts', safe(cell.id)));
-        if (bad !== undefined) throw new UsageError(`${cell.id}: cached artifact "${bad}" is corrupt; run the pipeline to rebuild it`);
+        if (bad !== undefined) {
+          // Dropped, so that the next run rebuilds it instead of serving it again.
+          await session.cache.forget(r.fingerprint);
+          throw new CacheCorruptError(`${cell.id}: cached artifact "${bad}" is missing or corrupt; it was removed from the cache, run the pipeline to rebuild it`);
+        }
       }
       manifests[cell.id] = {
         stage: cell.stage,
