@@ -9,7 +9,7 @@ import type { LoadedPipeline, LoadFailure } from './pipeline-loader.js';
 import { schemaDiagnostics } from './schema-errors.js';
 import { locate, type JsonSource } from './source.js';
 import type { JsonObject } from './stage-api.js';
-import { availableKinds, kindModulePath, loadKind, type KindInfo } from './stage-kinds.js';
+import { availableKinds, kindModulePath, loadKind, pluginValue, type KindInfo } from './stage-kinds.js';
 import { err, ok, type Result } from './util/result.js';
 import type { Graph } from '@dagrejs/graphlib';
 
@@ -275,7 +275,7 @@ function checkPlugins(node: StageNode, cells: Map<string, Cell>, source: JsonSou
   for (const [param, dir] of Object.entries(plugins)) {
     const folder = resolve(dirname(modulePath), dir);
     const available = existsSync(folder) ? readdirSync(folder).filter((f) => f.endsWith('.js')).map((f) => f.slice(0, -3)) : [];
-    const values = new Set(node.cells.map((id) => cells.get(id)?.params[param]).filter((v) => v !== undefined).map(String));
+    const values = new Set(node.cells.map((id) => pluginValue(node.kind.definition, cells.get(id)?.params ?? {}, param)).filter((v) => v !== undefined));
     for (const v of values) {
       if (available.includes(v)) continue;
       const axis = node.config.matrix[param];

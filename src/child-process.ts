@@ -1,6 +1,6 @@
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { execa, execaNode } from 'execa';
+import { execa, execaNode, execaSync } from 'execa';
 import { err, ok, type Result } from './util/result.js';
 
 /** The only module that starts processes. */
@@ -9,6 +9,19 @@ export async function runNodeScript(script: string, env: Record<string, string>)
   const r = await execaNode(script, [], { env, reject: false, timeout: 60_000 });
   if (r.exitCode === 0) return ok(r.stdout);
   return err(lastLines(`${r.stderr}\n${r.stdout}`, 5));
+}
+
+/** A short command whose stdout is the answer (e.g. sbatch, scontrol); never throws. */
+export async function runCapture(file: string, args: readonly string[], timeoutMs = 30_000): Promise<Result<string, string>> {
+  const r = await execa(file, args, { reject: false, timeout: timeoutMs, stdin: 'ignore' });
+  if (r.exitCode === 0) return ok(r.stdout);
+  return err(lastLines(r.exitCode === undefined ? String(r.shortMessage) : `${r.stderr}\n${r.stdout}`, 5));
+}
+
+/** For process exit hooks, where nothing asynchronous runs any more. */
+export function runCaptureSync(file: string, args: readonly string[], timeoutMs = 10_000): Result<string, string> {
+  const r = execaSync(file, args, { reject: false, timeout: timeoutMs, stdin: 'ignore' });
+  return r.exitCode === 0 ? ok(String(r.stdout)) : err(lastLines(`${String(r.stderr)}\n${String(r.stdout)}`, 5));
 }
 
 export type ExitReason =

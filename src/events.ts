@@ -16,6 +16,8 @@ export type Failure =
   | { reason: 'spawn-error'; message: string }
   | { reason: 'no-gpu'; needed: number; available: number }
   | { reason: 'upstream-failed'; upstream: string }
+  | { reason: 'cluster-job'; job: string; message: string }
+  | { reason: 'output-mismatch'; path: string }
   | { reason: 'unexpected'; message: string };
 
 export function describeFailure(f: Failure): string {
@@ -42,6 +44,10 @@ export function describeFailure(f: Failure): string {
       return `needs ${f.needed} GPU(s), ${f.available} available`;
     case 'upstream-failed':
       return `skipped: ${f.upstream} failed`;
+    case 'cluster-job':
+      return `cluster job ${f.job}: ${f.message}`;
+    case 'output-mismatch':
+      return `staged output "${f.path}" no longer matches what its job wrote`;
     case 'unexpected':
       return `internal error: ${f.message}`;
     default:

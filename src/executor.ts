@@ -18,6 +18,8 @@ export interface ExecutorOptions {
   emit(event: RunEvent): void;
   /** Runs one cell; the local default is `runCell`, a cluster executor swaps in its own. */
   runner?: CellRunner;
+  /** The runner's cluster schedules CPUs and GPUs: start every ready cell at once. */
+  clusterScheduled?: boolean;
 }
 
 export type CellRunner = typeof runCell;
@@ -79,8 +81,9 @@ export class Executor {
     for (let i = 0; i < this.ready.length; ) {
       const cell = this.ready[i] as Cell;
       const node = this.o.analysis.stages.get(cell.stage) as StageNode;
-      const cpu = Math.min(this.o.jobs, node.config.resources?.cpu ?? node.kind.definition.resources?.cpu ?? 1);
-      const gpu = node.config.resources?.gpu ?? node.kind.definition.resources?.gpu ?? 0;
+      const cluster = this.o.clusterScheduled === true;
+      const cpu = cluster ? 0 : Math.min(this.o.jobs, node.config.resources?.cpu ?? node.kind.definition.resources?.cpu ?? 1);
+      const gpu = cluster ? 0 : (node.config.resources?.gpu ?? node.kind.definition.resources?.gpu ?? 0);
       if (gpu > this.o.gpus.length) {
         this.ready.splice(i, 1);
         this.fail(cell, `needs ${gpu} GPU(s), ${this.o.gpus.length} available`, undefined);

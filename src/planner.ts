@@ -7,6 +7,7 @@ import type { Cache, DoneEntry } from './cache/cache.js';
 import { codeHashes, type CodeHashes } from './code-hash.js';
 import { diffFingerprints, fingerprintHash, type FingerprintData, type FingerprintHash } from './fingerprint.js';
 import { runtimeFacts, RuntimeProbeError, type RuntimeOptions } from './runtime-facts.js';
+import { pluginValue } from './stage-kinds.js';
 import type { Sha256 } from './util/hash.js';
 import { err, ok, type Result } from './util/result.js';
 
@@ -125,9 +126,10 @@ export class Planner {
     const modulePath = node.kind.modulePath;
     if (modulePath === undefined) return {};
     const root = modulePath.startsWith(packageRoot) ? packageRoot : this.analysis.pipeline.dir;
-    const plugins = Object.entries(node.kind.definition.plugins ?? {}).map(([param, dir]) =>
-      resolve(dirname(modulePath), dir, `${String(cell.params[param])}.js`),
-    );
+    const plugins = Object.entries(node.kind.definition.plugins ?? {}).flatMap(([param, dir]) => {
+      const value = pluginValue(node.kind.definition, cell.params, param);
+      return value === undefined ? [] : [resolve(dirname(modulePath), dir, `${value}.js`)];
+    });
     const key = [modulePath, ...plugins].join('\0');
     const memo = this.codeByCell.get(key);
     if (memo !== undefined) return memo;

@@ -45,3 +45,9 @@ export async function loadKind(name: string, modulePath: string | undefined): Pr
 }
 
 export class KindLoadError extends Error {}
+
+/** The module a plugin param selects: its value, else its schema default, else none. */
+export function pluginValue(definition: StageDefinition, params: Record<string, unknown>, param: string): string | undefined {
+  const value = params[param] ?? (definition.params as { properties?: Record<string, { default?: unknown }> }).properties?.[param]?.default;
+  return value === undefined ? undefined : String(value);
+}

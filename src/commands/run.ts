@@ -8,6 +8,7 @@ import { JsonReporter } from '../reporters/json.js';
 import { EXIT, openSession, selectCells, UsageError, type CommonOptions } from '../session.js';
 import { detectGpus } from '../gpus.js';
 import { engineVersions } from '../versions.js';
+import type { SlurmBackend } from '../execution/slurm/backend.js';
 
 export interface RunOptions extends CommonOptions {
   jobs?: number;
@@ -17,6 +18,9 @@ export interface RunOptions extends CommonOptions {
   reporter?: 'human' | 'json';
   requireCached?: boolean;
   gpus?: string;
+  executor?: 'local' | 'slurm';
+  partition?: string;
+  slurmOpt?: string[];
 }
 
 export async function runCommand(o: RunOptions): Promise<number> {
@@ -33,6 +37,7 @@ export async function runCommand(o: RunOptions): Promise<number> {
   };
   process.on('SIGINT', onSigint);
   process.on('SIGTERM', onSigint);
+  let slurm: SlurmBackend | undefined;
   try {
     const cells = selectCells(session.analysis, o.only);
     const planned = await planVerified(session.planner, session.cache, cells, emit);
@@ -49,9 +54,26 @@ export async function runCommand(o: RunOptions): Promise<number> {
       for (const c of toRun) emit({ type: 'warning', message: `would run ${c.id}` });
       return EXIT.ok;
     }
-    const gpus = o.gpus !== undefined ? parseGpus(o.gpus) : await detectGpus();
+    const gpus = o.gpus !== undefined ? parseGpus(o.gpus) : o.executor === 'slurm' ? [] : await detectGpus();
+    // Nothing to run needs no cluster: a fully cached pipeline reports the same anywhere.
+    if (o.executor === 'slurm' && toRun.length > 0) {
+      const { openSlurm } = await import('../execution/slurm/open.js');
+      slurm = await openSlurm(o, { ...session, signal: controller.signal, emit }, cells, states);
+    }
     const executor = new Executor(
-      { analysis: session.analysis, planner: session.planner, cache: session.cache, pipelineKey: session.pipelineKey, cells, jobs, gpus, signal: controller.signal, versions: engineVersions(), emit },
+      {
+        analysis: session.analysis,
+        planner: session.planner,
+        cache: session.cache,
+        pipelineKey: session.pipelineKey,
+        cells,
+        jobs,
+        gpus,
+        signal: controller.signal,
+        versions: engineVersions(),
+        emit: slurm?.observe(emit) ?? emit,
+        ...(slurm === undefined ? {} : { runner: slurm.runner, clusterScheduled: true }),
+      },
       states,
     );
     const result = await executor.run();
@@ -59,6 +81,7 @@ export async function runCommand(o: RunOptions): Promise<number> {
     if (result.value.interrupted) return EXIT.interrupted;
     return result.value.failed > 0 ? EXIT.cellFailed : EXIT.ok;
   } finally {
+    await slurm?.close();
     process.off('SIGINT', onSigint);
     process.off('SIGTERM', onSigint);
     reporter.close();

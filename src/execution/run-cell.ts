@@ -128,7 +128,7 @@ function recordOf(job: CellJob, env: CellEnv, startedAt: Date, outputs: CellReco
   };
 }
 
-function classify(exit: ExitReason, stageError: string | undefined): Failure | undefined {
+export function classify(exit: ExitReason, stageError: string | undefined): Failure | undefined {
   switch (exit.kind) {
     case 'exit':
       if (exit.code === 0) return undefined;
@@ -168,14 +168,14 @@ async function materializeInputs(
   return ok(out);
 }
 
-function declaredOutputs(job: CellJob): string[] | undefined {
+export function declaredOutputs(job: Pick<CellJob, 'cell' | 'node'>): string[] | undefined {
   if (job.node.kind.modulePath !== undefined) return undefined;
   const o = job.cell.params.outputs;
   return Array.isArray(o) ? o.map(String) : undefined;
 }
 
 /** `{{name}}` placeholders take the cell's param values (matrix values included). */
-function execCommand(job: CellJob): string {
+export function execCommand(job: Pick<CellJob, 'cell'>): string {
   const command = String(job.cell.params.command);
   return command.replace(/\{\{\s*([A-Za-z0-9_]+)\s*\}\}/g, (whole, name: string) => {
     const v = job.cell.params[name];
@@ -183,7 +183,7 @@ function execCommand(job: CellJob): string {
   });
 }
 
-function execEnv(job: CellJob, env: CellEnv, outDir: string, workDir: string, inputs: Record<string, InputArtifact | InputArtifact[]>): Record<string, string> {
+export function execEnv(job: Pick<CellJob, 'cell'>, env: Pick<CellEnv, 'pipelineDir'>, outDir: string, workDir: string, inputs: Record<string, InputArtifact | InputArtifact[]>): Record<string, string> {
   const vars: Record<string, string> = {
     ABLATE_OUT: outDir,
     ABLATE_CELL: job.cell.id,
