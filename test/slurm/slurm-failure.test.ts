@@ -1,0 +1,72 @@
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import test, { before } from 'node:test';
+import { ablate, assertClusterUp, byStatus, clusterSkip, events, jobsUnder, records, tempProject, until, writeJson } from './cluster.js';
+
+const skip = clusterSkip();
+
+before(() => {
+  if (!skip) assertClusterUp();
+});
+
+test('a failing cell is not cached, its dependents are cancelled and the run exits 1 with a summary', { skip }, async () => {
+  const dir = tempProject();
+  writeJson(join(dir, 'p.json'), {
+    stages: {
+      bad: { kind: 'exec', params: { command: 'echo "about to fail"; sleep 1; exit 3', outputs: ['x.txt'] } },
+      after: { kind: 'exec', inputs: { b: 'bad' }, params: { command: 'cp $ABLATE_IN_B/x.txt y.txt', outputs: ['y.txt'] } },
+      later: { kind: 'exec', inputs: { a: 'after' }, params: { command: 'cp $ABLATE_IN_A/y.txt z.txt', outputs: ['z.txt'] } },
+      fine: { kind: 'exec', params: { command: 'echo ok > ok.txt', outputs: ['ok.txt'] } },
+    },
+  });
+  const r = await ablate(dir, ['run', 'p.json', '--reporter', 'json', '--executor', 'slurm']);
+  assert.equal(r.code, 1, r.stderr + r.stdout);
+  const s = byStatus(r.stdout);
+  assert.deepEqual(s.failed, ['bad']);
+  assert.deepEqual(s.skipped, ['after', 'later']);
+  assert.deepEqual(s.ran, ['fine']);
+  const summary = events(r.stdout).at(-1);
+  assert.equal(summary?.type, 'summary');
+  const failures = summary?.failures as { cell: string; message: string; tail?: string }[];
+  assert.equal(failures[0]?.cell, 'bad');
+  assert.match(failures[0]?.message ?? '', /exited with code 3/);
+  assert.match(failures[0]?.tail ?? '', /about to fail/);
+
+  assert.deepEqual(Object.keys(records(join(dir, 'cache'))), ['fine'], 'the failed cell is never cached');
+  const cache = join(dir, 'cache');
+  const jobs = await until('the jobs to end', () => {
+    const list = jobsUnder(cache);
+    return list.length === 4 && list.every((j) => !['PENDING', 'RUNNING', 'COMPLETING'].includes(j.state)) ? list : undefined;
+  });
+  const state = Object.fromEntries(jobs.map((j) => [j.name, j.state]));
+  assert.deepEqual(state, { 'ablate:bad': 'FAILED', 'ablate:after': 'CANCELLED', 'ablate:later': 'CANCELLED', 'ablate:fine': 'COMPLETED' });
+
+  const log = await ablate(dir, ['log', 'p.json', 'bad']);
+  assert.match(log.stdout, /failed at .*exited with code 3/);
+  assert.match(log.stdout, /about to fail/);
+  const status = await ablate(dir, ['status', 'p.json']);
+  assert.match(status.stdout, /1 cached, 3 to run/);
+});
+
+test('a cell without its declared output fails and its dependent never starts', { skip }, async () => {
+  const dir = tempProject();
+  writeJson(join(dir, 'p.json'), {
+    stages: {
+      forgetful: { kind: 'exec', params: { command: 'echo wrote nothing', outputs: ['x.txt'] } },
+      reader: { kind: 'exec', inputs: { f: 'forgetful' }, params: { command: 'cp $ABLATE_IN_F/x.txt y.txt', outputs: ['y.txt'] } },
+    },
+  });
+  const r = await ablate(dir, ['run', 'p.json', '--reporter', 'json', '--executor', 'slurm']);
+  assert.equal(r.code, 1, r.stderr + r.stdout);
+  assert.deepEqual(byStatus(r.stdout).failed, ['forgetful']);
+  assert.deepEqual(byStatus(r.stdout).skipped, ['reader']);
+  const failures = events(r.stdout).at(-1)?.failures as { message: string }[];
+  assert.match(failures[0]?.message ?? '', /declared output "x.txt" was not written/);
+  const jobs = await until('the jobs to end', () => {
+    const list = jobsUnder(join(dir, 'cache'));
+    return list.length === 2 && list.every((j) => !['PENDING', 'RUNNING', 'COMPLETING'].includes(j.state)) ? list : undefined;
+  });
+  // The job exits non-zero when an output is missing, so afterok never lets the reader start.
+  assert.equal(jobs.find((j) => j.name === 'ablate:forgetful')?.state, 'FAILED');
+  assert.equal(jobs.find((j) => j.name === 'ablate:reader')?.state, 'CANCELLED');
+});
