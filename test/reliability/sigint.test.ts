@@ -1,0 +1,30 @@
+/** Ctrl-C: the whole process group gets SIGINT, as from a terminal. */
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import { QUICK_STUDY, study } from './pipelines.js';
+import { groupAlive, killGroup, sleep, Workspace } from './rig.js';
+
+test('SIGINT stops the workers cleanly, exits 130, says what finished, and the next run resumes', { timeout: 60_000 }, async (t) => {
+  const ws = new Workspace();
+  t.after(() => ws.dispose());
+  const pipeline = ws.write('study.json', study(QUICK_STUDY));
+  const run = ws.start(['run', pipeline]);
+  await run.waitForLine((l) => l.startsWith('ran     data['));
+  // Wait until both training cells have checkpointed a few steps.
+  for (let i = 0; i < 200 && ws.journalEntries().filter((e) => e.cell.startsWith('train') && e.event === 'checkpoint' && (e.step ?? 0) >= 3).length < 2; i++) await sleep(25);
+  killGroup(run.pid, 'SIGINT');
+  const r = await run.exited;
+  assert.equal(r.code, 130, r.stderr + r.stdout);
+  assert.equal(groupAlive(run.pid), false, 'a worker outlived the interrupted run');
+  assert.match(r.stdout, /^ran {5}data\[seed=0\]/m);
+  assert.match(r.stdout, /^interrupted: 2 ran, 0 cached, 0 failed, 0 skipped/m);
+  assert.match(r.stdout, /finished cells are cached; run again to continue/);
+  assert.doesNotMatch(r.stdout + r.stderr, /FAILED|internal error|\n\s+at /, 'an interrupted cell is not a failure');
+
+  const again = await ws.run(['run', pipeline]);
+  assert.equal(again.code, 0, again.stderr);
+  assert.match(again.stdout, /done: 5 ran, 2 cached/);
+  const starts = ws.journalEntries().filter((e) => e.event === 'start' && e.cell.startsWith('train'));
+  assert.equal(starts.length, 4);
+  for (const s of starts.slice(2)) assert.ok((s.fromStep ?? 0) >= 3, `${s.cell} restarted from step ${s.fromStep}, not from its checkpoint`);
+});
