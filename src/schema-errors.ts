@@ -41,12 +41,20 @@ export function schemaDiagnostics(
       }
       case 'type':
         return {
-          message: `${name} must be ${article((e.params as { type: string }).type)}, not ${typeName(valueAt(source.value, path))}`,
+          message: `${name} must be ${typeList((e.params as { type: string | string[] }).type)}, not ${typeName(valueAt(source.value, path))}`,
           location: locate(source, path),
         };
       case 'propertyNames':
         return { message: `${name} has an invalid name: ${e.message ?? ''}`, location: locate(source, path) };
       case 'pattern': {
+        // A key that breaks a propertyNames pattern: name the key, not the whole object around it.
+        const property = (e as ErrorObject & { propertyName?: string }).propertyName;
+        if (property !== undefined) {
+          return {
+            message: `${name} has an invalid name "${property}": it must match ${(e.params as { pattern: string }).pattern}`,
+            location: locate(source, [...path, property], 'key'),
+          };
+        }
         const key = path[path.length - 1];
         return {
           message: `${name} has an invalid value ${JSON.stringify(valueAt(source.value, path) ?? key)}: it must match ${(e.params as { pattern: string }).pattern}`,
@@ -101,6 +109,12 @@ function typeName(v: unknown): string {
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'an array';
   return article(typeof v);
+}
+
+/** ajv joins a list of types with commas: "a string, a number or a boolean". */
+function typeList(t: string | string[]): string {
+  const list = (Array.isArray(t) ? t : t.split(',')).map(article);
+  return list.length <= 1 ? list.join('') : `${list.slice(0, -1).join(', ')} or ${list[list.length - 1]}`;
 }
 
 function article(t: string): string {

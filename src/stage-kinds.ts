@@ -36,6 +36,7 @@ export function kindModulePath(name: string, declared: Record<string, string>, p
 
 export async function loadKind(name: string, modulePath: string | undefined): Promise<KindInfo> {
   if (modulePath === undefined) return { name, modulePath, definition: execDefinition };
+  if (!existsSync(modulePath)) throw new KindLoadError(`its module ${modulePath} does not exist`);
   const mod = (await import(pathToFileURL(modulePath).href)) as { default?: StageDefinition };
   const definition = mod.default;
   if (definition === undefined || typeof definition.run !== 'function' || typeof definition.params !== 'object') {
