@@ -19,6 +19,7 @@ import { encodeBatch } from '../../stages/ml/batch.js';
 import type { SeqSet } from '../../stages/ml/dataset.js';
 import { buildModel, DEFAULT_MODEL_CONFIG } from '../../stages/ml/models/index.js';
 import type { Model, ModelConfig } from '../../stages/ml/models/types.js';
+import { readTensor } from '../../stages/ml/ops.js';
 import { Rng } from '../../stages/ml/prng.js';
 import { lossAndGrad } from '../../stages/ml/train-loop.js';
 
@@ -83,7 +84,7 @@ function trainStep(model: Model, set: SeqSet, batch: number, state: { params: Fl
 }
 
 function inferBatch(model: Model, params: tf.Tensor[], rows: number[][]): number {
-  tf.tidy(() => model.forward(model.layout.named(params), encodeBatch(rows, model.config.bos)).dataSync());
+  readTensor(() => model.forward(model.layout.named(params), encodeBatch(rows, model.config.bos)));
   return rows.length;
 }
 

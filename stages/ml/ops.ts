@@ -132,3 +132,16 @@ export function oneHot(tokens: ArrayLike<number>, depth: number): tf.Tensor2D {
   for (let i = 0; i < tokens.length; i++) out[i * depth + tokens[i]!] = 1;
   return tf.tensor2d(out, [tokens.length, depth]);
 }
+
+/**
+ * Run `fn` in a tidy and read its result into JS. (Returning a typed array
+ * from `tf.tidy` itself makes TF.js walk every element looking for tensors.)
+ */
+export function readTensor(fn: () => tf.Tensor): Float32Array {
+  const t = tf.tidy(fn);
+  try {
+    return t.dataSync() as Float32Array;
+  } finally {
+    t.dispose();
+  }
+}

@@ -16,6 +16,7 @@ import { encodeBatch } from './batch.js';
 import type { Task } from './dataset.js';
 import { readModelFile, type ModelFile } from './model-io.js';
 import { buildModel } from './models/index.js';
+import { readTensor } from './ops.js';
 import type { Model, ModelConfig } from './models/types.js';
 import { loadReparam } from './reparam.js';
 
@@ -87,10 +88,7 @@ function predictBatched(
   for (const indices of byLength.values()) {
     for (let at = 0; at < indices.length; at += batchSize) {
       const chunk = indices.slice(at, at + batchSize);
-      const values = tf.tidy(() => {
-        const input = encodeBatch(chunk.map((i) => seqs[i]!), model.config.bos);
-        return model.forward(params, input).dataSync();
-      });
+      const values = readTensor(() => model.forward(params, encodeBatch(chunk.map((i) => seqs[i]!), model.config.bos)));
       chunk.forEach((idx, k) => (out[idx] = values[k]! * std + mean));
     }
   }

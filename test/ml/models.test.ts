@@ -6,6 +6,7 @@ import { encodeBatch } from '../../stages/ml/batch.js';
 import { buildModel } from '../../stages/ml/models/index.js';
 import { ConstantCache } from '../../stages/ml/models/constants.js';
 import { lastPosition, selfBlock, selfBlockLast } from '../../stages/ml/models/transformer.js';
+import { readTensor } from '../../stages/ml/ops.js';
 import type { Model } from '../../stages/ml/models/types.js';
 import { Rng } from '../../stages/ml/prng.js';
 import { ARCH_PE, tinyConfig } from './fixtures.js';
@@ -23,10 +24,7 @@ function noisyParams(model: Model, seed: number, std = 0.3): Float32Array {
 }
 
 function predict(model: Model, params: Float32Array, rows: number[][]): Float32Array {
-  return tf.tidy(() => {
-    const input = encodeBatch(rows, model.config.bos);
-    return model.forward(model.layout.named(model.layout.tensors(params)), input).dataSync() as Float32Array;
-  });
+  return readTensor(() => model.forward(model.layout.named(model.layout.tensors(params)), encodeBatch(rows, model.config.bos)));
 }
 
 test('every arch and PE maps [B, T] tokens to [B] outputs', async () => {
@@ -94,15 +92,12 @@ test('the last-position block equals the full block read at the last position', 
     const model = buildModel(tinyConfig({ pe, layers: 1 }));
     const params = noisyParams(model, 3);
     const k = new ConstantCache();
-    const [full, last] = tf.tidy(() => {
-      const p = model.layout.named(model.layout.tensors(params));
-      const x = tf.randomNormal([3 * 5, 8], 0, 1, 'float32', 4);
-      return [
-        lastPosition(selfBlock(p, 'l0', x, 3, 5, true, model.config, k), 3, 5, 8).dataSync(),
-        selfBlockLast(p, 'l0', x, 3, 5, model.config, k).dataSync(),
-      ];
-    });
-    full!.forEach((v, i) => assert.ok(Math.abs(v - last![i]!) < 1e-5, `${pe} at ${i}: ${v} vs ${last![i]}`));
+    const x = tf.randomNormal([3 * 5, 8], 0, 1, 'float32', 4);
+    const named = (): ReturnType<typeof model.layout.named> => model.layout.named(model.layout.tensors(params));
+    const full = readTensor(() => lastPosition(selfBlock(named(), 'l0', x, 3, 5, true, model.config, k), 3, 5, 8));
+    const last = readTensor(() => selfBlockLast(named(), 'l0', x, 3, 5, model.config, k));
+    x.dispose();
+    full.forEach((v, i) => assert.ok(Math.abs(v - last[i]!) < 1e-5, `${pe} at ${i}: ${v} vs ${last[i]}`));
     k.dispose();
     model.dispose();
   }

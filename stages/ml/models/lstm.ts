@@ -1,43 +1,37 @@
 /**
- * LSTM (PyTorch gate order i, f, g, o; separate input and recurrent biases)
- * with a scalar head on the last hidden state of the top layer.
+ * LSTM with a scalar head on the last hidden state of the top layer.
+ * Per layer: input projections of all steps in one matMul (both biases
+ * folded in), then the recurrence as one op with hand-written BPTT
+ * (recurrent-ops.ts). Gate columns are ordered i, f, o, g.
  */
 import * as tf from '@tensorflow/tfjs';
-import { matMul } from '../ops.js';
+import { dense } from '../ops.js';
 import { param, ParamLayout, type Params } from '../params.js';
-import { recurrentHead, recurrentSpecs, stepInputs, timeMajor, validateRecurrent } from './recurrent.js';
+import { recurrentHead, recurrentSpecs, timeMajor, validateRecurrent } from './recurrent.js';
+import { lstmLayer } from './recurrent-ops.js';
 import type { BatchInput, Model, ModelConfig } from './types.js';
 
 export function buildLstm(config: ModelConfig): Model {
   validateRecurrent(config);
   const layout = new ParamLayout(recurrentSpecs(config, 4));
-  const h = config.hidden;
   return {
     config,
     layout,
     forward(p: Params, input: BatchInput): tf.Tensor1D {
       const { batch, length } = input;
       let x = timeMajor(input.onehot, batch, length);
-      let last: tf.Tensor = tf.zeros([batch, h]);
       for (let layer = 0; layer < config.layers; layer++) {
-        const xs = stepInputs(p, layer, x, length);
-        const wh = param(p, `r${layer}.wh`);
-        const bh = param(p, `r${layer}.bh`);
-        let hidden: tf.Tensor = tf.zeros([batch, h]);
-        let cell: tf.Tensor = tf.zeros([batch, h]);
-        const outputs: tf.Tensor[] = [];
-        for (let t = 0; t < length; t++) {
-          const z = tf.add(xs[t]!, t === 0 ? bh : tf.add(matMul(hidden, wh), bh));
-          const [zi, zf, zg, zo] = tf.split(z, 4, 1) as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
-          cell = tf.add(tf.mul(tf.sigmoid(zf), cell), tf.mul(tf.sigmoid(zi), tf.tanh(zg)));
-          hidden = tf.mul(tf.sigmoid(zo), tf.tanh(cell));
-          outputs.push(hidden);
-        }
-        last = hidden;
-        if (layer + 1 < config.layers) x = tf.concat(outputs, 0);
+        const bias = tf.add(param(p, `r${layer}.bx`), param(p, `r${layer}.bh`));
+        const xs = dense(x, param(p, `r${layer}.wx`), bias);
+        x = lstmLayer(xs, param(p, `r${layer}.wh`), length, batch);
       }
-      return recurrentHead(p, last);
+      return recurrentHead(p, lastStep(x, batch, length));
     },
     dispose: () => undefined,
   };
+}
+
+/** Hidden states of the last step from time-major rows [T*B, H]: [B, H]. */
+export function lastStep(hs: tf.Tensor, batch: number, length: number): tf.Tensor {
+  return length === 1 ? hs : tf.slice(hs, [(length - 1) * batch, 0], [batch, hs.shape[1]!]);
 }

@@ -33,12 +33,6 @@ export function timeMajor(onehot: tf.Tensor, batch: number, length: number): tf.
   return tf.reshape(tf.transpose(tf.reshape(onehot, [batch, length, -1]), [1, 0, 2]), [batch * length, -1]);
 }
 
-/** Input projections of every step: [T*B, in] -> T tensors [B, gates*H]. */
-export function stepInputs(p: Params, layer: number, x: tf.Tensor, length: number): tf.Tensor[] {
-  const xs = dense(x, param(p, `r${layer}.wx`), param(p, `r${layer}.bx`));
-  return tf.split(xs, length, 0);
-}
-
 /** Scalar prediction [B] from the last hidden state [B, H]. */
 export function recurrentHead(p: Params, h: tf.Tensor): tf.Tensor1D {
   return tf.reshape(dense(h, param(p, 'head.w'), param(p, 'head.b')), [h.shape[0]!]) as tf.Tensor1D;
