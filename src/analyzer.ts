@@ -244,7 +244,8 @@ function checkMatrices(config: PipelineConfig, source: JsonSource): Diagnostic[]
 function checkCycle(config: PipelineConfig, source: JsonSource): Diagnostic[] {
   const cycle = findStageCycle(config.stages);
   if (cycle === undefined) return [];
-  const [first, second] = cycle;
+  // A stage that consumes itself is a cycle of one: point at that input.
+  const [first, second = first] = cycle;
   const input = Object.entries(config.stages.find((s) => s.name === first)?.inputs ?? {}).find(([, v]) => v.stage === second)?.[0] ?? '';
   return [{ message: `cycle: ${[...cycle, cycle[0]].join(' -> ')} (each stage consumes the next)`, location: locate(source, ['stages', first ?? '', 'inputs', input]) }];
 }

@@ -63,9 +63,10 @@ export function schemaDiagnostics(
       }
       case 'uniqueItems': {
         const p = e.params as { i: number; j: number };
+        const [first, again] = [Math.min(p.i, p.j), Math.max(p.i, p.j)];
         return {
-          message: `${name} lists the same value twice (entries ${p.j + 1} and ${p.i + 1})`,
-          location: locate(source, [...path, p.i]),
+          message: `${name} lists the same value twice (entries ${first + 1} and ${again + 1})`,
+          location: locate(source, [...path, again]),
         };
       }
       case 'minItems':
