@@ -24,23 +24,23 @@ interface Fixture {
 const fixturesDir = join(repoRoot, 'test', 'fixtures');
 const index = JSON.parse(readFileSync(join(fixturesDir, 'index.json'), 'utf8')) as { fixtures: Fixture[] };
 
-/** Runs the CLI in this process and captures what it writes. */
+/**
+ * Runs the CLI in this process and captures its stderr. Stdout is left
+ * alone: the test runner reports through it (a refused pipeline prints
+ * nothing there).
+ */
 async function inProcess(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
   let stderr = '';
-  const out = process.stdout.write.bind(process.stdout);
   const err = process.stderr.write.bind(process.stderr);
-  process.stdout.write = ((chunk: string | Uint8Array) => ((stdout += String(chunk)), true)) as typeof process.stdout.write;
   process.stderr.write = ((chunk: string | Uint8Array) => ((stderr += String(chunk)), true)) as typeof process.stderr.write;
   try {
     await main(args);
   } finally {
-    process.stdout.write = out;
     process.stderr.write = err;
   }
   const code = Number(process.exitCode ?? 0);
   process.exitCode = 0;
-  return { code, stdout, stderr };
+  return { code, stdout: '', stderr };
 }
 
 function checkDiagnostic(f: Fixture, path: string, r: { code: number; stdout: string; stderr: string }): void {
