@@ -44,7 +44,7 @@ export async function runCommand(o: RunOptions): Promise<number> {
     if (!planned.ok) throw new UsageError(describePlanFailure(planned.error));
     const states = planned.value;
     const toRun = cells.filter((c) => states.get(c.id)?.kind !== 'cached');
-    emit({ type: 'plan', pipeline: session.analysis.pipeline.name, cells: cells.length, cached: cells.length - toRun.length, toRun: toRun.length, jobs, runtime: session.planner.runtimeSummary() });
+    emit({ type: 'plan', pipeline: session.analysis.pipeline.name, cells: cells.length, cached: cells.length - toRun.length, toRun: toRun.length, jobs: o.executor === 'slurm' ? Math.max(1, toRun.length) : jobs, runtime: session.planner.runtimeSummary() });
     if (o.requireCached && toRun.length > 0) {
       for (const c of toRun.slice(0, 20)) emit({ type: 'warning', message: `would run ${c.id}` });
       emit({ type: 'warning', message: `--require-cached: ${toRun.length} cell(s) would run; refusing` });

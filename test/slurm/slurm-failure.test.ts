@@ -70,3 +70,21 @@ test('a cell without its declared output fails and its dependent never starts', 
   assert.equal(jobs.find((j) => j.name === 'ablate:forgetful')?.state, 'FAILED');
   assert.equal(jobs.find((j) => j.name === 'ablate:reader')?.state, 'CANCELLED');
 });
+
+test("a cell sbatch refuses fails with sbatch's answer in its log, and the other cells still run", { skip }, async () => {
+  const dir = tempProject();
+  writeJson(join(dir, 'p.json'), {
+    stages: {
+      // The test cluster has no GPUs (no gres), so sbatch rejects --gres=gpu:1.
+      gpu: { kind: 'exec', resources: { gpu: 1 }, params: { command: 'nvidia-smi > g.txt', outputs: ['g.txt'] } },
+      uses: { kind: 'exec', inputs: { g: 'gpu' }, params: { command: 'cp $ABLATE_IN_G/g.txt h.txt', outputs: ['h.txt'] } },
+      cpu: { kind: 'exec', params: { command: 'echo 1 > c.txt', outputs: ['c.txt'] } },
+    },
+  });
+  const r = await ablate(dir, ['run', 'p.json', '--reporter', 'json', '--executor', 'slurm']);
+  assert.equal(r.code, 1, r.stderr + r.stdout);
+  assert.deepEqual(byStatus(r.stdout), { ran: ['cpu'], cached: [], failed: ['gpu'], skipped: ['uses'] });
+  const log = await ablate(dir, ['log', 'p.json', 'gpu']);
+  assert.match(log.stdout, /sbatch failed: .*gres/i);
+  assert.deepEqual(jobsUnder(join(dir, 'cache')).map((j) => j.name), ['ablate:cpu'], 'nothing submitted for the refused cell or its dependent');
+});

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { Analysis, Cell, StageNode } from '../../analyzer.js';
 import type { Cache, CellRecord, DoneEntry } from '../../cache/cache.js';
-import type { Failure, RunEvent } from '../../events.js';
+import { describeFailure, type Failure, type RunEvent } from '../../events.js';
 import type { CellRunner } from '../../executor.js';
 import type { FingerprintHash } from '../../fingerprint.js';
 import type { CellState, Planner } from '../../planner.js';
@@ -70,7 +70,8 @@ export class SlurmBackend {
   private readonly byId = new Map<string, Submission>();
   private seq = 0;
   private readonly cancelling = new Set<Promise<unknown>>();
-  private submissionError: string | undefined;
+  /** Cells sbatch refused (an impossible gres, a partition that does not exist): not tried twice. */
+  private readonly refused = new Map<string, Failure>();
   private readonly exitHook = (): void => this.slurm.cancelSync(this.unsettled().map((s) => s.id));
   private readonly onAbort = (): void => void this.cancel(this.unsettled());
   readonly runner: CellRunner = (job, env) => this.run(job, env);
@@ -95,7 +96,7 @@ export class SlurmBackend {
   /** Submits every cell that is not cached, in dependency order. */
   async submitAll(cells: readonly Cell[], states: ReadonlyMap<string, CellState>): Promise<void> {
     for (const cell of cells) {
-      if (this.o.signal.aborted || this.submissionError !== undefined) return;
+      if (this.o.signal.aborted) return;
       const state = states.get(cell.id);
       if (state === undefined || state.kind === 'cached') continue;
       const sources = this.sourcesOf(cell, states);
@@ -106,10 +107,8 @@ export class SlurmBackend {
       if (runtime === undefined) continue;
       const workDir = known ? this.o.cache.workDir(state.fingerprint) : files.work;
       const sub = await this.submit(cell, sources, files, workDir, runtime, true);
-      if (!sub.ok && sub.error.reason === 'cluster-job') {
-        this.submissionError = sub.error.message;
-        this.o.emit({ type: 'warning', message: `${cell.id}: ${sub.error.message}; the other cells are submitted one by one as they become ready` });
-      }
+      // Its dependents are not submitted (no job to wait for); the executor skips them once it fails.
+      if (!sub.ok && sub.error.reason === 'cluster-job') this.refused.set(cell.id, sub.error);
     }
   }
 
@@ -148,8 +147,10 @@ export class SlurmBackend {
     }
     for (;;) {
       if (sub === undefined) {
+        const refused = this.refused.get(job.cell.id);
+        if (refused !== undefined) return this.refusal(job, refused);
         const fresh = await this.resubmit(job);
-        if (!fresh.ok) return fresh;
+        if (!fresh.ok) return this.refusal(job, fresh.error);
         sub = fresh.value;
       }
       const outcome = await this.watcher.wait(sub, env.signal, env.onProgress);
@@ -192,6 +193,14 @@ export class SlurmBackend {
       default:
         return unreachable(outcome);
     }
+  }
+
+  /** sbatch's answer goes where `ablate log` looks, as a job's output would. */
+  private refusal(job: CellJob, failure: Failure): Result<CellRecord, Failure> {
+    const path = this.o.cache.logPath(job.fingerprint);
+    mkdirSync(join(path, '..'), { recursive: true });
+    appendFileSync(path, `== ${job.cell.id}: ${describeFailure(failure)}\n`);
+    return err(failure);
   }
 
   /** A new job for a cell whose inputs are settled: they all come from the cache. */

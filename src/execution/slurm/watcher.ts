@@ -71,10 +71,15 @@ export class JobWatcher {
   private schedule(ms: number): void {
     if (this.timer !== undefined || this.waiters.size === 0) return;
     this.timer = setTimeout(() => {
-      void this.tick().finally(() => {
-        this.timer = undefined;
-        this.schedule(this.o.pollMs);
-      });
+      void this.tick()
+        .catch((e: unknown) => {
+          // A staging file vanishing under a read, say: report it as state and look again next tick.
+          for (const w of this.waiters.values()) this.note(w, `could not check the job: ${(e as Error).message}`);
+        })
+        .finally(() => {
+          this.timer = undefined;
+          this.schedule(this.o.pollMs);
+        });
     }, ms);
   }
 
