@@ -28,7 +28,8 @@ export async function main(args: string[]): Promise<void> {
         .option('gpus', { type: 'string', describe: 'GPU indices for cells that need one, e.g. 0,1' })
         .option('executor', { choices: ['local', 'slurm'] as const, default: 'local' as const, describe: 'where cells run; slurm: one sbatch job per cell' })
         .option('partition', { type: 'string', describe: 'Slurm partition (--executor slurm)' })
-        .option('slurm-opt', { type: 'string', array: true, describe: 'extra sbatch option, e.g. --slurm-opt=--account=lab (repeatable)' }),
+        .option('slurm-opt', { type: 'string', array: true, describe: 'extra sbatch option, e.g. --slurm-opt=--account=lab (repeatable)' })
+        .option('slurm-staging', { type: 'string', describe: 'job staging directory on a filesystem the compute nodes share (default <cache>/slurm, or ABLATE_SLURM_STAGING)' }),
       (a) => run(async () => (await import('./commands/run.js')).runCommand({ ...a, pipeline: a.pipeline as string }))(),
     )
     .command('status <pipeline>', 'how many cells are cached, and why the others would run', (y) =>

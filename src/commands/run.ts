@@ -21,6 +21,7 @@ export interface RunOptions extends CommonOptions {
   executor?: 'local' | 'slurm';
   partition?: string;
   slurmOpt?: string[];
+  slurmStaging?: string;
 }
 
 export async function runCommand(o: RunOptions): Promise<number> {

@@ -84,6 +84,9 @@ test('scontrol -o lines parse into state, reason, exit code and nodes', () => {
 });
 
 test('settings come from the flags and ABLATE_SLURM_* variables, ignoring nonsense', () => {
-  const s = settingsFrom({ partition: 'short', slurmOpt: ['--account=lab'] }, { ABLATE_SLURM_POLL_MS: '250', ABLATE_SLURM_GRACE_MS: 'soon', ABLATE_SLURM_NODE: '/opt/node/bin/node' });
-  assert.deepEqual(s, { partition: 'short', extraArgs: ['--account=lab'], pollMs: 250, graceMs: 30_000, nodePath: '/opt/node/bin/node' });
+  const env = { ABLATE_SLURM_POLL_MS: '250', ABLATE_SLURM_GRACE_MS: 'soon', ABLATE_SLURM_NODE: '/opt/node/bin/node', ABLATE_SLURM_STAGING: '/scratch/me/ablate' };
+  const s = settingsFrom({ partition: 'short', slurmOpt: ['--account=lab'] }, env);
+  assert.deepEqual(s, { partition: 'short', extraArgs: ['--account=lab'], pollMs: 250, graceMs: 30_000, nodePath: '/opt/node/bin/node', stagingDir: '/scratch/me/ablate' });
+  assert.equal(settingsFrom({ slurmStaging: '/shared/x' }, env).stagingDir, '/shared/x', 'the flag wins over the variable');
+  assert.equal(settingsFrom({}, {}).stagingDir, undefined, 'default: <cache>/slurm');
 });

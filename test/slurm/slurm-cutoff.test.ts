@@ -65,5 +65,6 @@ test('a dependent that read an upstream output other than the cached one is run 
   assert.deepEqual(byStatus(r.stdout).ran, ['u', 'y']);
   assert.equal(await cached(dir, 'y', 'y.txt'), `${cachedX}v2\n`, "y's cached result is built on x's cached result");
   const log = await ablate(dir, ['log', 'p.json', 'y']);
-  assert.match(log.stdout, /discarded, input "x" from x differs from its cached result|cancelled: a job it waited for was cancelled/);
+  // Which way y learnt that depends on timing; each is a re-run on the cached x, which the assertion above checks.
+  assert.match(log.stdout, /discarded, input "x" from x differs from its cached result|cancelled: a job it waited for was cancelled|never started/);
 });

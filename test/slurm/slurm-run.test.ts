@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import test, { before } from 'node:test';
 import { ablate, assertClusterUp, byStatus, clusterSkip, events, jobsUnder, records, SUM_STAGE, tempProject, writeJson } from './cluster.js';
@@ -36,7 +36,9 @@ function project(): string {
 
 test('a small pipeline runs on Slurm and its cache equals a local run', { skip }, async () => {
   const slurmDir = project();
-  const onSlurm = await ablate(slurmDir, ['run', 'p.json', '--reporter', 'json', '--executor', 'slurm', '--partition', 'debug', '--slurm-opt=--comment=ablate-test']);
+  // The cache may stay on a local disk (LMDB wants one); only the staging directory must be shared.
+  const shared = join(slurmDir, 'shared');
+  const onSlurm = await ablate(slurmDir, ['run', 'p.json', '--reporter', 'json', '--executor', 'slurm', '--slurm-staging', shared, '--partition', 'debug', '--slurm-opt=--comment=ablate-test']);
   assert.equal(onSlurm.code, 0, onSlurm.stderr + onSlurm.stdout);
   assert.equal(byStatus(onSlurm.stdout).ran?.length, 7);
 
@@ -49,8 +51,8 @@ test('a small pipeline runs on Slurm and its cache equals a local run', { skip }
   assert.equal(Object.keys(a).length, 7);
   assert.deepEqual(a, b, 'same fingerprints and output hashes on Slurm as locally');
 
-  const jobs = jobsUnder(join(slurmDir, 'cache'));
-  assert.equal(jobs.length, 7, 'one sbatch job per cell');
+  const jobs = jobsUnder(shared);
+  assert.equal(jobs.length, 7, 'one sbatch job per cell, staged under --slurm-staging');
   for (const j of jobs) {
     assert.equal(j.state, 'COMPLETED', j.line);
     assert.match(j.line, /Partition=debug/);
@@ -69,6 +71,8 @@ test('a small pipeline runs on Slurm and its cache equals a local run', { skip }
   assert.equal(log.code, 0, log.stderr);
   assert.match(log.stdout, /summing on \S+/, "`ablate log` shows the job's output");
   assert.match(log.stdout, /slurm job \d+/);
+  assert.deepEqual(readdirSync(shared), ['work'], "a finished run leaves no staging behind, and its cells' checkpoints are gone");
+  assert.deepEqual(readdirSync(join(shared, 'work')), []);
 });
 
 test('a re-run on Slurm is all cache hits and submits nothing', { skip }, async () => {

@@ -26,6 +26,12 @@ export interface SlurmSettings {
   graceMs: number;
   /** The node binary on the compute nodes. */
   nodePath: string;
+  /**
+   * Where jobs read and write, on a filesystem the compute nodes share;
+   * `<cache>/slurm` by default. Set it when the cache (LMDB) stays on a
+   * local disk, as LMDB wants.
+   */
+  stagingDir?: string;
 }
 
 export interface BackendOptions {
@@ -76,21 +82,29 @@ export class SlurmBackend {
   private readonly onAbort = (): void => void this.cancel(this.unsettled());
   readonly runner: CellRunner = (job, env) => this.run(job, env);
 
-  private constructor(private readonly o: BackendOptions, private readonly root: string) {
+  private constructor(private readonly o: BackendOptions, private readonly staging: string, private readonly root: string) {
     this.watcher = new JobWatcher(this.slurm, { pollMs: o.settings.pollMs, graceMs: o.settings.graceMs, queriesPerTick: 16 });
     // A second Ctrl-C exits at once; the jobs must not outlive the run unseen.
     process.on('exit', this.exitHook);
     o.signal.addEventListener('abort', this.onAbort, { once: true });
   }
 
-  /** Checks that a cluster answers; staging goes under `<cache>/slurm/<run>`, which compute nodes must see at the same path. */
+  /**
+   * Checks that a cluster answers. Jobs' files go under `<staging>/<run>/`,
+   * and checkpoints under `<staging>/work/<fingerprint>/` so that they survive
+   * into the next run; compute nodes must see both at the same path.
+   */
   static async open(o: BackendOptions): Promise<Result<SlurmBackend, string>> {
     const reachable = await new SlurmCli().reachable();
     if (!reachable.ok) return err(`--executor slurm: no Slurm cluster answers (sinfo: ${reachable.error})`);
+    const staging = o.settings.stagingDir ?? join(o.cache.dir, 'slurm');
     const run = `${new Date().toISOString().replace(/[:.]/g, '-')}-${process.pid}-${randomBytes(3).toString('hex')}`;
-    const root = join(o.cache.dir, 'slurm', run);
-    mkdirSync(root, { recursive: true });
-    return ok(new SlurmBackend(o, root));
+    try {
+      mkdirSync(join(staging, run), { recursive: true });
+    } catch (e) {
+      return err(`--executor slurm: cannot create the staging directory ${staging}: ${(e as Error).message}`);
+    }
+    return ok(new SlurmBackend(o, staging, join(staging, run)));
   }
 
   /** Submits every cell that is not cached, in dependency order. */
@@ -105,7 +119,7 @@ export class SlurmBackend {
       const known = state.kind === 'run';
       const runtime = known ? state.breakdown.runtime : await this.provisionalRuntime(cell);
       if (runtime === undefined) continue;
-      const workDir = known ? this.o.cache.workDir(state.fingerprint) : files.work;
+      const workDir = known ? this.workDir(state.fingerprint) : files.work;
       const sub = await this.submit(cell, sources, files, workDir, runtime, true);
       // Its dependents are not submitted (no job to wait for); the executor skips them once it fails.
       if (!sub.ok && sub.error.reason === 'cluster-job') this.refused.set(cell.id, sub.error);
@@ -207,7 +221,7 @@ export class SlurmBackend {
   private async resubmit(job: CellJob): Promise<Result<Submission, Failure>> {
     const sources: Record<string, InputSource[]> = {};
     for (const [name, list] of Object.entries(job.inputs)) sources[name] = list.map(({ cell, record }) => ({ kind: 'cached', cell, record }));
-    return this.submit(job.cell, sources, this.stagingFor(job.cell), this.o.cache.workDir(job.fingerprint), job.runtime, false);
+    return this.submit(job.cell, sources, this.stagingFor(job.cell), this.workDir(job.fingerprint), job.runtime, false);
   }
 
   private async submit(cell: Cell, sources: Record<string, InputSource[]>, files: StagingDir, workDir: string, runtime: Record<string, string>, early: boolean): Promise<Result<Submission, Failure>> {
@@ -262,6 +276,11 @@ export class SlurmBackend {
       const up = this.byId.get(id);
       return up !== undefined && up.cancelled && !existsSync(up.files.result);
     });
+  }
+
+  /** A fingerprint's checkpoints: kept across runs, since a job cannot reach the cache's own work dir when the cache is local. */
+  private workDir(fingerprint: FingerprintHash): string {
+    return join(this.staging, 'work', fingerprint);
   }
 
   private stagingFor(cell: Cell): StagingDir {

@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import type { Cell } from '../../analyzer.js';
 import { EXIT, UsageError } from '../../exit.js';
 import type { CellState } from '../../planner.js';
@@ -11,6 +12,7 @@ export class SlurmUnavailableError extends UsageError {
 export interface SlurmFlags {
   partition?: string;
   slurmOpt?: string[];
+  slurmStaging?: string;
 }
 
 /**
@@ -39,9 +41,11 @@ export async function openSlurm(
 }
 
 export function settingsFrom(flags: SlurmFlags, env: NodeJS.ProcessEnv): SlurmSettings {
+  const staging = flags.slurmStaging ?? env.ABLATE_SLURM_STAGING;
   return {
     ...(flags.partition === undefined ? {} : { partition: flags.partition }),
     extraArgs: flags.slurmOpt ?? [],
+    ...(staging === undefined ? {} : { stagingDir: resolve(staging) }),
     pollMs: positive(env.ABLATE_SLURM_POLL_MS, 1000),
     graceMs: positive(env.ABLATE_SLURM_GRACE_MS, 30_000),
     nodePath: env.ABLATE_SLURM_NODE ?? process.execPath,
