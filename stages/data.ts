@@ -17,7 +17,7 @@ export const DATA_DEFAULTS = {
   trainLengthMax: 10,
   testLengthMax: 50,
   trainSamples: 20000,
-  testSamplesPerLength: 256,
+  testSamplesPerLength: 128,
   bos: true,
 };
 

@@ -25,6 +25,8 @@ export interface ModelFile {
   targetNorm: TargetNorm;
   /** Training data facts evaluation needs. */
   train: { lengthMin: number; lengthMax: number; targetMean: number };
+  /** Seed of initialisation and batch order (absent in files written by hand). */
+  seed?: number;
   paramCount: number;
   layout: Array<{ name: string; shape: number[]; offset: number }>;
   weights: 'weights.bin';

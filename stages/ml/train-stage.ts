@@ -88,6 +88,7 @@ export async function trainStage(ctx: StageContext, p: TrainParams, data: InputA
   await saveModel(ctx.outDir, {
     arch: config.arch, config, task: meta.task, f: meta.f, fDescribe: meta.fDescribe, targetNorm: norm,
     train: { lengthMin: meta.train.lengthMin, lengthMax: meta.train.lengthMax, targetMean: meta.train.targetMean },
+    seed: ctx.seed,
   }, model, outcome.params);
   const scale = norm.std * norm.std;
   const finalNorm = finalLossOf(outcome.losses);
