@@ -17,7 +17,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { readTensor } from '../ops.js';
 
-
 /** Rows [T*B, n] of a JS array as a tensor. */
 function rows(data: Float32Array, n: number): tf.Tensor2D {
   return tf.tensor2d(data, [data.length / n, n]);
