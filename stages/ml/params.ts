@@ -77,7 +77,7 @@ export class ParamLayout {
   }
 
   /** Copy per-parameter gradients (undefined: no path, zero) into one flat array. */
-  flatten(grads: ReadonlyArray<tf.Tensor | undefined>, out = new Float32Array(this.size)): Float32Array {
+  flatten(grads: ReadonlyArray<tf.Tensor | undefined>, out: Float32Array = new Float32Array(this.size)): Float32Array {
     this.entries.forEach((e, i) => {
       const g = grads[i];
       if (g) out.set(g.dataSync() as Float32Array, e.offset);
