@@ -83,7 +83,7 @@ export class SlurmBackend {
   readonly runner: CellRunner = (job, env) => this.run(job, env);
 
   private constructor(private readonly o: BackendOptions, private readonly staging: string, private readonly root: string) {
-    this.watcher = new JobWatcher(this.slurm, { pollMs: o.settings.pollMs, graceMs: o.settings.graceMs, queriesPerTick: 16 });
+    this.watcher = new JobWatcher(this.slurm, { pollMs: o.settings.pollMs, graceMs: o.settings.graceMs, queriesPerTick: 16 }, o.signal);
     // A second Ctrl-C exits at once; the jobs must not outlive the run unseen.
     process.on('exit', this.exitHook);
     o.signal.addEventListener('abort', this.onAbort, { once: true });
@@ -167,7 +167,7 @@ export class SlurmBackend {
         if (!fresh.ok) return this.refusal(job, fresh.error);
         sub = fresh.value;
       }
-      const outcome = await this.watcher.wait(sub, env.signal, env.onProgress);
+      const outcome = await this.watcher.wait(sub, env.onProgress);
       if (outcome.kind !== 'aborted') sub.settled = true;
       const next = await this.take(job, env, sub, outcome);
       if (next !== 'again') return next;

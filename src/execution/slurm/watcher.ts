@@ -45,12 +45,16 @@ export class JobWatcher {
   private timer: NodeJS.Timeout | undefined;
   private cursor = 0;
 
-  constructor(private readonly slurm: SlurmCli, private readonly o: WatchOptions) {}
+  /** One abort listener for all waiters: a wide matrix has hundreds waiting at once. */
+  constructor(private readonly slurm: SlurmCli, private readonly o: WatchOptions, private readonly signal: AbortSignal) {
+    signal.addEventListener('abort', () => {
+      for (const w of [...this.waiters.values()]) w.done({ kind: 'aborted' });
+    }, { once: true });
+  }
 
-  wait(job: WatchedJob, signal: AbortSignal, onProgress: (u: ProgressUpdate) => void): Promise<JobOutcome> {
-    if (signal.aborted) return Promise.resolve({ kind: 'aborted' });
+  wait(job: WatchedJob, onProgress: (u: ProgressUpdate) => void): Promise<JobOutcome> {
+    if (this.signal.aborted) return Promise.resolve({ kind: 'aborted' });
     return new Promise((resolve) => {
-      const onAbort = (): void => waiter.done({ kind: 'aborted' });
       const waiter: Waiter = {
         job,
         onProgress,
@@ -58,12 +62,10 @@ export class JobWatcher {
         done: (outcome) => {
           if (this.waiters.get(job.id) !== waiter) return;
           this.waiters.delete(job.id);
-          signal.removeEventListener('abort', onAbort);
           resolve(outcome);
         },
       };
       this.waiters.set(job.id, waiter);
-      signal.addEventListener('abort', onAbort, { once: true });
       this.schedule(0);
     });
   }
