@@ -12,6 +12,10 @@ export async function evaluateStage(ctx: StageContext, modelIn: InputArtifact, d
   const meta = await readDatasetMeta(dataIn.dir);
   const model = await loadTrained(modelIn.dir, { backend: ctx.runtime['backend'], batchSize });
   try {
+    const f = ctx.params['f'];
+    if (typeof f === 'string' && f !== model.f) {
+      throw new Error(`Param f='${f}' but model ${modelIn.cell} was trained with f='${model.f}'`);
+    }
     if (model.task !== meta.task || model.f !== meta.f) {
       throw new Error(
         `Model ${modelIn.cell} was trained for task ${model.task} (f ${model.f}) but data ${dataIn.cell} ` +

@@ -15,6 +15,7 @@ const TINY_MODEL = { layers: 1, dModel: 8, heads: 2, dFF: 16, steps: 10, batchSi
 
 test('stage definitions declare what the engine needs', () => {
   assert.deepEqual(data.plugins, { f: './reparam' });
+  assert.deepEqual(evaluate.plugins, { f: './reparam' });
   assert.deepEqual(train.runtime, ['tfjs']);
   assert.deepEqual(train.resources, { cpu: 1 });
   assert.deepEqual(evaluate.runtime, ['tfjs']);
