@@ -46,7 +46,6 @@ export interface BackendOptions {
 /** One sbatch submission of one cell. */
 interface Submission {
   id: string;
-  cell: string;
   files: StagingDir;
   workDir: string;
   runtime: Record<string, string>;
@@ -78,6 +77,7 @@ export class SlurmBackend {
   private readonly cancelling = new Set<Promise<unknown>>();
   /** Cells sbatch refused (an impossible gres, a partition that does not exist): not tried twice. */
   private readonly refused = new Map<string, Failure>();
+  private readonly leases = new Set<FingerprintHash>();
   private readonly exitHook = (): void => this.slurm.cancelSync(this.unsettled().map((s) => s.id));
   private readonly onAbort = (): void => void this.cancel(this.unsettled());
   readonly runner: CellRunner = (job, env) => this.run(job, env);
@@ -119,6 +119,8 @@ export class SlurmBackend {
       const known = state.kind === 'run';
       const runtime = known ? state.breakdown.runtime : await this.provisionalRuntime(cell);
       if (runtime === undefined) continue;
+      // Like the executor, never compute a fingerprint another process is computing (and share its checkpoints).
+      if (known && !(await this.lease(state.fingerprint))) continue;
       const workDir = known ? this.workDir(state.fingerprint) : files.work;
       const sub = await this.submit(cell, sources, files, workDir, runtime, true);
       // Its dependents are not submitted (no job to wait for); the executor skips them once it fails.
@@ -140,10 +142,12 @@ export class SlurmBackend {
   async close(): Promise<void> {
     await this.cancel(this.unsettled());
     await Promise.all(this.cancelling);
+    // The executor releases the leases of the cells it ran; these are the others'.
+    for (const fingerprint of this.leases) await this.o.cache.releaseLease(fingerprint);
     process.off('exit', this.exitHook);
     this.o.signal.removeEventListener('abort', this.onAbort);
     try {
-      // Cancelled jobs may still be writing for a moment; what is left is harmless and `ablate gc`-able by hand.
+      // Cancelled jobs may still be writing for a moment; anything left behind is safe to delete by hand.
       rmSync(this.root, { recursive: true, force: true, maxRetries: 3 });
     } catch {
       // Best effort.
@@ -231,7 +235,7 @@ export class SlurmBackend {
     if (!prepared.ok) return prepared;
     const id = await this.slurm.submit(prepared.value.script, extraArgs);
     if (!id.ok) return err({ reason: 'cluster-job', job: '(not submitted)', message: `sbatch failed: ${id.error}` });
-    const sub: Submission = { id: id.value, cell: cell.id, files, workDir, runtime, early, after: prepared.value.after, settled: false, cancelled: false };
+    const sub: Submission = { id: id.value, files, workDir, runtime, early, after: prepared.value.after, settled: false, cancelled: false };
     this.current.set(cell.id, sub);
     this.byId.set(sub.id, sub);
     const after = prepared.value.after.length > 0 ? ` after ${prepared.value.after.join(',')}` : '';
@@ -268,6 +272,12 @@ export class SlurmBackend {
     }
     const fp = await this.o.planner.fingerprint(cell, placeholders);
     return fp.ok ? fp.value.data.runtime : undefined;
+  }
+
+  private async lease(fingerprint: FingerprintHash): Promise<boolean> {
+    const lease = await this.o.cache.acquireLease(fingerprint);
+    if (lease.acquired) this.leases.add(fingerprint);
+    return lease.acquired;
   }
 
   /** Waits for an upstream job that ablate cancelled before it finished. */

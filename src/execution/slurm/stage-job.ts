@@ -20,7 +20,7 @@ export interface PrepareOptions {
   node: StageNode;
   inputs: Record<string, InputSource[]>;
   files: StagingDir;
-  /** The fingerprint's work dir when the fingerprint is known (checkpoints survive retries), else one in staging. */
+  /** Checkpoints: the fingerprint's shared work dir when it is known (they survive a retry), else one in this job's staging. */
   workDir: string;
   runtime: Record<string, string>;
   pipelineDir: string;
