@@ -7,9 +7,10 @@
  */
 import test, { before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { cpSync, readFileSync, rmSync, statSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, readFileSync, rmSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { study, type StudyShape } from './pipelines.js';
+import { databaseDamage } from './db-damage.js';
 import { cellsWith, parseEvents, Workspace } from './rig.js';
 
 const SHAPE: StudyShape = { steps: 2, stepMs: 0, payloadKB: 64, seeds: [0, 1] };
@@ -93,36 +94,9 @@ test('a record pointing at a missing artifact: export names the cell and drops i
   assert.deepEqual(await ws.finals(pipeline, cache), finals);
 });
 
-for (const [name, damage] of [
-  ['truncated', (f: string) => truncateSync(f, Math.floor(statSync(f).size / 2))],
-  ['cut to 100 bytes', (f: string) => truncateSync(f, 100)],
-  ['overwritten inside', (f: string) => {
-    const b = readFileSync(f);
-    for (let i = 2 * 4096; i < b.length; i += 7) b[i] = (b[i] as number) ^ 0x5a;
-    writeFileSync(f, b);
-  }],
-  ['overwritten header', (f: string) => {
-    const b = readFileSync(f);
-    b.fill(0x41, 16, 216);
-    writeFileSync(f, b);
-  }],
-] as const) {
+// The other two kinds of database damage run in test:faults (test/faults/corruption.test.ts).
+for (const name of ['truncated', 'overwritten inside'] as const) {
   test(`a database ${name}: a clear message and exit 4 (no crash), then doctor --rebuild and a run restore everything`, async () => {
-    const cache = copy(name.replace(/\W/g, '-'));
-    damage(join(cache, 'db', 'data.mdb'));
-    for (const args of [['run', pipeline], ['status', pipeline], ['doctor']]) {
-      const r = await ws.run(args, cache);
-      assert.equal(r.signal, null, `ablate ${args[0]} crashed with ${r.signal}`);
-      assert.equal(r.code, 4, `ablate ${args[0]}: ${r.stderr}${r.stdout}`);
-      assert.match(r.stderr, /^error: the cache database in .* is damaged: .+\n {2}run "ablate doctor --rebuild"/);
-      noStack(r.stderr);
-    }
-    const rebuilt = await ws.run(['doctor', '--rebuild'], cache);
-    assert.equal(rebuilt.code, 0, rebuilt.stderr);
-    assert.match(rebuilt.stdout, /moved the database to .*db\.damaged-\d+; a new one starts empty \(artifacts kept\)/);
-    const r = await ws.run(['run', pipeline, '--reporter', 'json'], cache);
-    assert.equal(r.code, 0, r.stderr);
-    assert.equal(cellsWith(parseEvents(r.stdout), 'ran').length, 7);
-    assert.deepEqual(await ws.finals(pipeline, cache), finals);
+    await databaseDamage(name, ['run', 'doctor']);
   });
 }
