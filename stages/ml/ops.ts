@@ -81,7 +81,7 @@ const denseRelu = tf.customGrad((xIn, wIn, bIn, save) => {
 /** GELU, tanh approximation (as in GPT-2), built from differentiable ops. */
 export function gelu(x: tf.Tensor): tf.Tensor {
   const c = Math.sqrt(2 / Math.PI);
-  const inner = tf.mul(tf.add(x, tf.mul(tf.pow(x, 3), 0.044715)), c);
+  const inner = tf.mul(tf.add(x, tf.mul(tf.mul(tf.square(x), x), 0.044715)), c);
   return tf.mul(tf.mul(x, 0.5), tf.add(tf.tanh(inner), 1));
 }
 
@@ -124,13 +124,6 @@ const layerNormFn = tf.customGrad((xIn, gIn, bIn, save) => {
 export function layerNorm(x: tf.Tensor, gain: tf.Tensor, bias: tf.Tensor): tf.Tensor {
   if (x.rank !== 2) throw new Error(`layerNorm expects rank 2, got ${x.rank}`);
   return layerNormFn(x, gain, bias);
-}
-
-/** One-hot float32 rows [tokens.length, depth] built on the JS side (no op). */
-export function oneHot(tokens: ArrayLike<number>, depth: number): tf.Tensor2D {
-  const out = new Float32Array(tokens.length * depth);
-  for (let i = 0; i < tokens.length; i++) out[i * depth + tokens[i]!] = 1;
-  return tf.tensor2d(out, [tokens.length, depth]);
 }
 
 /**
