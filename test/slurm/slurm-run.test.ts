@@ -89,3 +89,22 @@ test('a re-run on Slurm is all cache hits and submits nothing', { skip }, async 
   const local = await ablate(dir, ['run', 'p.json', '--reporter', 'json']);
   assert.equal(byStatus(local.stdout).cached?.length, 7);
 });
+
+test('two coordinators on one cache submit each cell once', { skip }, async () => {
+  const dir = tempProject();
+  writeJson(join(dir, 'p.json'), {
+    stages: {
+      slow: { kind: 'exec', params: { command: 'sleep 3; echo 1 > v.txt', outputs: ['v.txt'] } },
+      next: { kind: 'exec', inputs: { s: 'slow' }, params: { command: 'cp $ABLATE_IN_S/v.txt w.txt', outputs: ['w.txt'] } },
+    },
+  });
+  const args = ['run', 'p.json', '--reporter', 'json', '--executor', 'slurm'];
+  const [a, b] = await Promise.all([ablate(dir, args), ablate(dir, args)]);
+  assert.equal(a.code, 0, a.stderr + a.stdout);
+  assert.equal(b.code, 0, b.stderr + b.stdout);
+  const ran = [...(byStatus(a.stdout).ran ?? []), ...(byStatus(b.stdout).ran ?? [])].sort();
+  assert.deepEqual(ran, ['next', 'slow'], 'each cell ran in one of the two runs; the other found it cached');
+  // One may have submitted next early and then found it cached by the other: that job is cancelled, never run.
+  const completed = jobsUnder(dir).filter((j) => j.state === 'COMPLETED');
+  assert.deepEqual(completed.map((j) => j.name).sort(), ['ablate:next', 'ablate:slow']);
+});
