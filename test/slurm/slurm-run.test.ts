@@ -104,7 +104,7 @@ test('two coordinators on one cache submit each cell once', { skip }, async () =
   assert.equal(b.code, 0, b.stderr + b.stdout);
   const ran = [...(byStatus(a.stdout).ran ?? []), ...(byStatus(b.stdout).ran ?? [])].sort();
   assert.deepEqual(ran, ['next', 'slow'], 'each cell ran in one of the two runs; the other found it cached');
-  // One may have submitted next early and then found it cached by the other: that job is cancelled, never run.
+  // One may have submitted next early and then found it cached by the other: that job is cancelled, never ingested.
   const completed = jobsUnder(dir).filter((j) => j.state === 'COMPLETED');
   assert.deepEqual(completed.map((j) => j.name).sort(), ['ablate:next', 'ablate:slow']);
 });
