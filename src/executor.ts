@@ -108,7 +108,7 @@ export class Executor {
   private async execute(cell: Cell, node: StageNode, gpus: number[]): Promise<void> {
     const state = this.states.get(cell.id);
     if (state?.kind !== 'run') return;
-    const lease = await this.waitForLease(cell, state.fingerprint);
+    const lease = await this.waitForLease(cell, state.fingerprint, state.forced);
     if (lease === 'cached' || lease === 'aborted') return;
     try {
       this.o.emit({ type: 'cell-start', stage: cell.stage, cell: cell.id });
@@ -157,9 +157,9 @@ export class Executor {
   }
 
   /** Another process may be computing the same fingerprint: wait for it rather than duplicate the work. */
-  private async waitForLease(cell: Cell, fingerprint: DoneEntry['fingerprint']): Promise<'acquired' | 'cached' | 'aborted'> {
+  private async waitForLease(cell: Cell, fingerprint: DoneEntry['fingerprint'], forced: boolean): Promise<'acquired' | 'cached' | 'aborted'> {
     for (;;) {
-      const record = this.o.cache.getDone(fingerprint);
+      const record = forced ? undefined : this.o.cache.getDone(fingerprint);
       if (record !== undefined && this.o.cache.artifactsPresent(record)) {
         this.finishCached(cell, record);
         await this.release(cell);
@@ -168,7 +168,7 @@ export class Executor {
       if (this.o.signal.aborted) return 'aborted';
       const lease = await this.o.cache.acquireLease(fingerprint);
       if (lease.acquired) {
-        const raced = this.o.cache.getDone(fingerprint);
+        const raced = forced ? undefined : this.o.cache.getDone(fingerprint);
         if (raced === undefined) return 'acquired';
         await this.o.cache.releaseLease(fingerprint);
         continue;

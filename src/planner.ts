@@ -16,7 +16,7 @@ const packageRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..')
 
 export type CellState =
   | { kind: 'cached'; fingerprint: FingerprintHash; record: DoneEntry }
-  | { kind: 'run'; fingerprint: FingerprintHash; breakdown: FingerprintData; reasons: string[] }
+  | { kind: 'run'; fingerprint: FingerprintHash; breakdown: FingerprintData; reasons: string[]; forced: boolean }
   | { kind: 'blocked'; upstream: string };
 
 export type PlanFailure =
@@ -75,7 +75,7 @@ export class Planner {
     // The done entry is written only after its blobs are whole; artifacts are verified when read.
     if (record !== undefined) return ok({ kind: 'cached', fingerprint: hash, record });
     const reasons = forced ? [`forced (--force ${cell.stage})`] : this.reasons(cell, hash, data);
-    return ok({ kind: 'run', fingerprint: hash, breakdown: data, reasons });
+    return ok({ kind: 'run', fingerprint: hash, breakdown: data, reasons, forced });
   }
 
   private reasons(cell: Cell, hash: FingerprintHash, data: FingerprintData): string[] {

@@ -49,6 +49,13 @@ export interface StageDefinition {
   runtime?: RuntimeProvider[];
   verify?: VerifyPolicy;
   /**
+   * Outputs that record how a run went rather than what it computed (wall
+   * time, steps/s, the step a resume started from). They are stored and
+   * exported, but left out of the content hash that dependents fingerprint
+   * (so they never defeat early cutoff) and out of `ablate verify`.
+   */
+  volatile?: string[];
+  /**
    * Params whose value names a module: `{ f: './reparam' }` means param `f`
    * selects `./reparam/<value>.js` (relative to the stage module), loaded by
    * the stage with a dynamic import. The engine folds that module's code

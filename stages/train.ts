@@ -9,7 +9,8 @@
  *
  * Outputs (ctx.outDir):
  *   weights.bin, model.json   see stages/ml/model-io.ts; load with stages/ml/predict.ts
- *   train.json                { finalLoss, stepsPerSec, backend, tfjsVersion, steps, ... }
+ *   train.json                { finalLoss, backend, tfjsVersion, steps, lossCurve, ... }
+ *   timing.json               { stepsPerSec, wallSeconds, resumedFrom }: volatile, outside the content hash
  */
 import { defineStage } from '../src/stage-api.js';
 import { posInt, singleInput, withDefaults } from './ml/stage-util.js';
@@ -69,6 +70,7 @@ export default defineStage({
     },
   },
   resources: { cpu: 1 },
+  volatile: ['timing.json'],
   runtime: ['tfjs'],
   async run(ctx) {
     const { trainStage } = await import('./ml/train-stage.js');

@@ -56,7 +56,7 @@ export interface Cache {
   /** Full check: every artifact hashes to its recorded value. Returns the first bad path. */
   verifyArtifacts(record: DoneEntry): Promise<string | undefined>;
   /** Stores the files of `dir` as content-addressed blobs (data first). */
-  storeOutputs(dir: string, only?: readonly string[]): Promise<{ outputs: Record<string, OutputEntry>; outputsHash: Sha256 }>;
+  storeOutputs(dir: string, only?: readonly string[], volatile?: readonly string[]): Promise<{ outputs: Record<string, OutputEntry>; outputsHash: Sha256 }>;
   /** Makes the record visible, atomically, with the cell's "latest" pointer. */
   commit(record: CellRecord): Promise<void>;
   /** Copies artifacts into `dir`, verifying each; returns the first bad path. */

@@ -109,14 +109,16 @@ export class LmdbCache implements Cache {
     return undefined;
   }
 
-  async storeOutputs(dir: string, only?: readonly string[]): Promise<{ outputs: Record<string, OutputEntry>; outputsHash: Sha256 }> {
+  async storeOutputs(dir: string, only?: readonly string[], volatile: readonly string[] = []): Promise<{ outputs: Record<string, OutputEntry>; outputsHash: Sha256 }> {
     const files = only ?? listFiles(dir);
     const outputs: Record<string, OutputEntry> = {};
+    const hashed: Record<string, OutputEntry> = {};
     for (const rel of [...files].sort()) {
       const bytes = readFileSync(join(dir, rel));
       outputs[rel] = { sha256: this.blobs.put(bytes), size: bytes.length };
+      if (!volatile.includes(rel)) hashed[rel] = outputs[rel];
     }
-    return { outputs, outputsHash: sha256(canonicalJson(outputs)) };
+    return { outputs, outputsHash: sha256(canonicalJson(hashed)) };
   }
 
   async commit(record: CellRecord): Promise<void> {

@@ -74,7 +74,9 @@ async function verifyOne(
     if (!result.ok) return { ok: false, exact: false, detail: `re-execution failed: ${describeFailure(result.error)}` };
     const tolerance = node.kind.definition.verify?.tolerance;
     let exact = true;
+    const volatile = node.kind.definition.volatile ?? [];
     for (const [path, entry] of Object.entries(record.outputs)) {
+      if (volatile.includes(path)) continue;
       const cachedBytes = readBlob(session, entry.sha256);
       let fresh: Buffer;
       try {

@@ -99,7 +99,7 @@ async function attempt(job: CellJob, env: CellEnv, scratch: string): Promise<Res
   if (verifying) return ok(recordOf(job, env, startedAt, {}, job.fingerprint));
   let record: CellRecord;
   try {
-    const stored = await env.cache.storeOutputs(outDir, declared);
+    const stored = await env.cache.storeOutputs(outDir, declared, job.node.kind.definition.volatile);
     record = recordOf(job, env, startedAt, stored.outputs, stored.outputsHash);
     await env.cache.commit(record);
   } catch (e) {

@@ -96,9 +96,6 @@ export async function trainStage(ctx: StageContext, p: TrainParams, data: InputA
     finalLoss: finalNorm * scale,
     finalLossNorm: finalNorm,
     steps: p.steps,
-    stepsPerSec: Math.round(outcome.stepsPerSec * 100) / 100,
-    wallSeconds: Math.round(outcome.wallSeconds * 100) / 100,
-    resumedFrom: outcome.resumedFrom,
     backend: backend.backend,
     tfjsVersion: backend.tfjsVersion,
     paramCount: model.layout.size,
@@ -106,6 +103,13 @@ export async function trainStage(ctx: StageContext, p: TrainParams, data: InputA
     targetNorm: norm,
     lossCurve: downsample(outcome.losses, 100, scale),
   };
+  // How this attempt went, apart from what it computed: a volatile output, outside the content hash.
+  const timing = {
+    stepsPerSec: Math.round(outcome.stepsPerSec * 100) / 100,
+    wallSeconds: Math.round(outcome.wallSeconds * 100) / 100,
+    resumedFrom: outcome.resumedFrom,
+  };
   await writeFile(path.join(ctx.outDir, 'train.json'), JSON.stringify(report, null, 2) + '\n');
-  ctx.log(`train: final loss ${report.finalLoss.toExponential(3)} (f-space MSE), ${report.stepsPerSec} steps/s`);
+  await writeFile(path.join(ctx.outDir, 'timing.json'), JSON.stringify(timing, null, 2) + '\n');
+  ctx.log(`train: final loss ${report.finalLoss.toExponential(3)} (f-space MSE), ${timing.stepsPerSec} steps/s`);
 }

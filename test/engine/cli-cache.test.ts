@@ -136,3 +136,36 @@ test('a cell shared with another pipeline is a cache hit there', async () => {
   assert.deepEqual(byStatus(r.stdout).ran, []);
   assert.equal(byStatus(r.stdout).cached?.length, 7);
 });
+
+test('volatile outputs are stored but do not defeat early cutoff', async () => {
+  const dir = tempProject();
+  writeFileSync(
+    join(dir, 'timed.mjs'),
+    `export default {
+  params: { type: 'object' },
+  volatile: ['timing.json'],
+  async run(ctx) {
+    const { writeFileSync } = await import('node:fs');
+    writeFileSync(ctx.outDir + '/value.txt', '5');
+    writeFileSync(ctx.outDir + '/timing.json', JSON.stringify({ at: process.hrtime.bigint().toString() }));
+  },
+};
+`,
+  );
+  writeJson(join(dir, 'p.json'), {
+    kinds: { timed: './timed.mjs' },
+    stages: {
+      up: { kind: 'timed' },
+      down: { kind: 'exec', inputs: { up: 'up' }, params: { command: 'cp $ABLATE_IN_UP/value.txt v', outputs: ['v'] } },
+    },
+  });
+  await runJson(dir);
+  const r = await runJson(dir, 'p.json', ['--force', 'up']);
+  assert.deepEqual(byStatus(r.stdout).ran, ['up']);
+  assert.deepEqual(byStatus(r.stdout).cached, ['down']);
+  const verify = await ablate(dir, ['verify', 'p.json', '--cell', 'up']);
+  assert.equal(verify.code, 0, verify.stdout);
+  const exported = await ablate(dir, ['export', 'p.json', '--out', 'e', '--all']);
+  assert.equal(exported.code, 0);
+  assert.match(readFileSync(join(dir, 'e/artifacts/up/timing.json'), 'utf8'), /"at"/);
+});

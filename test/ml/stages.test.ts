@@ -37,12 +37,13 @@ test('data -> train -> evaluate write the documented files', async () => {
 
     const tctx = await makeCtx(root, 'train', { seed: 2, ...TINY_MODEL }, { data: d }, { backend: 'cpu', tfjs: '4.22.0' });
     const t = await runStage(train, tctx);
-    assert.deepEqual(t.files, ['model.json', 'train.json', 'weights.bin']);
+    assert.deepEqual(t.files, ['model.json', 'timing.json', 'train.json', 'weights.bin']);
     const report = await json(t.dir, 'train.json');
     assert.equal(report['backend'], 'cpu', 'uses ctx.runtime.backend exactly');
     assert.equal(report['steps'], 10);
     assert.equal(typeof report['finalLoss'], 'number');
-    assert.equal(typeof report['stepsPerSec'], 'number');
+    assert.equal(report['stepsPerSec'], undefined, 'timing is volatile and kept out of train.json');
+    assert.equal(typeof (await json(t.dir, 'timing.json'))['stepsPerSec'], 'number');
     assert.equal((report['lossCurve'] as unknown[]).length, 10);
     const model = await json(t.dir, 'model.json');
     assert.equal(model['task'], 'length');
@@ -86,7 +87,7 @@ test('the train stage resumes from a checkpoint left in workDir', async () => {
     const again = await makeCtx(root, 'train', params, { data: d }, { backend: 'wasm' });
     Object.assign(again, { workDir: first.workDir });
     const t = await runStage(train, again);
-    const report = await json(t.dir, 'train.json');
+    const report = await json(t.dir, 'timing.json');
     assert.equal(report['resumedFrom'], 1);
     assert.ok(again.logs.some((m) => /Resuming from the checkpoint at step/.test(m)));
   } finally {

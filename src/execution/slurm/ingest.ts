@@ -31,7 +31,7 @@ export async function ingest(job: CellJob, env: CellEnv, run: StagedRun, result:
   const failure = failureOf(result, env.signal.aborted);
   if (failure !== undefined) return { kind: 'failed', failure };
   const files = Object.keys(result.outputs);
-  const stored = await env.cache.storeOutputs(run.files.out, files);
+  const stored = await env.cache.storeOutputs(run.files.out, files, job.node.kind.definition.volatile);
   const changed = files.find((f) => stored.outputs[f]?.sha256 !== result.outputs[f]?.sha256);
   if (changed !== undefined) return { kind: 'failed', failure: { reason: 'output-mismatch', path: changed } };
   const record: CellRecord = {
