@@ -7,8 +7,10 @@
  *   finalLossNorm   the same in normalised units (what the optimizer sees)
  *   lossCurve       [{ step, loss }] up to 100 points, each the mean f-space loss
  *                   of the steps since the previous point
- *   steps, stepsPerSec (this attempt), wallSeconds, resumedFrom (step or null),
- *   backend, tfjsVersion, paramCount, seed, targetNorm
+ *   steps, backend, tfjsVersion, paramCount, seed, targetNorm
+ *
+ * timing.json (volatile: stored, but outside the content hash and verify):
+ *   stepsPerSec and wallSeconds of this attempt, resumedFrom (step or null)
  */
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
