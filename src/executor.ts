@@ -33,11 +33,18 @@ export interface RunSummary {
 }
 
 const LEASE_POLL_MS = 250;
+/**
+ * Cells in flight per job. A cell's CPU slot is handed on when its process
+ * exits, so storing and committing one cell overlaps the next one's process;
+ * this bounds how many cells may be between start and commit at once.
+ */
+const MAX_TASKS_PER_JOB = 4;
 
 /**
  * Runs the cells that are not cached, in dependency order, at most `jobs`
- * CPU slots at a time. A finished cell may make dependents cached (early
- * cutoff: identical outputs give identical fingerprints downstream).
+ * CPU slots at a time; a slot is held from a cell's start until its process
+ * exits. A finished cell may make dependents cached (early cutoff: identical
+ * outputs give identical fingerprints downstream).
  */
 export class Executor {
   private readonly states = new Map<string, CellState>();
@@ -49,6 +56,7 @@ export class Executor {
   private freeCpu: number;
   private readonly freeGpus: number[];
   private readonly inScope: Set<string>;
+  private wake: (() => void) | undefined;
 
   constructor(private readonly o: ExecutorOptions, initial: ReadonlyMap<string, CellState>) {
     for (const [id, s] of initial) this.states.set(id, s);
@@ -67,7 +75,8 @@ export class Executor {
     while (this.ready.length > 0 || this.running.size > 0) {
       if (!this.o.signal.aborted) this.launch();
       if (this.running.size === 0) break;
-      await Promise.race(this.running);
+      // A slot also frees when a cell's process exits, before the cell's task (storing, committing) ends.
+      await Promise.race([...this.running, new Promise<void>((r) => (this.wake = r))]);
     }
     this.counts.interrupted = this.o.signal.aborted;
     for (const cell of this.o.cells) {
@@ -93,19 +102,27 @@ export class Executor {
         i++;
         continue;
       }
+      if (!cluster && this.running.size >= this.o.jobs * MAX_TASKS_PER_JOB) break;
       this.ready.splice(i, 1);
       this.freeCpu -= cpu;
       const gpus = this.freeGpus.splice(0, gpu);
-      const task = this.execute(cell, node, gpus).finally(() => {
+      let held = true;
+      const freeSlot = (): void => {
+        if (!held) return;
+        held = false;
         this.freeCpu += cpu;
         this.freeGpus.push(...gpus);
+        this.wake?.();
+      };
+      const task = this.execute(cell, node, gpus, freeSlot).finally(() => {
+        freeSlot();
         this.running.delete(task);
       });
       this.running.add(task);
     }
   }
 
-  private async execute(cell: Cell, node: StageNode, gpus: number[]): Promise<void> {
+  private async execute(cell: Cell, node: StageNode, gpus: number[], freeSlot: () => void): Promise<void> {
     const state = this.states.get(cell.id);
     if (state?.kind !== 'run') return;
     const lease = await this.waitForLease(cell, state.fingerprint, state.forced);
@@ -131,6 +148,7 @@ export class Executor {
           gpus,
           versions: this.o.versions,
           onProgress: (update) => this.o.emit({ type: 'progress', stage: cell.stage, cell: cell.id, update }),
+          onProcessExit: freeSlot,
         },
       );
       if (result.ok) {

@@ -128,6 +128,8 @@ export class LmdbCache implements Cache {
       this.done.put(record.fingerprint, { fingerprint: record.fingerprint, cell: record.cell, outputs: record.outputs, outputsHash: record.outputsHash });
       this.latestDb.put(`${record.pipeline}\0${record.cell}`, record.fingerprint);
       this.failures.remove(`${record.pipeline}\0${record.cell}`);
+      // Releases this process's lease in the same transaction: one write transaction (and disk sync) less per cell.
+      if (this.leases.get(record.fingerprint)?.pid === process.pid) this.leases.remove(record.fingerprint);
     });
   }
 
@@ -169,6 +171,8 @@ export class LmdbCache implements Cache {
   }
 
   async releaseLease(fingerprint: FingerprintHash): Promise<void> {
+    // Usually already released by `commit`; a write transaction only when this process still holds it.
+    if (this.leases.get(fingerprint)?.pid !== process.pid) return;
     await this.root.transaction(() => {
       if (this.leases.get(fingerprint)?.pid === process.pid) this.leases.remove(fingerprint);
     });

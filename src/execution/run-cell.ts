@@ -31,6 +31,11 @@ export interface CellEnv {
   gpus: number[];
   versions: Record<string, string>;
   onProgress(update: ProgressUpdate): void;
+  /**
+   * Called once the cell's process has exited, before its outputs are stored
+   * and committed: the executor hands the cell's CPU/GPU slot to the next cell.
+   */
+  onProcessExit?(): void;
   /** Where outputs go; the cache commits only when this is undefined. */
   outDirOverride?: string;
 }
@@ -91,6 +96,7 @@ async function attempt(job: CellJob, env: CellEnv, scratch: string): Promise<Res
       },
     });
   }
+  env.onProcessExit?.();
   const failure = outOfMemory(exit, logFile, job.node.config.memoryMB) ?? classify(exit, stageError);
   if (failure !== undefined) return err(failure);
   const declared = declaredOutputs(job);
