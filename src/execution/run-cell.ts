@@ -102,11 +102,11 @@ async function attempt(job: CellJob, env: CellEnv, scratch: string): Promise<Res
   const declared = declaredOutputs(job);
   const missing = declared?.find((p) => !existsSync(join(outDir, p)));
   if (missing !== undefined) return err({ reason: 'missing-output', path: missing });
-  if (verifying) return ok(recordOf(job, env, startedAt, {}, job.fingerprint));
+  if (verifying) return ok(recordOf(job, env, attemptOf(startedAt), { outputs: {}, outputsHash: job.fingerprint }));
   let record: CellRecord;
   try {
     const stored = await env.cache.storeOutputs(outDir, declared, job.node.kind.definition.volatile);
-    record = recordOf(job, env, startedAt, stored.outputs, stored.outputsHash);
+    record = recordOf(job, env, attemptOf(startedAt), stored);
     await env.cache.commit(record);
   } catch (e) {
     // A full or read-only disk: this cell fails with the reason; what was stored is whole or absent.
@@ -116,7 +116,19 @@ async function attempt(job: CellJob, env: CellEnv, scratch: string): Promise<Res
   return ok(record);
 }
 
-function recordOf(job: CellJob, env: CellEnv, startedAt: Date, outputs: CellRecord['outputs'], outputsHash: CellRecord['outputsHash']): CellRecord {
+/** Where and when an attempt ran, for its record. */
+export interface Attempt {
+  startedAt: string;
+  durationMs: number;
+  host: string;
+}
+
+function attemptOf(startedAt: Date): Attempt {
+  return { startedAt: startedAt.toISOString(), durationMs: Date.now() - startedAt.getTime(), host: hostname() };
+}
+
+/** The record of a finished cell, local or from a cluster job. */
+export function recordOf(job: CellJob, env: CellEnv, attempt: Attempt, stored: Pick<CellRecord, 'outputs' | 'outputsHash'>): CellRecord {
   return {
     version: 1,
     fingerprint: job.fingerprint,
@@ -124,12 +136,12 @@ function recordOf(job: CellJob, env: CellEnv, startedAt: Date, outputs: CellReco
     pipeline: env.pipeline,
     stage: job.cell.stage,
     cell: job.cell.id,
-    outputs,
-    outputsHash,
-    startedAt: startedAt.toISOString(),
-    durationMs: Date.now() - startedAt.getTime(),
+    outputs: stored.outputs,
+    outputsHash: stored.outputsHash,
+    startedAt: attempt.startedAt,
+    durationMs: attempt.durationMs,
     runtime: job.runtime,
-    host: hostname(),
+    host: attempt.host,
     versions: env.versions,
   };
 }

@@ -2,7 +2,7 @@ import { rmSync } from 'node:fs';
 import type { CellRecord } from '../../cache/cache.js';
 import type { Failure } from '../../events.js';
 import { canonicalJson } from '../../util/hash.js';
-import { classify, type CellEnv, type CellJob } from '../run-cell.js';
+import { classify, recordOf, type CellEnv, type CellJob } from '../run-cell.js';
 import type { JobResult, StagingDir } from './job-files.js';
 import { sameFiles } from './manifest.js';
 
@@ -34,21 +34,8 @@ export async function ingest(job: CellJob, env: CellEnv, run: StagedRun, result:
   const stored = await env.cache.storeOutputs(run.files.out, files, job.node.kind.definition.volatile);
   const changed = files.find((f) => stored.outputs[f]?.sha256 !== result.outputs[f]?.sha256);
   if (changed !== undefined) return { kind: 'failed', failure: { reason: 'output-mismatch', path: changed } };
-  const record: CellRecord = {
-    version: 1,
-    fingerprint: job.fingerprint,
-    breakdown: job.breakdown,
-    pipeline: env.pipeline,
-    stage: job.cell.stage,
-    cell: job.cell.id,
-    outputs: stored.outputs,
-    outputsHash: stored.outputsHash,
-    startedAt: result.startedAt,
-    durationMs: Date.parse(result.finishedAt) - Date.parse(result.startedAt),
-    runtime: job.runtime,
-    host: result.host,
-    versions: env.versions,
-  };
+  const attempt = { startedAt: result.startedAt, durationMs: Date.parse(result.finishedAt) - Date.parse(result.startedAt), host: result.host };
+  const record = recordOf(job, env, attempt, stored);
   await env.cache.commit(record);
   rmSync(run.workDir, { recursive: true, force: true });
   return { kind: 'stored', record };
