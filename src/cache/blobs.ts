@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, writeFileSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Sha256 } from '../util/hash.js';
 
@@ -19,25 +20,29 @@ export class BlobStore {
     }
   }
 
-  /** Writes through a temporary file and a rename, fsynced, so a blob is whole or absent. */
-  put(bytes: Uint8Array): Sha256 {
+  /**
+   * Writes through a temporary file and a rename, fsynced, so a blob is whole
+   * or absent. The file calls run on libuv's thread pool: the engine keeps
+   * starting other cells while one cell's outputs are synced to disk.
+   */
+  async put(bytes: Uint8Array): Promise<Sha256> {
     const hash = createHash('sha256').update(bytes).digest('hex') as Sha256;
     const target = this.path(hash);
-    if (existsSync(target) && statSync(target).size === bytes.length) return hash;
-    mkdirSync(dirname(target), { recursive: true });
+    if ((await stat(target).catch(() => undefined))?.size === bytes.length) return hash;
+    await mkdir(dirname(target), { recursive: true });
     const tmp = `${target}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-    const fd = openSync(tmp, 'w');
+    const file = await open(tmp, 'w');
     try {
-      // writeFileSync loops over short writes: a full disk may accept part of a write before failing.
-      writeFileSync(fd, bytes);
-      fsyncSync(fd);
+      // writeFile loops over short writes: a full disk may accept part of a write before failing.
+      await file.writeFile(bytes);
+      await file.sync();
     } catch (e) {
-      closeSync(fd);
-      rmSync(tmp, { force: true });
+      await file.close();
+      await rm(tmp, { force: true });
       throw e;
     }
-    closeSync(fd);
-    renameSync(tmp, target);
+    await file.close();
+    await rename(tmp, target);
     return hash;
   }
 

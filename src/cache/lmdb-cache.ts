@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { accessSync, constants, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { open, type Database, type RootDatabase } from 'lmdb';
@@ -114,8 +115,8 @@ export class LmdbCache implements Cache {
     const outputs: Record<string, OutputEntry> = {};
     const hashed: Record<string, OutputEntry> = {};
     for (const rel of [...files].sort()) {
-      const bytes = readFileSync(join(dir, rel));
-      outputs[rel] = { sha256: this.blobs.put(bytes), size: bytes.length };
+      const bytes = await readFile(join(dir, rel));
+      outputs[rel] = { sha256: await this.blobs.put(bytes), size: bytes.length };
       if (!volatile.includes(rel)) hashed[rel] = outputs[rel];
     }
     return { outputs, outputsHash: sha256(canonicalJson(hashed)) };

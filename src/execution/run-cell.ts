@@ -1,4 +1,5 @@
-import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { appendFile, mkdir, rm } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -46,23 +47,24 @@ export async function runCell(job: CellJob, env: CellEnv): Promise<Result<CellRe
   try {
     return await attempt(job, env, scratch);
   } finally {
-    rmSync(scratch, { recursive: true, force: true });
+    // File calls here run on libuv's thread pool: blocking the event loop would serialise parallel cells.
+    await rm(scratch, { recursive: true, force: true });
   }
 }
 
 async function attempt(job: CellJob, env: CellEnv, scratch: string): Promise<Result<CellRecord, Failure>> {
   const startedAt = new Date();
   const outDir = env.outDirOverride ?? join(scratch, 'out');
-  mkdirSync(outDir, { recursive: true });
+  await mkdir(outDir, { recursive: true });
   const inputs = await materializeInputs(job, env.cache, join(scratch, 'in'));
   if (!inputs.ok) return inputs;
   const verifying = env.outDirOverride !== undefined;
   // A verification must start from scratch, never from a real run's checkpoint.
   const workDir = verifying ? join(scratch, 'work') : env.cache.workDir(job.fingerprint);
-  mkdirSync(workDir, { recursive: true });
+  await mkdir(workDir, { recursive: true });
   const logFile = verifying ? env.cache.logPath(job.fingerprint).replace(/\.log$/, '.verify.log') : env.cache.logPath(job.fingerprint);
-  mkdirSync(join(logFile, '..'), { recursive: true });
-  appendFileSync(logFile, `== ${job.cell.id} started ${startedAt.toISOString()} on ${hostname()} (pid ${process.pid})\n`);
+  await mkdir(join(logFile, '..'), { recursive: true });
+  await appendFile(logFile, `== ${job.cell.id} started ${startedAt.toISOString()} on ${hostname()} (pid ${process.pid})\n`);
   const base = { cwd: outDir, logFile, timeoutSeconds: job.node.config.timeout, signal: env.signal };
   const childEnv = { ...stringEnv(), ...gpuEnv(env.gpus) };
   let stageError: string | undefined;
@@ -112,7 +114,7 @@ async function attempt(job: CellJob, env: CellEnv, scratch: string): Promise<Res
     // A full or read-only disk: this cell fails with the reason; what was stored is whole or absent.
     return err({ reason: 'store-failed', message: storeError(e) });
   }
-  rmSync(workDir, { recursive: true, force: true });
+  await rm(workDir, { recursive: true, force: true });
   return ok(record);
 }
 
