@@ -1,4 +1,5 @@
 import { availableParallelism } from 'node:os';
+import type { Analysis, Cell } from '../analyzer.js';
 import type { Reporter } from '../events.js';
 import { Executor } from '../executor.js';
 import { describePlanFailure } from '../planner.js';
@@ -55,7 +56,9 @@ export async function runCommand(o: RunOptions): Promise<number> {
       for (const c of toRun) emit({ type: 'warning', message: `would run ${c.id}` });
       return EXIT.ok;
     }
-    const gpus = o.gpus !== undefined ? parseGpus(o.gpus) : o.executor === 'slurm' ? [] : await detectGpus();
+    // nvidia-smi is asked only when a cell about to run wants a GPU: no-op and CPU-only runs skip the probe.
+    const needGpu = toRun.some((c) => gpusWanted(session.analysis, c) > 0);
+    const gpus = o.gpus !== undefined ? parseGpus(o.gpus) : o.executor === 'slurm' || !needGpu ? [] : await detectGpus();
     // Nothing to run needs no cluster: a fully cached pipeline reports the same anywhere.
     if (o.executor === 'slurm' && toRun.length > 0) {
       const { openSlurm } = await import('../execution/slurm/open.js');
@@ -88,6 +91,12 @@ export async function runCommand(o: RunOptions): Promise<number> {
     reporter.close();
     await session.cache.close();
   }
+}
+
+/** GPUs a cell asks for, counted as the executor counts them. */
+function gpusWanted(analysis: Analysis, cell: Cell): number {
+  const node = analysis.stages.get(cell.stage);
+  return node?.config.resources?.gpu ?? node?.kind.definition.resources?.gpu ?? 0;
 }
 
 function parseGpus(s: string): number[] {
