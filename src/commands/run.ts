@@ -29,7 +29,7 @@ export async function runCommand(o: RunOptions): Promise<number> {
   const jobs = o.jobs ?? availableParallelism();
   if (!Number.isInteger(jobs) || jobs < 1) throw new UsageError(`--jobs must be a positive integer, got ${String(o.jobs)}`);
   const session = await openSession(o, new Set(o.force ?? []));
-  const reporter: Reporter = o.reporter === 'json' ? new JsonReporter() : new HumanReporter();
+  const reporter: Reporter = o.reporter === 'json' ? new JsonReporter() : await HumanReporter.create();
   const emit = reporter.onEvent.bind(reporter);
   const controller = new AbortController();
   const onSigint = (): void => {

@@ -1,4 +1,4 @@
-import { createLogUpdate } from 'log-update';
+import type { createLogUpdate } from 'log-update';
 import type { ProgressUpdate } from '../stage-api.js';
 import type { Reporter, RunEvent } from '../events.js';
 import { bar, duration, metrics } from './format.js';
@@ -26,9 +26,15 @@ export class HumanReporter implements Reporter {
   private readonly live: ReturnType<typeof createLogUpdate> | undefined;
   private timer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly out: NodeJS.WriteStream = process.stdout) {
-    this.live = out.isTTY ? createLogUpdate(out) : undefined;
+  /** `createLive` draws the live view on a terminal; without it, or off a terminal, lines are plain. */
+  constructor(private readonly out: NodeJS.WriteStream = process.stdout, createLive?: typeof createLogUpdate) {
+    this.live = out.isTTY && createLive !== undefined ? createLive(out) : undefined;
     if (this.live) this.timer = setInterval(() => this.render(), 250).unref();
+  }
+
+  /** Loads log-update (and its terminal-width dependencies) only for a terminal: piped and no-op runs start faster. */
+  static async create(out: NodeJS.WriteStream = process.stdout): Promise<HumanReporter> {
+    return new HumanReporter(out, out.isTTY ? (await import('log-update')).createLogUpdate : undefined);
   }
 
   onEvent(e: RunEvent): void {
