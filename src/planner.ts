@@ -14,6 +14,14 @@ import { err, ok, type Result } from './util/result.js';
 /** The package root, for naming built-in stage files in fingerprints. */
 const packageRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
+/**
+ * The code and runtime parts of a fingerprint when a kind has none (exec):
+ * one shared object, so fingerprintHash's per-object memo of their canonical
+ * text hits instead of growing by two fresh objects per cell.
+ */
+const NO_CODE: CodeHashes = Object.freeze({});
+const NO_RUNTIME: Record<string, string> = Object.freeze({});
+
 export type CellState =
   | { kind: 'cached'; fingerprint: FingerprintHash; record: DoneEntry }
   | { kind: 'run'; fingerprint: FingerprintHash; breakdown: FingerprintData; reasons: string[]; forced: boolean }
@@ -109,7 +117,7 @@ export class Planner {
 
   private async runtime(node: StageNode): Promise<Result<Record<string, string>, PlanFailure>> {
     const providers = node.kind.definition.runtime ?? [];
-    if (providers.length === 0) return ok({});
+    if (providers.length === 0) return ok(NO_RUNTIME);
     const known = this.runtimeByKind.get(node.kind.name);
     if (known !== undefined) return ok(known);
     try {
@@ -124,7 +132,7 @@ export class Planner {
 
   private async code(cell: Cell, node: StageNode): Promise<CodeHashes> {
     const modulePath = node.kind.modulePath;
-    if (modulePath === undefined) return {};
+    if (modulePath === undefined) return NO_CODE;
     const root = modulePath.startsWith(packageRoot) ? packageRoot : this.analysis.pipeline.dir;
     const plugins = Object.entries(node.kind.definition.plugins ?? {}).flatMap(([param, dir]) => {
       const value = pluginValue(node.kind.definition, cell.params, param);

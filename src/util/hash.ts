@@ -1,9 +1,10 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 export type Sha256 = string & { readonly __brand: 'sha256' };
 
+/** One-shot hashing: no Hash object per call (planning hashes one fingerprint per cell). */
 export function sha256(data: string | Uint8Array): Sha256 {
-  return createHash('sha256').update(data).digest('hex') as Sha256;
+  return hash('sha256', data, 'hex') as Sha256;
 }
 
 /**
