@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Sha256 } from '../util/hash.js';
 
@@ -28,7 +28,8 @@ export class BlobStore {
   async put(bytes: Uint8Array): Promise<Sha256> {
     const hash = createHash('sha256').update(bytes).digest('hex') as Sha256;
     const target = this.path(hash);
-    if ((await stat(target).catch(() => undefined))?.size === bytes.length) return hash;
+    // An existing blob is reused only if it still hashes right: a damaged one is replaced, not trusted.
+    if ((await stat(target).catch(() => undefined))?.size === bytes.length && (await intact(target, hash))) return hash;
     await mkdir(dirname(target), { recursive: true });
     const tmp = `${target}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
     const file = await open(tmp, 'w');
@@ -64,4 +65,9 @@ export class BlobStore {
     writeFileSync(dest, bytes);
     return true;
   }
+}
+
+async function intact(path: string, hash: Sha256): Promise<boolean> {
+  const bytes = await readFile(path).catch(() => undefined);
+  return bytes !== undefined && createHash('sha256').update(bytes).digest('hex') === hash;
 }
