@@ -13,7 +13,7 @@
  * stdout, progress to stderr.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadAverages, machineInfo, parseFlags, repoRoot } from './engine/measure.js';
 
@@ -30,10 +30,12 @@ async function main(argv: string[]): Promise<void> {
   if (unknown.length > 0) throw new Error(`--only: unknown part(s) ${unknown.join(', ')}; parts are ${Object.keys(PARTS).join(', ')}`);
   const forwarded = dropFlags(argv, ['only', 'out', 'train-args']);
   const trainArgs = (flags.get('train-args') ?? '').split(/\s+/).filter((s) => s !== '');
-  const printed: string[] = [];
+  const out = flags.get('out');
+  if (out !== undefined) writeFileSync(out, '');
+  // Written as it is printed: a run stopped part-way still leaves the finished tables.
   const print = (text: string): void => {
     process.stdout.write(text);
-    printed.push(text);
+    if (out !== undefined) appendFileSync(out, text);
   };
   const info = machineInfo();
   print(`# ablate benchmarks\n\n${new Date().toISOString()} · ${info.nproc} cores (${info.cpu}) · node ${info.node} · load averages ${loadAverages()}\n\n`);
@@ -52,8 +54,6 @@ async function main(argv: string[]): Promise<void> {
     }
   }
   print(`Load averages at the end: ${loadAverages()}\n`);
-  const out = flags.get('out');
-  if (out !== undefined) writeFileSync(out, printed.join(''));
   process.exitCode = failed > 0 ? 1 : 0;
 }
 

@@ -8,11 +8,16 @@
  *   --reps 5                 repetitions of every measurement (each tool)
  *   --cold-reps-large 1      cold repetitions for N >= --large (the one cold
  *                            run doubles as the build the no-op rows need)
+ *   --reps-large 3           repetitions of the other rows for N >= --large
  *   --large 10000
  *   --snakemake-cold-max 1000  largest N at which Snakemake runs cold; above
- *                            it Snakemake's state is built in batches of
- *                            targets (untimed) because one cold run does not
- *                            finish in hours (see docs/benchmarks.md)
+ *                            it, one cold run takes hours (its scheduler
+ *                            re-examines every ready job each round), so its
+ *                            state is built, untimed, by real Snakemake runs
+ *                            on batches of --snakemake-batch train targets
+ *                            (outputs and metadata records as a cold run
+ *                            leaves them; about 15 min at N=10000)
+ *   --snakemake-batch 250
  *   --jobs 2                 parallel jobs, both tools
  *   --no-floor               skip the "floor" row (the same commands via xargs)
  *   --no-install             do not apt-get install snakemake when absent
@@ -59,6 +64,8 @@ interface Options {
   sizes: number[];
   reps: number;
   coldRepsLarge: number;
+  repsLarge: number;
+  snakemakeBatch: number;
   large: number;
   snakemakeColdMax: number;
   jobs: number;
@@ -80,6 +87,8 @@ function options(argv: string[]): Options {
     sizes: flags.has('sizes') ? intList(flags.get('sizes') as string) : [100, 1000, 10000],
     reps: Math.max(1, num('reps', 5)),
     coldRepsLarge: num('cold-reps-large', 1),
+    repsLarge: Math.max(1, num('reps-large', 3)),
+    snakemakeBatch: Math.max(1, num('snakemake-batch', 250)),
     large: num('large', 10000),
     snakemakeColdMax: num('snakemake-cold-max', 1000),
     jobs: Math.max(1, num('jobs', 2)),
@@ -370,13 +379,11 @@ async function main(argv: string[]): Promise<void> {
         const w = freshWorkspace(root, tool, n);
         ws[tool] = w;
         if (tool === 'snakemake' && !snakemakeCold) {
-          const batch = Math.max(100, o.snakemakeColdMax);
+          const why = `N=${n}: Snakemake was not run cold (one run of this DAG takes hours: its scheduler re-examines every ready job each round); `;
+          const batch = o.snakemakeBatch;
           const s = buildSnakemakeInBatches(ctx, w, n, batch);
           const runs = Math.ceil(n / batch);
-          const note =
-            `N=${n}: Snakemake was not run cold (one run of this DAG takes hours: its scheduler re-examines every ready job each round); ` +
-            `its state was built by ${runs} run${runs === 1 ? '' : 's'} of up to ${batch} train targets and a final run (${fmtSeconds(s)} s in all)`;
-          notes.push(note);
+          notes.push(`${why}its state was built by ${runs} Snakemake run${runs === 1 ? '' : 's'} of up to ${batch} train targets and a final run (${fmtSeconds(s)} s in all)`);
           cold.note = 'Snakemake not run cold';
         } else {
           runStep(ctx, tool, 'cold', w, n);
@@ -387,9 +394,11 @@ async function main(argv: string[]): Promise<void> {
 
       const wsA = ws.ablate as Workspace;
       const wsS = ws.snakemake as Workspace;
+      const reps = n >= o.large ? o.repsLarge : o.reps;
+      if (reps < o.reps) notes.push(`N=${n}: ${reps} runs per tool for the no-op, status and changed rows instead of ${o.reps}`);
       for (const m of ['noop-run', 'noop-status', 'changed'] as const) {
         const row = rowOf(m);
-        for (let r = 0; r < o.reps; r++) {
+        for (let r = 0; r < reps; r++) {
           for (const tool of order(r)) {
             const w = tool === 'ablate' ? wsA : wsS;
             if (m === 'changed') changeOneInput(tool, w, n);
@@ -403,6 +412,12 @@ async function main(argv: string[]): Promise<void> {
         rmSync(wsS.dir, { recursive: true, force: true });
       }
       loads.push(`after N=${n}: ${loadAverages()}`);
+      // Each size's rows as soon as they exist, so a run stopped later still leaves them in the log.
+      for (const r of rows.filter((x) => x.n === n)) {
+        const a = summarize(r.ablate.map((t) => t.wallS));
+        const sm = summarize(r.snakemake.map((t) => t.wallS));
+        log(`  N=${n} ${MEASURES[r.m].label}: ablate ${fmtSummary(a)} s, Snakemake ${fmtSummary(sm)} s, ratio ${fmtRatio(a.median / sm.median)}`);
+      }
     }
   } finally {
     process.off('SIGINT', onSignal);
@@ -422,7 +437,7 @@ function report(o: Options, info: Record<string, string>, rows: Row[], floors: M
   out.push('## Engine overhead: ablate vs Snakemake', '');
   out.push(
     `DAG: N gen -> N train -> 1 fan-in report (2N+1 trivial shell commands), ${o.jobs} jobs for both tools; ` +
-      `${o.reps} runs per tool and row unless noted, tools alternating. Wall seconds: median (min–max). ` +
+      `${o.reps} runs per tool and row unless noted below, tools alternating. Wall seconds: median (min–max). ` +
       'ratio = ablate median / Snakemake median (below 1: ablate is faster).',
     '',
   );
