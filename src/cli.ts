@@ -1,12 +1,15 @@
-import yargs, { type Argv } from 'yargs';
+import yargs, { type ArgumentsCamelCase, type Argv } from 'yargs';
 import { CacheDamagedError, CacheUnavailableError } from './cache/errors.js';
 import { EXIT, UsageError } from './exit.js';
 
 /** Wiring only: each command's module is loaded when that command runs. */
 export async function main(args: string[]): Promise<void> {
-  let code: number = EXIT.ok;
-  const run = (load: () => Promise<number>) => async (): Promise<void> => {
-    code = await load();
+  // Commands carry no yargs handler: yargs only parses and the chosen command runs afterwards,
+  // which spares yargs laying out every command's help text on each invocation.
+  const handlers = new Map<string, (a: ArgumentsCamelCase) => Promise<number>>();
+  const on = <U>(name: string, builder: (y: Argv) => Argv<U>, handler: (a: ArgumentsCamelCase<U>) => Promise<number>) => {
+    handlers.set(name, handler as (a: ArgumentsCamelCase) => Promise<number>);
+    return builder;
   };
   const common = <T>(y: Argv<T>) =>
     y
@@ -17,7 +20,7 @@ export async function main(args: string[]): Promise<void> {
   const parser = yargs(args)
     .scriptName('ablate')
     .usage('$0 <command> [options]\n\nDeclarative, cached DAG pipelines for ML ablation studies.')
-    .command('run <pipeline>', 'run the cells that are not cached', (y) =>
+    .command('run <pipeline>', 'run the cells that are not cached', on('run', (y) =>
       common(y)
         .option('jobs', { alias: 'j', type: 'number', describe: 'parallel CPU slots (default: cores)' })
         .option('only', { type: 'string', describe: 'run only this stage and what it needs' })
@@ -30,43 +33,43 @@ export async function main(args: string[]): Promise<void> {
         .option('partition', { type: 'string', describe: 'Slurm partition (--executor slurm)' })
         .option('slurm-opt', { type: 'string', array: true, describe: 'extra sbatch option, e.g. --slurm-opt=--account=lab (repeatable)' })
         .option('slurm-staging', { type: 'string', describe: 'job staging directory on a filesystem the compute nodes share (default <cache>/slurm, or ABLATE_SLURM_STAGING)' }),
-      (a) => run(async () => (await import('./commands/run.js')).runCommand({ ...a, pipeline: a.pipeline as string }))(),
+      async (a) => (await import('./commands/run.js')).runCommand({ ...a, pipeline: a.pipeline as string })),
     )
-    .command('status <pipeline>', 'how many cells are cached, and why the others would run', (y) =>
+    .command('status <pipeline>', 'how many cells are cached, and why the others would run', on('status', (y) =>
       common(y).option('json', { type: 'boolean' }).option('verbose', { alias: 'v', type: 'boolean', describe: 'list cached cells too' }),
-      (a) => run(async () => (await import('./commands/status.js')).statusCommand({ ...a, pipeline: a.pipeline as string }))(),
+      async (a) => (await import('./commands/status.js')).statusCommand({ ...a, pipeline: a.pipeline as string })),
     )
-    .command('explain <pipeline> <cell>', "diff a cell's fingerprint against its last run", (y) =>
+    .command('explain <pipeline> <cell>', "diff a cell's fingerprint against its last run", on('explain', (y) =>
       common(y).positional('cell', { type: 'string', demandOption: true }),
-      (a) => run(async () => (await import('./commands/explain.js')).explainCommand({ ...a, pipeline: a.pipeline as string, cell: a.cell as string }))(),
+      async (a) => (await import('./commands/explain.js')).explainCommand({ ...a, pipeline: a.pipeline as string, cell: a.cell as string })),
     )
-    .command('dag <pipeline>', 'print the cell graph', (y) =>
+    .command('dag <pipeline>', 'print the cell graph', on('dag', (y) =>
       common(y).option('format', { choices: ['dot', 'mermaid'] as const, default: 'dot' as const }),
-      (a) => run(async () => (await import('./commands/dag.js')).dagCommand({ pipeline: a.pipeline as string, format: a.format }))(),
+      async (a) => (await import('./commands/dag.js')).dagCommand({ pipeline: a.pipeline as string, format: a.format })),
     )
-    .command('validate <pipeline>', 'check a pipeline without running it', (y) => common(y),
-      (a) => run(async () => (await import('./commands/dag.js')).validateCommand({ pipeline: a.pipeline as string }))(),
+    .command('validate <pipeline>', 'check a pipeline without running it', on('validate', (y) => common(y),
+      async (a) => (await import('./commands/dag.js')).validateCommand({ pipeline: a.pipeline as string })),
     )
-    .command('export <pipeline>', 'copy final artifacts and provenance manifests to a folder', (y) =>
+    .command('export <pipeline>', 'copy final artifacts and provenance manifests to a folder', on('export', (y) =>
       common(y).option('out', { type: 'string', demandOption: true }).option('all', { type: 'boolean', describe: 'every cell, not only final ones' }),
-      (a) => run(async () => (await import('./commands/export.js')).exportCommand({ ...a, pipeline: a.pipeline as string }))(),
+      async (a) => (await import('./commands/export.js')).exportCommand({ ...a, pipeline: a.pipeline as string })),
     )
-    .command('verify <pipeline>', 're-execute cached cells and compare outputs with the cache', (y) =>
+    .command('verify <pipeline>', 're-execute cached cells and compare outputs with the cache', on('verify', (y) =>
       common(y)
         .option('sample', { type: 'number', describe: 'how many cached cells to draw (default 3)' })
         .option('cell', { type: 'string', array: true, describe: 'verify these cells' })
         .option('seed', { type: 'number', describe: 'seed of the random draw' }),
-      (a) => run(async () => (await import('./commands/verify.js')).verifyCommand({ ...a, pipeline: a.pipeline as string }))(),
+      async (a) => (await import('./commands/verify.js')).verifyCommand({ ...a, pipeline: a.pipeline as string })),
     )
-    .command('log <pipeline> <cell>', "print a cell's log", (y) => common(y).positional('cell', { type: 'string', demandOption: true }),
-      (a) => run(async () => (await import('./commands/log.js')).logCommand({ ...a, pipeline: a.pipeline as string, cell: a.cell as string }))(),
+    .command('log <pipeline> <cell>', "print a cell's log", on('log', (y) => common(y).positional('cell', { type: 'string', demandOption: true }),
+      async (a) => (await import('./commands/log.js')).logCommand({ ...a, pipeline: a.pipeline as string, cell: a.cell as string })),
     )
-    .command('gc', 'delete unreferenced artifacts and leftovers of killed runs', (y) => y.option('cache-dir', { type: 'string' }),
-      (a) => run(async () => (await import('./commands/gc.js')).gcCommand(a))(),
+    .command('gc', 'delete unreferenced artifacts and leftovers of killed runs', on('gc', (y) => y.option('cache-dir', { type: 'string' }),
+      async (a) => (await import('./commands/gc.js')).gcCommand(a)),
     )
-    .command('doctor', 'verify the whole cache; --rebuild replaces a damaged database', (y) =>
+    .command('doctor', 'verify the whole cache; --rebuild replaces a damaged database', on('doctor', (y) =>
       y.option('cache-dir', { type: 'string' }).option('rebuild', { type: 'boolean' }),
-      (a) => run(async () => (await import('./commands/doctor.js')).doctorCommand(a))(),
+      async (a) => (await import('./commands/doctor.js')).doctorCommand(a)),
     )
     .demandCommand(1, 'name a command; see ablate --help')
     .strict()
@@ -77,8 +80,11 @@ export async function main(args: string[]): Promise<void> {
     })
     .help()
     .version();
+  let code: number = EXIT.ok;
   try {
-    await parser.parseAsync();
+    const argv = await parser.parseAsync();
+    const handler = handlers.get(String(argv._[0]));
+    if (handler !== undefined && argv.help !== true && argv.version !== true) code = await handler(argv);
   } catch (e) {
     code = report(e);
   }
