@@ -74,8 +74,10 @@ export async function analyze(loaded: LoadedPipeline): Promise<Result<Analysis, 
     const validate = ajv?.compile(kind.definition.params);
     const node: StageNode = { config: stageConfig, kind, axisNames: Object.keys(stageConfig.matrix).sort(), cells: [] };
     stages.set(stageConfig.name, node);
+    const links = inputLinks(node, stages, source, diagnostics);
+    if (links === undefined) return fail(diagnostics, source);
     for (const axes of expandMatrix(stageConfig.matrix, stageConfig.exclude)) {
-      const cell = makeCell(node, axes, stages, cells, source, diagnostics);
+      const cell = makeCell(node, links, axes, cells, source, diagnostics);
       if (cell === undefined) continue;
       if (validate !== undefined && !validateParams(validate, cell, node, source, diagnostics)) continue;
       node.cells.push(cell.id);
@@ -99,41 +101,49 @@ export async function analyze(loaded: LoadedPipeline): Promise<Result<Analysis, 
   });
 }
 
-function makeCell(
-  node: StageNode,
-  axes: Axes,
-  stages: Map<string, StageNode>,
-  cells: Map<string, Cell>,
-  source: JsonSource,
-  out: Diagnostic[],
-): Cell | undefined {
+/** How a stage's input reaches its upstream stage: resolved once per stage, used for each of its cells. */
+interface InputLink {
+  name: string;
+  stage: string;
+  all: boolean;
+  upstream: StageNode;
+  /** Axes both stages vary over, sorted: they pick the upstream cells. */
+  shared: string[];
+}
+
+function inputLinks(node: StageNode, stages: Map<string, StageNode>, source: JsonSource, out: Diagnostic[]): InputLink[] | undefined {
   const s = node.config;
-  const id = cellId(s.name, axes);
-  const inputs: Record<string, CellInput> = {};
+  const links: InputLink[] = [];
   for (const [name, spec] of Object.entries(s.inputs)) {
     const upstream = stages.get(spec.stage) as StageNode;
-    const shared = upstream.axisNames.filter((a) => node.axisNames.includes(a));
-    const key = project(axes, shared);
-    const matching = cellsMatching(upstream, shared, key, cells);
-    if (!spec.all) {
-      const extra = upstream.axisNames.filter((a) => !node.axisNames.includes(a));
-      if (extra.length > 0) {
-        out.push({
-          message: `input "${name}" of stage "${s.name}" is ambiguous: stage "${spec.stage}" varies over ${extra.join(', ')}, which "${s.name}" does not`,
-          location: locate(source, ['stages', s.name, 'inputs', name]),
-          hint: `add the axis to "${s.name}", or fan in with {"stage": "${spec.stage}", "all": true}`,
-        });
-        return undefined;
-      }
-    }
-    if (matching.length === 0) {
+    const extra = upstream.axisNames.filter((a) => !node.axisNames.includes(a));
+    if (!spec.all && extra.length > 0) {
       out.push({
-        message: `input "${name}" of ${id}: no cell of stage "${spec.stage}" matches ${JSON.stringify(key)}`,
+        message: `input "${name}" of stage "${s.name}" is ambiguous: stage "${spec.stage}" varies over ${extra.join(', ')}, which "${s.name}" does not`,
         location: locate(source, ['stages', s.name, 'inputs', name]),
+        hint: `add the axis to "${s.name}", or fan in with {"stage": "${spec.stage}", "all": true}`,
       });
       return undefined;
     }
-    inputs[name] = { stage: spec.stage, all: spec.all, cells: matching };
+    links.push({ name, stage: spec.stage, all: spec.all, upstream, shared: upstream.axisNames.filter((a) => node.axisNames.includes(a)) });
+  }
+  return links;
+}
+
+function makeCell(node: StageNode, links: InputLink[], axes: Axes, cells: Map<string, Cell>, source: JsonSource, out: Diagnostic[]): Cell | undefined {
+  const s = node.config;
+  const id = cellId(s.name, axes, node.axisNames);
+  const inputs: Record<string, CellInput> = {};
+  for (const link of links) {
+    const matching = cellsMatching(link.upstream, link.shared, axes, cells);
+    if (matching.length === 0) {
+      out.push({
+        message: `input "${link.name}" of ${id}: no cell of stage "${link.stage}" matches ${JSON.stringify(project(axes, link.shared))}`,
+        location: locate(source, ['stages', s.name, 'inputs', link.name]),
+      });
+      return undefined;
+    }
+    inputs[link.name] = { stage: link.stage, all: link.all, cells: matching };
   }
   const params: JsonObject = { ...s.params, ...axes };
   const seed = typeof params.seed === 'number' ? params.seed : 0;
@@ -143,7 +153,8 @@ function makeCell(
 /** Index of a stage's cells by their values on `shared` axes, built once per (stage, axes). */
 const indexes = new WeakMap<StageNode, Map<string, Map<string, string[]>>>();
 
-function cellsMatching(upstream: StageNode, shared: string[], key: Axes, cells: Map<string, Cell>): string[] {
+function cellsMatching(upstream: StageNode, shared: string[], axes: Axes, cells: Map<string, Cell>): string[] {
+  if (shared.length === 0) return upstream.cells;
   const byAxes = indexes.get(upstream) ?? new Map<string, Map<string, string[]>>();
   indexes.set(upstream, byAxes);
   const name = shared.join('\0');
@@ -151,14 +162,20 @@ function cellsMatching(upstream: StageNode, shared: string[], key: Axes, cells: 
   if (index === undefined) {
     index = new Map();
     for (const id of upstream.cells) {
-      const k = JSON.stringify(project((cells.get(id) as Cell).axes, shared));
+      const k = axesKey((cells.get(id) as Cell).axes, shared);
       const list = index.get(k);
       if (list === undefined) index.set(k, [id]);
       else list.push(id);
     }
     byAxes.set(name, index);
   }
-  return index.get(JSON.stringify(key)) ?? [];
+  return index.get(axesKey(axes, shared)) ?? [];
+}
+
+function axesKey(axes: Axes, names: string[]): string {
+  let k = '';
+  for (const n of names) k += `${JSON.stringify(axes[n])}\0`;
+  return k;
 }
 
 /**

@@ -7,6 +7,12 @@ import { sha256, type Sha256 } from './util/hash.js';
 export type CodeHashes = Record<string, Sha256>;
 
 const memo = new Map<string, CodeHashes>();
+const filesOf = new Map<string, string[]>();
+
+/** Absolute paths of the files codeHashes(entry) read, once it has run. */
+export function codeFiles(entry: string): readonly string[] {
+  return filesOf.get(entry) ?? [];
+}
 
 /**
  * Hashes `entry` and the local modules it reaches through static imports
@@ -35,6 +41,7 @@ export async function codeHashes(entry: string, root: string): Promise<CodeHashe
   const sorted: CodeHashes = {};
   for (const k of Object.keys(out).sort()) sorted[k] = out[k] as Sha256;
   memo.set(entry, sorted);
+  filesOf.set(entry, [...seen]);
   return sorted;
 }
 

@@ -36,13 +36,59 @@ function canonicalShared(value: object): string {
   return s;
 }
 
-/** sha256 of the canonical JSON of `data` (keys in sorted order, as canonicalJson writes them). */
-export function fingerprintHash(data: FingerprintData): FingerprintHash {
+/**
+ * sha256 of the canonical JSON of `data` (keys in sorted order, as canonicalJson writes them).
+ * `paramsText`, when given, must equal canonicalJson(data.params); see ParamsCanonicalizer.
+ */
+export function fingerprintHash(data: FingerprintData, paramsText?: string): FingerprintHash {
   const text =
-    `{"code":${canonicalShared(data.code)},"files":${canonicalJson(data.files)},"inputs":${canonicalJson(data.inputs)},` +
-    `"kind":${JSON.stringify(data.kind)},"params":${canonicalJson(data.params)},"runtime":${canonicalShared(data.runtime)},` +
+    `{"code":${canonicalShared(data.code)},"files":${canonicalJson(data.files)},"inputs":${inputsText(data.inputs)},` +
+    `"kind":${JSON.stringify(data.kind)},"params":${paramsText ?? canonicalJson(data.params)},"runtime":${canonicalShared(data.runtime)},` +
     `"seed":${canonicalJson(data.seed)},"version":${data.version}}`;
   return sha256(text);
+}
+
+/** canonicalJson(inputs), without recursing into the hash strings most inputs are. */
+function inputsText(inputs: FingerprintData['inputs']): string {
+  const parts: string[] = [];
+  for (const name of Object.keys(inputs).sort()) {
+    const v = inputs[name];
+    parts.push(`${JSON.stringify(name)}:${typeof v === 'string' ? JSON.stringify(v) : canonicalJson(v)}`);
+  }
+  return `{${parts.join(',')}}`;
+}
+
+/**
+ * Canonical params text of a matrix cell, whose params are the stage's
+ * params overlaid with its axis values: the stage's part is written once per
+ * stage and only the axis values per cell, since planning hashes every cell.
+ */
+export class ParamsCanonicalizer {
+  private readonly keys: string[];
+  private readonly fixed = new Map<string, string>();
+  private readonly axes: ReadonlySet<string>;
+
+  constructor(stageParams: JsonObject, axisNames: readonly string[]) {
+    this.axes = new Set(axisNames);
+    for (const [k, v] of Object.entries(stageParams)) {
+      if (v !== undefined && !this.axes.has(k)) this.fixed.set(k, `${JSON.stringify(k)}:${canonicalJson(v)}`);
+    }
+    this.keys = [...new Set([...this.fixed.keys(), ...axisNames])].sort();
+  }
+
+  /** canonicalJson({...stageParams, ...axes}), for axes holding exactly this stage's axis names. */
+  text(axes: Readonly<Record<string, JsonValue>>): string {
+    const parts: string[] = [];
+    for (const k of this.keys) {
+      if (this.axes.has(k)) {
+        const v = axes[k];
+        if (v !== undefined) parts.push(`${JSON.stringify(k)}:${v === null || typeof v !== 'object' ? JSON.stringify(v) : canonicalJson(v)}`);
+      } else {
+        parts.push(this.fixed.get(k) as string);
+      }
+    }
+    return `{${parts.join(',')}}`;
+  }
 }
 
 /** Value-level differences, one human line each, e.g. `params.lr: 0.001 -> 0.0003`. */

@@ -1,10 +1,20 @@
-import { Graph, alg } from '@dagrejs/graphlib';
+import { createRequire } from 'node:module';
+import type { Graph } from '@dagrejs/graphlib';
 import type { Cell } from './analyzer.js';
 import type { StageConfig } from './pipeline-config.js';
 
+type Graphlib = typeof import('@dagrejs/graphlib');
+let graphlib: Graphlib | undefined;
+
+/** graphlib, loaded on first use: a status of a trusted pipeline builds no graph. */
+function lib(): Graphlib {
+  graphlib ??= createRequire(import.meta.url)('@dagrejs/graphlib') as Graphlib;
+  return graphlib;
+}
+
 /** The cell DAG: nodes are cell ids, an edge runs from producer to consumer. */
 export function buildCellGraph(order: readonly Cell[]): Graph {
-  const g = new Graph({ directed: true });
+  const g = new (lib().Graph)({ directed: true });
   for (const cell of order) g.setNode(cell.id, cell.stage);
   for (const cell of order) {
     for (const input of Object.values(cell.inputs)) for (const from of input.cells) g.setEdge(from, cell.id);
@@ -14,6 +24,7 @@ export function buildCellGraph(order: readonly Cell[]): Graph {
 
 /** A stage-level cycle as the list of stages along it, or undefined. */
 export function findStageCycle(stages: readonly StageConfig[]): string[] | undefined {
+  const { Graph, alg } = lib();
   const g = new Graph({ directed: true });
   for (const s of stages) g.setNode(s.name);
   for (const s of stages) for (const spec of Object.values(s.inputs)) if (g.hasNode(spec.stage)) g.setEdge(s.name, spec.stage);

@@ -25,9 +25,10 @@ export function expandMatrix(matrix: Record<string, Scalar[]>, exclude: Record<s
 /**
  * The stable id of a cell: its stage and canonical axis values, sorted by
  * axis name. Inserting a value elsewhere in an axis never changes it.
+ * `sortedNames`, when the caller already has them, are the sorted keys of `axes`.
  */
-export function cellId(stage: string, axes: Axes): string {
-  const keys = Object.keys(axes).sort();
+export function cellId(stage: string, axes: Axes, sortedNames?: readonly string[]): string {
+  const keys = sortedNames ?? Object.keys(axes).sort();
   if (keys.length === 0) return stage;
   return `${stage}[${keys.map((k) => `${k}=${formatValue(axes[k] as Scalar)}`).join(',')}]`;
 }

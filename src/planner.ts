@@ -2,10 +2,10 @@ import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Analysis, Cell, StageNode } from './analyzer.js';
+import type { Analysis, Cell, CellInput, StageNode } from './analyzer.js';
 import type { Cache, DoneEntry } from './cache/cache.js';
-import { codeHashes, type CodeHashes } from './code-hash.js';
-import { diffFingerprints, fingerprintHash, type FingerprintData, type FingerprintHash } from './fingerprint.js';
+import { codeFiles, codeHashes, type CodeHashes } from './code-hash.js';
+import { diffFingerprints, fingerprintHash, ParamsCanonicalizer, type FingerprintData, type FingerprintHash } from './fingerprint.js';
 import { runtimeFacts, RuntimeProbeError, type RuntimeOptions } from './runtime-facts.js';
 import { pluginValue } from './stage-kinds.js';
 import type { Sha256 } from './util/hash.js';
@@ -27,6 +27,15 @@ export type CellState =
   | { kind: 'run'; fingerprint: FingerprintHash; breakdown: FingerprintData; reasons: string[]; forced: boolean }
   | { kind: 'blocked'; upstream: string };
 
+/** What every cell of a stage shares in its fingerprint, resolved once. */
+interface StagePrep {
+  node: StageNode;
+  runtime: Record<string, string>;
+  params: ParamsCanonicalizer;
+  /** Code hashes by plugin key (see pluginKey). */
+  code: Map<string, CodeHashes>;
+}
+
 export type PlanFailure =
   | { reason: 'dep-missing'; cell: string; path: string }
   | { reason: 'runtime-probe'; message: string };
@@ -44,6 +53,10 @@ export interface PlanOptions {
 export class Planner {
   private readonly runtimeByKind = new Map<string, Record<string, string>>();
   private readonly codeByCell = new Map<string, CodeHashes>();
+  private readonly stages = new Map<StageNode, StagePrep>();
+  /** Every file whose content went into a fingerprint: code, declared deps. */
+  private readonly read = new Set<string>();
+  private runtimeProbed = false;
 
   constructor(private readonly analysis: Analysis, private readonly o: PlanOptions) {}
 
@@ -52,11 +65,20 @@ export class Planner {
     return Object.assign({}, ...this.runtimeByKind.values()) as Record<string, string>;
   }
 
+  /** What the plans made so far read besides the pipeline and the cache: see plan-snapshot.ts. */
+  inputsRead(): { files: string[]; runtime: boolean } {
+    return { files: [...this.read].sort(), runtime: this.runtimeProbed };
+  }
+
   /** States of every cell, in dependency order. */
   async planAll(cells: readonly Cell[]): Promise<Result<Map<string, CellState>, PlanFailure>> {
     const states = new Map<string, CellState>();
+    // The asynchronous parts (runtime probes, code hashes) are per stage; cells are then planned
+    // synchronously, which matters when a pipeline has ten thousand of them.
     for (const cell of cells) {
-      const s = await this.stateOf(cell, states);
+      const ready = await this.prepare(cell);
+      if (!ready.ok) return ready;
+      const s = this.stateNow(cell, ready.value, states);
       if (!s.ok) return s;
       states.set(cell.id, s.value);
     }
@@ -65,17 +87,22 @@ export class Planner {
 
   /** A cell's state given the states of its inputs. */
   async stateOf(cell: Cell, states: ReadonlyMap<string, CellState>): Promise<Result<CellState, PlanFailure>> {
+    const ready = await this.prepare(cell);
+    return ready.ok ? this.stateNow(cell, ready.value, states) : ready;
+  }
+
+  private stateNow(cell: Cell, stage: StagePrep, states: ReadonlyMap<string, CellState>): Result<CellState, PlanFailure> {
     const records: Record<string, DoneEntry[]> = {};
-    for (const [name, input] of Object.entries(cell.inputs)) {
+    for (const name in cell.inputs) {
       const list: DoneEntry[] = [];
-      for (const id of input.cells) {
+      for (const id of (cell.inputs[name] as CellInput).cells) {
         const s = states.get(id);
         if (s?.kind !== 'cached') return ok({ kind: 'blocked', upstream: id });
         list.push(s.record);
       }
       records[name] = list;
     }
-    const fp = await this.fingerprint(cell, records);
+    const fp = this.fingerprintNow(cell, stage, records);
     if (!fp.ok) return fp;
     const { data, hash } = fp.value;
     const forced = this.o.force.has(cell.stage);
@@ -97,22 +124,46 @@ export class Planner {
   }
 
   async fingerprint(cell: Cell, inputs: Record<string, DoneEntry[]>): Promise<Result<{ data: FingerprintData; hash: FingerprintHash }, PlanFailure>> {
-    const node = this.analysis.stages.get(cell.stage) as StageNode;
-    const runtime = await this.runtime(node);
-    if (!runtime.ok) return runtime;
+    const ready = await this.prepare(cell);
+    return ready.ok ? this.fingerprintNow(cell, ready.value, inputs) : ready;
+  }
+
+  private fingerprintNow(cell: Cell, stage: StagePrep, inputs: Record<string, DoneEntry[]>): Result<{ data: FingerprintData; hash: FingerprintHash }, PlanFailure> {
     const files = this.depFiles(cell);
     if (!files.ok) return files;
     const data: FingerprintData = {
       version: 1,
       kind: cell.kind,
-      code: await this.code(cell, node),
+      code: stage.code.get(this.pluginKey(cell, stage)) as CodeHashes,
       params: cell.params,
       inputs: fingerprintInputs(cell, inputs),
       seed: cell.seed,
-      runtime: runtime.value,
+      runtime: stage.runtime,
       files: files.value,
     };
-    return ok({ data, hash: fingerprintHash(data) });
+    return ok({ data, hash: fingerprintHash(data, stage.params.text(cell.axes)) });
+  }
+
+  /** Resolves what a cell's stage needs asynchronously: runtime facts and the code hashes of its plugin choice. */
+  private async prepare(cell: Cell): Promise<Result<StagePrep, PlanFailure>> {
+    const node = this.analysis.stages.get(cell.stage) as StageNode;
+    let stage = this.stages.get(node);
+    if (stage === undefined) {
+      const runtime = await this.runtime(node);
+      if (!runtime.ok) return runtime;
+      stage = { node, runtime: runtime.value, params: new ParamsCanonicalizer(node.config.params, node.axisNames), code: new Map() };
+      this.stages.set(node, stage);
+    }
+    const key = this.pluginKey(cell, stage);
+    if (!stage.code.has(key)) stage.code.set(key, await this.code(cell, node));
+    return ok(stage);
+  }
+
+  /** The plugin modules a cell's params select, joined: cells with equal keys share code hashes. */
+  private pluginKey(cell: Cell, stage: StagePrep): string {
+    const plugins = stage.node.kind.definition.plugins;
+    if (plugins === undefined) return '';
+    return Object.keys(plugins).map((param) => pluginValue(stage.node.kind.definition, cell.params, param) ?? '').join('\0');
   }
 
   private async runtime(node: StageNode): Promise<Result<Record<string, string>, PlanFailure>> {
@@ -120,6 +171,7 @@ export class Planner {
     if (providers.length === 0) return ok(NO_RUNTIME);
     const known = this.runtimeByKind.get(node.kind.name);
     if (known !== undefined) return ok(known);
+    this.runtimeProbed = true;
     try {
       const facts = await runtimeFacts(providers, this.o.cache, this.o.runtime);
       this.runtimeByKind.set(node.kind.name, facts);
@@ -143,6 +195,7 @@ export class Planner {
     if (memo !== undefined) return memo;
     const merged: CodeHashes = { ...(await codeHashes(modulePath, root)) };
     for (const p of plugins) Object.assign(merged, await codeHashes(p, root));
+    for (const entry of [modulePath, ...plugins]) for (const f of codeFiles(entry)) this.read.add(f);
     const sorted = Object.fromEntries(Object.entries(merged).sort(([a], [b]) => a.localeCompare(b))) as CodeHashes;
     this.codeByCell.set(key, sorted);
     return sorted;
@@ -162,6 +215,7 @@ export class Planner {
 
   /** Content hash, memoised by (path, mtime, size) so unchanged files are not re-read. */
   private fileHash(path: string): Sha256 | undefined {
+    this.read.add(path);
     let st;
     try {
       st = statSync(path);
@@ -182,8 +236,9 @@ function fingerprintInputs(cell: Cell, inputs: Record<string, DoneEntry[]>): Fin
   for (const name of Object.keys(inputs).sort()) {
     const list = inputs[name] as DoneEntry[];
     if (cell.inputs[name]?.all) {
+      // No sort needed: canonical JSON orders the keys when hashing, and diffs take the union sorted.
       const byCell: Record<string, Sha256> = {};
-      for (const r of [...list].sort((a, b) => a.cell.localeCompare(b.cell))) byCell[r.cell] = r.outputsHash;
+      for (const r of list) byCell[r.cell] = r.outputsHash;
       out[name] = byCell;
     } else {
       out[name] = (list[0] as DoneEntry).outputsHash;

@@ -1,6 +1,16 @@
-import { findNodeAtLocation, parseTree, printParseErrorCode, type Node, type ParseError } from 'jsonc-parser';
+import { createRequire } from 'node:module';
+import type { Node, ParseError } from 'jsonc-parser';
 import type { Diagnostic, Location } from './diagnostics.js';
 import { err, ok, type Result } from './util/result.js';
+
+type JsoncParser = typeof import('jsonc-parser');
+let jsoncParser: JsoncParser | undefined;
+
+/** The syntax-tree parser, loaded on first use: a trusted pipeline never needs it. */
+function jsonc(): JsoncParser {
+  jsoncParser ??= createRequire(import.meta.url)('jsonc-parser') as JsoncParser;
+  return jsoncParser;
+}
 
 /** A parsed JSON file that still knows where every value came from. */
 export interface JsonSource {
@@ -24,16 +34,16 @@ export function parseJsonSource(file: string, text: string, trusted = false): Re
       text,
       value,
       get root(): Node {
-        root ??= parseTree(text, [], { disallowComments: true }) as Node;
+        root ??= jsonc().parseTree(text, [], { disallowComments: true }) as Node;
         return root;
       },
     });
   }
   const errors: ParseError[] = [];
-  const root = parseTree(text, errors, { allowTrailingComma: false, disallowComments: true });
+  const root = jsonc().parseTree(text, errors, { allowTrailingComma: false, disallowComments: true });
   if (errors.length > 0 || root === undefined) {
     const diagnostics = errors.map((e) => ({
-      message: `invalid JSON: ${describeParseError(printParseErrorCode(e.error))}`,
+      message: `invalid JSON: ${describeParseError(jsonc().printParseErrorCode(e.error))}`,
       location: { file, offset: e.offset, length: Math.max(1, e.length) },
     }));
     if (diagnostics.length === 0) diagnostics.push({ message: 'invalid JSON: the file is empty', location: { file, offset: 0, length: 1 } });
@@ -89,7 +99,7 @@ export type JsonPath = (string | number)[];
 /** Location of the value at `path`; falls back to the nearest existing ancestor. */
 export function locate(source: JsonSource, path: JsonPath, which: 'value' | 'key' = 'value'): Location {
   for (let n = path.length; n >= 0; n--) {
-    const node = findNodeAtLocation(source.root, path.slice(0, n));
+    const node = jsonc().findNodeAtLocation(source.root, path.slice(0, n));
     if (node === undefined) continue;
     const target = which === 'key' && n === path.length && node.parent?.type === 'property' ? node.parent.children?.[0] ?? node : node;
     return { file: source.file, offset: target.offset, length: target.length };

@@ -15,8 +15,10 @@ export function canonicalJson(value: unknown): string {
   if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
   if (Array.isArray(value)) return `[${value.map((v) => (v === undefined ? 'null' : canonicalJson(v))).join(',')}]`;
   const obj = value as Record<string, unknown>;
+  const keys = Object.keys(obj);
+  if (keys.length === 0) return '{}';
   const parts: string[] = [];
-  for (const key of Object.keys(obj).sort()) {
+  for (const key of keys.sort()) {
     const v = obj[key];
     if (v !== undefined) parts.push(`${JSON.stringify(key)}:${canonicalJson(v)}`);
   }

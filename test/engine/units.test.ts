@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import test from 'node:test';
 import { codeHashes } from '../../src/code-hash.js';
 import { formatDiagnostic, lineColOf, suggest } from '../../src/diagnostics.js';
-import { diffFingerprints, fingerprintHash, type FingerprintData } from '../../src/fingerprint.js';
+import { diffFingerprints, fingerprintHash, ParamsCanonicalizer, type FingerprintData } from '../../src/fingerprint.js';
 import { findStageCycle } from '../../src/graph.js';
 import { cellId, expandMatrix } from '../../src/matrix.js';
 import type { StageConfig } from '../../src/pipeline-config.js';
@@ -50,6 +50,17 @@ const base: FingerprintData = {
 test('the fingerprint hash equals sha256 of the canonical JSON and changes with any field', () => {
   assert.equal(fingerprintHash(base), createHash('sha256').update(canonicalJson(base)).digest('hex'));
   assert.notEqual(fingerprintHash(base), fingerprintHash({ ...base, runtime: { backend: 'cpu', tfjs: '4.22.0' } }));
+});
+
+test('per-stage params text equals the canonical JSON of stage params overlaid with axis values', () => {
+  const stage = { zeta: { b: [1, { y: 2, x: 1 }], a: null }, lr: 0.001, f: 'stage-default', command: 'echo {{i}}', skip: undefined } as never;
+  const c = new ParamsCanonicalizer(stage, ['i', 'f', 'seed']);
+  for (const axes of [{ i: 3, f: 'sqrt', seed: 0 }, { i: 'a"b', f: 'x^2', seed: 12 }, { i: -1.5e-7, f: 'log', seed: 1 }]) {
+    assert.equal(c.text(axes), canonicalJson({ ...(stage as object), ...axes }));
+    const data = { ...base, params: { ...(stage as object), ...axes } };
+    assert.equal(fingerprintHash(data, c.text(axes)), fingerprintHash(data));
+  }
+  assert.equal(new ParamsCanonicalizer({ b: 1, a: 2 }, []).text({}), '{"a":2,"b":1}');
 });
 
 test('fingerprint diffs name each changed value', () => {
