@@ -65,6 +65,11 @@ export class Executor {
     this.inScope = new Set(o.cells.map((c) => c.id));
   }
 
+  /** Every cell's state as the run left it. */
+  finalStates(): ReadonlyMap<string, CellState> {
+    return this.states;
+  }
+
   async run(): Promise<Result<RunSummary, PlanFailure>> {
     const start = Date.now();
     for (const cell of this.o.cells) {

@@ -5,6 +5,7 @@ import type { Cache } from './cache/cache.js';
 import { LmdbCache } from './cache/lmdb-cache.js';
 import { formatDiagnostic } from './diagnostics.js';
 import { loadPipelineFile } from './pipeline-loader.js';
+import { readSnapshot, type PlanSnapshot, type SnapshotKeyInput } from './plan-snapshot.js';
 import { Planner } from './planner.js';
 import type { JsonValue } from './stage-api.js';
 import { kindModulePath } from './stage-kinds.js';
@@ -27,6 +28,8 @@ export interface Session {
   cache: Cache;
   planner: Planner;
   pipelineKey: string;
+  /** What a plan snapshot of this session is keyed by (the exact text that was analysed). */
+  snapshotKey: SnapshotKeyInput;
 }
 
 /** Loads and analyses a pipeline, then opens the cache; invalid input never touches the cache. */
@@ -50,18 +53,39 @@ export async function openSession(o: CommonOptions, force: ReadonlySet<string> =
     }
     cache ??= LmdbCache.open(dir);
     if (!loaded.value.trusted && trustKey !== undefined) await cache.putMeta(`valid:${trustKey}`, true);
-    return finishSession(o, analysis.value, cache, force);
+    return finishSession(o, analysis.value, cache, force, loaded.value.source.text);
   } catch (e) {
     await cache?.close();
     throw e;
   }
 }
 
-function finishSession(o: CommonOptions, analysis: Analysis, cache: Cache, force: ReadonlySet<string>): Session {
+function finishSession(o: CommonOptions, analysis: Analysis, cache: Cache, force: ReadonlySet<string>, text: string): Session {
   const pipelineKey = realpathSync(resolve(o.pipeline));
   const backend = o.backend ?? process.env.ABLATE_BACKEND;
   const planner = new Planner(analysis, { cache, pipelineKey, force, runtime: backend ? { backend } : {} });
-  return { analysis, cache, planner, pipelineKey };
+  return { analysis, cache, planner, pipelineKey, snapshotKey: { pipelinePath: pipelineKey, text, overrides: o.set ?? [], backend: o.backend } };
+}
+
+/**
+ * The cache and the stored plan of the pipeline, when that plan is still
+ * exact (see plan-snapshot.ts); undefined otherwise, with nothing left open.
+ */
+export async function currentSnapshot(o: CommonOptions): Promise<{ cache: Cache; snapshot: PlanSnapshot } | undefined> {
+  const dir = cacheDir(o.cacheDir);
+  if (!existsSync(join(dir, 'db'))) return undefined;
+  let key: SnapshotKeyInput;
+  try {
+    const pipelinePath = realpathSync(resolve(o.pipeline));
+    key = { pipelinePath, text: readFileSync(pipelinePath, 'utf8'), overrides: o.set ?? [], backend: o.backend };
+  } catch {
+    return undefined;
+  }
+  const cache = LmdbCache.open(dir);
+  const snapshot = readSnapshot(cache, key);
+  if (snapshot !== undefined) return { cache, snapshot };
+  await cache.close();
+  return undefined;
 }
 
 /**

@@ -46,6 +46,8 @@ export interface DoneEntry {
 
 export interface Cache {
   readonly dir: string;
+  /** Changes with every committed write to the database (LMDB's last transaction id). */
+  generation(): number;
   /** The "done" entry of a fingerprint: present only once its record and artifacts are whole. */
   getDone(fingerprint: FingerprintHash): DoneEntry | undefined;
   getRecord(fingerprint: FingerprintHash): CellRecord | undefined;

@@ -87,6 +87,10 @@ export class LmdbCache implements Cache {
     }
   }
 
+  generation(): number {
+    return (this.root.getStats() as { lastTxnId: number }).lastTxnId;
+  }
+
   getDone(fingerprint: FingerprintHash): DoneEntry | undefined {
     return this.done.get(fingerprint);
   }

@@ -2,11 +2,13 @@ import { availableParallelism } from 'node:os';
 import type { Analysis, Cell } from '../analyzer.js';
 import type { Reporter } from '../events.js';
 import { Executor } from '../executor.js';
-import { describePlanFailure } from '../planner.js';
+import type { Cache } from '../cache/cache.js';
+import { writeSnapshot, type PlanSnapshot } from '../plan-snapshot.js';
+import { describePlanFailure, type CellState } from '../planner.js';
 import { planVerified } from '../preflight.js';
 import { HumanReporter } from '../reporters/human.js';
 import { JsonReporter } from '../reporters/json.js';
-import { EXIT, openSession, selectCells, UsageError, type CommonOptions } from '../session.js';
+import { currentSnapshot, EXIT, openSession, selectCells, UsageError, type CommonOptions, type Session } from '../session.js';
 import { detectGpus } from '../gpus.js';
 import { engineVersions } from '../versions.js';
 import type { SlurmBackend } from '../execution/slurm/backend.js';
@@ -28,6 +30,9 @@ export interface RunOptions extends CommonOptions {
 export async function runCommand(o: RunOptions): Promise<number> {
   const jobs = o.jobs ?? availableParallelism();
   if (!Number.isInteger(jobs) || jobs < 1) throw new UsageError(`--jobs must be a positive integer, got ${String(o.jobs)}`);
+  const noop = o.only === undefined && (o.force ?? []).length === 0 ? await currentSnapshot(o) : undefined;
+  if (noop !== undefined && noop.snapshot.rows.every((r) => r.status === 'cached')) return reportCached(o, noop, jobs);
+  await noop?.cache.close();
   const session = await openSession(o, new Set(o.force ?? []));
   const reporter: Reporter = o.reporter === 'json' ? new JsonReporter() : await HumanReporter.create();
   const emit = reporter.onEvent.bind(reporter);
@@ -82,6 +87,7 @@ export async function runCommand(o: RunOptions): Promise<number> {
     );
     const result = await executor.run();
     if (!result.ok) throw new UsageError(describePlanFailure(result.error));
+    if (o.only === undefined) rememberIfAllCached(session, executor.finalStates());
     if (result.value.interrupted) return EXIT.interrupted;
     return result.value.failed > 0 ? EXIT.cellFailed : EXIT.ok;
   } finally {
@@ -91,6 +97,36 @@ export async function runCommand(o: RunOptions): Promise<number> {
     reporter.close();
     await session.cache.close();
   }
+}
+
+/** A fully cached pipeline: the events a run would emit, from the stored plan, with nothing opened but the cache. */
+async function reportCached(o: RunOptions, quick: { cache: Cache; snapshot: PlanSnapshot }, jobs: number): Promise<number> {
+  const reporter: Reporter = o.reporter === 'json' ? new JsonReporter() : await HumanReporter.create();
+  const emit = reporter.onEvent.bind(reporter);
+  const start = Date.now();
+  try {
+    const { rows, pipeline, runtime } = quick.snapshot;
+    emit({ type: 'plan', pipeline, cells: rows.length, cached: rows.length, toRun: 0, jobs: o.executor === 'slurm' ? 1 : jobs, runtime });
+    if (o.dryRun) return EXIT.ok;
+    for (const r of rows) emit({ type: 'cell', stage: r.stage, cell: r.cell, status: 'cached' });
+    emit({ type: 'summary', ran: 0, cached: rows.length, failed: 0, skipped: 0, interrupted: false, durationMs: Date.now() - start, failures: [] });
+    return EXIT.ok;
+  } finally {
+    reporter.close();
+    await quick.cache.close();
+  }
+}
+
+/** After a run that left every cell cached, the next status or no-op run can answer from a snapshot. */
+function rememberIfAllCached(session: Session, states: ReadonlyMap<string, CellState>): void {
+  const cells = session.analysis.order;
+  if (!cells.every((c) => states.get(c.id)?.kind === 'cached')) return;
+  writeSnapshot(session.cache, session.snapshotKey, {
+    pipeline: session.analysis.pipeline.name,
+    runtime: session.planner.runtimeSummary(),
+    rows: cells.map((c) => ({ stage: c.stage, cell: c.id, status: 'cached', reasons: [] })),
+    inputs: session.planner.inputsRead(),
+  });
 }
 
 /** GPUs a cell asks for, counted as the executor counts them. */

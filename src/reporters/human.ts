@@ -2,6 +2,7 @@ import type { createLogUpdate } from 'log-update';
 import type { ProgressUpdate } from '../stage-api.js';
 import type { Reporter, RunEvent } from '../events.js';
 import { bar, duration, metrics } from './format.js';
+import { LineBuffer } from './line-buffer.js';
 
 interface Running {
   stage: string;
@@ -25,10 +26,12 @@ export class HumanReporter implements Reporter {
   private ranMs: number[] = [];
   private readonly live: ReturnType<typeof createLogUpdate> | undefined;
   private timer: NodeJS.Timeout | undefined;
+  private readonly plain: LineBuffer;
 
   /** `createLive` draws the live view on a terminal; without it, or off a terminal, lines are plain. */
   constructor(private readonly out: NodeJS.WriteStream = process.stdout, createLive?: typeof createLogUpdate) {
     this.live = out.isTTY && createLive !== undefined ? createLive(out) : undefined;
+    this.plain = new LineBuffer((t) => out.write(t));
     if (this.live) this.timer = setInterval(() => this.render(), 250).unref();
   }
 
@@ -102,7 +105,7 @@ export class HumanReporter implements Reporter {
       this.out.write(`${text}\n`);
       this.render();
     } else {
-      this.out.write(`${text}\n`);
+      this.plain.push(`${text}\n`);
     }
   }
 
@@ -122,6 +125,7 @@ export class HumanReporter implements Reporter {
   }
 
   close(): void {
+    this.plain.flush();
     if (this.timer) clearInterval(this.timer);
     if (this.live) {
       this.render();

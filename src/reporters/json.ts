@@ -1,12 +1,19 @@
 import type { Reporter, RunEvent } from '../events.js';
+import { LineBuffer } from './line-buffer.js';
 
 /** NDJSON on stdout, one event per line, for machines. */
 export class JsonReporter implements Reporter {
-  constructor(private readonly write: (line: string) => void = (l) => process.stdout.write(l)) {}
+  private readonly lines: LineBuffer;
 
-  onEvent(event: RunEvent): void {
-    this.write(`${JSON.stringify(event)}\n`);
+  constructor(write: (text: string) => void = (t) => process.stdout.write(t)) {
+    this.lines = new LineBuffer(write);
   }
 
-  close(): void {}
+  onEvent(event: RunEvent): void {
+    this.lines.push(`${JSON.stringify(event)}\n`);
+  }
+
+  close(): void {
+    this.lines.flush();
+  }
 }

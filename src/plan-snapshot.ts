@@ -1,0 +1,138 @@
+import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Cache } from './cache/cache.js';
+import { canonicalJson, sha256 } from './util/hash.js';
+
+/**
+ * The answer of the last full plan of a pipeline, kept so that `status` and
+ * a no-op `run` need not expand and fingerprint every cell again while
+ * nothing it depends on has changed. It is valid only when all of these are
+ * as they were when it was written:
+ *   - the key: pipeline file (path and text), --set overrides, forced backend
+ *     and visible GPUs, and the engine's own compiled files (path, mtime, size);
+ *   - the cache database: its last write transaction (any commit, forget, gc
+ *     or repair moves it);
+ *   - every file a fingerprint read (stage code, plugin modules, exec deps),
+ *     and for ML stages the installed TensorFlow.js packages, by mtime and size.
+ * A stale snapshot is never trusted: any difference means a full plan.
+ */
+export interface SnapshotRow {
+  stage: string;
+  cell: string;
+  status: 'cached' | 'run';
+  reasons: string[];
+}
+
+export interface PlanSnapshot {
+  version: 1;
+  key: string;
+  generation: number;
+  /** path -> "mtimeMs:size"; "absent" for a file that did not exist. */
+  files: Record<string, string>;
+  pipeline: string;
+  runtime: Record<string, string>;
+  rows: SnapshotRow[];
+}
+
+export interface SnapshotKeyInput {
+  pipelinePath: string;
+  text: string;
+  overrides: readonly string[];
+  backend: string | undefined;
+}
+
+const engineDir = dirname(fileURLToPath(import.meta.url));
+
+export function snapshotKey(k: SnapshotKeyInput): string {
+  return sha256(
+    canonicalJson({
+      version: 1,
+      pipeline: k.pipelinePath,
+      text: k.text,
+      overrides: k.overrides,
+      backend: k.backend ?? process.env.ABLATE_BACKEND ?? '',
+      gpus: process.env.CUDA_VISIBLE_DEVICES ?? '',
+      engine: engineStamp(),
+    }),
+  );
+}
+
+let engineStampMemo: string | undefined;
+
+/** The engine's compiled files by mtime and size: a rebuilt engine never reuses an old answer. */
+function engineStamp(): string {
+  if (engineStampMemo !== undefined) return engineStampMemo;
+  const files = (readdirSync(engineDir, { recursive: true }) as string[]).filter((f) => f.endsWith('.js')).sort();
+  engineStampMemo = sha256(files.map((f) => `${f}=${fileState(join(engineDir, f))}`).join('\n'));
+  return engineStampMemo;
+}
+
+function fileState(path: string): string {
+  try {
+    const st = statSync(path);
+    return `${st.mtimeMs}:${st.size}`;
+  } catch {
+    return 'absent';
+  }
+}
+
+/** Files whose change alters runtime facts of ML stages: the installed tfjs packages. */
+function runtimeFiles(): string[] {
+  try {
+    const pkg = createRequire(import.meta.url).resolve('@tensorflow/tfjs/package.json');
+    const scope = resolve(dirname(pkg), '..');
+    return [scope, ...readdirSync(scope).map((name) => join(scope, name, 'package.json'))];
+  } catch {
+    return [];
+  }
+}
+
+function snapshotPath(cache: Cache, pipelinePath: string): string {
+  return join(cache.dir, 'plans', `${sha256(pipelinePath).slice(0, 32)}.json`);
+}
+
+/** The stored answer, if it is still exact; undefined otherwise. */
+export function readSnapshot(cache: Cache, key: SnapshotKeyInput): PlanSnapshot | undefined {
+  let snap: PlanSnapshot;
+  try {
+    snap = JSON.parse(readFileSync(snapshotPath(cache, key.pipelinePath), 'utf8')) as PlanSnapshot;
+  } catch {
+    return undefined;
+  }
+  if (snap.version !== 1 || snap.key !== snapshotKey(key) || snap.generation !== cache.generation()) return undefined;
+  for (const [path, state] of Object.entries(snap.files)) if (fileState(path) !== state) return undefined;
+  return snap;
+}
+
+export interface SnapshotContent {
+  pipeline: string;
+  runtime: Record<string, string>;
+  rows: SnapshotRow[];
+  inputs: { files: string[]; runtime: boolean };
+}
+
+/** Stores the answer of a full plan; written whole (temporary file, then rename) or not at all. */
+export function writeSnapshot(cache: Cache, key: SnapshotKeyInput, content: SnapshotContent): void {
+  const files: Record<string, string> = {};
+  for (const f of [...content.inputs.files, ...(content.inputs.runtime ? runtimeFiles() : [])]) files[f] = fileState(f);
+  const snap: PlanSnapshot = {
+    version: 1,
+    key: snapshotKey(key),
+    generation: cache.generation(),
+    files,
+    pipeline: content.pipeline,
+    runtime: content.runtime,
+    rows: content.rows,
+  };
+  const path = snapshotPath(cache, key.pipelinePath);
+  try {
+    mkdirSync(dirname(path), { recursive: true });
+    const tmp = `${path}.${process.pid}.tmp`;
+    writeFileSync(tmp, JSON.stringify(snap));
+    renameSync(tmp, path);
+  } catch {
+    // A snapshot only saves time; a cache that cannot take one still answers correctly.
+  }
+}
