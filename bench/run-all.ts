@@ -4,9 +4,10 @@
  *   npm run bench [-- options]          all parts: engine, train, study
  *   npm run bench:engine [-- options]   one part (also bench:train, bench:study)
  *
- *   --only engine,train,study   parts to run (default: all)
+ *   --only engine,noop,train,study   parts to run (default: all)
  *   --out FILE                  also write the printed tables to FILE
  *   --train-args "..."          arguments for bench/train (others go to engine and study)
+ *   --noop-args "..."           arguments for bench/engine/noop-bench
  *
  * Each part is its own process (the training benchmark loads TensorFlow.js);
  * a part that does not exist yet is reported and skipped. Tables go to
@@ -19,6 +20,7 @@ import { loadAverages, machineInfo, parseFlags, repoRoot } from './engine/measur
 
 const PARTS: Record<string, string> = {
   engine: 'dist/bench/engine/engine-bench.js',
+  noop: 'dist/bench/engine/noop-bench.js',
   train: 'dist/bench/train/train-bench.js',
   study: 'dist/bench/study/study-bench.js',
 };
@@ -28,8 +30,9 @@ async function main(argv: string[]): Promise<void> {
   const only = (flags.get('only') ?? Object.keys(PARTS).join(',')).split(',').map((s) => s.trim());
   const unknown = only.filter((p) => !(p in PARTS));
   if (unknown.length > 0) throw new Error(`--only: unknown part(s) ${unknown.join(', ')}; parts are ${Object.keys(PARTS).join(', ')}`);
-  const forwarded = dropFlags(argv, ['only', 'out', 'train-args']);
-  const trainArgs = (flags.get('train-args') ?? '').split(/\s+/).filter((s) => s !== '');
+  const forwarded = dropFlags(argv, ['only', 'out', 'train-args', 'noop-args']);
+  const own = (name: string): string[] => (flags.get(name) ?? '').split(/\s+/).filter((s) => s !== '');
+  const argsOf: Record<string, string[]> = { train: own('train-args'), noop: own('noop-args') };
   const out = flags.get('out');
   if (out !== undefined) writeFileSync(out, '');
   // Written as it is printed: a run stopped part-way still leaves the finished tables.
@@ -47,7 +50,7 @@ async function main(argv: string[]): Promise<void> {
       continue;
     }
     process.stderr.write(`[bench] ${part}: node ${PARTS[part]}\n`);
-    const code = await runPart(script, part === 'train' ? trainArgs : forwarded, print);
+    const code = await runPart(script, argsOf[part] ?? forwarded, print);
     if (code !== 0) {
       failed++;
       print(`\n(${part} exited with status ${code})\n\n`);
