@@ -1,6 +1,6 @@
 import type { Analysis, Cell, StageNode } from './analyzer.js';
 import type { Cache, DoneEntry } from './cache/cache.js';
-import { describeFailure, type FailureSummary, type RunEvent } from './events.js';
+import { describeFailure, type Failure, type FailureSummary, type RunEvent } from './events.js';
 import { runCell, readLogTail } from './execution/run-cell.js';
 import type { CellState, Planner, PlanFailure } from './planner.js';
 import { ok, type Result } from './util/result.js';
@@ -162,7 +162,7 @@ export class Executor {
         this.states.set(cell.id, { kind: 'cached', fingerprint: state.fingerprint, record: result.value });
         this.o.emit({ type: 'cell', stage: cell.stage, cell: cell.id, status: 'ran', durationMs: Date.now() - started });
         await this.release(cell);
-      } else if (result.error.reason === 'cancelled') {
+      } else if (result.error.reason === 'cancelled' || (await this.interruptedWith(result.error))) {
         this.done.add(cell.id);
       } else if (result.error.reason === 'cache-corrupt') {
         await this.o.cache.forget((this.states.get(result.error.cell) as { fingerprint: string }).fingerprint as never);
@@ -177,6 +177,17 @@ export class Executor {
     } finally {
       await this.o.cache.releaseLease(state.fingerprint);
     }
+  }
+
+  /**
+   * Ctrl-C signals the whole process group, so a cell's process may die of
+   * it before the engine's own handler has run; give the handler a moment
+   * before calling that death a failure.
+   */
+  private async interruptedWith(f: Failure): Promise<boolean> {
+    if (f.reason !== 'killed-by-signal' || (f.signal !== 'SIGINT' && f.signal !== 'SIGTERM')) return false;
+    if (!this.o.signal.aborted) await new Promise((r) => setTimeout(r, 200));
+    return this.o.signal.aborted;
   }
 
   /** Another process may be computing the same fingerprint: wait for it rather than duplicate the work. */
