@@ -81,6 +81,14 @@ export async function main(args: string[]): Promise<void> {
     .help()
     .version();
   let code: number = EXIT.ok;
+  let finished = false;
+  // A command still awaiting when the event loop runs dry waited on something that can never
+  // happen; Node would exit 0 without a word, which must not pass for success.
+  process.once('exit', () => {
+    if (finished || process.exitCode !== undefined) return;
+    process.stderr.write('internal error: ablate stopped before its command finished (it waited on an event that can never come)\n');
+    process.exitCode = EXIT.environment;
+  });
   try {
     const argv = await parser.parseAsync();
     const handler = handlers.get(String(argv._[0]));
@@ -88,6 +96,7 @@ export async function main(args: string[]): Promise<void> {
   } catch (e) {
     code = report(e);
   }
+  finished = true;
   process.exitCode = code;
 }
 

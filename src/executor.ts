@@ -225,6 +225,8 @@ export class Executor {
       if (this.states.get(id)?.kind !== 'blocked') continue;
       const dependent = this.o.analysis.cells.get(id) as Cell;
       const s = await this.o.planner.stateOf(dependent, this.states);
+      // Another input may have finished while this one was planned, and released the dependent already.
+      if (this.done.has(id) || this.states.get(id)?.kind !== 'blocked') continue;
       if (!s.ok) {
         this.fail(dependent, describePlan(s.error), undefined);
         continue;
