@@ -81,14 +81,8 @@ export async function main(args: string[]): Promise<void> {
     .help()
     .version();
   let code: number = EXIT.ok;
-  let finished = false;
-  // A command still awaiting when the event loop runs dry waited on something that can never
-  // happen; Node would exit 0 without a word, which must not pass for success.
-  process.once('exit', () => {
-    if (finished || process.exitCode !== undefined) return;
-    process.stderr.write('internal error: ablate stopped before its command finished (it waited on an event that can never come)\n');
-    process.exitCode = EXIT.environment;
-  });
+  guardUnfinished();
+  unfinished++;
   try {
     const argv = await parser.parseAsync();
     const handler = handlers.get(String(argv._[0]));
@@ -96,8 +90,26 @@ export async function main(args: string[]): Promise<void> {
   } catch (e) {
     code = report(e);
   }
-  finished = true;
+  unfinished--;
   process.exitCode = code;
+}
+
+let unfinished = 0;
+let guarded = false;
+
+/**
+ * A command still awaiting when the event loop runs dry waited on something
+ * that can never happen; Node would exit 0 without a word, which must not
+ * pass for success.
+ */
+function guardUnfinished(): void {
+  if (guarded) return;
+  guarded = true;
+  process.once('exit', () => {
+    if (unfinished === 0 || process.exitCode !== undefined) return;
+    process.stderr.write('internal error: ablate stopped before its command finished (it waited on an event that can never come)\n');
+    process.exitCode = EXIT.environment;
+  });
 }
 
 function report(e: unknown): number {

@@ -1,8 +1,10 @@
-import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Cache } from './cache/cache.js';
+import { cacheDir } from './cache/location.js';
+import { LmdbCache } from './cache/lmdb-cache.js';
 import { canonicalJson, sha256 } from './util/hash.js';
 
 /**
@@ -135,4 +137,25 @@ export function writeSnapshot(cache: Cache, key: SnapshotKeyInput, content: Snap
   } catch {
     // A snapshot only saves time; a cache that cannot take one still answers correctly.
   }
+}
+
+/**
+ * The cache and the stored plan of the pipeline, when that plan is still
+ * exact (see plan-snapshot.ts); undefined otherwise, with nothing left open.
+ */
+export async function currentSnapshot(o: { pipeline: string; cacheDir?: string; set?: string[]; backend?: string }): Promise<{ cache: Cache; snapshot: PlanSnapshot } | undefined> {
+  const dir = cacheDir(o.cacheDir);
+  if (!existsSync(join(dir, 'db'))) return undefined;
+  let key: SnapshotKeyInput;
+  try {
+    const pipelinePath = realpathSync(resolve(o.pipeline));
+    key = { pipelinePath, text: readFileSync(pipelinePath, 'utf8'), overrides: o.set ?? [], backend: o.backend };
+  } catch {
+    return undefined;
+  }
+  const cache = LmdbCache.open(dir);
+  const snapshot = readSnapshot(cache, key);
+  if (snapshot !== undefined) return { cache, snapshot };
+  await cache.close();
+  return undefined;
 }

@@ -5,7 +5,8 @@ import type { Cache } from './cache/cache.js';
 import { LmdbCache } from './cache/lmdb-cache.js';
 import { formatDiagnostic } from './diagnostics.js';
 import { loadPipelineFile } from './pipeline-loader.js';
-import { readSnapshot, type PlanSnapshot, type SnapshotKeyInput } from './plan-snapshot.js';
+import type { SnapshotKeyInput } from './plan-snapshot.js';
+import { cacheDir } from './cache/location.js';
 import { Planner } from './planner.js';
 import type { JsonValue } from './stage-api.js';
 import { kindModulePath } from './stage-kinds.js';
@@ -68,27 +69,6 @@ function finishSession(o: CommonOptions, analysis: Analysis, cache: Cache, force
 }
 
 /**
- * The cache and the stored plan of the pipeline, when that plan is still
- * exact (see plan-snapshot.ts); undefined otherwise, with nothing left open.
- */
-export async function currentSnapshot(o: CommonOptions): Promise<{ cache: Cache; snapshot: PlanSnapshot } | undefined> {
-  const dir = cacheDir(o.cacheDir);
-  if (!existsSync(join(dir, 'db'))) return undefined;
-  let key: SnapshotKeyInput;
-  try {
-    const pipelinePath = realpathSync(resolve(o.pipeline));
-    key = { pipelinePath, text: readFileSync(pipelinePath, 'utf8'), overrides: o.set ?? [], backend: o.backend };
-  } catch {
-    return undefined;
-  }
-  const cache = LmdbCache.open(dir);
-  const snapshot = readSnapshot(cache, key);
-  if (snapshot !== undefined) return { cache, snapshot };
-  await cache.close();
-  return undefined;
-}
-
-/**
  * What validation depends on: the pipeline text, the overrides, the engine
  * and the entry modules of the stage kinds it names (their params schemas).
  */
@@ -109,9 +89,7 @@ function validationKey(text: string, overrides: Record<string, JsonValue>, pipel
   return sha256(canonicalJson({ text, overrides, modules, engine: ENGINE_STAMP }));
 }
 
-export function cacheDir(flag: string | undefined): string {
-  return resolve(flag ?? process.env.ABLATE_CACHE_DIR ?? 'cache');
-}
+export { cacheDir };
 
 function formatFailure(diagnostics: { message: string }[], sources: Map<string, string>): string {
   return diagnostics.map((d) => formatDiagnostic(d, sources)).join('\n\n');

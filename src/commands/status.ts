@@ -1,6 +1,7 @@
-import { writeSnapshot, type SnapshotRow } from '../plan-snapshot.js';
-import { describePlanFailure, type CellState } from '../planner.js';
-import { currentSnapshot, openSession, UsageError, type CommonOptions } from '../session.js';
+import { UsageError } from '../exit.js';
+import { currentSnapshot, writeSnapshot, type SnapshotRow } from '../plan-snapshot.js';
+import type { CellState } from '../planner.js';
+import type { CommonOptions } from '../session.js';
 
 export interface StatusOptions extends CommonOptions {
   json?: boolean;
@@ -18,6 +19,8 @@ export async function statusCommand(o: StatusOptions): Promise<number> {
       await quick.cache.close();
     }
   }
+  // Analysis and planning are loaded only when the stored plan cannot answer.
+  const [{ openSession }, { describePlanFailure }] = await Promise.all([import('../session.js'), import('../planner.js')]);
   const session = await openSession(o);
   try {
     const planned = await session.planner.planAll(session.analysis.order);

@@ -1,0 +1,106 @@
+import type { Analysis, Cell } from '../analyzer.js';
+import type { Reporter } from '../events.js';
+import { Executor } from '../executor.js';
+import { writeSnapshot } from '../plan-snapshot.js';
+import { describePlanFailure, type CellState } from '../planner.js';
+import { planVerified } from '../preflight.js';
+import { HumanReporter } from '../reporters/human.js';
+import { JsonReporter } from '../reporters/json.js';
+import { EXIT, openSession, selectCells, UsageError, type Session } from '../session.js';
+import { detectGpus } from '../gpus.js';
+import { engineVersions } from '../versions.js';
+import type { SlurmBackend } from '../execution/slurm/backend.js';
+import type { RunOptions } from './run.js';
+
+/** Plans the pipeline and runs what is not cached. */
+export async function runPipeline(o: RunOptions, jobs: number): Promise<number> {
+  const session = await openSession(o, new Set(o.force ?? []));
+  const reporter: Reporter = o.reporter === 'json' ? new JsonReporter() : await HumanReporter.create();
+  const emit = reporter.onEvent.bind(reporter);
+  const controller = new AbortController();
+  const onSigint = (): void => {
+    if (controller.signal.aborted) process.exit(EXIT.interrupted);
+    emit({ type: 'warning', message: 'interrupted: stopping running cells (Ctrl-C again to quit at once)' });
+    controller.abort();
+  };
+  process.on('SIGINT', onSigint);
+  process.on('SIGTERM', onSigint);
+  let slurm: SlurmBackend | undefined;
+  try {
+    const cells = selectCells(session.analysis, o.only);
+    const planned = await planVerified(session.planner, session.cache, cells, emit);
+    if (!planned.ok) throw new UsageError(describePlanFailure(planned.error));
+    const states = planned.value;
+    const toRun = cells.filter((c) => states.get(c.id)?.kind !== 'cached');
+    emit({ type: 'plan', pipeline: session.analysis.pipeline.name, cells: cells.length, cached: cells.length - toRun.length, toRun: toRun.length, jobs: o.executor === 'slurm' ? Math.max(1, toRun.length) : jobs, runtime: session.planner.runtimeSummary() });
+    if (o.requireCached && toRun.length > 0) {
+      for (const c of toRun.slice(0, 20)) emit({ type: 'warning', message: `would run ${c.id}` });
+      emit({ type: 'warning', message: `--require-cached: ${toRun.length} cell(s) would run; refusing` });
+      return EXIT.refused;
+    }
+    if (o.dryRun) {
+      for (const c of toRun) emit({ type: 'warning', message: `would run ${c.id}` });
+      return EXIT.ok;
+    }
+    // nvidia-smi is asked only when a cell about to run wants a GPU: no-op and CPU-only runs skip the probe.
+    const needGpu = toRun.some((c) => gpusWanted(session.analysis, c) > 0);
+    const gpus = o.gpus !== undefined ? parseGpus(o.gpus) : o.executor === 'slurm' || !needGpu ? [] : await detectGpus();
+    // Nothing to run needs no cluster: a fully cached pipeline reports the same anywhere.
+    if (o.executor === 'slurm' && toRun.length > 0) {
+      const { openSlurm } = await import('../execution/slurm/open.js');
+      slurm = await openSlurm(o, { ...session, signal: controller.signal, emit }, cells, states);
+    }
+    const executor = new Executor(
+      {
+        analysis: session.analysis,
+        planner: session.planner,
+        cache: session.cache,
+        pipelineKey: session.pipelineKey,
+        cells,
+        jobs,
+        gpus,
+        signal: controller.signal,
+        versions: engineVersions(),
+        emit: slurm?.observe(emit) ?? emit,
+        ...(slurm === undefined ? {} : { runner: slurm.runner, clusterScheduled: true }),
+      },
+      states,
+    );
+    const result = await executor.run();
+    if (!result.ok) throw new UsageError(describePlanFailure(result.error));
+    if (o.only === undefined) rememberIfAllCached(session, executor.finalStates());
+    if (result.value.interrupted) return EXIT.interrupted;
+    return result.value.failed > 0 ? EXIT.cellFailed : EXIT.ok;
+  } finally {
+    await slurm?.close();
+    process.off('SIGINT', onSigint);
+    process.off('SIGTERM', onSigint);
+    reporter.close();
+    await session.cache.close();
+  }
+}
+
+/** After a run that left every cell cached, the next status or no-op run can answer from a snapshot. */
+function rememberIfAllCached(session: Session, states: ReadonlyMap<string, CellState>): void {
+  const cells = session.analysis.order;
+  if (!cells.every((c) => states.get(c.id)?.kind === 'cached')) return;
+  writeSnapshot(session.cache, session.snapshotKey, {
+    pipeline: session.analysis.pipeline.name,
+    runtime: session.planner.runtimeSummary(),
+    rows: cells.map((c) => ({ stage: c.stage, cell: c.id, status: 'cached', reasons: [] })),
+    inputs: session.planner.inputsRead(),
+  });
+}
+
+/** GPUs a cell asks for, counted as the executor counts them. */
+function gpusWanted(analysis: Analysis, cell: Cell): number {
+  const node = analysis.stages.get(cell.stage);
+  return node?.config.resources?.gpu ?? node?.kind.definition.resources?.gpu ?? 0;
+}
+
+function parseGpus(s: string): number[] {
+  if (s.trim() === '') return [];
+  const ids = s.split(',').map((x) => Number(x.trim()));
+  if (ids.some((n) => !Number.isInteger(n) || n < 0)) throw new UsageError(`--gpus expects device indices like 0,1; got "${s}"`);
+  return ids;
+}
