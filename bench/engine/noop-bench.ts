@@ -8,13 +8,15 @@
  * The first run fills the cache (untimed unless it is cold: its time is
  * printed too). Then, per repetition and in rotating order: `node -e 0`
  * (Node's own start-up, the floor), `ablate status`, `ablate run --reporter
- * json` (no-op) and `ablate run --dry-run`. Each row is the median of --reps
+ * json` (no-op), `ablate run --dry-run`, and `ablate status` with the stored
+ * plan (cache/plans) deleted first, which is the cost of a full plan: the
+ * first status after anything changed. Each row is the median of --reps
  * with min-max; "share of Node start-up" puts each command beside the floor
  * measured in the same rotation, which is what to compare on a busy machine.
  * With --dir, the workspace is kept and reused, so repeated invocations skip
  * the cold run.
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ablateBin, fmtSummary, loadAverages, log, machineInfo, parseFlags, summarize, table, timeCommand, type Timing } from './measure.js';
@@ -24,6 +26,8 @@ interface Step {
   args: string[];
   /** Checks the command's output: a no-op must run nothing. */
   expect?: (logText: string) => string | undefined;
+  /** Runs untimed before each repetition. */
+  before?: () => void;
 }
 
 function pipeline(half: number): string {
@@ -74,6 +78,12 @@ function main(argv: string[]): void {
     { label: '`ablate status`', args: ablate(['status']), expect: (t) => (t.startsWith(`${cells} cells: ${cells} cached, 0 to run`) ? undefined : `unexpected status: ${t.slice(0, 80)}`) },
     { label: '`ablate run` (no-op, JSON reporter)', args: [...ablate(['run']), '--reporter', 'json'], expect: nothingRan(cells) },
     { label: '`ablate run --dry-run`', args: [...ablate(['run']), '--dry-run'] },
+    {
+      label: '`ablate status`, stored plan deleted first (full plan)',
+      args: ablate(['status']),
+      expect: (t) => (t.startsWith(`${cells} cells: ${cells} cached, 0 to run`) ? undefined : `unexpected status: ${t.slice(0, 80)}`),
+      before: () => rmSync(join(cache, 'plans'), { recursive: true, force: true }),
+    },
   ];
   const times = steps.map((): Timing[] => []);
   for (let r = 0; r < reps; r++) {
@@ -81,6 +91,7 @@ function main(argv: string[]): void {
       const i = (k + r) % steps.length;
       const step = steps[i] as Step;
       const stepLog = join(dir, `step-${i}.log`);
+      step.before?.();
       const t = timeCommand({ command: process.execPath, args: step.args, cwd: dir, log: stepLog });
       if (t.code !== 0) throw new Error(`${step.label} exited ${t.code}; see ${stepLog}`);
       const problem = step.expect?.(readFileSync(stepLog, 'utf8'));
