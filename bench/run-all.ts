@@ -1,5 +1,5 @@
 /**
- * Runs the benchmarks of issue #6 one after another and prints every table.
+ * Runs every benchmark part one after another and prints every table.
  *
  *   npm run bench [-- options]          all parts: engine, train, study
  *   npm run bench:engine [-- options]   one part (also bench:train, bench:study)

@@ -486,7 +486,7 @@ function report(o: Options, info: Record<string, string>, rows: Row[], floors: M
     );
   }
 
-  out.push('### Goals of issue #6', '');
+  out.push('### Goals', '');
   for (const r of rows.filter((x) => x.m === 'noop-run' || x.m === 'noop-status')) {
     const a = summarize(r.ablate.map((t) => t.wallS)).median;
     const s = summarize(r.snakemake.map((t) => t.wallS)).median;
