@@ -141,7 +141,8 @@ export function writeSnapshot(cache: Cache, key: SnapshotKeyInput, content: Snap
 
 /**
  * The cache and the stored plan of the pipeline, when that plan is still
- * exact (see plan-snapshot.ts); undefined otherwise, with nothing left open.
+ * exact (see the notes at the top of this file); undefined otherwise, with
+ * nothing left open.
  */
 export async function currentSnapshot(o: { pipeline: string; cacheDir?: string; set?: string[]; backend?: string }): Promise<{ cache: Cache; snapshot: PlanSnapshot } | undefined> {
   const dir = cacheDir(o.cacheDir);
