@@ -36,6 +36,12 @@ interface StagePrep {
   code: Map<string, CodeHashes>;
 }
 
+/** A cell's stage, and the code hashes of the plugins its params select. */
+interface CellPrep {
+  stage: StagePrep;
+  code: CodeHashes;
+}
+
 export type PlanFailure =
   | { reason: 'dep-missing'; cell: string; path: string }
   | { reason: 'runtime-probe'; message: string };
@@ -91,7 +97,7 @@ export class Planner {
     return ready.ok ? this.stateNow(cell, ready.value, states) : ready;
   }
 
-  private stateNow(cell: Cell, stage: StagePrep, states: ReadonlyMap<string, CellState>): Result<CellState, PlanFailure> {
+  private stateNow(cell: Cell, prep: CellPrep, states: ReadonlyMap<string, CellState>): Result<CellState, PlanFailure> {
     const records: Record<string, DoneEntry[]> = {};
     for (const name in cell.inputs) {
       const list: DoneEntry[] = [];
@@ -102,7 +108,7 @@ export class Planner {
       }
       records[name] = list;
     }
-    const fp = this.fingerprintNow(cell, stage, records);
+    const fp = this.fingerprintNow(cell, prep, records);
     if (!fp.ok) return fp;
     const { data, hash } = fp.value;
     const forced = this.o.force.has(cell.stage);
@@ -128,13 +134,13 @@ export class Planner {
     return ready.ok ? this.fingerprintNow(cell, ready.value, inputs) : ready;
   }
 
-  private fingerprintNow(cell: Cell, stage: StagePrep, inputs: Record<string, DoneEntry[]>): Result<{ data: FingerprintData; hash: FingerprintHash }, PlanFailure> {
+  private fingerprintNow(cell: Cell, { stage, code }: CellPrep, inputs: Record<string, DoneEntry[]>): Result<{ data: FingerprintData; hash: FingerprintHash }, PlanFailure> {
     const files = this.depFiles(cell);
     if (!files.ok) return files;
     const data: FingerprintData = {
       version: 1,
       kind: cell.kind,
-      code: stage.code.get(this.pluginKey(cell, stage)) as CodeHashes,
+      code,
       params: cell.params,
       inputs: fingerprintInputs(cell, inputs),
       seed: cell.seed,
@@ -145,7 +151,7 @@ export class Planner {
   }
 
   /** Resolves what a cell's stage needs asynchronously: runtime facts and the code hashes of its plugin choice. */
-  private async prepare(cell: Cell): Promise<Result<StagePrep, PlanFailure>> {
+  private async prepare(cell: Cell): Promise<Result<CellPrep, PlanFailure>> {
     const node = this.analysis.stages.get(cell.stage) as StageNode;
     let stage = this.stages.get(node);
     if (stage === undefined) {
@@ -155,8 +161,12 @@ export class Planner {
       this.stages.set(node, stage);
     }
     const key = this.pluginKey(cell, stage);
-    if (!stage.code.has(key)) stage.code.set(key, await this.code(cell, node));
-    return ok(stage);
+    let code = stage.code.get(key);
+    if (code === undefined) {
+      code = await this.code(cell, node);
+      stage.code.set(key, code);
+    }
+    return ok({ stage, code });
   }
 
   /** The plugin modules a cell's params select, joined: cells with equal keys share code hashes. */
