@@ -32,11 +32,18 @@ interface Meta {
 
 class Reader {
   private readonly fd: number;
-  readonly size: number;
 
   constructor(file: string) {
     this.fd = openSync(file, 'r');
-    this.size = fstatSync(this.fd).size;
+  }
+
+  /**
+   * Asked afresh each time: another process may be committing. LMDB writes a
+   * transaction's pages before its meta page, so a size read after the meta
+   * page covers every page that meta names.
+   */
+  get size(): number {
+    return fstatSync(this.fd).size;
   }
 
   read(offset: number, length: number): Buffer {
@@ -106,7 +113,8 @@ function currentMeta(r: Reader): { meta?: Meta; problem?: string } {
   if (second.pageSize !== first.pageSize) return { problem: 'the two meta pages disagree on the page size' };
   const meta = second.txnid > first.txnid ? second : first;
   const needed = (meta.lastPage + 1) * meta.pageSize;
-  if (r.size < needed) return { problem: `the file is truncated: ${r.size} bytes, its last page ends at byte ${needed}` };
+  const size = r.size;
+  if (size < needed) return { problem: `the file is truncated: ${size} bytes, its last page ends at byte ${needed}` };
   for (const root of meta.roots) {
     if (root !== P_INVALID && root > BigInt(meta.lastPage)) return { problem: `a tree root points past the last page (${root} > ${meta.lastPage})` };
   }
