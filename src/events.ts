@@ -10,6 +10,7 @@ export type Failure =
   | { reason: 'timeout'; seconds: number }
   | { reason: 'stage-error'; message: string }
   | { reason: 'missing-output'; path: string }
+  | { reason: 'bad-output'; path: string; kind: string }
   | { reason: 'cache-corrupt'; cell: string; path: string }
   | { reason: 'store-failed'; message: string }
   | { reason: 'cancelled' }
@@ -32,6 +33,8 @@ export function describeFailure(f: Failure): string {
       return f.message;
     case 'missing-output':
       return `declared output "${f.path}" was not written`;
+    case 'bad-output':
+      return `output "${f.path}" is a ${f.kind}, not a regular file (links and special files are not stored)`;
     case 'cache-corrupt':
       return `cached artifact "${f.path}" of ${f.cell} is corrupt`;
     case 'store-failed':

@@ -34,6 +34,9 @@ export interface FailureRecord {
   at: string;
 }
 
+/** A commit is refused when an artifact it names is no longer stored (a concurrent gc removed it); store again and retry. */
+export type CommitOutcome = { committed: true } | { committed: false; missing: string };
+
 export type LeaseResult = { acquired: true } | { acquired: false; holder: { pid: number; host: string; since: string } };
 
 /** The part of a record that planning needs; decoding it is cheap. */
@@ -59,8 +62,10 @@ export interface Cache {
   verifyArtifacts(record: DoneEntry): Promise<string | undefined>;
   /** Stores the files of `dir` as content-addressed blobs (data first). */
   storeOutputs(dir: string, only?: readonly string[], volatile?: readonly string[]): Promise<{ outputs: Record<string, OutputEntry>; outputsHash: Sha256 }>;
-  /** Makes the record visible, atomically, with the cell's "latest" pointer. */
-  commit(record: CellRecord): Promise<void>;
+  /** Makes the record visible, atomically, with the cell's "latest" pointer, if its artifacts are all stored. */
+  commit(record: CellRecord): Promise<CommitOutcome>;
+  /** An artifact's bytes, verified against its hash and size; undefined when missing or corrupt. */
+  readArtifact(entry: OutputEntry): Buffer | undefined;
   /** Copies artifacts into `dir`, verifying each; returns the first bad path. */
   materialize(record: DoneEntry, dir: string): Promise<string | undefined>;
   forget(fingerprint: FingerprintHash): Promise<void>;

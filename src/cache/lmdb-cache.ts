@@ -1,15 +1,15 @@
 import { randomBytes } from 'node:crypto';
-import { accessSync, constants, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { accessSync, constants, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { dirname, join, relative } from 'node:path';
+import { dirname, join } from 'node:path';
 import { open, type Database, type RootDatabase } from 'lmdb';
 import type { FingerprintHash } from '../fingerprint.js';
 import { canonicalJson, sha256, type Sha256 } from '../util/hash.js';
-import { BlobStore } from './blobs.js';
+import { BlobStore, type Sweep } from './blobs.js';
 import { checkHeader, checkPages } from './db-check.js';
 import { CacheDamagedError, CacheUnavailableError } from './errors.js';
-import type { Cache, CellRecord, DoneEntry, FailureRecord, LeaseResult, OutputEntry } from './cache.js';
+import type { Cache, CellRecord, CommitOutcome, DoneEntry, FailureRecord, LeaseResult, OutputEntry } from './cache.js';
+import { checkPathInside, describeRefusal, isPlainRelative, listTree, readRegular, writeInside } from './safe-fs.js';
 
 interface Lease {
   pid: number;
@@ -109,25 +109,32 @@ export class LmdbCache implements Cache {
 
   async verifyArtifacts(record: DoneEntry): Promise<string | undefined> {
     for (const [path, o] of Object.entries(record.outputs)) {
-      if (this.blobs.read(o.sha256) === undefined) return path;
+      if (!isPlainRelative(path) || this.blobs.read(o) === undefined) return path;
     }
     return undefined;
   }
 
+  readArtifact(entry: OutputEntry): Buffer | undefined {
+    return this.blobs.read(entry);
+  }
+
   async storeOutputs(dir: string, only?: readonly string[], volatile: readonly string[] = []): Promise<{ outputs: Record<string, OutputEntry>; outputsHash: Sha256 }> {
-    const files = only ?? listFiles(dir);
+    const files = only ?? listed(dir);
     const outputs: Record<string, OutputEntry> = {};
     const hashed: Record<string, OutputEntry> = {};
     for (const rel of [...files].sort()) {
-      const bytes = await readFile(join(dir, rel));
+      const bytes = await readOutput(dir, rel);
       outputs[rel] = { sha256: await this.blobs.put(bytes), size: bytes.length };
       if (!volatile.includes(rel)) hashed[rel] = outputs[rel];
     }
     return { outputs, outputsHash: sha256(canonicalJson(hashed)) };
   }
 
-  async commit(record: CellRecord): Promise<void> {
-    await this.root.transaction(() => {
+  async commit(record: CellRecord): Promise<CommitOutcome> {
+    return this.root.transaction((): CommitOutcome => {
+      // Checked inside the write transaction: gc sweeps inside one too, so no sweep falls between this check and the commit.
+      const missing = Object.entries(record.outputs).find(([, o]) => !this.blobs.has(o.sha256, o.size));
+      if (missing !== undefined) return { committed: false, missing: missing[0] };
       this.records.put(record.fingerprint, record);
       // The done entry is what makes the cell cached; same transaction as the record.
       this.done.put(record.fingerprint, { fingerprint: record.fingerprint, cell: record.cell, outputs: record.outputs, outputsHash: record.outputsHash });
@@ -135,14 +142,41 @@ export class LmdbCache implements Cache {
       this.failures.remove(`${record.pipeline}\0${record.cell}`);
       // Releases this process's lease in the same transaction: one write transaction (and disk sync) less per cell.
       if (this.leases.get(record.fingerprint)?.pid === process.pid) this.leases.remove(record.fingerprint);
+      return { committed: true };
     });
   }
 
   async materialize(record: DoneEntry, dir: string): Promise<string | undefined> {
     for (const [rel, o] of Object.entries(record.outputs)) {
-      if (!this.blobs.copyTo(o.sha256, join(dir, rel))) return rel;
+      if (!isPlainRelative(rel)) return rel;
+      const bytes = this.blobs.read(o);
+      if (bytes === undefined || writeInside(dir, rel, bytes) !== undefined) return rel;
     }
     return undefined;
+  }
+
+  /**
+   * Deletes blobs no record references, inside one write transaction: a
+   * commit (which checks its blobs in its own write transaction) comes
+   * wholly before the sweep, whose record then keeps its blobs, or wholly
+   * after, and then finds a missing blob and stores it again. Unreferenced
+   * blobs written since the oldest live lease began are kept: they are
+   * likely a commit in flight.
+   */
+  collectGarbage(): Sweep & { referenced: number } {
+    return this.root.transactionSync(() => {
+      const live = new Set<string>();
+      for (const { value } of this.records.getRange()) for (const o of Object.values(value.outputs)) live.add(o.sha256);
+      let oldest: number | undefined;
+      for (const { value } of this.leases.getRange()) {
+        if (!holderAlive(value)) continue;
+        const since = Date.parse(value.since);
+        if (Number.isFinite(since)) oldest = Math.min(oldest ?? since, since);
+      }
+      // mtime may be coarser than the lease's clock reading; keep a margin.
+      const sweep = this.blobs.sweep(live, oldest === undefined ? undefined : oldest - 2000);
+      return { ...sweep, referenced: live.size };
+    });
   }
 
   async forget(fingerprint: FingerprintHash): Promise<void> {
@@ -291,15 +325,19 @@ function holderAlive(lease: Lease): boolean {
   }
 }
 
-function listFiles(dir: string): string[] {
-  const out: string[] = [];
-  const walk = (d: string): void => {
-    for (const name of readdirSync(d)) {
-      const p = join(d, name);
-      if (statSync(p).isDirectory()) walk(p);
-      else out.push(relative(dir, p));
-    }
-  };
-  walk(dir);
-  return out;
+/** A finished cell's files; a link or special file among them is refused, never read. */
+function listed(dir: string): string[] {
+  const r = listTree(dir);
+  if (!r.ok) throw new Error(`output "${r.error.path}" is a ${r.error.kind}, not a regular file`);
+  return r.value;
+}
+
+/** An output's bytes; a link on its way, a FIFO or a device is refused instead of followed or opened. */
+async function readOutput(dir: string, rel: string): Promise<Buffer> {
+  const refused = isPlainRelative(rel) ? checkPathInside(dir, rel) : { path: rel, kind: 'missing' as const };
+  if (refused !== undefined) throw new Error(`output "${rel}" cannot be stored: ${describeRefusal(refused)}`);
+  const r = await readRegular(join(dir, rel));
+  if (r.ok) return r.value;
+  const why = r.error.problem === 'not-regular' ? `it is a ${r.error.kind}` : r.error.problem === 'missing' ? 'it is missing' : 'it changed while being read';
+  throw new Error(`output "${rel}" cannot be stored: ${why}`);
 }

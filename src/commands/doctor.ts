@@ -1,11 +1,14 @@
 import { existsSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
+import type { CellRecord } from '../cache/cache.js';
 import { LmdbCache } from '../cache/lmdb-cache.js';
+import { firstUnsafeName } from '../cache/safe-fs.js';
 import { cacheDir } from '../session.js';
 
 /**
- * Checks the cache: the database opens and every record's artifacts hash
- * to their recorded values (bad records are dropped so their cells re-run).
+ * Checks the cache: the database opens, every record's output names stay
+ * inside their folder and its artifacts hash to their recorded values (bad
+ * records are dropped so their cells re-run).
  * --rebuild moves a damaged database aside and starts an empty one; blobs
  * are kept, so re-running re-creates records without duplicating data.
  */
@@ -24,10 +27,10 @@ export async function doctorCommand(o: { cacheDir?: string; rebuild?: boolean })
     let good = 0;
     const bad: string[] = [];
     for (const r of cache.allRecords()) {
-      const path = await cache.verifyArtifacts(r);
-      if (path === undefined) good++;
+      const problem = await recordProblem(cache, r);
+      if (problem === undefined) good++;
       else {
-        bad.push(`${r.cell}: artifact "${path}" is missing or corrupt`);
+        bad.push(`${r.cell}: ${problem}`);
         await cache.forget(r.fingerprint);
       }
     }
@@ -37,6 +40,18 @@ export async function doctorCommand(o: { cacheDir?: string; rebuild?: boolean })
   } finally {
     await cache.close();
   }
+}
+
+/**
+ * Why a record cannot be served: an output name that would leave the folder
+ * it is copied into, or an artifact that is missing, not a regular file, or
+ * does not hash to its recorded value.
+ */
+async function recordProblem(cache: LmdbCache, r: CellRecord): Promise<string | undefined> {
+  const unsafe = firstUnsafeName(Object.keys(r.outputs));
+  if (unsafe !== undefined) return `output name ${JSON.stringify(unsafe)} is not a plain relative path`;
+  const path = await cache.verifyArtifacts(r);
+  return path === undefined ? undefined : `artifact "${path}" is missing or corrupt`;
 }
 
 /** Every page and entry of the database is checked, not only its header. */

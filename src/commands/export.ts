@@ -1,5 +1,7 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import type { Cell } from '../analyzer.js';
+import type { Cache, CellRecord } from '../cache/cache.js';
+import { describeRefusal, firstUnsafeName, writeInside, type Refusal } from '../cache/safe-fs.js';
 import { EXIT } from '../exit.js';
 import { describePlanFailure } from '../planner.js';
 import { openSession, UsageError, type CommonOptions } from '../session.js';
@@ -23,21 +25,23 @@ export async function exportCommand(o: CommonOptions & { out: string; all?: bool
       throw new UsageError(`cannot export: ${missing.length} cell(s) are not cached (e.g. ${missing[0]?.id}); run the pipeline first`);
     }
     const out = resolve(o.out);
-    const manifests: Record<string, unknown> = {};
+    const chosen: { cell: Cell; record: CellRecord; artifacts: boolean }[] = [];
     for (const cell of session.analysis.order) {
       const state = planned.value.get(cell.id);
       if (state?.kind !== 'cached') continue;
       const r = session.cache.getRecord(state.fingerprint);
       if (r === undefined) throw new UsageError(`${cell.id}: its record is missing; run "ablate doctor"`);
       const isFinal = (session.analysis.graph.successors(cell.id) ?? []).length === 0;
-      if (isFinal || o.all) {
-        const bad = await session.cache.materialize(r, join(out, 'artifacts', safe(cell.id)));
-        if (bad !== undefined) {
-          // Dropped, so that the next run rebuilds it instead of serving it again.
-          await session.cache.forget(r.fingerprint);
-          throw new CacheCorruptError(`${cell.id}: cached artifact "${bad}" is missing or corrupt; it was removed from the cache, run the pipeline to rebuild it`);
-        }
-      }
+      chosen.push({ cell, record: r, artifacts: isFinal || o.all === true });
+    }
+    // Every name is checked before anything is written: a bad record leaves no partial export.
+    for (const { cell, record } of chosen) {
+      const unsafe = firstUnsafeName(Object.keys(record.outputs));
+      if (unsafe !== undefined) await drop(session.cache, cell, record, `output name ${JSON.stringify(unsafe)} is not a plain relative path`);
+    }
+    const manifests: Record<string, unknown> = {};
+    for (const { cell, record: r, artifacts } of chosen) {
+      if (artifacts) await exportArtifacts(session.cache, cell, r, out, `artifacts/${safe(cell.id)}`);
       manifests[cell.id] = {
         stage: cell.stage,
         axes: cell.axes,
@@ -52,13 +56,32 @@ export async function exportCommand(o: CommonOptions & { out: string; all?: bool
         versions: r.versions,
       };
     }
-    mkdirSync(out, { recursive: true });
-    writeFileSync(join(out, 'manifest.json'), `${JSON.stringify({ pipeline: session.analysis.pipeline.name, exportedAt: new Date().toISOString(), cells: manifests }, null, 2)}\n`);
+    const manifest = `${JSON.stringify({ pipeline: session.analysis.pipeline.name, exportedAt: new Date().toISOString(), cells: manifests }, null, 2)}\n`;
+    refuseIfBlocked(writeInside(out, 'manifest.json', Buffer.from(manifest)));
     process.stdout.write(`exported ${Object.keys(manifests).length} cell manifests to ${join(o.out, 'manifest.json')} and final artifacts to ${join(o.out, 'artifacts')}\n`);
     return 0;
   } finally {
     await session.cache.close();
   }
+}
+
+/** Writes a record's artifacts under OUT/FOLDER, each verified against its hash, none through a link. */
+async function exportArtifacts(cache: Cache, cell: Cell, r: CellRecord, out: string, folder: string): Promise<void> {
+  for (const [rel, entry] of Object.entries(r.outputs)) {
+    const bytes = cache.readArtifact(entry);
+    if (bytes === undefined) await drop(cache, cell, r, `cached artifact "${rel}" is missing or corrupt`);
+    else refuseIfBlocked(writeInside(out, `${folder}/${rel}`, bytes));
+  }
+}
+
+/** Drops the record, so that the next run rebuilds the cell instead of serving it again. */
+async function drop(cache: Cache, cell: Cell, r: CellRecord, problem: string): Promise<never> {
+  await cache.forget(r.fingerprint);
+  throw new CacheCorruptError(`${cell.id}: ${problem}; it was removed from the cache, run the pipeline to rebuild it`);
+}
+
+function refuseIfBlocked(refusal: Refusal | undefined): void {
+  if (refusal !== undefined) throw new UsageError(`--out: ${describeRefusal(refusal)}; export writes only real files and folders inside --out and does not follow links`);
 }
 
 export function safe(id: string): string {

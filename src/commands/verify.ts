@@ -1,8 +1,9 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Cell, StageNode } from '../analyzer.js';
 import type { CellRecord, DoneEntry } from '../cache/cache.js';
+import { checkPathInside, firstUnsafeName, readRegular } from '../cache/safe-fs.js';
 import { compareArtifact } from '../compare.js';
 import { describeFailure } from '../events.js';
 import { runCell } from '../execution/run-cell.js';
@@ -35,6 +36,8 @@ export async function verifyCommand(o: VerifyOptions): Promise<number> {
       if (state?.kind !== 'cached') throw new UsageError(`${cell.id} is not cached; run the pipeline before verifying it`);
       const full = session.cache.getRecord(state.fingerprint);
       if (full === undefined) throw new UsageError(`${cell.id}: its record is missing; run "ablate doctor"`);
+      const unsafe = firstUnsafeName(Object.keys(full.outputs));
+      if (unsafe !== undefined) throw new UsageError(`${cell.id}: its record names an output ${JSON.stringify(unsafe)} that is not a plain relative path; run "ablate doctor"`);
       const verdict = await verifyOne(cell, full, session, states);
       const s = byStage.get(cell.stage) ?? { ok: 0, bad: 0, exact: true };
       if (verdict.ok) s.ok++;
@@ -77,14 +80,11 @@ async function verifyOne(
     const volatile = node.kind.definition.volatile ?? [];
     for (const [path, entry] of Object.entries(record.outputs)) {
       if (volatile.includes(path)) continue;
-      const cachedBytes = readBlob(session, entry.sha256);
-      let fresh: Buffer;
-      try {
-        fresh = readFileSync(join(outDir, path));
-      } catch {
-        return { ok: false, exact: false, detail: `${path} was not produced again` };
-      }
-      const c = compareArtifact(path, cachedBytes, fresh, tolerance);
+      const cachedBytes = session.cache.readArtifact(entry);
+      if (cachedBytes === undefined) return { ok: false, exact: false, detail: `cached artifact "${path}" is missing or corrupt; run "ablate doctor"` };
+      const fresh = checkPathInside(outDir, path) === undefined ? await readRegular(join(outDir, path)) : undefined;
+      if (fresh === undefined || !fresh.ok) return { ok: false, exact: false, detail: `${path} was not produced again as a regular file` };
+      const c = compareArtifact(path, cachedBytes, fresh.value, tolerance);
       if (!c.equal) return { ok: false, exact: false, detail: `${path}: ${c.detail}` };
       exact &&= c.exact;
     }
@@ -92,10 +92,6 @@ async function verifyOne(
   } finally {
     rmSync(outDir, { recursive: true, force: true });
   }
-}
-
-function readBlob(session: Awaited<ReturnType<typeof openSession>>, hash: string): Buffer {
-  return readFileSync(join(session.cache.dir, 'blobs', hash.slice(0, 2), hash));
 }
 
 /** K cells drawn without replacement by a seeded shuffle (printed, so a draw can be repeated). */

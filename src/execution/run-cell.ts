@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { appendFile, mkdir, rm } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
@@ -10,6 +10,7 @@ import type { Failure } from '../events.js';
 import type { FingerprintData, FingerprintHash } from '../fingerprint.js';
 import type { InputArtifact, ProgressUpdate } from '../stage-api.js';
 import { err, ok, type Result } from '../util/result.js';
+import { collectOutputs, storeAndCommit } from './outputs.js';
 import type { WorkerMessage, WorkerPayload } from './worker.js';
 
 const workerScript = fileURLToPath(new URL('./worker.js', import.meta.url));
@@ -101,21 +102,12 @@ async function attempt(job: CellJob, env: CellEnv, scratch: string): Promise<Res
   env.onProcessExit?.();
   const failure = outOfMemory(exit, logFile, job.node.config.memoryMB) ?? classify(exit, stageError);
   if (failure !== undefined) return err(failure);
-  const declared = declaredOutputs(job);
-  const missing = declared?.find((p) => !existsSync(join(outDir, p)));
-  if (missing !== undefined) return err({ reason: 'missing-output', path: missing });
+  const files = collectOutputs(outDir, declaredOutputs(job));
+  if (!files.ok) return files;
   if (verifying) return ok(recordOf(job, env, attemptOf(startedAt), { outputs: {}, outputsHash: job.fingerprint }));
-  let record: CellRecord;
-  try {
-    const stored = await env.cache.storeOutputs(outDir, declared, job.node.kind.definition.volatile);
-    record = recordOf(job, env, attemptOf(startedAt), stored);
-    await env.cache.commit(record);
-  } catch (e) {
-    // A full or read-only disk: this cell fails with the reason; what was stored is whole or absent.
-    return err({ reason: 'store-failed', message: storeError(e) });
-  }
-  await rm(workDir, { recursive: true, force: true });
-  return ok(record);
+  const committed = await storeAndCommit(env.cache, outDir, files.value, job.node.kind.definition.volatile, (stored) => recordOf(job, env, attemptOf(startedAt), stored));
+  if (committed.ok) await rm(workDir, { recursive: true, force: true });
+  return committed;
 }
 
 /** Where and when an attempt ran, for its record. */
@@ -238,13 +230,6 @@ function outOfMemory(exit: ExitReason, logFile: string, memoryMB: number | undef
   if (!aborted || !readLogTail(logFile, 60).includes('heap out of memory')) return undefined;
   const limit = memoryMB === undefined ? "Node's default heap limit" : `its heap limit, memoryMB ${memoryMB}`;
   return { reason: 'stage-error', message: `ran out of memory (${limit}); raise "memoryMB" for this stage` };
-}
-
-function storeError(e: unknown): string {
-  const code = (e as NodeJS.ErrnoException).code;
-  if (code === 'ENOSPC' || /No space left|MDB_MAP_FULL/i.test(String((e as Error).message))) return 'the disk holding the cache is full (ENOSPC)';
-  if (code === 'EROFS' || code === 'EACCES' || code === 'EPERM') return `the cache cannot be written (${code})`;
-  return (e as Error).message ?? String(e);
 }
 
 export function readLogTail(path: string, lines: number): string {

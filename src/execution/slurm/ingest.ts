@@ -36,7 +36,9 @@ export async function ingest(job: CellJob, env: CellEnv, run: StagedRun, result:
   if (changed !== undefined) return { kind: 'failed', failure: { reason: 'output-mismatch', path: changed } };
   const attempt = { startedAt: result.startedAt, durationMs: Date.parse(result.finishedAt) - Date.parse(result.startedAt), host: result.host };
   const record = recordOf(job, env, attempt, stored);
-  await env.cache.commit(record);
+  const outcome = await env.cache.commit(record);
+  // A gc between store and commit removed a blob: the cell is not cached, and says why.
+  if (!outcome.committed) return { kind: 'failed', failure: { reason: 'store-failed', message: `the stored artifact "${outcome.missing}" was removed before its record could be committed` } };
   rmSync(run.workDir, { recursive: true, force: true });
   return { kind: 'stored', record };
 }
