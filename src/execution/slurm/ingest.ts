@@ -31,7 +31,13 @@ export async function ingest(job: CellJob, env: CellEnv, run: StagedRun, result:
   const failure = failureOf(result, env.signal.aborted);
   if (failure !== undefined) return { kind: 'failed', failure };
   const files = Object.keys(result.outputs);
-  const stored = await env.cache.storeOutputs(run.files.out, files, job.node.kind.definition.volatile);
+  let stored: Awaited<ReturnType<typeof env.cache.storeOutputs>>;
+  try {
+    stored = await env.cache.storeOutputs(run.files.out, files, job.node.kind.definition.volatile);
+  } catch (e) {
+    // A link or special file among the job's outputs, or a full disk: the cell fails with the reason.
+    return { kind: 'failed', failure: { reason: 'store-failed', message: (e as Error).message } };
+  }
   const changed = files.find((f) => stored.outputs[f]?.sha256 !== result.outputs[f]?.sha256);
   if (changed !== undefined) return { kind: 'failed', failure: { reason: 'output-mismatch', path: changed } };
   const attempt = { startedAt: result.startedAt, durationMs: Date.parse(result.finishedAt) - Date.parse(result.startedAt), host: result.host };
