@@ -42,19 +42,7 @@ export async function exportCommand(o: CommonOptions & { out: string; all?: bool
     const manifests: Record<string, unknown> = {};
     for (const { cell, record: r, artifacts } of chosen) {
       if (artifacts) await exportArtifacts(session.cache, cell, r, out, `artifacts/${safe(cell.id)}`);
-      manifests[cell.id] = {
-        stage: cell.stage,
-        axes: cell.axes,
-        fingerprint: r.fingerprint,
-        breakdown: r.breakdown,
-        outputs: r.outputs,
-        startedAt: r.startedAt,
-        durationMs: r.durationMs,
-        runtime: r.runtime,
-        seed: cell.seed,
-        host: r.host,
-        versions: r.versions,
-      };
+      manifests[cell.id] = manifestOf(cell, r);
     }
     const manifest = `${JSON.stringify({ pipeline: session.analysis.pipeline.name, exportedAt: new Date().toISOString(), cells: manifests }, null, 2)}\n`;
     refuseIfBlocked(writeInside(out, 'manifest.json', Buffer.from(manifest)));
@@ -72,6 +60,23 @@ async function exportArtifacts(cache: Cache, cell: Cell, r: CellRecord, out: str
     if (bytes === undefined) await drop(cache, cell, r, `cached artifact "${rel}" is missing or corrupt`);
     else refuseIfBlocked(writeInside(out, `${folder}/${rel}`, bytes));
   }
+}
+
+/** The provenance of one exported cell. */
+function manifestOf(cell: Cell, r: CellRecord): Record<string, unknown> {
+  return {
+    stage: cell.stage,
+    axes: cell.axes,
+    fingerprint: r.fingerprint,
+    breakdown: r.breakdown,
+    outputs: r.outputs,
+    startedAt: r.startedAt,
+    durationMs: r.durationMs,
+    runtime: r.runtime,
+    seed: cell.seed,
+    host: r.host,
+    versions: r.versions,
+  };
 }
 
 /** Drops the record, so that the next run rebuilds the cell instead of serving it again. */

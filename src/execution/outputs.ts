@@ -1,3 +1,4 @@
+import { relative } from 'node:path';
 import type { Cache, CellRecord } from '../cache/cache.js';
 import { checkPathInside, listTree } from '../cache/safe-fs.js';
 import type { Failure } from '../events.js';
@@ -18,7 +19,8 @@ export function collectOutputs(outDir: string, declared: readonly string[] | und
     const refused = checkPathInside(outDir, path);
     if (refused === undefined) continue;
     if (refused.kind === 'missing') return err({ reason: 'missing-output', path });
-    return err({ reason: 'bad-output', path, kind: refused.kind });
+    // Names the part that is wrong: `sub` when `sub/x.txt` lies under a linked `sub`.
+    return err({ reason: 'bad-output', path: relative(outDir, refused.path), kind: refused.kind });
   }
   return ok([...declared]);
 }

@@ -35,15 +35,17 @@ test('an output that is a symbolic link fails its cell and stores nothing', { ti
       stages: {
         declared: { kind: 'exec', params: { command: `ln -s ${secret} x.txt`, outputs: ['x.txt'] } },
         listed: { kind: 'exec', params: { command: `echo ok > ok.txt && ln -s ${join(ws.dir, 'secret-dir')} d` } },
+        nested: { kind: 'exec', params: { command: `ln -s ${join(ws.dir, 'secret-dir')} sub`, outputs: ['sub/inner.txt'] } },
       },
     });
     const r = await ws.run(['run', p, '--reporter', 'json']);
     assert.equal(r.code, 1, r.stdout + r.stderr);
     const events = parseEvents(r.stdout);
-    assert.deepEqual(cellsWith(events, 'failed').sort(), ['declared', 'listed']);
+    assert.deepEqual(cellsWith(events, 'failed').sort(), ['declared', 'listed', 'nested']);
     const messages = failureMessages(events);
     assert.match(messages, /output "x\.txt" is a symbolic link, not a regular file/);
     assert.match(messages, /output "d" is a symbolic link, not a regular file/);
+    assert.match(messages, /nested: output "sub" is a symbolic link, not a regular file/);
     assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
     assert.equal(blobsHold(ws.cacheDir, SECRET), false, 'the linked file was not pulled into the cache');
     const again = await ws.run(['run', p, '--reporter', 'json']);
