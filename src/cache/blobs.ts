@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { readdirSync, rmSync } from 'node:fs';
-import { lstat, mkdir, open, rename, rm, unlink, utimes } from 'node:fs/promises';
+import { lstat, mkdir, open, rename, rm, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Sha256 } from '../util/hash.js';
 import type { OutputEntry } from './cache.js';
@@ -91,7 +91,7 @@ export class BlobStore {
   private async ensureShard(shard: string): Promise<void> {
     const st = await lstat(shard).catch(() => undefined);
     if (st?.isDirectory()) return;
-    if (st !== undefined) await unlink(shard);
+    if (st !== undefined) await rm(shard, { force: true });
     await mkdir(shard, { recursive: true });
   }
 
