@@ -59,6 +59,10 @@ export interface Cache {
   verifyArtifacts(record: DoneEntry): Promise<string | undefined>;
   /** Stores the files of `dir` as content-addressed blobs (data first). */
   storeOutputs(dir: string, only?: readonly string[], volatile?: readonly string[]): Promise<{ outputs: Record<string, OutputEntry>; outputsHash: Sha256 }>;
+  /** Stores bytes received from elsewhere (a remote) as a blob; returns their hash. */
+  putBlob(bytes: Uint8Array): Promise<Sha256>;
+  /** A blob's bytes, only if present and intact. */
+  readBlob(hash: Sha256): Buffer | undefined;
   /** Makes the record visible, atomically, with the cell's "latest" pointer. */
   commit(record: CellRecord): Promise<void>;
   /** Copies artifacts into `dir`, verifying each; returns the first bad path. */

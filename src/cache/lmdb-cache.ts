@@ -126,6 +126,14 @@ export class LmdbCache implements Cache {
     return { outputs, outputsHash: sha256(canonicalJson(hashed)) };
   }
 
+  putBlob(bytes: Uint8Array): Promise<Sha256> {
+    return this.blobs.put(bytes);
+  }
+
+  readBlob(hash: Sha256): Buffer | undefined {
+    return this.blobs.read(hash);
+  }
+
   async commit(record: CellRecord): Promise<void> {
     await this.root.transaction(() => {
       this.records.put(record.fingerprint, record);

@@ -1,0 +1,89 @@
+import type { Cache, CellRecord, OutputEntry } from '../cache/cache.js';
+import type { FingerprintData, FingerprintHash } from '../fingerprint.js';
+import { describeRemoteFailure, type Remote } from './remote.js';
+import { blobKey, recordKey } from './layout.js';
+import { artifactMatches, checkRecord } from './trust.js';
+
+export type PushOutcome =
+  | { kind: 'sent'; bytes: number }
+  | { kind: 'present' }
+  | { kind: 'failed'; message: string };
+
+export type PullOutcome =
+  | { kind: 'received'; bytes: number; record: CellRecord }
+  | { kind: 'absent' }
+  | { kind: 'rejected'; message: string }
+  | { kind: 'failed'; message: string };
+
+/** The local facts a pulled record is committed under. */
+export interface LocalCell {
+  fingerprint: FingerprintHash;
+  breakdown: FingerprintData;
+  pipeline: string;
+  stage: string;
+  cell: string;
+  volatile: readonly string[];
+}
+
+/**
+ * Uploads a committed cell: each artifact the remote lacks, then the record.
+ * Objects already there (same size) are skipped, so a push killed part-way
+ * resumes where it stopped.
+ */
+export async function pushCell(remote: Remote, cache: Cache, fingerprint: FingerprintHash): Promise<PushOutcome> {
+  const record = cache.getRecord(fingerprint);
+  if (record === undefined) return { kind: 'failed', message: 'its local record is gone' };
+  let bytes = 0;
+  for (const [path, o] of uniqueOutputs(record)) {
+    const there = await remote.head(blobKey(o.sha256));
+    if (!there.ok) return { kind: 'failed', message: `${path}: ${describeRemoteFailure(there.error)}` };
+    if (there.value?.size === o.size) continue;
+    const data = cache.readBlob(o.sha256);
+    if (data === undefined) return { kind: 'failed', message: `local artifact "${path}" is missing or corrupt (run "ablate doctor")` };
+    const put = await remote.put(blobKey(o.sha256), data);
+    if (!put.ok) return { kind: 'failed', message: `${path}: ${describeRemoteFailure(put.error)}` };
+    bytes += data.length;
+  }
+  const key = recordKey(fingerprint);
+  const there = await remote.head(key);
+  if (!there.ok) return { kind: 'failed', message: `record: ${describeRemoteFailure(there.error)}` };
+  if (there.value !== undefined) return bytes === 0 ? { kind: 'present' } : { kind: 'sent', bytes };
+  const text = Buffer.from(JSON.stringify(record));
+  const put = await remote.put(key, text);
+  if (!put.ok) return { kind: 'failed', message: `record: ${describeRemoteFailure(put.error)}` };
+  return { kind: 'sent', bytes: bytes + text.length };
+}
+
+/**
+ * Downloads a cell's record and artifacts, verifies them against the local
+ * plan and commits them through the cache's ordinary commit (artifacts
+ * first, record and done entry last, in one transaction).
+ */
+export async function pullCell(remote: Remote, cache: Cache, local: LocalCell): Promise<PullOutcome> {
+  const got = await remote.get(recordKey(local.fingerprint));
+  if (!got.ok) return { kind: 'failed', message: `record: ${describeRemoteFailure(got.error)}` };
+  if (got.value === undefined) return { kind: 'absent' };
+  const checked = checkRecord(got.value, local);
+  if (!checked.ok) return { kind: 'rejected', message: checked.error };
+  const remoteRecord = checked.value;
+  let bytes = got.value.length;
+  for (const [path, o] of uniqueOutputs(remoteRecord)) {
+    if (cache.artifactsPresent({ fingerprint: local.fingerprint, cell: local.cell, outputs: { [path]: o }, outputsHash: remoteRecord.outputsHash })) continue;
+    const blob = await remote.get(blobKey(o.sha256));
+    if (!blob.ok) return { kind: 'failed', message: `${path}: ${describeRemoteFailure(blob.error)}` };
+    if (blob.value === undefined) return { kind: 'rejected', message: `artifact "${path}" is missing on the remote` };
+    if (!artifactMatches(blob.value, o)) return { kind: 'rejected', message: `artifact "${path}" does not match its sha256` };
+    await cache.putBlob(blob.value);
+    bytes += blob.value.length;
+  }
+  // Provenance (when, where, how long, runtime facts) is the remote's; identity is the local plan's.
+  const record: CellRecord = { ...remoteRecord, fingerprint: local.fingerprint, breakdown: local.breakdown, pipeline: local.pipeline, stage: local.stage, cell: local.cell };
+  await cache.commit(record);
+  return { kind: 'received', bytes, record };
+}
+
+/** Outputs with distinct artifacts: two outputs with the same bytes share one blob. */
+function uniqueOutputs(record: { outputs: Record<string, OutputEntry> }): [string, OutputEntry][] {
+  const seen = new Set<string>();
+  return Object.entries(record.outputs).filter(([, o]) => !seen.has(o.sha256) && seen.add(o.sha256) !== undefined);
+}
