@@ -41,5 +41,5 @@ async function bounded<T>(ms: number, attempt: (signal: AbortSignal) => Promise<
 }
 
 function pause(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms).unref());
+  return new Promise((r) => setTimeout(r, ms));
 }
