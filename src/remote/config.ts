@@ -1,7 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { formatDiagnostic, suggest } from '../diagnostics.js';
 import { UsageError } from '../exit.js';
+import { locate, parseJsonSource, type JsonPath } from '../source.js';
 import { FileRemote } from './file-remote.js';
 import { REMOTE_DEFAULTS, type Remote, type RemoteSettings } from './remote.js';
 import { S3Remote } from './s3-remote.js';
@@ -26,9 +28,11 @@ const KEYS: Record<string, 'string' | 'boolean' | 'count'> = {
  */
 export function remoteSettings(flag: string | undefined, cwd = process.cwd()): RemoteSettings | undefined {
   const file = readConfig(join(cwd, CONFIG_FILE));
-  const url = flag ?? (process.env.ABLATE_REMOTE || undefined) ?? (file.url as string | undefined);
+  const env = process.env.ABLATE_REMOTE || undefined;
+  const url = flag ?? env ?? file.url;
   if (url === undefined || url === '') return undefined;
-  return { ...REMOTE_DEFAULTS, ...file, url } as RemoteSettings;
+  const from = flag !== undefined ? '--remote' : env !== undefined ? 'ABLATE_REMOTE' : `${join(cwd, CONFIG_FILE)} (remote.url)`;
+  return { ...REMOTE_DEFAULTS, ...file, url, from };
 }
 
 export function openRemote(settings: RemoteSettings): Remote {
@@ -38,7 +42,7 @@ export function openRemote(settings: RemoteSettings): Remote {
     try {
       root = fileURLToPath(where);
     } catch {
-      throw new UsageError(`remote ${where}: a directory remote is file:///absolute/path`);
+      throw new UsageError(`${settings.from ?? 'remote'}: "${where}" is not a file URL; a directory remote is file:///absolute/path`);
     }
     return new FileRemote(where, resolve(root), settings);
   }
@@ -47,26 +51,28 @@ export function openRemote(settings: RemoteSettings): Remote {
     const prefix = (s3[2] ?? '').replace(/\/+$/, '');
     return new S3Remote(where, s3[1] as string, prefix === '' ? '' : `${prefix}/`, settings);
   }
-  throw new UsageError(`remote "${where}": expected s3://bucket/prefix or file:///path (from --remote, ABLATE_REMOTE or ${CONFIG_FILE})`);
+  throw new UsageError(`${settings.from ?? 'remote'}: "${where}" is not a remote; expected s3://bucket/prefix or file:///absolute/path`);
 }
 
-/** The "remote" object of the config file, checked key by key. */
+/** The "remote" object of the config file, checked key by key; errors point at file:line:col. */
 function readConfig(path: string): Partial<RemoteSettings> {
   if (!existsSync(path)) return {};
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (e) {
-    throw new UsageError(`${path}: not valid JSON (${(e as Error).message})`);
-  }
-  const remote = (raw as { remote?: unknown } | null)?.remote;
+  const text = readFileSync(path, 'utf8');
+  const parsed = parseJsonSource(path, text);
+  const sources = new Map([[path, text]]);
+  if (!parsed.ok) throw new UsageError(parsed.error.map((d) => formatDiagnostic(d, sources)).join('\n\n'));
+  const fail = (at: JsonPath, message: string, hint?: string): never => {
+    throw new UsageError(formatDiagnostic({ message, location: locate(parsed.value, at), ...(hint === undefined ? {} : { hint }) }, sources));
+  };
+  const remote = (parsed.value.value as { remote?: unknown } | null)?.remote;
   if (remote === undefined) return {};
-  if (typeof remote !== 'object' || remote === null || Array.isArray(remote)) throw new UsageError(`${path}: "remote" must be an object`);
+  if (typeof remote !== 'object' || remote === null || Array.isArray(remote)) return fail(['remote'], '"remote" must be an object');
   for (const [key, value] of Object.entries(remote)) {
     const want = KEYS[key];
-    if (want === undefined) throw new UsageError(`${path}: remote.${key} is not a setting; settings are ${Object.keys(KEYS).join(', ')}`);
-    const fine = want === 'count' ? Number.isInteger(value) && (value as number) >= (key === 'retries' ? 0 : 1) : typeof value === want;
-    if (!fine) throw new UsageError(`${path}: remote.${key} must be ${want === 'count' ? `an integer ≥ ${key === 'retries' ? 0 : 1}` : `a ${want}`}, got ${JSON.stringify(value)}`);
+    if (want === undefined) return fail(['remote', key], `remote.${key} is not a setting; settings are ${Object.keys(KEYS).join(', ')}`, suggest(key, Object.keys(KEYS)));
+    const least = key === 'retries' ? 0 : 1;
+    const fine = want === 'count' ? Number.isInteger(value) && (value as number) >= least : typeof value === want;
+    if (!fine) fail(['remote', key], `remote.${key} must be ${want === 'count' ? `an integer of at least ${least}` : `a ${want}`}`);
   }
   return remote as Partial<RemoteSettings>;
 }

@@ -55,6 +55,8 @@ export interface RemoteSettings {
   retries: number;
   /** Objects moved at once by push and pull. */
   concurrency: number;
+  /** Where the URL was given (the flag, the variable or the config file), for messages. */
+  from?: string;
 }
 
 export const REMOTE_DEFAULTS = { timeoutMs: 10_000, retries: 2, concurrency: 8 } as const;
