@@ -134,3 +134,19 @@ test('run --push uploads each computed cell; the remote is the source of a fresh
   assert.equal(r.code, 0, r.stderr);
   assert.equal(readdirSync(join(remote, 'records')).length, 7);
 });
+
+test('a record whose outputs hash does not match its outputs is rejected', async () => {
+  const { a, b, remote } = setup();
+  assert.equal((await runJson(a, ['--push'])).code, 0);
+  // Dependents fingerprint the outputs hash: a wrong one would steer which results they look up.
+  for (const f of readdirSync(join(remote, 'records'))) {
+    const path = join(remote, 'records', f);
+    const record = JSON.parse(readFileSync(path, 'utf8')) as { outputsHash: string };
+    record.outputsHash = record.outputsHash.replace(/^./, (c) => (c === '0' ? '1' : '0'));
+    writeFileSync(path, JSON.stringify(record));
+  }
+  const r = await runJson(b);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(outcomes(r.stdout).ran.length, 7);
+  assert.ok(warnings(r.stdout).some((w) => /outputs hash does not match/.test(w)), r.stdout);
+});
