@@ -35,14 +35,9 @@ export async function pushCell(remote: Remote, cache: Cache, fingerprint: Finger
   if (record === undefined) return { kind: 'failed', message: 'its local record is gone' };
   let bytes = 0;
   for (const [path, o] of uniqueOutputs(record)) {
-    const there = await remote.head(blobKey(o.sha256));
-    if (!there.ok) return { kind: 'failed', message: `${path}: ${describeRemoteFailure(there.error)}` };
-    if (there.value?.size === o.size) continue;
-    const data = cache.readBlob(o.sha256);
-    if (data === undefined) return { kind: 'failed', message: `local artifact "${path}" is missing or corrupt (run "ablate doctor")` };
-    const put = await remote.put(blobKey(o.sha256), data);
-    if (!put.ok) return { kind: 'failed', message: `${path}: ${describeRemoteFailure(put.error)}` };
-    bytes += data.length;
+    const sent = await once(remote, `put:${o.sha256}`, () => sendBlob(remote, cache, o));
+    if (typeof sent === 'string') return { kind: 'failed', message: `${path}: ${sent}` };
+    bytes += sent;
   }
   const key = recordKey(fingerprint);
   const there = await remote.head(key);
@@ -69,17 +64,57 @@ export async function pullCell(remote: Remote, cache: Cache, local: LocalCell): 
   let bytes = got.value.length;
   for (const [path, o] of uniqueOutputs(remoteRecord)) {
     if (cache.artifactsPresent({ fingerprint: local.fingerprint, cell: local.cell, outputs: { [path]: o }, outputsHash: remoteRecord.outputsHash })) continue;
-    const blob = await remote.get(blobKey(o.sha256));
-    if (!blob.ok) return { kind: 'failed', message: `${path}: ${describeRemoteFailure(blob.error)}` };
-    if (blob.value === undefined) return { kind: 'rejected', message: `artifact "${path}" is missing on the remote` };
-    if (!artifactMatches(blob.value, o)) return { kind: 'rejected', message: `artifact "${path}" does not match its sha256` };
-    await cache.putBlob(blob.value);
-    bytes += blob.value.length;
+    const got = await once(remote, `get:${o.sha256}`, () => fetchBlob(remote, cache, o));
+    if (got.kind !== 'stored') return { kind: got.kind, message: got.kind === 'failed' ? `${path}: ${got.message}` : `artifact "${path}" ${got.message}` };
+    bytes += got.bytes;
   }
   // Provenance (when, where, how long, runtime facts) is the remote's; identity is the local plan's.
   const record: CellRecord = { ...remoteRecord, fingerprint: local.fingerprint, breakdown: local.breakdown, pipeline: local.pipeline, stage: local.stage, cell: local.cell };
   await cache.commit(record);
   return { kind: 'received', bytes, record };
+}
+
+/** Uploads one artifact unless the remote has it; returns the bytes sent, or why not. */
+async function sendBlob(remote: Remote, cache: Cache, o: OutputEntry): Promise<number | string> {
+  const there = await remote.head(blobKey(o.sha256));
+  if (!there.ok) return describeRemoteFailure(there.error);
+  if (there.value?.size === o.size) return 0;
+  const data = cache.readBlob(o.sha256);
+  if (data === undefined) return 'the local artifact is missing or corrupt (run "ablate doctor")';
+  const put = await remote.put(blobKey(o.sha256), data);
+  return put.ok ? data.length : describeRemoteFailure(put.error);
+}
+
+type Fetched = { kind: 'stored'; bytes: number } | { kind: 'rejected' | 'failed'; message: string };
+
+/** Downloads one artifact, verifies it and stores it locally. */
+async function fetchBlob(remote: Remote, cache: Cache, o: OutputEntry): Promise<Fetched> {
+  const blob = await remote.get(blobKey(o.sha256));
+  if (!blob.ok) return { kind: 'failed', message: describeRemoteFailure(blob.error) };
+  if (blob.value === undefined) return { kind: 'rejected', message: 'is missing on the remote' };
+  if (!artifactMatches(blob.value, o)) return { kind: 'rejected', message: 'does not match its sha256' };
+  await cache.putBlob(blob.value);
+  return { kind: 'stored', bytes: blob.value.length };
+}
+
+const inFlight = new WeakMap<Remote, Map<string, Promise<unknown>>>();
+
+/**
+ * One transfer of an artifact at a time per remote: cells that share an
+ * artifact and move at once wait for the same transfer, and only the first
+ * counts its bytes.
+ */
+async function once<T extends number | string | Fetched>(remote: Remote, key: string, transfer: () => Promise<T>): Promise<T> {
+  let map = inFlight.get(remote);
+  if (map === undefined) inFlight.set(remote, (map = new Map()));
+  const running = map.get(key) as Promise<T> | undefined;
+  if (running !== undefined) {
+    const shared = await running;
+    return (typeof shared === 'number' ? 0 : typeof shared === 'object' && shared.kind === 'stored' ? { kind: 'stored', bytes: 0 } : shared) as T;
+  }
+  const mine = transfer().finally(() => map.delete(key));
+  map.set(key, mine);
+  return mine;
 }
 
 /** Outputs with distinct artifacts: two outputs with the same bytes share one blob. */
