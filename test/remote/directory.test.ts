@@ -150,3 +150,16 @@ test('a record whose outputs hash does not match its outputs is rejected', async
   assert.equal(outcomes(r.stdout).ran.length, 7);
   assert.ok(warnings(r.stdout).some((w) => /outputs hash does not match/.test(w)), r.stdout);
 });
+
+test('a cell that becomes runnable during the run is looked up before it is computed', async () => {
+  const { a, b, remote } = setup();
+  assert.equal((await runJson(a, ['--push'])).code, 0);
+  // Without gen[x=1] on the remote its dependents' fingerprints are unknown until it is computed here.
+  const genRecord = readdirSync(join(remote, 'records')).find((f) => (JSON.parse(readFileSync(join(remote, 'records', f), 'utf8')) as { cell: string }).cell === 'gen[x=1]');
+  rmSync(join(remote, 'records', genRecord as string));
+  const r = await runJson(b);
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(outcomes(r.stdout).ran, ['gen[x=1]']);
+  assert.deepEqual(outcomes(r.stdout).remote, ['double[x=1]', 'double[x=2]', 'double[x=3]', 'gen[x=2]', 'gen[x=3]', 'total']);
+  assert.deepEqual(await exportedArtifacts(b), await exportedArtifacts(a));
+});
