@@ -133,13 +133,16 @@ export type Fault = 'none' | '503' | 'hang';
  * An HTTP proxy on a loopback port in front of a server, for injecting
  * faults: every request answered 503, or held without an answer (a server
  * that has stopped responding), or passed through. `holdAfterPuts` passes
- * the first N PUTs and holds every request after them.
+ * the first N PUTs and holds every request after them; `holdAfterGets` the
+ * same for GETs.
  */
 export class FaultProxy {
   fault: Fault = 'none';
   holdAfterPuts = Infinity;
+  holdAfterGets = Infinity;
   requests = 0;
   putsPassed = 0;
+  getsPassed = 0;
   held = 0;
   private readonly server: Server;
   private readonly sockets = new Set<Socket>();
@@ -171,7 +174,7 @@ export class FaultProxy {
 
   private handle(req: IncomingMessage, res: ServerResponse): void {
     this.requests++;
-    const holding = this.fault === 'hang' || (this.putsPassed >= this.holdAfterPuts);
+    const holding = this.fault === 'hang' || this.putsPassed >= this.holdAfterPuts || (req.method === 'GET' && this.getsPassed >= this.holdAfterGets);
     if (holding) {
       this.held++;
       req.resume();
@@ -183,6 +186,7 @@ export class FaultProxy {
       return;
     }
     if (req.method === 'PUT') this.putsPassed++;
+    if (req.method === 'GET') this.getsPassed++;
     const url = new URL(this.target);
     const upstream = request({ host: url.hostname, port: url.port, method: req.method, path: req.url, headers: req.headers }, (answer) => {
       res.writeHead(answer.statusCode ?? 502, answer.headers);

@@ -140,3 +140,30 @@ test('s3: two processes pushing the same cells at once both succeed', async () =
   const r = await runJson(c);
   assert.equal(outcomes(r.stdout).remote.length, 7, r.stdout);
 });
+
+test('s3: a pull killed part-way resumes, and the cache it left is sound', async () => {
+  const s3 = await server();
+  const a = project();
+  useRemote(a, settings(s3.endpoint));
+  assert.equal((await runJson(a, ['--push'])).code, 0);
+  const gate = await proxy(s3.endpoint, 'none');
+  gate.holdAfterGets = 4;
+  const b = project();
+  useRemote(b, settings(gate.endpoint, { concurrency: 1 }));
+  const pull = spawnCli(b, ['pull', 'p.json', '--reporter', 'json']);
+  await waitFor('the pull to reach the held request', () => gate.held > 0);
+  pull.child.kill('SIGKILL');
+  await pull.done;
+  await gate.close();
+
+  useRemote(b, settings(s3.endpoint));
+  const resumed = await cli(b, ['pull', 'p.json', '--reporter', 'json']);
+  assert.equal(resumed.code, 0, resumed.stdout);
+  const s = summaryOf(resumed.stdout, 'transfer-summary') as unknown as Summary;
+  assert.equal(s.counts.present, 2, 'the two cells committed before the kill');
+  assert.equal(s.counts.received, 5);
+  const doctor = await cli(b, ['doctor']);
+  assert.equal(doctor.code, 0, doctor.stdout + doctor.stderr);
+  assert.equal((await cli(b, ['run', 'p.json', '--require-cached'])).code, 0);
+  assert.deepEqual(await exportedArtifacts(b), await exportedArtifacts(a));
+});
