@@ -30,7 +30,7 @@ export async function runPipeline(o: RunOptions, jobs: number): Promise<number> 
   let slurm: SlurmBackend | undefined;
   let remote: RunRemote | undefined;
   try {
-    remote = remoteForRun(o, session, emit);
+    remote = await remoteForRun(o, session, emit);
     const cells = selectCells(session.analysis, o.only);
     const planned = await planVerified(session.planner, session.cache, cells, emit);
     if (!planned.ok) throw new UsageError(describePlanFailure(planned.error));

@@ -19,7 +19,7 @@ export interface TransferOptions {
 export async function transferCommand(direction: 'push' | 'pull', o: TransferOptions): Promise<number> {
   const settings = remoteSettings(o.remote);
   if (settings === undefined) throw new UsageError(`${direction}: no remote is configured (use --remote URL, ABLATE_REMOTE or ablate.config.json)`);
-  const remote = openRemote(settings);
+  const remote = await openRemote(settings);
   const reporter: Reporter = o.reporter === 'json' ? new JsonReporter() : await HumanReporter.create();
   const emit = reporter.onEvent.bind(reporter);
   const context = { remote, concurrency: settings.concurrency, emit, counts: noCounts(), bytes: { total: 0 } };

@@ -4,9 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { formatDiagnostic, suggest } from '../diagnostics.js';
 import { UsageError } from '../exit.js';
 import { locate, parseJsonSource, type JsonPath } from '../source.js';
-import { FileRemote } from './file-remote.js';
 import { REMOTE_DEFAULTS, type Remote, type RemoteSettings } from './remote.js';
-import { S3Remote } from './s3-remote.js';
 
 /** The project config file, read from the working directory. */
 export const CONFIG_FILE = 'ablate.config.json';
@@ -35,7 +33,8 @@ export function remoteSettings(flag: string | undefined, cwd = process.cwd()): R
   return { ...REMOTE_DEFAULTS, ...file, url, from };
 }
 
-export function openRemote(settings: RemoteSettings): Remote {
+/** The remote a URL names. The S3 client is loaded only for an s3:// URL: runs without one do not pay for the SDK. */
+export async function openRemote(settings: RemoteSettings): Promise<Remote> {
   const where = settings.url;
   if (where.startsWith('file://')) {
     let root: string;
@@ -44,11 +43,13 @@ export function openRemote(settings: RemoteSettings): Remote {
     } catch {
       throw new UsageError(`${settings.from ?? 'remote'}: "${where}" is not a file URL; a directory remote is file:///absolute/path`);
     }
+    const { FileRemote } = await import('./file-remote.js');
     return new FileRemote(where, resolve(root), settings);
   }
   const s3 = /^s3:\/\/([^/]+)\/?(.*)$/.exec(where);
   if (s3 !== null) {
     const prefix = (s3[2] ?? '').replace(/\/+$/, '');
+    const { S3Remote } = await import('./s3-remote.js');
     return new S3Remote(where, s3[1] as string, prefix === '' ? '' : `${prefix}/`, settings);
   }
   throw new UsageError(`${settings.from ?? 'remote'}: "${where}" is not a remote; expected s3://bucket/prefix or file:///absolute/path`);

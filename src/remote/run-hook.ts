@@ -16,13 +16,13 @@ export interface RunRemote {
   finish(): Promise<void>;
 }
 
-export function remoteForRun(o: { remote?: string; push?: boolean }, session: Session, emit: (e: RunEvent) => void): RunRemote | undefined {
+export async function remoteForRun(o: { remote?: string; push?: boolean }, session: Session, emit: (e: RunEvent) => void): Promise<RunRemote | undefined> {
   const settings = remoteSettings(o.remote);
   if (settings === undefined) {
     if (o.push === true) throw new UsageError('--push: no remote is configured (use --remote URL, ABLATE_REMOTE or ablate.config.json)');
     return undefined;
   }
-  const remote = openRemote(settings);
+  const remote = await openRemote(settings);
   const context = { remote, concurrency: settings.concurrency, cache: session.cache, analysis: session.analysis, pipelineKey: session.pipelineKey, emit };
   const reader = new RemoteReader(context);
   const writer = o.push === true ? new WriteThrough(remote, session.cache, settings.concurrency, emit) : undefined;
