@@ -32,7 +32,14 @@ export class RemoteReader {
   async lookup(cell: Cell, state: Extract<CellState, { kind: 'run' }>): Promise<DoneEntry | undefined> {
     if (this.off || state.forced || this.tried.has(state.fingerprint)) return undefined;
     this.tried.add(state.fingerprint);
-    const outcome = await pullCell(this.o.remote, this.o.cache, localCell(this.o, cell, state));
+    let outcome: Awaited<ReturnType<typeof pullCell>>;
+    try {
+      outcome = await pullCell(this.o.remote, this.o.cache, localCell(this.o, cell, state));
+    } catch (e) {
+      // Storing the download locally failed (a full disk, say): computing the cell reports that properly.
+      this.o.emit({ type: 'warning', message: `remote result for ${cell.id} could not be stored locally (${(e as Error).message}); it is computed locally` });
+      return undefined;
+    }
     switch (outcome.kind) {
       case 'received':
         return this.o.cache.getDone(state.fingerprint);

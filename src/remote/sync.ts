@@ -18,6 +18,11 @@ interface SyncContext {
   emit(e: TransferEvent): void;
   counts: Counts;
   bytes: { total: number };
+  /**
+   * The first transport failure. The cells after it are reported failed
+   * without an attempt: a remote that is down costs one bounded wait, not one per cell.
+   */
+  down?: string;
 }
 
 /** Uploads the pipeline's cells that are cached locally under their current fingerprints. */
@@ -31,10 +36,14 @@ export async function pushPipeline(session: Session, x: SyncContext): Promise<vo
   const cached = session.analysis.order.filter((c) => states.get(c.id)?.kind === 'cached');
   for (const c of session.analysis.order) if (states.get(c.id)?.kind !== 'cached') note(c, 'not-computed');
   await mapBounded(cached, x.concurrency, async (cell) => {
+    if (x.down !== undefined) return note(cell, 'failed', 0, `not attempted: ${x.down}`);
     const outcome = await pushCell(x.remote, session.cache, (states.get(cell.id) as Extract<CellState, { kind: 'cached' }>).fingerprint);
     if (outcome.kind === 'sent') note(cell, 'sent', outcome.bytes);
     else if (outcome.kind === 'present') note(cell, 'present');
-    else note(cell, 'failed', 0, outcome.message);
+    else {
+      if (outcome.local !== true) x.down ??= outcome.message;
+      note(cell, 'failed', 0, outcome.message);
+    }
   });
 }
 
@@ -53,8 +62,10 @@ export async function pullPipeline(session: Session, x: SyncContext): Promise<vo
     let received = 0;
     await mapBounded(wanted, x.concurrency, async (cell) => {
       tried.add(cell.id);
+      if (x.down !== undefined) return note(x, cell, 'failed', 0, `not attempted: ${x.down}`);
       const outcome = await pullCell(x.remote, session.cache, localCell(session, cell, states.get(cell.id) as Extract<CellState, { kind: 'run' }>));
       if (outcome.kind === 'received') received++;
+      if (outcome.kind === 'failed') x.down ??= outcome.message;
       note(x, cell, outcome.kind, outcome.kind === 'received' ? outcome.bytes : 0, 'message' in outcome ? outcome.message : undefined);
     });
     if (received === 0) break;

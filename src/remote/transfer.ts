@@ -7,7 +7,8 @@ import { artifactMatches, checkRecord } from './trust.js';
 export type PushOutcome =
   | { kind: 'sent'; bytes: number }
   | { kind: 'present' }
-  | { kind: 'failed'; message: string };
+  /** `local`: this cache could not supply the cell; otherwise the remote failed. */
+  | { kind: 'failed'; message: string; local?: true };
 
 export type PullOutcome =
   | { kind: 'received'; bytes: number; record: CellRecord }
@@ -32,11 +33,11 @@ export interface LocalCell {
  */
 export async function pushCell(remote: Remote, cache: Cache, fingerprint: FingerprintHash): Promise<PushOutcome> {
   const record = cache.getRecord(fingerprint);
-  if (record === undefined) return { kind: 'failed', message: 'its local record is gone' };
+  if (record === undefined) return { kind: 'failed', message: 'its local record is gone', local: true };
   let bytes = 0;
   for (const [path, o] of uniqueOutputs(record)) {
     const sent = await once(remote, `put:${o.sha256}`, () => sendBlob(remote, cache, o));
-    if (typeof sent === 'string') return { kind: 'failed', message: `${path}: ${sent}` };
+    if (typeof sent !== 'number') return { kind: 'failed', message: `${path}: ${sent.message}`, ...(sent.local ? { local: true as const } : {}) };
     bytes += sent;
   }
   const key = recordKey(fingerprint);
@@ -74,15 +75,17 @@ export async function pullCell(remote: Remote, cache: Cache, local: LocalCell): 
   return { kind: 'received', bytes, record };
 }
 
+type NotSent = { message: string; local: boolean };
+
 /** Uploads one artifact unless the remote has it; returns the bytes sent, or why not. */
-async function sendBlob(remote: Remote, cache: Cache, o: OutputEntry): Promise<number | string> {
+async function sendBlob(remote: Remote, cache: Cache, o: OutputEntry): Promise<number | NotSent> {
   const there = await remote.head(blobKey(o.sha256));
-  if (!there.ok) return describeRemoteFailure(there.error);
+  if (!there.ok) return { message: describeRemoteFailure(there.error), local: false };
   if (there.value?.size === o.size) return 0;
   const data = cache.readBlob(o.sha256);
-  if (data === undefined) return 'the local artifact is missing or corrupt (run "ablate doctor")';
+  if (data === undefined) return { message: 'the local artifact is missing or corrupt (run "ablate doctor")', local: true };
   const put = await remote.put(blobKey(o.sha256), data);
-  return put.ok ? data.length : describeRemoteFailure(put.error);
+  return put.ok ? data.length : { message: describeRemoteFailure(put.error), local: false };
 }
 
 type Fetched = { kind: 'stored'; bytes: number } | { kind: 'rejected' | 'failed'; message: string };
@@ -104,13 +107,15 @@ const inFlight = new WeakMap<Remote, Map<string, Promise<unknown>>>();
  * artifact and move at once wait for the same transfer, and only the first
  * counts its bytes.
  */
-async function once<T extends number | string | Fetched>(remote: Remote, key: string, transfer: () => Promise<T>): Promise<T> {
+async function once<T extends number | NotSent | Fetched>(remote: Remote, key: string, transfer: () => Promise<T>): Promise<T> {
   let map = inFlight.get(remote);
   if (map === undefined) inFlight.set(remote, (map = new Map()));
   const running = map.get(key) as Promise<T> | undefined;
   if (running !== undefined) {
-    const shared = await running;
-    return (typeof shared === 'number' ? 0 : typeof shared === 'object' && shared.kind === 'stored' ? { kind: 'stored', bytes: 0 } : shared) as T;
+    const shared: number | NotSent | Fetched = await running;
+    if (typeof shared === 'number') return 0 as T;
+    if ('kind' in shared && shared.kind === 'stored') return { kind: 'stored', bytes: 0 } as T;
+    return shared as T;
   }
   const mine = transfer().finally(() => map.delete(key));
   map.set(key, mine);

@@ -55,6 +55,7 @@ export class WriteThrough {
     if (outcome.kind !== 'failed') return;
     this.skipped++;
     if (!this.failed) this.emit({ type: 'warning', message: `push of ${cell} to ${this.remote.url} failed: ${outcome.message}` });
-    this.failed = true;
+    // A cell this cache cannot supply says nothing about the remote: the others still go up.
+    if (outcome.local !== true) this.failed = true;
   }
 }

@@ -163,3 +163,16 @@ test('a cell that becomes runnable during the run is looked up before it is comp
   assert.deepEqual(outcomes(r.stdout).remote, ['double[x=1]', 'double[x=2]', 'double[x=3]', 'gen[x=2]', 'gen[x=3]', 'total']);
   assert.deepEqual(await exportedArtifacts(b), await exportedArtifacts(a));
 });
+
+test('push names a cell whose local artifact is gone, uploads the others and exits 4', async () => {
+  const { a, remote } = setup();
+  assert.equal((await runJson(a)).code, 0);
+  const blobs = tree(join(a, 'cache', 'blobs'));
+  const total = [...blobs].find(([, bytes]) => bytes.toString() === '42')?.[0] as string;
+  rmSync(join(a, 'cache', 'blobs', total));
+  const push = await cli(a, ['push', 'p.json']);
+  assert.equal(push.code, 4);
+  assert.match(push.stdout, /^FAILED {3}total: value\.txt: the local artifact is missing or corrupt/m);
+  assert.match(push.stdout, /6 sent, 0 already there, 1 failed/);
+  assert.equal(readdirSync(join(remote, 'records')).length, 6);
+});
