@@ -176,3 +176,13 @@ test('push names a cell whose local artifact is gone, uploads the others and exi
   assert.match(push.stdout, /6 sent, 0 already there, 1 failed/);
   assert.equal(readdirSync(join(remote, 'records')).length, 6);
 });
+
+test('--require-cached counts what the remote supplies as cached', async () => {
+  const { a, b } = setup();
+  const refused = await runJson(b, ['--require-cached']);
+  assert.equal(refused.code, 3, 'nothing on the remote yet');
+  assert.equal((await runJson(a, ['--push'])).code, 0);
+  const r = await runJson(b, ['--require-cached']);
+  assert.equal(r.code, 0, r.stdout);
+  assert.equal(outcomes(r.stdout).remote.length, 7);
+});
