@@ -17,6 +17,14 @@ export async function main(args: string[]): Promise<void> {
       .option('cache-dir', { type: 'string', describe: 'cache location (default ./cache, or ABLATE_CACHE_DIR)' })
       .option('set', { type: 'string', array: true, describe: 'override a pipeline variable: name=value' })
       .option('backend', { type: 'string', describe: 'TensorFlow.js backend for ML stages (or ABLATE_BACKEND)' });
+  const transfer = <T>(y: Argv<T>) =>
+    y
+      .positional('pipelines', { type: 'string', array: true, demandOption: true, describe: 'pipeline JSON files' })
+      .option('cache-dir', { type: 'string', describe: 'cache location (default ./cache, or ABLATE_CACHE_DIR)' })
+      .option('set', { type: 'string', array: true, describe: 'override a pipeline variable: name=value' })
+      .option('backend', { type: 'string', describe: 'TensorFlow.js backend for ML stages (or ABLATE_BACKEND)' })
+      .option('remote', { type: 'string', describe: 's3://bucket/prefix or file:///path (or ABLATE_REMOTE, or ablate.config.json)' })
+      .option('reporter', { choices: ['human', 'json'] as const, default: 'human' as const });
   const parser = yargs(args)
     .scriptName('ablate')
     .usage('$0 <command> [options]\n\nDeclarative, cached DAG pipelines for ML ablation studies.')
@@ -28,6 +36,8 @@ export async function main(args: string[]): Promise<void> {
         .option('dry-run', { type: 'boolean', describe: 'show what would run' })
         .option('reporter', { choices: ['human', 'json'] as const, default: 'human' as const })
         .option('require-cached', { type: 'boolean', describe: 'exit 3 if any cell would run' })
+        .option('remote', { type: 'string', describe: 'shared remote cache, read before computing: s3://bucket/prefix or file:///path (or ABLATE_REMOTE, or ablate.config.json)' })
+        .option('push', { type: 'boolean', describe: 'upload each newly computed cell to the remote' })
         .option('gpus', { type: 'string', describe: 'GPU indices for cells that need one, e.g. 0,1' })
         .option('executor', { choices: ['local', 'slurm'] as const, default: 'local' as const, describe: 'where cells run; slurm: one sbatch job per cell' })
         .option('partition', { type: 'string', describe: 'Slurm partition (--executor slurm)' })
@@ -63,6 +73,12 @@ export async function main(args: string[]): Promise<void> {
     )
     .command('log <pipeline> <cell>', "print a cell's log", on('log', (y) => common(y).positional('cell', { type: 'string', demandOption: true }),
       async (a) => (await import('./commands/log.js')).logCommand({ ...a, pipeline: a.pipeline as string, cell: a.cell as string })),
+    )
+    .command('push <pipelines..>', "upload the pipelines' cached cells to the remote", on('push', (y) => transfer(y),
+      async (a) => (await import('./commands/push.js')).pushCommand({ ...a, pipelines: a.pipelines as string[] })),
+    )
+    .command('pull <pipelines..>', "download the pipelines' cells from the remote, verified", on('pull', (y) => transfer(y),
+      async (a) => (await import('./commands/pull.js')).pullCommand({ ...a, pipelines: a.pipelines as string[] })),
     )
     .command('gc', 'delete unreferenced artifacts and leftovers of killed runs', on('gc', (y) => y.option('cache-dir', { type: 'string' }),
       async (a) => (await import('./commands/gc.js')).gcCommand(a)),

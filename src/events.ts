@@ -71,12 +71,15 @@ export type RunEvent =
   | { type: 'plan'; pipeline: string; cells: number; cached: number; toRun: number; jobs: number; runtime: Record<string, string> }
   | { type: 'cell-start'; stage: string; cell: string }
   | { type: 'progress'; stage: string; cell: string; update: ProgressUpdate }
-  | { type: 'cell'; stage: string; cell: string; status: CellStatus; durationMs?: number; message?: string; log?: string }
+  /** `source: 'remote'`: a cached result downloaded from the remote and verified during this run. */
+  | { type: 'cell'; stage: string; cell: string; status: CellStatus; source?: 'remote'; durationMs?: number; message?: string; log?: string }
   | { type: 'warning'; message: string }
   | {
       type: 'summary';
       ran: number;
       cached: number;
+      /** Of the cached cells, those downloaded from the remote during this run. */
+      remote?: number;
       failed: number;
       skipped: number;
       durationMs: number;
@@ -84,7 +87,15 @@ export type RunEvent =
       failures: FailureSummary[];
     };
 
+/** What happened to one cell in `push` or `pull`. */
+export type TransferOutcome = 'sent' | 'received' | 'present' | 'absent' | 'not-computed' | 'rejected' | 'failed';
+
+/** Events of `ablate push` and `ablate pull`. */
+export type TransferEvent =
+  | { type: 'transfer'; direction: 'push' | 'pull'; stage: string; cell: string; outcome: TransferOutcome; bytes: number; message?: string }
+  | { type: 'transfer-summary'; direction: 'push' | 'pull'; remote: string; counts: Record<TransferOutcome, number>; bytes: number; durationMs: number };
+
 export interface Reporter {
-  onEvent(event: RunEvent): void;
+  onEvent(event: RunEvent | TransferEvent): void;
   close(): void;
 }

@@ -20,6 +20,12 @@ export interface ExecutorOptions {
   runner?: CellRunner;
   /** The runner's cluster schedules CPUs and GPUs: start every ready cell at once. */
   clusterScheduled?: boolean;
+  /** A shared remote cache, asked for a verified result before a cell is computed. */
+  remoteLookup?(cell: Cell, state: Extract<CellState, { kind: 'run' }>): Promise<DoneEntry | undefined>;
+  /** Cells whose results were downloaded from the remote before the run began. */
+  fromRemote?: ReadonlySet<string>;
+  /** Called when a computed cell has committed (e.g. to upload it). */
+  onCommitted?(cell: Cell, fingerprint: DoneEntry['fingerprint']): void;
 }
 
 export type CellRunner = typeof runCell;
@@ -27,6 +33,8 @@ export type CellRunner = typeof runCell;
 export interface RunSummary {
   ran: number;
   cached: number;
+  /** Of the cached cells, those downloaded from the remote. */
+  remote: number;
   failed: number;
   skipped: number;
   interrupted: boolean;
@@ -52,7 +60,7 @@ export class Executor {
   private readonly ready: Cell[] = [];
   private readonly running = new Set<Promise<void>>();
   private readonly failures: FailureSummary[] = [];
-  private readonly counts: RunSummary = { ran: 0, cached: 0, failed: 0, skipped: 0, interrupted: false };
+  private readonly counts: RunSummary = { ran: 0, cached: 0, remote: 0, failed: 0, skipped: 0, interrupted: false };
   private freeCpu: number;
   private readonly freeGpus: number[];
   private readonly inScope: Set<string>;
@@ -74,7 +82,7 @@ export class Executor {
     const start = Date.now();
     for (const cell of this.o.cells) {
       const s = this.states.get(cell.id);
-      if (s?.kind === 'cached') this.finishCached(cell, s.record);
+      if (s?.kind === 'cached') this.finishCached(cell, s.record, this.o.fromRemote?.has(cell.id) === true);
       else if (s?.kind === 'run') this.ready.push(cell);
     }
     while (this.ready.length > 0 || this.running.size > 0) {
@@ -133,6 +141,12 @@ export class Executor {
     const lease = await this.waitForLease(cell, state.fingerprint, state.forced);
     if (lease === 'cached' || lease === 'aborted') return;
     try {
+      const hit = await this.o.remoteLookup?.(cell, state);
+      if (hit !== undefined) {
+        this.finishCached(cell, hit, true);
+        await this.release(cell);
+        return;
+      }
       this.o.emit({ type: 'cell-start', stage: cell.stage, cell: cell.id });
       const started = Date.now();
       const inputs: Record<string, { cell: Cell; record: DoneEntry }[]> = {};
@@ -161,6 +175,7 @@ export class Executor {
         this.done.add(cell.id);
         this.states.set(cell.id, { kind: 'cached', fingerprint: state.fingerprint, record: result.value });
         this.o.emit({ type: 'cell', stage: cell.stage, cell: cell.id, status: 'ran', durationMs: Date.now() - started });
+        this.o.onCommitted?.(cell, state.fingerprint);
         await this.release(cell);
       } else if (result.error.reason === 'cancelled' || (await this.interruptedWith(result.error))) {
         this.done.add(cell.id);
@@ -211,11 +226,12 @@ export class Executor {
     }
   }
 
-  private finishCached(cell: Cell, record: DoneEntry): void {
+  private finishCached(cell: Cell, record: DoneEntry, fromRemote = false): void {
     this.states.set(cell.id, { kind: 'cached', fingerprint: record.fingerprint, record });
     this.done.add(cell.id);
     this.counts.cached++;
-    this.o.emit({ type: 'cell', stage: cell.stage, cell: cell.id, status: 'cached' });
+    if (fromRemote) this.counts.remote++;
+    this.o.emit({ type: 'cell', stage: cell.stage, cell: cell.id, status: 'cached', ...(fromRemote ? { source: 'remote' as const } : {}) });
   }
 
   /** Re-plans the dependents of a finished cell; each becomes cached, ready or stays blocked. */

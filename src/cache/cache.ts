@@ -66,6 +66,8 @@ export interface Cache {
   commit(record: CellRecord): Promise<CommitOutcome>;
   /** An artifact's bytes, verified against its hash and size; undefined when missing or corrupt. */
   readArtifact(entry: OutputEntry): Buffer | undefined;
+  /** Stores bytes received from elsewhere (a remote) as a blob; returns their hash. */
+  putBlob(bytes: Uint8Array): Promise<Sha256>;
   /** Copies artifacts into `dir`, verifying each; returns the first bad path. */
   materialize(record: DoneEntry, dir: string): Promise<string | undefined>;
   forget(fingerprint: FingerprintHash): Promise<void>;

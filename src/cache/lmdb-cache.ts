@@ -130,6 +130,10 @@ export class LmdbCache implements Cache {
     return { outputs, outputsHash: sha256(canonicalJson(hashed)) };
   }
 
+  putBlob(bytes: Uint8Array): Promise<Sha256> {
+    return this.blobs.put(bytes);
+  }
+
   async commit(record: CellRecord): Promise<CommitOutcome> {
     return this.root.transaction((): CommitOutcome => {
       // Checked inside the write transaction: gc sweeps inside one too, so no sweep falls between this check and the commit.

@@ -9,7 +9,9 @@ import { JsonReporter } from '../reporters/json.js';
 import { EXIT, openSession, selectCells, UsageError, type Session } from '../session.js';
 import { detectGpus } from '../gpus.js';
 import { engineVersions } from '../versions.js';
+import { ok } from '../util/result.js';
 import type { SlurmBackend } from '../execution/slurm/backend.js';
+import { remoteForRun, type RunRemote } from '../remote/run-hook.js';
 import type { RunOptions } from './run.js';
 
 /** Plans the pipeline and runs what is not cached. */
@@ -26,11 +28,16 @@ export async function runPipeline(o: RunOptions, jobs: number): Promise<number> 
   process.on('SIGINT', onSigint);
   process.on('SIGTERM', onSigint);
   let slurm: SlurmBackend | undefined;
+  let remote: RunRemote | undefined;
   try {
+    remote = await remoteForRun(o, session, emit);
     const cells = selectCells(session.analysis, o.only);
     const planned = await planVerified(session.planner, session.cache, cells, emit);
     if (!planned.ok) throw new UsageError(describePlanFailure(planned.error));
-    const states = planned.value;
+    // A remote is consulted before anything is scheduled (not on a dry run, which changes nothing).
+    const fetched = remote === undefined || o.dryRun ? ok({ states: planned.value, hits: new Set<string>() }) : await remote.prefetch(session.planner, cells, planned.value);
+    if (!fetched.ok) throw new UsageError(describePlanFailure(fetched.error));
+    const states = fetched.value.states;
     const toRun = cells.filter((c) => states.get(c.id)?.kind !== 'cached');
     emit({ type: 'plan', pipeline: session.analysis.pipeline.name, cells: cells.length, cached: cells.length - toRun.length, toRun: toRun.length, jobs: o.executor === 'slurm' ? Math.max(1, toRun.length) : jobs, runtime: session.planner.runtimeSummary() });
     if (o.requireCached && toRun.length > 0) {
@@ -63,6 +70,7 @@ export async function runPipeline(o: RunOptions, jobs: number): Promise<number> 
         versions: engineVersions(),
         emit: slurm?.observe(emit) ?? emit,
         ...(slurm === undefined ? {} : { runner: slurm.runner, clusterScheduled: true }),
+        ...remote?.executorOptions(fetched.value.hits),
       },
       states,
     );
@@ -73,6 +81,7 @@ export async function runPipeline(o: RunOptions, jobs: number): Promise<number> 
     return result.value.failed > 0 ? EXIT.cellFailed : EXIT.ok;
   } finally {
     await slurm?.close();
+    await remote?.finish();
     process.off('SIGINT', onSigint);
     process.off('SIGTERM', onSigint);
     reporter.close();

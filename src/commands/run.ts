@@ -19,6 +19,10 @@ export interface RunOptions extends CommonOptions {
   partition?: string;
   slurmOpt?: string[];
   slurmStaging?: string;
+  /** A shared remote cache (else ABLATE_REMOTE or ablate.config.json). */
+  remote?: string;
+  /** Upload each newly computed cell to the remote. */
+  push?: boolean;
 }
 
 /**

@@ -1,7 +1,8 @@
 import type { createLogUpdate } from 'log-update';
 import type { ProgressUpdate } from '../stage-api.js';
-import type { Reporter, RunEvent } from '../events.js';
+import type { Reporter, RunEvent, TransferEvent } from '../events.js';
 import { bar, duration, metrics } from './format.js';
+import { transferLine, transferSummary } from './transfer-format.js';
 import { LineBuffer } from './line-buffer.js';
 
 interface Running {
@@ -40,7 +41,7 @@ export class HumanReporter implements Reporter {
     return new HumanReporter(out, out.isTTY ? (await import('log-update')).createLogUpdate : undefined);
   }
 
-  onEvent(e: RunEvent): void {
+  onEvent(e: RunEvent | TransferEvent): void {
     switch (e.type) {
       case 'plan':
         this.total = e.cells;
@@ -61,7 +62,7 @@ export class HumanReporter implements Reporter {
         this.print(`warning: ${e.message}`);
         break;
       case 'summary': {
-        const parts = [`${e.ran} ran`, `${e.cached} cached`, `${e.failed} failed`, `${e.skipped} skipped`];
+        const parts = [`${e.ran} ran`, `${e.cached} cached${e.remote ? ` (${e.remote} from the remote)` : ''}`, `${e.failed} failed`, `${e.skipped} skipped`];
         const head = e.interrupted ? 'interrupted' : e.failed > 0 ? 'failed' : 'done';
         this.print(`${head}: ${parts.join(', ')} in ${duration(e.durationMs)}`);
         for (const f of e.failures) {
@@ -72,6 +73,13 @@ export class HumanReporter implements Reporter {
         if (e.interrupted) this.print('  finished cells are cached; run again to continue');
         break;
       }
+      case 'transfer':
+        // Cells that needed nothing are counted in the summary, not listed: a large pipeline's push stays readable.
+        if (e.outcome !== 'present' && e.outcome !== 'not-computed' && e.outcome !== 'absent') this.print(transferLine(e));
+        break;
+      case 'transfer-summary':
+        this.print(transferSummary(e));
+        break;
       default: {
         const never: never = e;
         void never;
@@ -84,7 +92,7 @@ export class HumanReporter implements Reporter {
     this.finished++;
     if (e.status === 'ran' && e.durationMs !== undefined) this.ranMs.push(e.durationMs);
     if (e.status === 'cached' && this.live) return;
-    const tag = { ran: 'ran    ', cached: 'cached ', failed: 'FAILED ', skipped: 'skipped' }[e.status];
+    const tag = e.source === 'remote' ? 'cached (remote)' : { ran: 'ran    ', cached: 'cached ', failed: 'FAILED ', skipped: 'skipped' }[e.status];
     const extra = e.durationMs !== undefined ? ` (${duration(e.durationMs)})` : e.message ? ` (${e.message})` : '';
     this.print(`${tag} ${e.cell}${extra}`);
   }

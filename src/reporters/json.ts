@@ -1,4 +1,4 @@
-import type { Reporter, RunEvent } from '../events.js';
+import type { Reporter, RunEvent, TransferEvent } from '../events.js';
 import { LineBuffer } from './line-buffer.js';
 
 /** NDJSON on stdout, one event per line, for machines. */
@@ -9,7 +9,7 @@ export class JsonReporter implements Reporter {
     this.lines = new LineBuffer(write);
   }
 
-  onEvent(event: RunEvent): void {
+  onEvent(event: RunEvent | TransferEvent): void {
     this.lines.push(`${JSON.stringify(event)}\n`);
   }
 
