@@ -71,7 +71,14 @@ export async function analyze(loaded: LoadedPipeline): Promise<Result<Analysis, 
   const ajv = loaded.trusted ? undefined : new (await import('ajv')).Ajv({ allErrors: true, strict: false, verbose: true });
   for (const stageConfig of topoSortStages(config)) {
     const kind = kinds.get(stageConfig.kind) as KindInfo;
-    const validate = ajv?.compile(kind.definition.params);
+    let validate: ReturnType<NonNullable<typeof ajv>['compile']> | undefined;
+    try {
+      validate = ajv?.compile(kind.definition.params);
+    } catch (e) {
+      // The schema comes from the kind's module, not from the pipeline: name the kind, point at its use.
+      const message = `stage kind "${kind.name}" declares an invalid params schema: ${(e as Error).message}`;
+      return fail([{ message, location: locate(source, ['stages', stageConfig.name, 'kind']) }], source);
+    }
     const node: StageNode = { config: stageConfig, kind, axisNames: Object.keys(stageConfig.matrix).sort(), cells: [] };
     stages.set(stageConfig.name, node);
     const links = inputLinks(node, stages, source, diagnostics);

@@ -39,18 +39,41 @@ async function main(payload: WorkerPayload): Promise<void> {
     log: (message) => console.log(message),
     signal: controller.signal,
   };
+  // A rejection nobody handles is a bug in the stage, even when run() itself resolves.
+  process.on('unhandledRejection', (reason) => fail(`a promise was rejected and never handled: ${describe(reason)}`, reason));
   try {
     await mod.default.run(ctx);
-    finish({ type: 'done' }, 0);
   } catch (e) {
-    const error = e as Error;
-    console.error(error.stack ?? String(error));
-    finish({ type: 'error', message: error.message ?? String(error) }, 1);
+    fail(e instanceof Error ? e.message : `threw ${describe(e)}`, e);
+    return;
+  }
+  // One more turn of the event loop, so a rejection left behind by run() is reported before "done".
+  setImmediate(() => finish({ type: 'done' }, 0));
+}
+
+let finished = false;
+
+function fail(message: string, thrown: unknown): void {
+  console.error(thrown instanceof Error ? (thrown.stack ?? thrown.message) : message);
+  finish({ type: 'error', message }, 1);
+}
+
+/** A thrown or rejected value in words: an Error's message, else `42`, `null`, `{"code":7}`. */
+function describe(e: unknown): string {
+  if (e instanceof Error) return e.message;
+  if (typeof e === 'string') return JSON.stringify(e);
+  if (typeof e !== 'object' || e === null) return String(e);
+  try {
+    return JSON.stringify(e) ?? String(e);
+  } catch {
+    return Object.prototype.toString.call(e);
   }
 }
 
 /** Exits explicitly: a stage may leave timers or native handles open. */
 function finish(message: WorkerMessage, code: number): void {
+  if (finished) return;
+  finished = true;
   if (process.send === undefined) process.exit(code);
   process.send(message, () => process.exit(code));
 }
