@@ -7,7 +7,7 @@ import { open, type Database, type RootDatabase } from 'lmdb';
 import type { FingerprintHash } from '../fingerprint.js';
 import { canonicalJson, sha256, type Sha256 } from '../util/hash.js';
 import { BlobStore } from './blobs.js';
-import { checkHeader, checkPages } from './db-check.js';
+import { checkFileKinds, checkHeader, checkPages } from './db-check.js';
 import { CacheDamagedError, CacheUnavailableError } from './errors.js';
 import type { Cache, CellRecord, DoneEntry, FailureRecord, LeaseResult, OutputEntry } from './cache.js';
 
@@ -53,7 +53,7 @@ export class LmdbCache implements Cache {
     const dbDir = join(dir, 'db');
     if (!readOnly) makeCacheDir(dbDir);
     const file = join(dbDir, 'data.mdb');
-    const header = checkHeader(file);
+    const header = checkFileKinds(dbDir) ?? checkHeader(file);
     if (header !== undefined) throw damaged(dir, header);
     const full = verify === 'full' || !sameStamp(dbDir);
     const root = open({ path: dbDir, maxDbs: 8, readOnly, compression: false });
