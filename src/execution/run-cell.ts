@@ -11,6 +11,7 @@ import type { FingerprintData, FingerprintHash } from '../fingerprint.js';
 import type { InputArtifact, ProgressUpdate } from '../stage-api.js';
 import { err, ok, type Result } from '../util/result.js';
 import { renderCommand } from './exec-definition.js';
+import { endedUnfinished, UNFINISHED_MESSAGE } from './worker-outcome.js';
 import type { WorkerMessage, WorkerPayload } from './worker.js';
 
 const workerScript = fileURLToPath(new URL('./worker.js', import.meta.url));
@@ -105,7 +106,7 @@ async function attempt(job: CellJob, env: CellEnv, scratch: string): Promise<Res
   const failure = outOfMemory(exit, logFile, job.node.config.memoryMB) ?? classify(exit, stageError);
   if (failure !== undefined) return err(failure);
   // A worker that exits 0 without reporting "done" never finished run(): its outputs are not a result.
-  if (job.node.kind.modulePath !== undefined && !stageDone) return err({ reason: 'stage-error', message: UNFINISHED });
+  if (job.node.kind.modulePath !== undefined && endedUnfinished(exit, stageDone)) return err({ reason: 'stage-error', message: UNFINISHED_MESSAGE });
   const declared = declaredOutputs(job);
   const missing = declared?.find((p) => !existsSync(join(outDir, p)));
   if (missing !== undefined) return err({ reason: 'missing-output', path: missing });
@@ -192,8 +193,6 @@ async function materializeInputs(
   }
   return ok(out);
 }
-
-const UNFINISHED = 'its process ended before run() finished (run() called process.exit, or returned a promise that never settles)';
 
 export function declaredOutputs(job: Pick<CellJob, 'cell' | 'node'>): string[] | undefined {
   if (job.node.kind.modulePath !== undefined) return undefined;
