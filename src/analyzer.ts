@@ -193,7 +193,7 @@ function axesKey(axes: Axes, names: string[]): string {
 function validateParams(validate: ValidateFunction, cell: Cell, node: StageNode, source: JsonSource, out: Diagnostic[]): boolean {
   const declared = (node.kind.definition.params as { properties?: Record<string, unknown> }).properties ?? {};
   const params = { ...cell.params };
-  for (const axis of node.axisNames) if (!(axis in declared) && !(axis in node.config.params)) delete params[axis];
+  for (const axis of node.axisNames) if (!Object.hasOwn(declared, axis) && !Object.hasOwn(node.config.params, axis)) delete params[axis];
   if (validate(params)) return true;
   const errors = validate.errors ?? [];
   const axisError = errors.find((e) => node.axisNames.includes(e.instancePath.split('/')[1] ?? ''));
@@ -241,7 +241,7 @@ function checkMatrices(config: PipelineConfig, source: JsonSource): Diagnostic[]
   for (const s of config.stages) {
     const axes = Object.keys(s.matrix);
     for (const axis of axes) {
-      if (axis in s.params) {
+      if (Object.hasOwn(s.params, axis)) {
         out.push({ message: `matrix axis "${axis}" of stage "${s.name}" is also set in its params`, location: locate(source, ['stages', s.name, 'matrix', axis], 'key') });
       }
     }

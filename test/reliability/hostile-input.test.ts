@@ -194,3 +194,16 @@ test('ABLATE_REQUIRE_CACHED=1 makes ablate run refuse with exit 3, as --require-
   assert.equal(cached.code, 0, cached.stderr);
   assertRefused('ABLATE_REQUIRE_CACHED=yes', await ablate(['run', file, '--cache-dir', ws.cacheDir], { cwd: ws.dir, env: { ABLATE_REQUIRE_CACHED: 'yes' } }), 2, /ABLATE_REQUIRE_CACHED must be 0 or 1, got "yes"/);
 });
+
+test('matrix axes and params named like JavaScript built-ins are ordinary names', { timeout: 60_000 }, async (t) => {
+  const ws = await seededWorkspace('ablate-hostile-axis-');
+  t.after(() => ws.dispose());
+  const file = ws.write('axes.json', {
+    stages: {
+      a: { kind: 'exec', params: { command: `printf '%s\\0' {{constructor}}-{{hasOwnProperty}}-{{toString}} >> "$ABLATE_TEST_JOURNAL"`, toString: 't' }, matrix: { constructor: [1, 2], hasOwnProperty: ['h'] } },
+    },
+  });
+  const r = await ws.run(['run', file]);
+  assert.equal(r.code, 0, `${r.stderr}${r.stdout}`);
+  assert.deepEqual(readFileSync(ws.journal, 'utf8').split('\0').slice(0, -1).sort(), ['1-h-t', '2-h-t']);
+});
