@@ -77,6 +77,29 @@ export function checkFileKinds(dbDir: string): string | undefined {
   return undefined;
 }
 
+/**
+ * Whether lock.mdb starts with LMDB's signature. The first process to open
+ * a cache rebuilds the lock file, but one opened beside a running process
+ * trusts it as that process left it, and a garbage one crashes it with
+ * SIGSEGV. Whether another process has it open cannot be told from here, so
+ * garbage is refused either way; an empty file is a fresh one.
+ */
+export function lockSignatureMissing(dbDir: string): boolean {
+  let fd: number;
+  try {
+    fd = openSync(join(dbDir, 'lock.mdb'), 'r');
+  } catch {
+    return false;
+  }
+  try {
+    const head = Buffer.alloc(4);
+    const n = readSync(fd, head, 0, 4, 0);
+    return n > 0 && (n < 4 || head.readUInt32LE(0) !== MAGIC);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 function kindOf(st: Stats): string {
   if (st.isDirectory()) return 'a folder';
   if (st.isSymbolicLink()) return 'a symbolic link';

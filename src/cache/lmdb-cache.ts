@@ -7,7 +7,7 @@ import { open, type Database, type RootDatabase } from 'lmdb';
 import type { FingerprintHash } from '../fingerprint.js';
 import { canonicalJson, sha256, type Sha256 } from '../util/hash.js';
 import { BlobStore } from './blobs.js';
-import { checkFileKinds, checkHeader, checkPages } from './db-check.js';
+import { checkFileKinds, checkHeader, checkPages, lockSignatureMissing } from './db-check.js';
 import { CacheDamagedError, CacheUnavailableError } from './errors.js';
 import type { Cache, CellRecord, DoneEntry, FailureRecord, LeaseResult, OutputEntry } from './cache.js';
 
@@ -55,6 +55,10 @@ export class LmdbCache implements Cache {
     const file = join(dbDir, 'data.mdb');
     const header = checkFileKinds(dbDir) ?? checkHeader(file);
     if (header !== undefined) throw damaged(dir, header);
+    if (lockSignatureMissing(dbDir)) {
+      const lock = join(dbDir, 'lock.mdb');
+      throw new CacheUnavailableError(`the cache's lock file ${lock} has no LMDB signature (overwritten); delete it when no ablate process is using this cache (it only lists the current readers)`);
+    }
     const full = verify === 'full' || !sameStamp(dbDir);
     const root = open({ path: dbDir, maxDbs: 8, readOnly, compression: false });
     if (full) {

@@ -13,6 +13,7 @@ import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { assertRefused, cacheState, seededWorkspace } from './hostile.js';
+import { killGroup, waitGroupGone } from './rig.js';
 
 type Damage = (db: string) => void;
 
@@ -23,7 +24,6 @@ const replaceWith = (name: string, make: (path: string) => void): Damage => (db)
 
 /** Damage that leaves the data intact: LMDB rebuilds its reader table, so commands work. */
 const HARMLESS: Record<string, Damage> = {
-  'lock.mdb garbage': (db) => writeFileSync(join(db, 'lock.mdb'), randomBytes(8192)),
   'lock.mdb truncated': (db) => truncateSync(join(db, 'lock.mdb'), 100),
   'lock.mdb empty': (db) => truncateSync(join(db, 'lock.mdb'), 0),
   'lock.mdb missing': (db) => rmSync(join(db, 'lock.mdb')),
@@ -40,6 +40,8 @@ const REFUSED: Record<string, { damage: Damage; message: RegExp }> = {
   'data.mdb cut to its first page': { damage: (db) => truncateSync(join(db, 'data.mdb'), 4096), message: /meta page 1 is missing/ },
   'data.mdb cut to 10 bytes': { damage: (db) => truncateSync(join(db, 'data.mdb'), 10), message: /meta page 0 is missing/ },
 };
+
+const GARBAGE_LOCK = /^error: the cache's lock file .*lock\.mdb has no LMDB signature \(overwritten\); delete it when no ablate process is using this cache \(it only lists the current readers\)$/m;
 
 test('damaged LMDB files: no crash; exit 4 naming the damage, or a working command; the cache unchanged', { timeout: 120_000 }, async (t) => {
   const ws = await seededWorkspace('ablate-hostile-db-');
@@ -77,3 +79,27 @@ function firstBlob(cache: string): string[] {
   assert.ok(blob !== undefined, 'no blob in the seeded cache');
   return blob.split('/').slice(1);
 }
+
+test('a garbage lock file is refused, also while another process holds the cache open', { timeout: 60_000 }, async (t) => {
+  const ws = await seededWorkspace('ablate-hostile-lock-');
+  t.after(() => ws.dispose());
+  const seed = join(ws.dir, 'seed.json');
+  const alone = join(ws.dir, 'alone');
+  cpSync(ws.cacheDir, alone, { recursive: true });
+  writeFileSync(join(alone, 'db', 'lock.mdb'), randomBytes(8192));
+  const before = cacheState(alone);
+  for (const args of [['run', seed], ['status', seed], ['doctor']]) assertRefused(`alone: ${args[0]}`, await ws.run(args, alone), 4, GARBAGE_LOCK);
+  assert.deepEqual(cacheState(alone), before);
+
+  // A run that keeps the cache open until the test lets it finish.
+  const gate = join(ws.dir, 'gate');
+  const holding = ws.write('hold.json', { stages: { h: { kind: 'exec', params: { command: `while [ ! -e '${gate}' ]; do sleep 0.02; done; echo > o.txt`, outputs: ['o.txt'] } } } });
+  const runner = ws.start(['run', holding, '--reporter', 'json']);
+  t.after(() => killGroup(runner.pid, 'SIGKILL'));
+  assert.ok(await runner.waitForLine((l) => l.includes('"cell-start"')), 'the holding run never started its cell');
+  writeFileSync(join(ws.cacheDir, 'db', 'lock.mdb'), randomBytes(8192));
+  assertRefused('status beside a running run', await ws.run(['status', seed]), 4, GARBAGE_LOCK);
+  writeFileSync(gate, '');
+  killGroup(runner.pid, 'SIGKILL');
+  await waitGroupGone(runner.pid);
+});
