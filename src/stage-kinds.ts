@@ -3,6 +3,7 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { StageDefinition } from './stage-api.js';
 import { execDefinition } from './execution/exec-definition.js';
+import { describeThrown } from './util/thrown.js';
 
 /** Where a stage kind's code lives. `exec` runs inside the engine's child-process layer. */
 export interface KindInfo {
@@ -78,17 +79,6 @@ async function importGuarded(modulePath: string): Promise<unknown> {
     process.exit = exit;
     if (onDrained !== undefined) process.off('beforeExit', onDrained);
     clearTimeout(timer);
-  }
-}
-
-/** A thrown value that is not an Error, in words: `42`, `null`, `{"code":7}`. */
-export function describeThrown(e: unknown): string {
-  if (typeof e === 'string') return JSON.stringify(e);
-  if (typeof e !== 'object' || e === null) return String(e);
-  try {
-    return JSON.stringify(e) ?? String(e);
-  } catch {
-    return Object.prototype.toString.call(e);
   }
 }
 

@@ -3,8 +3,8 @@ import type { JsonObject, JsonValue, StageDefinition } from '../stage-api.js';
 /**
  * The built-in `exec` kind: a shell command with declared outputs, as in DVC.
  * `{{name}}` in the command is replaced by the cell's param `name`, quoted
- * for the shell (see renderCommand); the environment carries ABLATE_OUT, ABLATE_IN_<INPUT>, ABLATE_SEED and
- * ABLATE_PIPELINE_DIR. `deps` are files (relative to the pipeline) whose
+ * for the shell (see renderCommand); the environment carries ABLATE_OUT,
+ * ABLATE_IN_<INPUT>, ABLATE_SEED and ABLATE_PIPELINE_DIR. `deps` are files (relative to the pipeline) whose
  * content is part of the fingerprint.
  */
 export const execDefinition: StageDefinition = {

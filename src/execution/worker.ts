@@ -1,4 +1,5 @@
 import { pathToFileURL } from 'node:url';
+import { describeThrown } from '../util/thrown.js';
 import type { InputArtifact, JsonObject, JsonValue, ProgressUpdate, StageContext, StageDefinition } from '../stage-api.js';
 
 /** What the engine sends to a worker: everything but the callbacks. */
@@ -40,11 +41,11 @@ async function main(payload: WorkerPayload): Promise<void> {
     signal: controller.signal,
   };
   // A rejection nobody handles is a bug in the stage, even when run() itself resolves.
-  process.on('unhandledRejection', (reason) => fail(`a promise was rejected and never handled: ${describe(reason)}`, reason));
+  process.on('unhandledRejection', (reason) => fail(`a promise was rejected and never handled: ${describeThrown(reason)}`, reason));
   try {
     await mod.default.run(ctx);
   } catch (e) {
-    fail(e instanceof Error ? e.message : `threw ${describe(e)}`, e);
+    fail(e instanceof Error ? e.message : `threw ${describeThrown(e)}`, e);
     return;
   }
   // One more turn of the event loop, so a rejection left behind by run() is reported before "done".
@@ -56,18 +57,6 @@ let finished = false;
 function fail(message: string, thrown: unknown): void {
   console.error(thrown instanceof Error ? (thrown.stack ?? thrown.message) : message);
   finish({ type: 'error', message }, 1);
-}
-
-/** A thrown or rejected value in words: an Error's message, else `42`, `null`, `{"code":7}`. */
-function describe(e: unknown): string {
-  if (e instanceof Error) return e.message;
-  if (typeof e === 'string') return JSON.stringify(e);
-  if (typeof e !== 'object' || e === null) return String(e);
-  try {
-    return JSON.stringify(e) ?? String(e);
-  } catch {
-    return Object.prototype.toString.call(e);
-  }
 }
 
 /** Exits explicitly: a stage may leave timers or native handles open. */
