@@ -6,6 +6,7 @@ import type { Cache } from './cache/cache.js';
 import { LmdbCache } from './cache/lmdb-cache.js';
 import { formatDiagnostic } from './diagnostics.js';
 import { loadPipelineFile } from './pipeline-loader.js';
+import { MAX_DEPTH, nestingBeyond } from './source.js';
 import type { SnapshotKeyInput } from './plan-snapshot.js';
 import { cacheDir } from './cache/location.js';
 import { Planner } from './planner.js';
@@ -108,6 +109,7 @@ function parseSets(sets: string[]): Record<string, JsonValue> {
     const eq = s.indexOf('=');
     if (eq <= 0) throw new UsageError(`--set expects name=value, got "${s}"`);
     const raw = s.slice(eq + 1);
+    if (nestingBeyond(raw, MAX_DEPTH) !== undefined) throw new UsageError(`--set ${s.slice(0, eq)}: the value is nested more than ${MAX_DEPTH} levels deep`);
     let value: JsonValue;
     try {
       value = JSON.parse(raw) as JsonValue;

@@ -68,7 +68,7 @@ export function parseJsonSource(file: string, text: string, trusted = false): Re
 export const MAX_DEPTH = 256;
 
 /** Offset of the first bracket that opens level `max + 1`, outside strings; undefined when none does. */
-function nestingBeyond(text: string, max: number): number | undefined {
+export function nestingBeyond(text: string, max: number): number | undefined {
   let depth = 0;
   let inString = false;
   for (let i = 0; i < text.length; i++) {

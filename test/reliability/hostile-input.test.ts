@@ -69,6 +69,9 @@ test('nesting 100,000 levels deep: exit 2 naming the depth limit, the cache unch
       assertRefused(`${command} ${name}`, await ws.run([command, file]), 2, /:1:\d+: error: invalid JSON: values are nested more than 256 levels deep/);
     }
   }
+  const withVar = ws.write('deep-set.json', { vars: { v: 1 }, stages: { a: { kind: 'exec', params: { command: 'echo {{x}} > o.txt', outputs: ['o.txt'], x: { $var: 'v' } } } } });
+  // 60,000 levels: a command-line argument may hold at most 128 KiB.
+  assertRefused('--set with a deep value', await ws.run(['run', withVar, '--set', `v=${deep(60_000)}`]), 2, /^--set v: the value is nested more than 256 levels deep$/m);
   assert.deepEqual(cacheState(ws.cacheDir), before);
 });
 
