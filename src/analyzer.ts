@@ -71,7 +71,14 @@ export async function analyze(loaded: LoadedPipeline): Promise<Result<Analysis, 
   const ajv = loaded.trusted ? undefined : new (await import('ajv')).Ajv({ allErrors: true, strict: false, verbose: true });
   for (const stageConfig of topoSortStages(config)) {
     const kind = kinds.get(stageConfig.kind) as KindInfo;
-    const validate = ajv?.compile(kind.definition.params);
+    let validate: ReturnType<NonNullable<typeof ajv>['compile']> | undefined;
+    try {
+      validate = ajv?.compile(kind.definition.params);
+    } catch (e) {
+      // The schema comes from the kind's module, not from the pipeline: name the kind, point at its use.
+      const message = `stage kind "${kind.name}" declares an invalid params schema: ${(e as Error).message}`;
+      return fail([{ message, location: locate(source, ['stages', stageConfig.name, 'kind']) }], source);
+    }
     const node: StageNode = { config: stageConfig, kind, axisNames: Object.keys(stageConfig.matrix).sort(), cells: [] };
     stages.set(stageConfig.name, node);
     const links = inputLinks(node, stages, source, diagnostics);
@@ -186,7 +193,7 @@ function axesKey(axes: Axes, names: string[]): string {
 function validateParams(validate: ValidateFunction, cell: Cell, node: StageNode, source: JsonSource, out: Diagnostic[]): boolean {
   const declared = (node.kind.definition.params as { properties?: Record<string, unknown> }).properties ?? {};
   const params = { ...cell.params };
-  for (const axis of node.axisNames) if (!(axis in declared) && !(axis in node.config.params)) delete params[axis];
+  for (const axis of node.axisNames) if (!Object.hasOwn(declared, axis) && !Object.hasOwn(node.config.params, axis)) delete params[axis];
   if (validate(params)) return true;
   const errors = validate.errors ?? [];
   const axisError = errors.find((e) => node.axisNames.includes(e.instancePath.split('/')[1] ?? ''));
@@ -234,7 +241,7 @@ function checkMatrices(config: PipelineConfig, source: JsonSource): Diagnostic[]
   for (const s of config.stages) {
     const axes = Object.keys(s.matrix);
     for (const axis of axes) {
-      if (axis in s.params) {
+      if (Object.hasOwn(s.params, axis)) {
         out.push({ message: `matrix axis "${axis}" of stage "${s.name}" is also set in its params`, location: locate(source, ['stages', s.name, 'matrix', axis], 'key') });
       }
     }

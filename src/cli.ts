@@ -102,12 +102,34 @@ export async function main(args: string[]): Promise<void> {
   try {
     const argv = await parser.parseAsync();
     const handler = handlers.get(String(argv._[0]));
-    if (handler !== undefined && argv.help !== true && argv.version !== true) code = await handler(argv);
+    if (handler !== undefined && argv.help !== true && argv.version !== true) {
+      checkSingleValued(argv);
+      code = await handler(argv);
+    }
   } catch (e) {
     code = report(e);
   }
   unfinished--;
   process.exitCode = code;
+}
+
+/** Options declared `array: true` above. */
+const REPEATABLE = new Set(['set', 'force', 'slurm-opt', 'cell']);
+
+/**
+ * yargs turns a repeated option into an array; an option that takes one
+ * value would then see the array (a path of "a,b", a NaN job count).
+ * Repeating one is a usage error, as is an empty cache folder, which would
+ * otherwise resolve to the working directory itself.
+ */
+function checkSingleValued(argv: Record<string, unknown>): void {
+  for (const [key, value] of Object.entries(argv)) {
+    // Long kebab-case names only: yargs also lists each option camel-cased and under its short alias.
+    if (key.length < 2 || /[A-Z]/.test(key) || key === '$0' || REPEATABLE.has(key) || !Array.isArray(value)) continue;
+    throw new UsageError(`--${key} was given ${value.length} times (${value.map(String).join(', ')}); give it once`);
+  }
+  if (argv['cache-dir'] === '') throw new UsageError('--cache-dir is empty; name a folder');
+  if (argv['cache-dir'] === undefined && process.env.ABLATE_CACHE_DIR === '') throw new UsageError('ABLATE_CACHE_DIR is set but empty; name a folder or unset it');
 }
 
 let unfinished = 0;

@@ -4,8 +4,10 @@ import type { ValidateFunction } from 'ajv';
 import type { Diagnostic } from './diagnostics.js';
 import { suggest } from './diagnostics.js';
 import { DEFAULT_MAX_CELLS, type InputConfig, type PipelineConfig, type Scalar, type StageConfig } from './pipeline-config.js';
+import { placeholders } from './execution/exec-definition.js';
 import { schemaDiagnostics } from './schema-errors.js';
 import { locate, parseJsonSource, type JsonSource } from './source.js';
+import { decodePipelineText } from './text-encoding.js';
 import type { JsonObject, JsonValue } from './stage-api.js';
 import { err, ok, type Result } from './util/result.js';
 import pipelineSchema from '../schema/pipeline.schema.json' with { type: 'json' };
@@ -29,18 +31,21 @@ let validatePipeline: ValidateFunction | undefined;
 export async function loadPipelineFile(
   file: string,
   overrides: Record<string, JsonValue> = {},
-  isTrusted: (text: string) => boolean = () => false,
+  isTrusted: (text: string) => boolean | Promise<boolean> = () => false,
 ): Promise<Result<LoadedPipeline, LoadFailure>> {
   const path = resolve(file);
   const display = file;
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = readFileSync(path, 'utf8');
+    bytes = readFileSync(path);
   } catch (e) {
     return fail([{ message: `cannot read pipeline ${display}: ${(e as NodeJS.ErrnoException).code ?? String(e)}` }], new Map());
   }
+  const decoded = decodePipelineText(display, bytes);
+  if (!decoded.ok) return fail([decoded.error.diagnostic], new Map([[display, decoded.error.display]]));
+  const text = decoded.value;
   const sources = new Map([[display, text]]);
-  const trusted = isTrusted(text);
+  const trusted = await isTrusted(text);
   const parsed = parseJsonSource(display, text, trusted);
   if (!parsed.ok) return fail(parsed.error, sources);
   const source = parsed.value;
@@ -52,8 +57,9 @@ export async function loadPipelineFile(
     }
   }
   const raw = source.value as RawPipeline;
-  const vars: JsonObject = { ...(raw.vars ?? {}), ...overrides };
-  const unknownSet = Object.keys(overrides).filter((k) => !(k in (raw.vars ?? {})));
+  // Own properties only: a variable named "constructor" or "__proto__" is a name like any other.
+  const vars: JsonObject = Object.fromEntries([...Object.entries(raw.vars ?? {}), ...Object.entries(overrides)]);
+  const unknownSet = Object.keys(overrides).filter((k) => !Object.hasOwn(raw.vars ?? {}, k));
   if (unknownSet.length > 0) {
     const name = unknownSet[0] ?? '';
     return fail(
@@ -63,6 +69,7 @@ export async function loadPipelineFile(
   }
   const diagnostics: Diagnostic[] = [];
   const stages = Object.entries(raw.stages).map(([name, s]) => toStageConfig(name, s, vars, source, diagnostics));
+  for (const stage of stages) diagnostics.push(...checkPlaceholders(stage, source));
   if (diagnostics.length > 0) return fail(diagnostics, sources);
   return ok({
     source,
@@ -132,16 +139,38 @@ function substituteVars(
   const keys = Object.keys(value);
   if (keys.length === 1 && keys[0] === '$var') {
     const name = String(value.$var);
-    const v = vars[name];
+    const v = Object.hasOwn(vars, name) ? vars[name] : undefined;
     if (v === undefined) {
       out.push({ message: `unknown variable "${name}"`, location: locate(source, [...path, '$var']), hint: suggest(name, Object.keys(vars)) });
       return null;
     }
     return v;
   }
-  const result: JsonObject = {};
-  for (const k of keys) result[k] = substituteVars(value[k] as JsonValue, vars, source, [...path, k], out);
-  return result;
+  // fromEntries defines each key, so a key "__proto__" stays a key instead of replacing the prototype.
+  return Object.fromEntries(keys.map((k) => [k, substituteVars(value[k] as JsonValue, vars, source, [...path, k], out)]));
+}
+
+/**
+ * Every `{{name}}` of an exec command names a param or a matrix axis of its
+ * stage; anything else would reach the shell as literal braces. The
+ * location is the placeholder itself inside the command string.
+ */
+function checkPlaceholders(stage: StageConfig, source: JsonSource): Diagnostic[] {
+  const command = stage.params.command;
+  if (stage.kind !== 'exec' || typeof command !== 'string') return [];
+  const known = [...Object.keys(stage.params), ...Object.keys(stage.matrix)];
+  const out: Diagnostic[] = [];
+  for (const p of placeholders(command)) {
+    if (known.includes(p.name)) continue;
+    const where = locate(source, ['stages', stage.name, 'params', 'command']);
+    const inRaw = source.text.slice(where.offset, where.offset + where.length).indexOf(p.text);
+    out.push({
+      message: `the command names "${p.text}", which is neither a param nor a matrix axis of stage "${stage.name}"`,
+      location: inRaw < 0 ? where : { file: where.file, offset: where.offset + inRaw, length: p.text.length },
+      hint: suggest(p.name, known),
+    });
+  }
+  return out;
 }
 
 function fail(diagnostics: Diagnostic[], sources: Map<string, string>): { ok: false; error: LoadFailure } {

@@ -1,21 +1,27 @@
-import { existsSync, readFileSync, realpathSync } from 'node:fs';
+import { existsSync, realpathSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { analyze, type Analysis, type Cell } from './analyzer.js';
 import type { Cache } from './cache/cache.js';
 import { LmdbCache } from './cache/lmdb-cache.js';
 import { formatDiagnostic } from './diagnostics.js';
 import { loadPipelineFile } from './pipeline-loader.js';
+import { MAX_DEPTH, nestingBeyond } from './source.js';
 import type { SnapshotKeyInput } from './plan-snapshot.js';
 import { cacheDir } from './cache/location.js';
 import { Planner } from './planner.js';
 import type { JsonValue } from './stage-api.js';
 import { kindModulePath } from './stage-kinds.js';
+import { codeHashes } from './code-hash.js';
 import { canonicalJson, sha256 } from './util/hash.js';
 import { ENGINE_STAMP } from './versions.js';
 
 import { UsageError } from './exit.js';
 
 export { EXIT, UsageError } from './exit.js';
+
+/** The installed package; code under it is hashed relative to it, as the planner does (codeHashes remembers the first naming). */
+const packageRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 export interface CommonOptions {
   pipeline: string;
@@ -41,8 +47,8 @@ export async function openSession(o: CommonOptions, force: ReadonlySet<string> =
   try {
     const overrides = parseSets(o.set ?? []);
     let trustKey: string | undefined;
-    const isTrusted = (text: string): boolean => {
-      trustKey = validationKey(text, overrides, dirname(resolve(o.pipeline)));
+    const isTrusted = async (text: string): Promise<boolean> => {
+      trustKey = await validationKey(text, overrides, dirname(resolve(o.pipeline)));
       return cache?.getMeta<boolean>(`valid:${trustKey}`) === true;
     };
     const loaded = await loadPipelineFile(o.pipeline, overrides, isTrusted);
@@ -70,9 +76,10 @@ function finishSession(o: CommonOptions, analysis: Analysis, cache: Cache, force
 
 /**
  * What validation depends on: the pipeline text, the overrides, the engine
- * and the entry modules of the stage kinds it names (their params schemas).
+ * and the code of the stage kinds it names (their params schemas), each
+ * module with the local modules it imports, where a schema may be defined.
  */
-function validationKey(text: string, overrides: Record<string, JsonValue>, pipelineDir: string): string {
+async function validationKey(text: string, overrides: Record<string, JsonValue>, pipelineDir: string): Promise<string> {
   let kinds: string[] = [];
   let declared: Record<string, string> = {};
   try {
@@ -82,10 +89,11 @@ function validationKey(text: string, overrides: Record<string, JsonValue>, pipel
   } catch {
     return sha256(text);
   }
-  const modules = kinds.map((k) => {
+  const modules: string[] = [];
+  for (const k of kinds) {
     const path = kindModulePath(k, declared, pipelineDir);
-    return path === undefined || !existsSync(path) ? `${k}:builtin` : `${k}:${sha256(readFileSync(path))}`;
-  });
+    modules.push(path === undefined || !existsSync(path) ? `${k}:builtin` : `${k}:${canonicalJson(await codeHashes(path, path.startsWith(packageRoot) ? packageRoot : pipelineDir))}`);
+  }
   return sha256(canonicalJson({ text, overrides, modules, engine: ENGINE_STAMP }));
 }
 
@@ -96,20 +104,22 @@ function formatFailure(diagnostics: { message: string }[], sources: Map<string, 
 }
 
 function parseSets(sets: string[]): Record<string, JsonValue> {
-  const out: Record<string, JsonValue> = {};
+  const out: [string, JsonValue][] = [];
   for (const s of sets) {
     const eq = s.indexOf('=');
     if (eq <= 0) throw new UsageError(`--set expects name=value, got "${s}"`);
     const raw = s.slice(eq + 1);
+    if (nestingBeyond(raw, MAX_DEPTH) !== undefined) throw new UsageError(`--set ${s.slice(0, eq)}: the value is nested more than ${MAX_DEPTH} levels deep`);
     let value: JsonValue;
     try {
       value = JSON.parse(raw) as JsonValue;
     } catch {
       value = raw;
     }
-    out[s.slice(0, eq)] = value;
+    out.push([s.slice(0, eq), value]);
   }
-  return out;
+  // fromEntries defines each name, so `--set __proto__=...` is a name to check like any other.
+  return Object.fromEntries(out) as Record<string, JsonValue>;
 }
 
 /** `--only STAGE`: that stage's cells and everything they depend on. */

@@ -26,6 +26,12 @@ export interface JsonSource {
  * syntax tree and the duplicate-key scan, which dominate start-up on large files.
  */
 export function parseJsonSource(file: string, text: string, trusted = false): Result<JsonSource, Diagnostic[]> {
+  if (!trusted) {
+    const tooDeep = nestingBeyond(text, MAX_DEPTH);
+    if (tooDeep !== undefined) {
+      return err([{ message: `invalid JSON: values are nested more than ${MAX_DEPTH} levels deep`, location: { file, offset: tooDeep, length: 1 } }]);
+    }
+  }
   if (trusted) {
     let root: Node | undefined;
     const value = JSON.parse(text) as unknown;
@@ -43,7 +49,7 @@ export function parseJsonSource(file: string, text: string, trusted = false): Re
   const root = jsonc().parseTree(text, errors, { allowTrailingComma: false, disallowComments: true });
   if (errors.length > 0 || root === undefined) {
     const diagnostics = errors.map((e) => ({
-      message: `invalid JSON: ${describeParseError(jsonc().printParseErrorCode(e.error))}`,
+      message: `invalid JSON: ${text.charCodeAt(e.offset) === 0 ? 'a NUL byte (pipeline files are text)' : describeParseError(jsonc().printParseErrorCode(e.error))}`,
       location: { file, offset: e.offset, length: Math.max(1, e.length) },
     }));
     if (diagnostics.length === 0) diagnostics.push({ message: 'invalid JSON: the file is empty', location: { file, offset: 0, length: 1 } });
@@ -52,6 +58,30 @@ export function parseJsonSource(file: string, text: string, trusted = false): Re
   const duplicates = findDuplicateKeys(root, file);
   if (duplicates.length > 0) return err(duplicates);
   return ok({ file, text, root, value: JSON.parse(text) as unknown });
+}
+
+/**
+ * The parser, the schema validator and the engine all recurse into values;
+ * no pipeline needs more than a few levels, and a bound keeps hostile
+ * nesting from exhausting the stack.
+ */
+export const MAX_DEPTH = 256;
+
+/** Offset of the first bracket that opens level `max + 1`, outside strings; undefined when none does. */
+export function nestingBeyond(text: string, max: number): number | undefined {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++;
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) {
+      if (++depth > max) return i;
+    } else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return undefined;
 }
 
 function describeParseError(code: string): string {

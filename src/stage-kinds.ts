@@ -3,6 +3,7 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { StageDefinition } from './stage-api.js';
 import { execDefinition } from './execution/exec-definition.js';
+import { describeThrown } from './util/thrown.js';
 
 /** Where a stage kind's code lives. `exec` runs inside the engine's child-process layer. */
 export interface KindInfo {
@@ -27,7 +28,7 @@ export function availableKinds(declared: Record<string, string>): string[] {
 }
 
 export function kindModulePath(name: string, declared: Record<string, string>, pipelineDir: string): string | undefined {
-  const custom = declared[name];
+  const custom = Object.hasOwn(declared, name) ? declared[name] : undefined;
   if (custom !== undefined) return resolve(pipelineDir, custom);
   if (name === 'exec') return undefined;
   const builtin = resolve(builtinStagesDir, `${name}.js`);
@@ -37,7 +38,7 @@ export function kindModulePath(name: string, declared: Record<string, string>, p
 export async function loadKind(name: string, modulePath: string | undefined): Promise<KindInfo> {
   if (modulePath === undefined) return { name, modulePath, definition: execDefinition };
   if (!existsSync(modulePath)) throw new KindLoadError(`its module ${modulePath} does not exist`);
-  const mod = (await import(pathToFileURL(modulePath).href)) as { default?: StageDefinition };
+  const mod = (await importGuarded(modulePath)) as { default?: StageDefinition };
   const definition = mod.default;
   if (definition === undefined || typeof definition.run !== 'function' || typeof definition.params !== 'object') {
     throw new KindLoadError(`${modulePath} does not default-export a stage definition (defineStage({...}))`);
@@ -46,6 +47,40 @@ export async function loadKind(name: string, modulePath: string | undefined): Pr
 }
 
 export class KindLoadError extends Error {}
+
+/** Longer than any honest module takes to load (tfjs included), on a loaded machine. */
+const LOAD_LIMIT_MS = 300_000;
+
+/**
+ * Imports a kind's module in the engine's own process, which must survive
+ * whatever the module does while loading: a thrown non-error becomes a
+ * message, process.exit() becomes an error instead of ending the command
+ * (with exit code 0), and a top-level await that never settles is noticed
+ * when nothing else is left to run, or after LOAD_LIMIT_MS.
+ */
+async function importGuarded(modulePath: string): Promise<unknown> {
+  const exit = process.exit;
+  let onDrained: (() => void) | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  const stuck = new Promise<never>((_, reject) => {
+    onDrained = () => reject(new KindLoadError('its module never finished loading (a top-level await that never settles)'));
+    process.once('beforeExit', onDrained);
+    timer = setTimeout(() => reject(new KindLoadError(`its module did not finish loading within ${LOAD_LIMIT_MS / 1000} s`)), LOAD_LIMIT_MS).unref();
+  });
+  process.exit = ((code?: number | string | null) => {
+    throw new KindLoadError(`its module called process.exit(${code ?? ''}) while loading`);
+  }) as typeof process.exit;
+  try {
+    return await Promise.race([import(pathToFileURL(modulePath).href), stuck]);
+  } catch (e) {
+    if (e instanceof KindLoadError) throw e;
+    throw new KindLoadError(e instanceof Error ? e.message : `its module threw ${describeThrown(e)} while loading`);
+  } finally {
+    process.exit = exit;
+    if (onDrained !== undefined) process.off('beforeExit', onDrained);
+    clearTimeout(timer);
+  }
+}
 
 /** The module a plugin param selects: its value, else its schema default, else none. */
 export function pluginValue(definition: StageDefinition, params: Record<string, unknown>, param: string): string | undefined {

@@ -1,4 +1,5 @@
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, lstatSync, openSync, readSync, type Stats } from 'node:fs';
+import { join } from 'node:path';
 
 /**
  * A damaged LMDB file does not fail cleanly: LMDB maps it into memory and
@@ -55,6 +56,56 @@ class Reader {
   close(): void {
     closeSync(this.fd);
   }
+}
+
+/**
+ * LMDB's two files must be regular files (or absent, for a new database).
+ * A lock file that is a folder, a FIFO or a link to a device crashes LMDB
+ * with SIGSEGV when it maps it, and opening a FIFO data file for the header
+ * check would block; a link may point anywhere, so none is followed.
+ */
+export function checkFileKinds(dbDir: string): string | undefined {
+  for (const name of ['data.mdb', 'lock.mdb']) {
+    let st: Stats;
+    try {
+      st = lstatSync(join(dbDir, name));
+    } catch {
+      continue;
+    }
+    if (!st.isFile()) return `${name} is ${kindOf(st)}, not a regular file`;
+  }
+  return undefined;
+}
+
+/**
+ * Whether lock.mdb starts with LMDB's signature. The first process to open
+ * a cache rebuilds the lock file, but one opened beside a running process
+ * trusts it as that process left it, and a garbage one crashes it with
+ * SIGSEGV. Whether another process has it open cannot be told from here, so
+ * garbage is refused either way; an empty file is a fresh one.
+ */
+export function lockSignatureMissing(dbDir: string): boolean {
+  let fd: number;
+  try {
+    fd = openSync(join(dbDir, 'lock.mdb'), 'r');
+  } catch {
+    return false;
+  }
+  try {
+    const head = Buffer.alloc(4);
+    const n = readSync(fd, head, 0, 4, 0);
+    return n > 0 && (n < 4 || head.readUInt32LE(0) !== MAGIC);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function kindOf(st: Stats): string {
+  if (st.isDirectory()) return 'a folder';
+  if (st.isSymbolicLink()) return 'a symbolic link';
+  if (st.isFIFO()) return 'a FIFO';
+  if (st.isSocket()) return 'a socket';
+  return 'a device';
 }
 
 /**

@@ -6,7 +6,7 @@ import { open, type Database, type RootDatabase } from 'lmdb';
 import type { FingerprintHash } from '../fingerprint.js';
 import { canonicalJson, sha256, type Sha256 } from '../util/hash.js';
 import { BlobStore, type Sweep } from './blobs.js';
-import { checkHeader, checkPages } from './db-check.js';
+import { checkFileKinds, checkHeader, checkPages, lockSignatureMissing } from './db-check.js';
 import { CacheDamagedError, CacheUnavailableError } from './errors.js';
 import type { Cache, CellRecord, CommitOutcome, DoneEntry, FailureRecord, LeaseResult, OutputEntry } from './cache.js';
 import { checkPathInside, describeRefusal, isPlainRelative, listTree, readRegular, writeInside } from './safe-fs.js';
@@ -53,8 +53,12 @@ export class LmdbCache implements Cache {
     const dbDir = join(dir, 'db');
     if (!readOnly) makeCacheDir(dbDir);
     const file = join(dbDir, 'data.mdb');
-    const header = checkHeader(file);
+    const header = checkFileKinds(dbDir) ?? checkHeader(file);
     if (header !== undefined) throw damaged(dir, header);
+    if (lockSignatureMissing(dbDir)) {
+      const lock = join(dbDir, 'lock.mdb');
+      throw new CacheUnavailableError(`the cache's lock file ${lock} has no LMDB signature (overwritten); delete it when no ablate process is using this cache (it only lists the current readers)`);
+    }
     const full = verify === 'full' || !sameStamp(dbDir);
     const root = open({ path: dbDir, maxDbs: 8, readOnly, compression: false });
     if (full) {

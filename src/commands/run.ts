@@ -32,10 +32,19 @@ export interface RunOptions extends CommonOptions {
 export async function runCommand(o: RunOptions): Promise<number> {
   const jobs = o.jobs ?? availableParallelism();
   if (!Number.isInteger(jobs) || jobs < 1) throw new UsageError(`--jobs must be a positive integer, got ${String(o.jobs)}`);
+  const options = { ...o, requireCached: o.requireCached ?? requireCachedFromEnv() };
   const noop = o.only === undefined && (o.force ?? []).length === 0 ? await currentSnapshot(o) : undefined;
-  if (noop !== undefined && noop.snapshot.rows.every((r) => r.status === 'cached')) return reportCached(o, noop, jobs);
+  if (noop !== undefined && noop.snapshot.rows.every((r) => r.status === 'cached')) return reportCached(options, noop, jobs);
   await noop?.cache.close();
-  return (await import('./run-pipeline.js')).runPipeline(o, jobs);
+  return (await import('./run-pipeline.js')).runPipeline(options, jobs);
+}
+
+/** `ABLATE_REQUIRE_CACHED=1` is `--require-cached` for a whole job; the flag, when given, wins. */
+function requireCachedFromEnv(): boolean {
+  const v = process.env.ABLATE_REQUIRE_CACHED;
+  if (v === undefined || v === '' || v === '0') return false;
+  if (v === '1') return true;
+  throw new UsageError(`ABLATE_REQUIRE_CACHED must be 0 or 1, got "${v}"`);
 }
 
 /** A fully cached pipeline: the events a run would emit, from the stored plan, with nothing opened but the cache. */

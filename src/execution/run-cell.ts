@@ -11,6 +11,8 @@ import type { FingerprintData, FingerprintHash } from '../fingerprint.js';
 import type { InputArtifact, ProgressUpdate } from '../stage-api.js';
 import { err, ok, type Result } from '../util/result.js';
 import { collectOutputs, storeAndCommit } from './outputs.js';
+import { renderCommand } from './exec-definition.js';
+import { endedUnfinished, UNFINISHED_MESSAGE } from './worker-outcome.js';
 import type { WorkerMessage, WorkerPayload } from './worker.js';
 
 const workerScript = fileURLToPath(new URL('./worker.js', import.meta.url));
@@ -69,6 +71,7 @@ async function attempt(job: CellJob, env: CellEnv, scratch: string): Promise<Res
   const base = { cwd: outDir, logFile, timeoutSeconds: job.node.config.timeout, signal: env.signal };
   const childEnv = { ...stringEnv(), ...gpuEnv(env.gpus) };
   let stageError: string | undefined;
+  let stageDone = false;
   let exit: ExitReason;
   const { runShell, runWorker } = await import('../child-process.js');
   if (job.node.kind.modulePath === undefined) {
@@ -96,12 +99,15 @@ async function attempt(job: CellJob, env: CellEnv, scratch: string): Promise<Res
         const msg = m as WorkerMessage;
         if (msg.type === 'progress') env.onProgress(msg.update);
         else if (msg.type === 'error') stageError = msg.message;
+        else if (msg.type === 'done') stageDone = true;
       },
     });
   }
   env.onProcessExit?.();
   const failure = outOfMemory(exit, logFile, job.node.config.memoryMB) ?? classify(exit, stageError);
   if (failure !== undefined) return err(failure);
+  // A worker that exits 0 without reporting "done" never finished run(): its outputs are not a result.
+  if (job.node.kind.modulePath !== undefined && endedUnfinished(exit, stageDone)) return err({ reason: 'stage-error', message: UNFINISHED_MESSAGE });
   const files = collectOutputs(outDir, declaredOutputs(job));
   if (!files.ok) return files;
   if (verifying) return ok(recordOf(job, env, attemptOf(startedAt), { outputs: {}, outputsHash: job.fingerprint }));
@@ -186,13 +192,9 @@ export function declaredOutputs(job: Pick<CellJob, 'cell' | 'node'>): string[] |
   return Array.isArray(o) ? o.map(String) : undefined;
 }
 
-/** `{{name}}` placeholders take the cell's param values (matrix values included). */
+/** The cell's shell command, its `{{name}}` placeholders filled from its params (matrix values included). */
 export function execCommand(job: Pick<CellJob, 'cell'>): string {
-  const command = String(job.cell.params.command);
-  return command.replace(/\{\{\s*([A-Za-z0-9_]+)\s*\}\}/g, (whole, name: string) => {
-    const v = job.cell.params[name];
-    return v === undefined ? whole : typeof v === 'string' ? v : JSON.stringify(v);
-  });
+  return renderCommand(String(job.cell.params.command), job.cell.params);
 }
 
 export function execEnv(job: Pick<CellJob, 'cell'>, env: Pick<CellEnv, 'pipelineDir'>, outDir: string, workDir: string, inputs: Record<string, InputArtifact | InputArtifact[]>): Record<string, string> {

@@ -1,4 +1,5 @@
 import { pathToFileURL } from 'node:url';
+import { describeThrown } from '../util/thrown.js';
 import type { InputArtifact, JsonObject, JsonValue, ProgressUpdate, StageContext, StageDefinition } from '../stage-api.js';
 
 /** What the engine sends to a worker: everything but the callbacks. */
@@ -39,18 +40,29 @@ async function main(payload: WorkerPayload): Promise<void> {
     log: (message) => console.log(message),
     signal: controller.signal,
   };
+  // A rejection nobody handles is a bug in the stage, even when run() itself resolves.
+  process.on('unhandledRejection', (reason) => fail(`a promise was rejected and never handled: ${describeThrown(reason)}`, reason));
   try {
     await mod.default.run(ctx);
-    finish({ type: 'done' }, 0);
   } catch (e) {
-    const error = e as Error;
-    console.error(error.stack ?? String(error));
-    finish({ type: 'error', message: error.message ?? String(error) }, 1);
+    fail(e instanceof Error ? e.message : `threw ${describeThrown(e)}`, e);
+    return;
   }
+  // One more turn of the event loop, so a rejection left behind by run() is reported before "done".
+  setImmediate(() => finish({ type: 'done' }, 0));
+}
+
+let finished = false;
+
+function fail(message: string, thrown: unknown): void {
+  console.error(thrown instanceof Error ? (thrown.stack ?? thrown.message) : message);
+  finish({ type: 'error', message }, 1);
 }
 
 /** Exits explicitly: a stage may leave timers or native handles open. */
 function finish(message: WorkerMessage, code: number): void {
+  if (finished) return;
+  finished = true;
   if (process.send === undefined) process.exit(code);
   process.send(message, () => process.exit(code));
 }

@@ -6,6 +6,7 @@ import type { OutputEntry } from '../../cache/cache.js';
 import { runShell, runWorker, type ExitReason } from '../../child-process.js';
 import type { InputArtifact } from '../../stage-api.js';
 import type { WorkerMessage, WorkerPayload } from '../worker.js';
+import { endedUnfinished, UNFINISHED_MESSAGE } from '../worker-outcome.js';
 import { readJson, StagingDir, writeJsonAtomic, type JobResult, type JobSpec, type Manifest } from './job-files.js';
 import { listFiles, manifestOf, outputEntries, pruneUndeclared, seal } from './manifest.js';
 
@@ -85,7 +86,8 @@ async function runWork(spec: JobSpec, files: StagingDir, inputs: WorkerPayload['
         workDir: spec.workDir,
         runtime: work.runtime,
       };
-      return runWorker({
+      let done = false;
+      const exit = await runWorker({
         ...base,
         env,
         script: workerScript,
@@ -95,8 +97,12 @@ async function runWork(spec: JobSpec, files: StagingDir, inputs: WorkerPayload['
           const msg = m as WorkerMessage;
           if (msg.type === 'progress') appendFileSync(files.progress, `${JSON.stringify(msg.update)}\n`);
           else if (msg.type === 'error') onStageError(msg.message);
+          else if (msg.type === 'done') done = true;
         },
       });
+      if (!endedUnfinished(exit, done)) return exit;
+      onStageError(UNFINISHED_MESSAGE);
+      return { kind: 'exit', code: 1 };
     }
     default: {
       const never: never = work;
