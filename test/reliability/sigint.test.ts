@@ -13,6 +13,10 @@ test('SIGINT stops the workers cleanly, exits 130, says what finished, and the n
   // Two jobs, so both training cells run at once whatever the machine's CPU count.
   // Each training cell stops after checkpointing HOLD_STEP, so the interrupt lands mid-training however loaded the machine is.
   const run = ws.start(['run', pipeline, '-j', '2'], ws.cacheDir, { ABLATE_TEST_HOLD: `train:${HOLD_STEP}` });
+  // A held run would wait forever if a check failed before the interrupt.
+  t.after(() => {
+    if (!run.hasExited()) killGroup(run.pid, 'SIGKILL');
+  });
   const trainCells = QUICK_STUDY.seeds.map((s) => `train[seed=${s}]`);
   const held = (): boolean => {
     const cells = new Set(ws.journalEntries().filter((e) => e.event === 'hold').map((e) => e.cell));

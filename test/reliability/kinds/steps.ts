@@ -11,12 +11,14 @@
  *
  * When ABLATE_TEST_HOLD is "STAGE:STEP", the cells of STAGE stop after
  * checkpointing STEP (when that is not their last step) and wait there until
- * they are stopped: a test that must interrupt mid-training waits for that
- * checkpoint and then knows the cell cannot finish first, however slow or
- * fast the machine is. Neither variable changes what a cell computes.
+ * they are stopped, or until the file ABLATE_TEST_RELEASE names exists: a
+ * test that must interrupt mid-training waits for that checkpoint and then
+ * knows the cell cannot finish first, however slow or fast the machine is;
+ * a test of concurrent runs holds them all mid-run until each has started.
+ * None of these variables changes what a cell computes.
  */
 import { createHash } from 'node:crypto';
-import { appendFileSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { InputArtifact, StageContext, StageDefinition } from '../../../src/stage-api.js';
 
@@ -39,10 +41,11 @@ function holdStep(ctx: Pick<StageContext, 'stage'>): number | undefined {
   return m !== null && m[1] === ctx.stage ? Number(m[2]) : undefined;
 }
 
-/** Waits until the cell is stopped (its signal aborts, or its process is killed). */
+/** Waits until the cell is stopped (its signal aborts, or its process is killed) or released. */
 async function hold(ctx: StageContext, step: number): Promise<void> {
   journal(ctx, { event: 'hold', step });
-  while (!ctx.signal.aborted) await sleep(20);
+  const release = process.env.ABLATE_TEST_RELEASE;
+  while (!ctx.signal.aborted && (release === undefined || release === '' || !existsSync(release))) await sleep(20);
 }
 
 function readCheckpoint(workDir: string): Checkpoint | undefined {
