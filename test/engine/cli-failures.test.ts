@@ -42,7 +42,7 @@ test('a JS stage that throws fails with its message; the human reporter prints a
 
 test('a stage past its timeout fails as timed out', async () => {
   const dir = tempProject();
-  writeJson(join(dir, 'p.json'), { stages: { slow: { kind: 'exec', timeout: 0.5, params: { command: 'sleep 5; echo > o', outputs: ['o'] } } } });
+  writeJson(join(dir, 'p.json'), { stages: { slow: { kind: 'exec', timeout: 0.5, params: { command: 'sleep 30; echo > o', outputs: ['o'] } } } });
   const r = await runJson(dir);
   assert.equal(r.code, 1);
   const cell = events(r.stdout).find((e) => e.type === 'cell');

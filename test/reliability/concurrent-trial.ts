@@ -6,7 +6,9 @@
  */
 import assert from 'node:assert/strict';
 import { overlapping } from './pipelines.js';
-import { doctorCounts, sleep, type Exit, type JournalEntry, Workspace } from './rig.js';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { doctorCounts, killGroup, type JournalEntry, type Running, sleep, Workspace } from './rig.js';
 
 export interface ConcurrentResult {
   processes: number;
@@ -19,14 +21,22 @@ const NS = [[1, 2, 3, 4], [3, 4, 5, 6], [1, 2, 5, 6, 7]];
 
 export async function concurrentTrial(processes: 2 | 3, random: () => number): Promise<ConcurrentResult> {
   const ws = new Workspace();
+  const runs: Running[] = [];
   try {
     const pipelines = NS.slice(0, processes).map((ns, i) => ws.write(`p${i}.json`, overlapping(`p${i}`, ns, 40)));
-    const runs: Promise<Exit>[] = [];
+    // Every run's `slow` cells stop after their first step until all runs have planned, so the runs overlap on any machine.
+    const release = join(ws.dir, 'release');
+    const env = { ABLATE_TEST_HOLD: 'slow:1', ABLATE_TEST_RELEASE: release };
     for (const p of pipelines) {
-      runs.push(ws.run(['run', p, '-j', '2']));
+      const run = ws.start(['run', p, '-j', '2', '--reporter', 'json'], ws.cacheDir, env);
+      runs.push(run);
+      const planned = await run.waitForLine((l) => l.startsWith('{"type":"plan"'));
+      if (planned === undefined) assert.fail(`run ${runs.length - 1} exited before planning: ${(await run.exited).stderr}`);
+      // A random gap after that, so the later runs find the earlier ones at different points.
       await sleep(random() * 300);
     }
-    const exits = await Promise.all(runs);
+    writeFileSync(release, '');
+    const exits = await Promise.all(runs.map((r) => r.exited));
     exits.forEach((r, i) => assert.equal(r.code, 0, `run ${i}: ${r.stderr}${r.stdout}`));
 
     const journal = ws.journalEntries();
@@ -45,6 +55,8 @@ export async function concurrentTrial(processes: 2 | 3, random: () => number): P
     }
     return { processes, computations: ends.length, recomputed: [...perCell.values()].filter((n) => n > 1).length };
   } finally {
+    // A failed check must not leave held runs behind.
+    for (const r of runs) if (!r.hasExited()) killGroup(r.pid, 'SIGKILL');
     ws.dispose();
   }
 }

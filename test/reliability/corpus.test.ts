@@ -78,7 +78,7 @@ test('every broken pipeline: exit 2, file:line:col and the message, no cache cre
   }
 });
 
-test('through the real binary, a broken pipeline leaves an existing cache byte-identical', { timeout: 60_000 }, async (t) => {
+test('through the real binary, a broken pipeline leaves an existing cache byte-identical', { timeout: 300_000 }, async (t) => {
   const ws = new Workspace();
   t.after(() => ws.dispose());
   const good = ws.write('study.json', study({ ...QUICK_STUDY, steps: 2, stepMs: 0, payloadKB: 16 }));

@@ -107,7 +107,7 @@ test('a full disk: the cell that cannot be stored fails with the reason, others 
   }
 });
 
-test('a missing optional backend: a clear message naming the package, nothing cached', { timeout: 60_000 }, async (t) => {
+test('a missing optional backend: a clear message naming the package, nothing cached', { timeout: 300_000 }, async (t) => {
   const require = createRequire(import.meta.url);
   try {
     require.resolve('@tensorflow/tfjs-node');

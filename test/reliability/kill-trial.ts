@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { study, studyCells, type StudyShape } from './pipelines.js';
-import { cellsWith, doctorCounts, killGroup, parseEvents, sleep, startedCells, summaryOf, waitGroupGone, Workspace } from './rig.js';
+import { cellsWith, doctorCounts, killGroup, parseEvents, type Running, sleep, startedCells, summaryOf, waitFor, waitGroupGone, Workspace } from './rig.js';
 
 /** When to kill: at a random time, right after a cell starts writing its outputs, or mid-training. */
 export type KillMoment = 'random' | 'writing' | 'training';
@@ -18,6 +18,8 @@ export interface Baseline {
   finals: Record<string, string>;
   /** Wall time of an uninterrupted run, ms. */
   durationMs: number;
+  /** Lines (NDJSON events) an uninterrupted run prints. */
+  lines: number;
 }
 
 export interface TrialResult {
@@ -39,7 +41,8 @@ export async function baseline(shape: StudyShape): Promise<Baseline> {
     const t0 = Date.now();
     const r = await ws.run(['run', pipeline, '--reporter', 'json']);
     assert.equal(r.code, 0, r.stderr);
-    return { shape, finals: await ws.finals(pipeline), durationMs: Date.now() - t0 };
+    const durationMs = Date.now() - t0;
+    return { shape, finals: await ws.finals(pipeline), durationMs, lines: r.stdout.split('\n').filter((l) => l !== '').length };
   } finally {
     ws.dispose();
   }
@@ -60,16 +63,21 @@ export function rng(seed: number): () => number {
 /** `gc`: also count blobs stored without a record (one more command per trial; the long loops do it). */
 export async function killTrial(base: Baseline, moment: KillMoment, random: () => number, o: { gc?: boolean } = {}): Promise<TrialResult> {
   const ws = new Workspace();
+  let run: Running | undefined;
   try {
     const pipeline = ws.write('study.json', study(base.shape));
     const cells = studyCells(base.shape);
     const t0 = Date.now();
-    const run = ws.start(['run', pipeline, '--reporter', 'json']);
-    await waitForMoment(run, moment, base, random);
+    // Mid-training, the training cells stop after a random step (see the steps kind), so the kill cannot come after them.
+    const holdStep = moment === 'training' ? 1 + Math.floor(random() * (base.shape.steps - 2)) : undefined;
+    run = ws.start(['run', pipeline, '--reporter', 'json'], ws.cacheDir, holdStep === undefined ? {} : { ABLATE_TEST_HOLD: `train:${holdStep}` });
+    await waitForMoment(run, moment, base, random, ws);
     const killedAtMs = Date.now() - t0;
     killGroup(run.pid, 'SIGKILL');
     const killed = await run.exited;
     await waitGroupGone(run.pid);
+    // Held mid-training, the run cannot have ended before the kill.
+    if (moment === 'training') assert.equal(killed.signal, 'SIGKILL', `the run ended before the kill: ${killed.stdout.slice(-1000)}`);
     const before = parseEvents(killed.stdout);
     const seen = inspect(ws.cacheDir);
     // gc counts (and deletes) blobs stored by a cell whose record the kill kept from being committed.
@@ -107,15 +115,28 @@ export async function killTrial(base: Baseline, moment: KillMoment, random: () =
 
     return { moment, killedAtMs, committed: cached.length, leftovers, resumed: resumes(ws, journalBefore) };
   } finally {
+    // A run held mid-training would wait forever if a check failed before the kill.
+    if (run !== undefined && !run.hasExited()) killGroup(run.pid, 'SIGKILL');
     ws.dispose();
   }
 }
 
-async function waitForMoment(run: ReturnType<Workspace['start']>, moment: KillMoment, base: Baseline, random: () => number): Promise<void> {
+/**
+ * Waits for the state a moment names. A random moment is counted in the
+ * run's own events, not in milliseconds, so a loaded machine still kills
+ * the run before it ends; the short random delays after a state spread the
+ * kills over what follows it and never decide whether a trial passes.
+ */
+async function waitForMoment(run: Running, moment: KillMoment, base: Baseline, random: () => number, ws: Workspace): Promise<void> {
   switch (moment) {
-    case 'random':
-      await sleep(random() * base.durationMs);
+    case 'random': {
+      // Any line but the last two (the last cell's result and the summary), then up to one training step more.
+      const line = 1 + Math.floor(random() * Math.max(1, base.lines - 2));
+      let seen = 0;
+      await run.waitForLine(() => ++seen >= line);
+      await sleep(random() * base.shape.stepMs);
       return;
+    }
     case 'writing': {
       // The stage announces its outputs just before writing them; the engine then hashes, stores and commits.
       const stage = random() < 0.5 ? '"stage":"data"' : '"stage":"train"';
@@ -124,8 +145,8 @@ async function waitForMoment(run: ReturnType<Workspace['start']>, moment: KillMo
       return;
     }
     case 'training': {
-      const step = 1 + Math.floor(random() * (base.shape.steps - 2));
-      await run.waitForLine((l) => l.includes('"stage":"train"') && l.includes(`"step":${step},`));
+      // A training cell has checkpointed the held step and waits there until the kill.
+      await waitFor('a training cell to hold mid-training', () => ws.journalEntries().some((e) => e.event === 'hold'), { run });
       await sleep(random() * base.shape.stepMs);
       return;
     }

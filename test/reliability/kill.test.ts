@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { baseline, killTrial, rng, type KillMoment } from './kill-trial.js';
 import { QUICK_STUDY } from './pipelines.js';
 
-test('SIGKILL of the runner and its workers loses nothing and the next run finishes the job', { timeout: 180_000 }, async (t) => {
+test('SIGKILL of the runner and its workers loses nothing and the next run finishes the job', { timeout: 900_000 }, async (t) => {
   const base = await baseline(QUICK_STUDY);
   const seed = Number(process.env.ABLATE_FAULT_SEED ?? Date.now() % 100_000);
   const random = rng(seed);

@@ -33,6 +33,8 @@ export interface Running {
   exited: Promise<Exit>;
   /** Resolves with the first stdout line `match` accepts, or undefined once the process has exited. */
   waitForLine(match: (line: string) => boolean): Promise<string | undefined>;
+  /** Whether the process has exited (and its output has been read to the end). */
+  hasExited(): boolean;
 }
 
 export interface RunOptions {
@@ -66,8 +68,10 @@ export function start(args: readonly string[], o: RunOptions): Running {
     }
   });
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  let closed = false;
   const exited = new Promise<Exit>((resolveExit) => {
     child.on('close', (code, signal) => {
+      closed = true;
       for (const w of watchers.splice(0)) w.resolve(undefined);
       resolveExit({ code, signal, stdout, stderr });
     });
@@ -79,6 +83,7 @@ export function start(args: readonly string[], o: RunOptions): Running {
       if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(undefined);
       return new Promise((r) => watchers.push({ match, resolve: r }));
     },
+    hasExited: () => closed,
   };
 }
 
@@ -106,8 +111,35 @@ export function groupAlive(pid: number): boolean {
   }
 }
 
+/**
+ * How long a test waits for a state before calling itself stuck: far beyond
+ * what any state here takes, even on a machine saturated by other work, so
+ * only a test that would never get there fails on it.
+ */
+export const STUCK_MS = 120_000;
+
+/**
+ * Polls `probe` until it returns a value (not undefined or false) and returns
+ * it. Fails when `run` exits first (the state can no longer come) or after
+ * `timeoutMs`, naming `what` it waited for.
+ */
+export async function waitFor<T>(what: string, probe: () => T | undefined | false, o: { run?: Running; timeoutMs?: number } = {}): Promise<T> {
+  const until = Date.now() + (o.timeoutMs ?? STUCK_MS);
+  for (;;) {
+    const exitedBefore = o.run?.hasExited() === true;
+    const v = probe();
+    if (v !== undefined && v !== false) return v;
+    if (exitedBefore) {
+      const r = await (o.run as Running).exited;
+      throw new Error(`waiting for ${what}: the run exited first (code ${r.code}, signal ${r.signal})\n${r.stderr}${r.stdout.slice(-2000)}`);
+    }
+    if (Date.now() > until) throw new Error(`waiting for ${what}: not reached after ${o.timeoutMs ?? STUCK_MS} ms`);
+    await sleep(20);
+  }
+}
+
 /** Waits until every process of a killed group is gone (workers included). */
-export async function waitGroupGone(pid: number, timeoutMs = 10_000): Promise<void> {
+export async function waitGroupGone(pid: number, timeoutMs = STUCK_MS): Promise<void> {
   const until = Date.now() + timeoutMs;
   while (groupAlive(pid)) {
     if (Date.now() > until) throw new Error(`process group ${pid} still alive after ${timeoutMs} ms`);
@@ -187,8 +219,9 @@ export class Workspace {
     return { ABLATE_TEST_JOURNAL: this.journal };
   }
 
-  start(args: readonly string[], cacheDir = this.cacheDir): Running {
-    return start([...args, '--cache-dir', cacheDir], { cwd: this.dir, env: this.env });
+  /** `env` adds to the workspace's environment, e.g. ABLATE_TEST_HOLD for the `steps` kind. */
+  start(args: readonly string[], cacheDir = this.cacheDir, env: Record<string, string> = {}): Running {
+    return start([...args, '--cache-dir', cacheDir], { cwd: this.dir, env: { ...this.env, ...env } });
   }
 
   run(args: readonly string[], cacheDir = this.cacheDir): Promise<Exit> {
@@ -236,7 +269,7 @@ export interface JournalEntry {
   cell: string;
   pid: number;
   t: number;
-  event: 'start' | 'checkpoint' | 'writing' | 'end' | 'begin' | 'finish';
+  event: 'start' | 'checkpoint' | 'hold' | 'writing' | 'end' | 'begin' | 'finish';
   fromStep?: number;
   step?: number;
 }

@@ -2,20 +2,27 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { QUICK_STUDY, study } from './pipelines.js';
-import { groupAlive, killGroup, sleep, Workspace } from './rig.js';
+import { groupAlive, killGroup, waitFor, Workspace } from './rig.js';
 
-test('SIGINT stops the workers cleanly, exits 130, says what finished, and the next run resumes', { timeout: 60_000 }, async (t) => {
+const HOLD_STEP = 3;
+
+test('SIGINT stops the workers cleanly, exits 130, says what finished, and the next run resumes', { timeout: 300_000 }, async (t) => {
   const ws = new Workspace();
   t.after(() => ws.dispose());
-  // Slow steps: the interrupt must land mid-training even when the machine is loaded.
-  const pipeline = ws.write('study.json', study({ ...QUICK_STUDY, stepMs: 250 }));
-  const run = ws.start(['run', pipeline]);
-  await run.waitForLine((l) => l.startsWith('ran     data['));
-  // Wait until both training cells have checkpointed a few steps.
-  // Under load this can take a while; the check below is meaningless if the interrupt comes earlier.
-  const checkpointed = (): number => ws.journalEntries().filter((e) => e.cell.startsWith('train') && e.event === 'checkpoint' && (e.step ?? 0) >= 3).length;
-  for (let i = 0; i < 1600 && checkpointed() < 2; i++) await sleep(25);
-  assert.ok(checkpointed() >= 2, 'both training cells checkpointed step 3 within 40 s');
+  const pipeline = ws.write('study.json', study(QUICK_STUDY));
+  // Two jobs, so both training cells run at once whatever the machine's CPU count.
+  // Each training cell stops after checkpointing HOLD_STEP, so the interrupt lands mid-training however loaded the machine is.
+  const run = ws.start(['run', pipeline, '-j', '2'], ws.cacheDir, { ABLATE_TEST_HOLD: `train:${HOLD_STEP}` });
+  // A held run would wait forever if a check failed before the interrupt.
+  t.after(() => {
+    if (!run.hasExited()) killGroup(run.pid, 'SIGKILL');
+  });
+  const trainCells = QUICK_STUDY.seeds.map((s) => `train[seed=${s}]`);
+  const held = (): boolean => {
+    const cells = new Set(ws.journalEntries().filter((e) => e.event === 'hold').map((e) => e.cell));
+    return trainCells.every((c) => cells.has(c));
+  };
+  await waitFor(`${trainCells.join(' and ')} to checkpoint step ${HOLD_STEP}`, held, { run });
   killGroup(run.pid, 'SIGINT');
   const r = await run.exited;
   assert.equal(r.code, 130, r.stderr + r.stdout);
@@ -30,5 +37,6 @@ test('SIGINT stops the workers cleanly, exits 130, says what finished, and the n
   assert.match(again.stdout, /done: 5 ran, 2 cached/);
   const starts = ws.journalEntries().filter((e) => e.event === 'start' && e.cell.startsWith('train'));
   assert.equal(starts.length, 4, JSON.stringify(ws.journalEntries().filter((e) => e.cell.startsWith('train') && e.event !== 'checkpoint')));
-  for (const s of starts.slice(2)) assert.ok((s.fromStep ?? 0) >= 3, `${s.cell} restarted from step ${s.fromStep}, not from its checkpoint`);
+  const resumed = Object.fromEntries(starts.slice(2).map((s) => [s.cell, s.fromStep]));
+  assert.deepEqual(resumed, Object.fromEntries(trainCells.map((c) => [c, HOLD_STEP])), 'each training cell restarts from its checkpoint');
 });

@@ -16,6 +16,8 @@ const ARGS = [
   '--disable-component-update',
   '--disable-sync',
 ];
+/** Playwright's default of 30 s a page action can run out on a loaded machine; only a stuck browser should fail the test. */
+const STUCK_MS = 300_000;
 const skip = existsSync(CHROMIUM) ? false : `${CHROMIUM} not found: install it with 'apt-get install -y chromium' to run the browser test`;
 
 describe('report.html in headless Chromium', { skip }, () => {
@@ -30,9 +32,11 @@ describe('report.html in headless Chromium', { skip }, () => {
 
   it('renders offline without console errors, shows every plot, and is not blank', async () => {
     const { chromium } = await import('playwright-core');
-    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, timeout: STUCK_MS });
     try {
       const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+      page.setDefaultTimeout(STUCK_MS);
+      page.setDefaultNavigationTimeout(STUCK_MS);
       const errors: string[] = [];
       const external: string[] = [];
       page.on('console', (m) => {

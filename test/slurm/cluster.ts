@@ -125,11 +125,29 @@ export function jobsUnder(dir: string): SlurmJob[] {
     }));
 }
 
+/** Job states after which a job changes no more. */
+const ACTIVE = ['PENDING', 'CONFIGURING', 'RUNNING', 'COMPLETING', 'SUSPENDED', 'REQUEUED', 'RESIZING'];
+
+/**
+ * The jobs under `dir` once each has reached a final state: a run may exit
+ * before Slurm has finished a job's epilog or recorded its cancellation.
+ */
+export function jobsEnded(dir: string): Promise<SlurmJob[]> {
+  return until(`the jobs under ${dir} to end`, () => {
+    const list = jobsUnder(dir);
+    return list.every((j) => !ACTIVE.includes(j.state)) ? list : undefined;
+  });
+}
+
 function field(line: string, name: string): string {
   return new RegExp(`(?:^|\\s)${name}=(\\S*)`).exec(line)?.[1] ?? '';
 }
 
-export async function until<T>(what: string, probe: () => T | undefined | false, timeoutMs = 30_000): Promise<T> {
+/**
+ * Polls `probe` until it returns a value. The deadline only catches a stuck
+ * test: job starts and state changes can take many seconds on a loaded machine.
+ */
+export async function until<T>(what: string, probe: () => T | undefined | false, timeoutMs = 120_000): Promise<T> {
   const end = Date.now() + timeoutMs;
   for (;;) {
     const v = probe();

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import test, { before } from 'node:test';
-import { ablate, assertClusterUp, byStatus, clusterSkip, events, jobsUnder, records, tempProject, until, writeJson } from './cluster.js';
+import { ablate, assertClusterUp, byStatus, clusterSkip, events, jobsEnded, jobsUnder, records, spawnAblate, tempProject, until, writeJson } from './cluster.js';
 
 const skip = clusterSkip();
 
@@ -11,15 +12,24 @@ before(() => {
 
 test('a failing cell is not cached, its dependents are cancelled and the run exits 1 with a summary', { skip }, async () => {
   const dir = tempProject();
+  const go = join(dir, 'go');
   writeJson(join(dir, 'p.json'), {
     stages: {
-      bad: { kind: 'exec', params: { command: 'echo "about to fail"; sleep 1; exit 3', outputs: ['x.txt'] } },
+      // bad fails only once the test has seen all four jobs submitted, so its dependents are cancelled by Slurm, not never submitted.
+      bad: { kind: 'exec', params: { command: `echo "about to fail"; while [ ! -e ${go} ]; do sleep 0.1; done; exit 3`, outputs: ['x.txt'] } },
       after: { kind: 'exec', inputs: { b: 'bad' }, params: { command: 'cp $ABLATE_IN_B/x.txt y.txt', outputs: ['y.txt'] } },
       later: { kind: 'exec', inputs: { a: 'after' }, params: { command: 'cp $ABLATE_IN_A/y.txt z.txt', outputs: ['z.txt'] } },
       fine: { kind: 'exec', params: { command: 'echo ok > ok.txt', outputs: ['ok.txt'] } },
     },
   });
-  const r = await ablate(dir, ['run', 'p.json', '--reporter', 'json', '--executor', 'slurm']);
+  const cache = join(dir, 'cache');
+  const { result } = spawnAblate(dir, ['run', 'p.json', '--reporter', 'json', '--executor', 'slurm']);
+  try {
+    await until('all four jobs to be submitted', () => jobsUnder(cache).length === 4);
+  } finally {
+    writeFileSync(go, '');
+  }
+  const r = await result;
   assert.equal(r.code, 1, r.stderr + r.stdout);
   const s = byStatus(r.stdout);
   assert.deepEqual(s.failed, ['bad']);
@@ -32,12 +42,8 @@ test('a failing cell is not cached, its dependents are cancelled and the run exi
   assert.match(failures[0]?.message ?? '', /exited with code 3/);
   assert.match(failures[0]?.tail ?? '', /about to fail/);
 
-  assert.deepEqual(Object.keys(records(join(dir, 'cache'))), ['fine'], 'the failed cell is never cached');
-  const cache = join(dir, 'cache');
-  const jobs = await until('the jobs to end', () => {
-    const list = jobsUnder(cache);
-    return list.length === 4 && list.every((j) => !['PENDING', 'RUNNING', 'COMPLETING'].includes(j.state)) ? list : undefined;
-  });
+  assert.deepEqual(Object.keys(records(cache)), ['fine'], 'the failed cell is never cached');
+  const jobs = await jobsEnded(cache);
   const state = Object.fromEntries(jobs.map((j) => [j.name, j.state]));
   assert.deepEqual(state, { 'ablate:bad': 'FAILED', 'ablate:after': 'CANCELLED', 'ablate:later': 'CANCELLED', 'ablate:fine': 'COMPLETED' });
 
@@ -50,22 +56,28 @@ test('a failing cell is not cached, its dependents are cancelled and the run exi
 
 test('a cell without its declared output fails and its dependent never starts', { skip }, async () => {
   const dir = tempProject();
+  const go = join(dir, 'go');
   writeJson(join(dir, 'p.json'), {
     stages: {
-      forgetful: { kind: 'exec', params: { command: 'echo wrote nothing', outputs: ['x.txt'] } },
+      // forgetful ends only once its dependent has been submitted, so Slurm decides that the reader never starts.
+      forgetful: { kind: 'exec', params: { command: `while [ ! -e ${go} ]; do sleep 0.1; done; echo wrote nothing`, outputs: ['x.txt'] } },
       reader: { kind: 'exec', inputs: { f: 'forgetful' }, params: { command: 'cp $ABLATE_IN_F/x.txt y.txt', outputs: ['y.txt'] } },
     },
   });
-  const r = await ablate(dir, ['run', 'p.json', '--reporter', 'json', '--executor', 'slurm']);
+  const { result } = spawnAblate(dir, ['run', 'p.json', '--reporter', 'json', '--executor', 'slurm']);
+  try {
+    await until('both jobs to be submitted', () => jobsUnder(join(dir, 'cache')).length === 2);
+  } finally {
+    writeFileSync(go, '');
+  }
+  const r = await result;
   assert.equal(r.code, 1, r.stderr + r.stdout);
   assert.deepEqual(byStatus(r.stdout).failed, ['forgetful']);
   assert.deepEqual(byStatus(r.stdout).skipped, ['reader']);
   const failures = events(r.stdout).at(-1)?.failures as { message: string }[];
   assert.match(failures[0]?.message ?? '', /declared output "x.txt" was not written/);
-  const jobs = await until('the jobs to end', () => {
-    const list = jobsUnder(join(dir, 'cache'));
-    return list.length === 2 && list.every((j) => !['PENDING', 'RUNNING', 'COMPLETING'].includes(j.state)) ? list : undefined;
-  });
+  const jobs = await jobsEnded(join(dir, 'cache'));
+  assert.equal(jobs.length, 2, jobs.map((j) => j.line).join('\n'));
   // The job exits non-zero when an output is missing, so afterok never lets the reader start.
   assert.equal(jobs.find((j) => j.name === 'ablate:forgetful')?.state, 'FAILED');
   assert.equal(jobs.find((j) => j.name === 'ablate:reader')?.state, 'CANCELLED');

@@ -38,7 +38,8 @@ test('Ctrl-C cancels the submitted jobs and their processes', { skip }, async ()
       return undefined;
     }
   });
-  assert.equal(jobsUnder(cache).find((j) => j.name === 'ablate:next')?.state, 'PENDING');
+  const next = await until('the dependent job to be submitted', () => jobsUnder(cache).find((j) => j.name === 'ablate:next'));
+  assert.equal(next.state, 'PENDING', 'the dependent waits for the running job');
 
   child.kill('SIGINT');
   const r = await result;
@@ -48,8 +49,8 @@ test('Ctrl-C cancels the submitted jobs and their processes', { skip }, async ()
   const jobs = await until('the jobs to be cancelled', () => {
     const list = jobsUnder(cache);
     return list.length === 2 && list.every((j) => j.state === 'CANCELLED') ? list : undefined;
-  }, 20_000);
+  });
   assert.deepEqual(jobs.map((j) => j.name).sort(), ['ablate:next', 'ablate:slow']);
-  await until('the stage process to end', () => !alive(sleeper), 20_000);
+  await until('the stage process to end', () => !alive(sleeper));
   assert.deepEqual(records(cache), {}, 'nothing is cached');
 });

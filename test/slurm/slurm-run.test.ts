@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import test, { before } from 'node:test';
-import { ablate, assertClusterUp, byStatus, clusterSkip, events, jobsUnder, records, SUM_STAGE, tempProject, writeJson } from './cluster.js';
+import { ablate, assertClusterUp, byStatus, clusterSkip, events, jobsEnded, jobsUnder, records, SUM_STAGE, tempProject, writeJson } from './cluster.js';
 
 const skip = clusterSkip();
 
@@ -51,7 +51,7 @@ test('a small pipeline runs on Slurm and its cache equals a local run', { skip }
   assert.equal(Object.keys(a).length, 7);
   assert.deepEqual(a, b, 'same fingerprints and output hashes on Slurm as locally');
 
-  const jobs = jobsUnder(shared);
+  const jobs = await jobsEnded(shared);
   assert.equal(jobs.length, 7, 'one sbatch job per cell, staged under --slurm-staging');
   for (const j of jobs) {
     assert.equal(j.state, 'COMPLETED', j.line);
@@ -105,6 +105,6 @@ test('two coordinators on one cache submit each cell once', { skip }, async () =
   const ran = [...(byStatus(a.stdout).ran ?? []), ...(byStatus(b.stdout).ran ?? [])].sort();
   assert.deepEqual(ran, ['next', 'slow'], 'each cell ran in one of the two runs; the other found it cached');
   // One may have submitted next early and then found it cached by the other: that job is cancelled, never ingested.
-  const completed = jobsUnder(dir).filter((j) => j.state === 'COMPLETED');
+  const completed = (await jobsEnded(dir)).filter((j) => j.state === 'COMPLETED');
   assert.deepEqual(completed.map((j) => j.name).sort(), ['ablate:next', 'ablate:slow']);
 });

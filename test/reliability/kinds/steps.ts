@@ -8,9 +8,17 @@
  * event (start with the step it resumed from, checkpoint, writing, end) so
  * tests can see resumes and overlapping computations. The journal is
  * outside the cache and never part of the outputs.
+ *
+ * When ABLATE_TEST_HOLD is "STAGE:STEP", the cells of STAGE stop after
+ * checkpointing STEP (when that is not their last step) and wait there until
+ * they are stopped, or until the file ABLATE_TEST_RELEASE names exists: a
+ * test that must interrupt mid-training waits for that checkpoint and then
+ * knows the cell cannot finish first, however slow or fast the machine is;
+ * a test of concurrent runs holds them all mid-run until each has started.
+ * None of these variables changes what a cell computes.
  */
 import { createHash } from 'node:crypto';
-import { appendFileSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { InputArtifact, StageContext, StageDefinition } from '../../../src/stage-api.js';
 
@@ -26,6 +34,19 @@ export function journal(ctx: Pick<StageContext, 'cell'>, event: Record<string, u
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** The step after which this cell holds (see ABLATE_TEST_HOLD), if it does. */
+function holdStep(ctx: Pick<StageContext, 'stage'>): number | undefined {
+  const m = /^(.+):(\d+)$/.exec(process.env.ABLATE_TEST_HOLD ?? '');
+  return m !== null && m[1] === ctx.stage ? Number(m[2]) : undefined;
+}
+
+/** Waits until the cell is stopped (its signal aborts, or its process is killed) or released. */
+async function hold(ctx: StageContext, step: number): Promise<void> {
+  journal(ctx, { event: 'hold', step });
+  const release = process.env.ABLATE_TEST_RELEASE;
+  while (!ctx.signal.aborted && (release === undefined || release === '' || !existsSync(release))) await sleep(20);
+}
 
 function readCheckpoint(workDir: string): Checkpoint | undefined {
   try {
@@ -74,6 +95,7 @@ const definition: StageDefinition = {
   resources: { cpu: 1 },
   async run(ctx) {
     const steps = Number(ctx.params.steps);
+    const holdAt = holdStep(ctx);
     const stepMs = Number(ctx.params.stepMs ?? 0);
     const resumed = readCheckpoint(ctx.workDir);
     let step = resumed?.step ?? 0;
@@ -90,6 +112,7 @@ const definition: StageDefinition = {
       renameSync(tmp, join(ctx.workDir, 'ckpt.json'));
       journal(ctx, { event: 'checkpoint', step });
       ctx.progress({ step, total: steps });
+      if (step === holdAt && step < steps) await hold(ctx, step);
     }
     journal(ctx, { event: 'writing' });
     ctx.progress({ step, total: steps, message: 'writing outputs' });
