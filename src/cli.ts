@@ -113,8 +113,8 @@ export async function main(args: string[]): Promise<void> {
   process.exitCode = code;
 }
 
-/** Options declared `array: true` above. */
-const REPEATABLE = new Set(['set', 'force', 'slurm-opt', 'cell']);
+/** Options and positionals declared `array: true` above. */
+const REPEATABLE = new Set(['set', 'force', 'slurm-opt', 'cell', 'pipelines']);
 
 /**
  * yargs turns a repeated option into an array; an option that takes one
