@@ -13,8 +13,8 @@ export interface FingerprintData {
   /** The stage module and the local modules it imports (plugins included). */
   code: CodeHashes;
   params: JsonObject;
-  /** Input name -> content hash of the upstream outputs (fan-in: cell id -> hash). */
-  inputs: Record<string, Sha256 | Record<string, Sha256>>;
+  /** Input name -> content hash of the upstream outputs; a fan-in lists its cells in the order they are fed. */
+  inputs: Record<string, Sha256 | FanInEntry[]>;
   seed: number;
   /** Facts about the runtime that change results, e.g. tfjs version and backend. */
   runtime: Record<string, string>;
@@ -23,6 +23,16 @@ export interface FingerprintData {
 }
 
 export type FingerprintHash = Sha256;
+
+/**
+ * One upstream cell of a fan-in, at its position: the cell as the consuming
+ * pipeline names it (stage and canonical axis values) and its outputs' hash.
+ * Position i is the input's numbered folder i, so order is part of the key.
+ */
+export interface FanInEntry {
+  cell: string;
+  outputs: Sha256;
+}
 
 /** Canonical strings of the parts shared by many cells (code, runtime), computed once per object. */
 const shared = new WeakMap<object, string>();
@@ -101,7 +111,7 @@ export function diffFingerprints(before: FingerprintData, after: FingerprintData
     const a = before.inputs[name];
     const b = after.inputs[name];
     if (typeof a === 'object' && typeof b === 'object') {
-      diffMap(a, b, (cell, x, y) => lines.push(describeChange(`input ${name}`, cell, x, y, `${short(x)} -> ${short(y)}`)));
+      diffFanIn(`input ${name}`, fanInEntries(a), fanInEntries(b), lines);
     } else if (a !== b) {
       lines.push(`input ${name}: ${a === undefined ? '(none)' : short(a as string)} -> ${b === undefined ? '(none)' : short(b as string)}`);
     }
@@ -110,6 +120,26 @@ export function diffFingerprints(before: FingerprintData, after: FingerprintData
   diffValues('runtime', before.runtime, after.runtime, lines);
   diffMap(before.files, after.files, (name, a, b) => lines.push(describeChange('file', name, a, b, `${short(a)} -> ${short(b)}`)));
   return lines;
+}
+
+/** Position by position: which cell a numbered input folder holds, and its outputs. */
+function diffFanIn(what: string, a: FanInEntry[], b: FanInEntry[], lines: string[]): void {
+  for (let i = 0; i < Math.max(a.length, b.length); i++) {
+    const x = a[i];
+    const y = b[i];
+    if (x === undefined) lines.push(`${what}: ${i} ${(y as FanInEntry).cell} added`);
+    else if (y === undefined) lines.push(`${what}: ${i} ${x.cell} removed`);
+    else if (x.cell !== y.cell) lines.push(`${what}: ${i} ${x.cell} -> ${y.cell}`);
+    else if (x.outputs !== y.outputs) lines.push(`${what}: ${i} ${x.cell} ${short(x.outputs)} -> ${short(y.outputs)}`);
+  }
+}
+
+/** Records written before fan-ins were ordered keep a map of cell id -> hash; read it in key order. */
+function fanInEntries(v: FanInEntry[] | Record<string, Sha256>): FanInEntry[] {
+  if (Array.isArray(v)) return v;
+  return Object.keys(v)
+    .sort()
+    .map((cell) => ({ cell, outputs: v[cell] as Sha256 }));
 }
 
 function describeChange(what: string, name: string, a: string | undefined, b: string | undefined, changed: string): string {

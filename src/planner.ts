@@ -241,15 +241,19 @@ export class Planner {
   }
 }
 
+/**
+ * Each input's upstream outputs. A fan-in names its cells as this pipeline
+ * does, in the order of `cell.inputs[name].cells`, which is the order of the
+ * numbered folders the cell reads: never by the id in the upstream record,
+ * which is whatever pipeline first computed that cell.
+ */
 function fingerprintInputs(cell: Cell, inputs: Record<string, DoneEntry[]>): FingerprintData['inputs'] {
   const out: FingerprintData['inputs'] = {};
   for (const name of Object.keys(inputs).sort()) {
     const list = inputs[name] as DoneEntry[];
-    if (cell.inputs[name]?.all) {
-      // No sort needed: canonical JSON orders the keys when hashing, and diffs take the union sorted.
-      const byCell: Record<string, Sha256> = {};
-      for (const r of list) byCell[r.cell] = r.outputsHash;
-      out[name] = byCell;
+    const input = cell.inputs[name] as CellInput;
+    if (input.all) {
+      out[name] = list.map((r, i) => ({ cell: input.cells[i] as string, outputs: r.outputsHash }));
     } else {
       out[name] = (list[0] as DoneEntry).outputsHash;
     }
