@@ -12,6 +12,7 @@ export type Failure =
   | { reason: 'missing-output'; path: string }
   | { reason: 'cache-corrupt'; cell: string; path: string }
   | { reason: 'store-failed'; message: string }
+  | { reason: 'prepare-failed'; message: string }
   | { reason: 'cancelled' }
   | { reason: 'spawn-error'; message: string }
   | { reason: 'no-gpu'; needed: number; available: number }
@@ -36,6 +37,8 @@ export function describeFailure(f: Failure): string {
       return `cached artifact "${f.path}" of ${f.cell} is corrupt`;
     case 'store-failed':
       return `its outputs could not be stored: ${f.message}`;
+    case 'prepare-failed':
+      return `its inputs or log could not be prepared: ${f.message}`;
     case 'cancelled':
       return 'cancelled';
     case 'spawn-error':
