@@ -107,9 +107,17 @@ function parseSets(sets: string[]): Record<string, JsonValue> {
     } catch {
       value = raw;
     }
+    if (!finite(value)) throw new UsageError(`--set ${s}: a number is out of range: JSON numbers must be finite`);
     out[s.slice(0, eq)] = value;
   }
   return out;
+}
+
+/** False when a number in `value` is Infinity or NaN (`1e999` parses as Infinity). */
+function finite(value: JsonValue): boolean {
+  if (typeof value === 'number') return Number.isFinite(value);
+  if (value === null || typeof value !== 'object') return true;
+  return Object.values(value).every(finite);
 }
 
 /** `--only STAGE`: that stage's cells and everything they depend on. */
