@@ -7,6 +7,8 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import test from 'node:test';
+import { diffFingerprints, fingerprintHash, type FanInEntry, type FingerprintData } from '../../src/fingerprint.js';
+import type { Sha256 } from '../../src/util/hash.js';
 import { ablate, byStatus, runJson, tempProject, writeJson } from './harness.js';
 
 /** Writes `n` into v.txt: an exec stage whose value is a variable, not an axis. */
@@ -84,4 +86,15 @@ test('explain names a fan-in input by position and cell when the fed cells chang
   const explain = await ablate(dir, ['explain', 'p.json', 'all']);
   assert.equal(explain.code, 0, explain.stderr);
   assert.match(explain.stdout, /input a: 2 a\[n=3\] added/, explain.stdout);
+});
+
+test('explain compares a fan-in with the unordered form of earlier records, position by position', () => {
+  const base: FingerprintData = { version: 1, kind: 'exec', code: {}, params: {}, inputs: {}, seed: 0, runtime: {}, files: {} };
+  const h = (c: string): Sha256 => c.repeat(64) as Sha256;
+  const legacy = { ...base, inputs: { a: { 'a[n=1]': h('1'), 'a[n=2]': h('2') } as never } };
+  const now: FingerprintData = { ...base, inputs: { a: [{ cell: 'a[n=2]', outputs: h('2') }, { cell: 'a[n=1]', outputs: h('3') }, { cell: 'a[n=3]', outputs: h('4') }] } };
+  assert.deepEqual(diffFingerprints(legacy, now), ['input a: 0 a[n=1] -> a[n=2]', 'input a: 1 a[n=2] -> a[n=1]', 'input a: 2 a[n=3] added']);
+  const same: FingerprintData = { ...base, inputs: { a: [{ cell: 'a[n=1]', outputs: h('1') }] } };
+  assert.deepEqual(diffFingerprints(same, { ...same, inputs: { a: [{ cell: 'a[n=1]', outputs: h('5') }] } }), ['input a: 0 a[n=1] 111111111111 -> 555555555555']);
+  assert.notEqual(fingerprintHash(now), fingerprintHash({ ...now, inputs: { a: [...(now.inputs.a as FanInEntry[])].reverse() } }), 'order is part of the hash');
 });

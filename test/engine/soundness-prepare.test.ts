@@ -7,6 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import test from 'node:test';
+import type { RunEvent } from '../../src/events.js';
 import { ablate, byStatus, events, runJson, tempProject, writeJson } from './harness.js';
 
 function noStack(text: string): void {
@@ -65,5 +66,49 @@ test('a full disk while copying inputs fails the cell and exits 1', async (t) =>
     noStack(r.stdout + r.stderr);
   } finally {
     execFileSync('umount', [small], { stdio: 'pipe' });
+  }
+});
+
+test('a runner that throws fails its cell and skips its dependents; nothing passes for skipped with no failure', async () => {
+  const dir = tempProject();
+  writeJson(join(dir, 'p.json'), {
+    stages: {
+      a: { kind: 'exec', params: { command: 'echo 1 > v.txt', outputs: ['v.txt'] } },
+      b: { kind: 'exec', inputs: { a: 'a' }, params: { command: 'cp $ABLATE_IN_A/v.txt w.txt', outputs: ['w.txt'] } },
+    },
+  });
+  const { openSession } = await import('../../src/session.js');
+  const { Executor } = await import('../../src/executor.js');
+  const session = await openSession({ pipeline: join(dir, 'p.json'), cacheDir: join(dir, 'cache') });
+  try {
+    const planned = await session.planner.planAll(session.analysis.order);
+    assert.ok(planned.ok);
+    const seen: RunEvent[] = [];
+    const executor = new Executor(
+      {
+        analysis: session.analysis,
+        planner: session.planner,
+        cache: session.cache,
+        pipelineKey: session.pipelineKey,
+        cells: session.analysis.order,
+        jobs: 1,
+        gpus: [],
+        signal: new AbortController().signal,
+        versions: {},
+        emit: (e) => seen.push(e),
+        runner: () => Promise.reject(new Error('EIO: i/o error, copyfile')),
+      },
+      planned.value,
+    );
+    const summary = await executor.run();
+    assert.ok(summary.ok);
+    assert.deepEqual([summary.value.ran, summary.value.failed, summary.value.skipped], [0, 1, 1]);
+    const cells = seen.filter((e): e is Extract<RunEvent, { type: 'cell' }> => e.type === 'cell');
+    assert.deepEqual(cells.map((e) => [e.cell, e.status, e.message]), [
+      ['a', 'failed', 'internal error: EIO: i/o error, copyfile'],
+      ['b', 'skipped', 'a failed'],
+    ]);
+  } finally {
+    await session.cache.close();
   }
 });
