@@ -4,7 +4,7 @@
  * pipeline, or the same cells fed in another order, must never be served.
  */
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import test from 'node:test';
 import { diffFingerprints, fingerprintHash, type FanInEntry, type FingerprintData } from '../../src/fingerprint.js';
@@ -97,4 +97,33 @@ test('explain compares a fan-in with the unordered form of earlier records, posi
   const same: FingerprintData = { ...base, inputs: { a: [{ cell: 'a[n=1]', outputs: h('1') }] } };
   assert.deepEqual(diffFingerprints(same, { ...same, inputs: { a: [{ cell: 'a[n=1]', outputs: h('5') }] } }), ['input a: 0 a[n=1] 111111111111 -> 555555555555']);
   assert.notEqual(fingerprintHash(now), fingerprintHash({ ...now, inputs: { a: [...(now.inputs.a as FanInEntry[])].reverse() } }), 'order is part of the hash');
+});
+
+/** A JS stage kind: `value` writes its param n; `concat` joins its fan-in's values in ctx.inputs order, naming each folder. */
+const CONCAT_KIND = `export default {
+  params: { type: 'object' },
+  async run(ctx) {
+    const { readFileSync, writeFileSync } = await import('node:fs');
+    const { basename, join } = await import('node:path');
+    if (ctx.inputs.all === undefined) return writeFileSync(join(ctx.outDir, 'v.txt'), String(ctx.params.n));
+    const parts = ctx.inputs.all.map((a) => basename(a.dir) + ':' + a.cell + '=' + readFileSync(join(a.dir, 'v.txt'), 'utf8'));
+    writeFileSync(join(ctx.outDir, 'all.txt'), parts.join(' '));
+  },
+};
+`;
+
+test('a JS fan-in reads ctx.inputs in folder order, and that order is part of its fingerprint', async () => {
+  const dir = tempProject();
+  writeFileSync(join(dir, 'concat.mjs'), CONCAT_KIND);
+  const p = (values: number[]): unknown => ({
+    kinds: { concat: './concat.mjs' },
+    stages: { a: { kind: 'concat', matrix: { n: values } }, all: { kind: 'concat', inputs: { all: { stage: 'a', all: true } } } },
+  });
+  writeJson(join(dir, 'p.json'), p([1, 2]));
+  assert.equal((await runJson(dir)).code, 0);
+  assert.equal(await exported(dir, 'p.json'), '0:a[n=1]=1 1:a[n=2]=2');
+  writeJson(join(dir, 'p.json'), p([2, 1]));
+  const r = await runJson(dir);
+  assert.deepEqual(byStatus(r.stdout).ran, ['all']);
+  assert.equal(await exported(dir, 'p.json'), '0:a[n=2]=2 1:a[n=1]=1');
 });
