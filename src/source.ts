@@ -49,8 +49,8 @@ export function parseJsonSource(file: string, text: string, trusted = false): Re
     if (diagnostics.length === 0) diagnostics.push({ message: 'invalid JSON: the file is empty', location: { file, offset: 0, length: 1 } });
     return err(diagnostics.slice(0, 3));
   }
-  const duplicates = [...findDuplicateKeys(root, file), ...findNonFiniteNumbers(root, file, text)];
-  if (duplicates.length > 0) return err(duplicates);
+  const problems = [...findDuplicateKeys(root, file), ...findNonFiniteNumbers(root, file, text)];
+  if (problems.length > 0) return err(problems);
   return ok({ file, text, root, value: JSON.parse(text) as unknown });
 }
 
