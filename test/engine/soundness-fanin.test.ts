@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import test from 'node:test';
-import { diffFingerprints, fingerprintHash, type FanInEntry, type FingerprintData } from '../../src/fingerprint.js';
+import { diffFingerprints, fingerprintHash, type FingerprintData, type FingerprintDataV1, type InputEntry } from '../../src/fingerprint.js';
 import type { Sha256 } from '../../src/util/hash.js';
 import { ablate, byStatus, runJson, tempProject, writeJson } from './harness.js';
 
@@ -42,16 +42,18 @@ test("a fan-in never serves the result another pipeline's fan-in computed from o
   writeJson(join(dir, 'single.json'), single);
   writeJson(join(dir, 'fanA.json'), fan([1, 2]));
   writeJson(join(dir, 'fanB.json'), fan([2]));
-  // Both upstream records are first computed by single.json, whose cell is plainly "a".
+  // single.json computes the same commands under the plain cell id "a"; fanA and fanB name them a[n=1], a[n=2].
   assert.equal((await runJson(dir, 'single.json')).code, 0);
   assert.equal((await runJson(dir, 'single.json', ['--set', 'n=2'])).code, 0);
   const a = await runJson(dir, 'fanA.json');
   assert.equal(a.code, 0, a.stderr);
-  assert.deepEqual(byStatus(a.stdout).cached, ['a[n=1]', 'a[n=2]']);
+  // single.json's cell is `a`, fanA's are `a[n=1]` and `a[n=2]`: each sees its own ABLATE_CELL, so none is shared.
+  assert.deepEqual(byStatus(a.stdout).ran, ['a[n=1]', 'a[n=2]', 'all']);
   assert.equal(await exported(dir, 'fanA.json'), '1 2');
   const b = await runJson(dir, 'fanB.json');
   assert.equal(b.code, 0, b.stderr);
   assert.deepEqual(byStatus(b.stdout).ran, ['all'], 'fanB feeds its fan-in one cell, not two');
+  assert.deepEqual(byStatus(b.stdout).cached, ['a[n=2]'], 'the same cell under the same name is shared');
   assert.equal(await exported(dir, 'fanB.json'), '2');
   const verify = await ablate(dir, ['verify', 'fanB.json', '--cell', 'all']);
   assert.equal(verify.code, 0, verify.stdout + verify.stderr);
@@ -89,14 +91,15 @@ test('explain names a fan-in input by position and cell when the fed cells chang
 });
 
 test('explain compares a fan-in with the unordered form of earlier records, position by position', () => {
-  const base: FingerprintData = { version: 1, kind: 'exec', code: {}, params: {}, inputs: {}, seed: 0, runtime: {}, files: {} };
   const h = (c: string): Sha256 => c.repeat(64) as Sha256;
-  const legacy = { ...base, inputs: { a: { 'a[n=1]': h('1'), 'a[n=2]': h('2') } as never } };
-  const now: FingerprintData = { ...base, inputs: { a: [{ cell: 'a[n=2]', outputs: h('2') }, { cell: 'a[n=1]', outputs: h('3') }, { cell: 'a[n=3]', outputs: h('4') }] } };
-  assert.deepEqual(diffFingerprints(legacy, now), ['input a: 0 a[n=1] -> a[n=2]', 'input a: 1 a[n=2] -> a[n=1]', 'input a: 2 a[n=3] added']);
-  const same: FingerprintData = { ...base, inputs: { a: [{ cell: 'a[n=1]', outputs: h('1') }] } };
-  assert.deepEqual(diffFingerprints(same, { ...same, inputs: { a: [{ cell: 'a[n=1]', outputs: h('5') }] } }), ['input a: 0 a[n=1] 111111111111 -> 555555555555']);
-  assert.notEqual(fingerprintHash(now), fingerprintHash({ ...now, inputs: { a: [...(now.inputs.a as FanInEntry[])].reverse() } }), 'order is part of the hash');
+  const base: FingerprintData = { version: 2, kind: 'exec', cell: 'all', code: {}, params: {}, inputs: {}, seed: 0, runtime: {}, files: {} };
+  const legacy: FingerprintDataV1 = { ...base, version: 1, inputs: { a: { 'a[n=1]': h('1'), 'a[n=2]': h('2') } } };
+  const e = (cell: string, outputs: string): InputEntry => ({ cell, params: h('0'), outputs: h(outputs) });
+  const now: FingerprintData = { ...base, inputs: { a: [e('a[n=2]', '2'), e('a[n=1]', '3'), e('a[n=3]', '4')] } };
+  assert.deepEqual(diffFingerprints(legacy, now), ['version: 1 -> 2', 'cell: (none) -> all', 'input a: 0 a[n=1] -> a[n=2]', 'input a: 1 a[n=2] -> a[n=1]', 'input a: 2 a[n=3] added']);
+  const same: FingerprintData = { ...base, inputs: { a: [e('a[n=1]', '1')] } };
+  assert.deepEqual(diffFingerprints(same, { ...same, inputs: { a: [e('a[n=1]', '5')] } }), ['input a: 0 a[n=1] 111111111111 -> 555555555555']);
+  assert.notEqual(fingerprintHash(now), fingerprintHash({ ...now, inputs: { a: [...(now.inputs.a as InputEntry[])].reverse() } }), 'order is part of the hash');
 });
 
 /** A JS stage kind: `value` writes its param n; `concat` joins its fan-in's values in ctx.inputs order, naming each folder. */
