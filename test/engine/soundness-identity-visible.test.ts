@@ -69,6 +69,23 @@ test("a JS stage that reads its input's params re-runs when they change, even if
   assert.equal(verify.code, 0, verify.stdout + verify.stderr);
 });
 
+test("explain names an input's changed params as the reason a JS stage will run", async () => {
+  const dir = tempProject();
+  writeFileSync(join(dir, 'kind.mjs'), KIND);
+  const p = (text: string): unknown => ({
+    kinds: { k: './kind.mjs' },
+    stages: { a: { kind: 'k', params: { text } }, show: { kind: 'k', inputs: { a: 'a' } } },
+  });
+  writeJson(join(dir, 'p.json'), p('one'));
+  assert.equal((await runJson(dir)).code, 0);
+  writeJson(join(dir, 'p.json'), p('two'));
+  assert.equal((await runJson(dir, 'p.json', ['--only', 'a'])).code, 0);
+  const why = await ablate(dir, ['explain', 'p.json', 'show']);
+  assert.equal(why.code, 0, why.stderr);
+  assert.match(why.stdout, /will run/, why.stdout);
+  assert.match(why.stdout, /^ {2}input a: a params [0-9a-f]{12} -> [0-9a-f]{12}$/m, why.stdout);
+});
+
 test('explain says which identity changed: the own cell, an input cell, an input params hash', () => {
   const h = (c: string): Sha256 => c.repeat(64) as Sha256;
   const base: FingerprintData = { version: 2, kind: 'exec', cell: 'b[n=1]', code: {}, params: {}, inputs: {}, seed: 0, runtime: {}, files: {} };
