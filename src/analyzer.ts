@@ -16,6 +16,7 @@ import type { Graph } from '@dagrejs/graphlib';
 export interface CellInput {
   stage: string;
   all: boolean;
+  /** Upstream cell ids in the order the cell is fed: a fan-in's folder i (and ctx.inputs[i]) is cells[i], and so is its fingerprint's entry i. */
   cells: string[];
 }
 

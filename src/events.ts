@@ -13,6 +13,7 @@ export type Failure =
   | { reason: 'bad-output'; path: string; kind: string }
   | { reason: 'cache-corrupt'; cell: string; path: string }
   | { reason: 'store-failed'; message: string }
+  | { reason: 'prepare-failed'; message: string }
   | { reason: 'cancelled' }
   | { reason: 'spawn-error'; message: string }
   | { reason: 'no-gpu'; needed: number; available: number }
@@ -39,6 +40,8 @@ export function describeFailure(f: Failure): string {
       return `cached artifact "${f.path}" of ${f.cell} is corrupt`;
     case 'store-failed':
       return `its outputs could not be stored: ${f.message}`;
+    case 'prepare-failed':
+      return `its inputs or log could not be prepared: ${f.message}`;
     case 'cancelled':
       return 'cancelled';
     case 'spawn-error':

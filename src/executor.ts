@@ -92,8 +92,9 @@ export class Executor {
       await Promise.race([...this.running, new Promise<void>((r) => (this.wake = r))]);
     }
     this.counts.interrupted = this.o.signal.aborted;
+    // Every cell ends ran, cached, failed or skipped after a failure; one that did none of these never ran and must not pass.
     for (const cell of this.o.cells) {
-      if (!this.done.has(cell.id) && !this.counts.interrupted) this.skip(cell, 'an input was not produced');
+      if (!this.done.has(cell.id) && !this.counts.interrupted) this.fail(cell, 'did not run: an input was not produced', undefined);
     }
     this.o.emit({ type: 'summary', ...this.counts, durationMs: Date.now() - start, failures: this.failures });
     return ok(this.counts);
@@ -127,10 +128,12 @@ export class Executor {
         this.freeGpus.push(...gpus);
         this.wake?.();
       };
-      const task = this.execute(cell, node, gpus, freeSlot).finally(() => {
-        freeSlot();
-        this.running.delete(task);
-      });
+      const task = this.execute(cell, node, gpus, freeSlot)
+        .catch((e: unknown) => this.crashed(cell, e))
+        .finally(() => {
+          freeSlot();
+          this.running.delete(task);
+        });
       this.running.add(task);
     }
   }
@@ -187,7 +190,8 @@ export class Executor {
         const message = describeFailure(result.error);
         // On a full disk even this small write fails; the failure is still reported below.
         await this.o.cache.recordFailure({ pipeline: this.o.pipelineKey, cell: cell.id, fingerprint: state.fingerprint, error: message, log, at: new Date().toISOString() }).catch(() => undefined);
-        this.fail(cell, message, log);
+        // A cell that failed before its process started has no log of its own to show.
+        this.fail(cell, message, result.error.reason === 'prepare-failed' ? undefined : log);
       }
     } finally {
       await this.o.cache.releaseLease(state.fingerprint);
@@ -255,6 +259,13 @@ export class Executor {
         this.ready.push(dependent);
       }
     }
+  }
+
+  /** An error no failure reason covers: the cell fails with it rather than vanish from the run. */
+  private crashed(cell: Cell, e: unknown): void {
+    const message = `internal error: ${e instanceof Error ? e.message : String(e)}`;
+    if (!this.done.has(cell.id)) this.fail(cell, message, undefined);
+    else this.o.emit({ type: 'warning', message: `${cell.id}: ${message}` });
   }
 
   private fail(cell: Cell, message: string, log: string | undefined): void {

@@ -1,5 +1,6 @@
 import type { Scalar } from './pipeline-config.js';
 import type { JsonValue } from './stage-api.js';
+import { canonicalJson, sha256 } from './util/hash.js';
 
 export type Axes = Record<string, Scalar>;
 
@@ -22,20 +23,52 @@ export function expandMatrix(matrix: Record<string, Scalar[]>, exclude: Record<s
   return cells.filter((c) => !exclude.some((ex) => Object.entries(ex).every(([k, v]) => c[k] === v)));
 }
 
+/** Longest cell id, in UTF-16 code units: it must fit LMDB keys, log lines and folder names. */
+export const MAX_CELL_ID_LENGTH = 240;
+/** Longest axis value written out in an id; a longer one is replaced by its hash. */
+const MAX_VALUE_LENGTH = 64;
+/** Hex digits of sha256 kept where a hash stands for a value or an id: 128 bits. */
+const HASH_DIGITS = 32;
+
+const BARE = /^[A-Za-z0-9_.+-]+$/;
+const READS_AS_OTHER = /^(true|false|-?\d.*)$/;
+
 /**
  * The stable id of a cell: its stage and canonical axis values, sorted by
  * axis name. Inserting a value elsewhere in an axis never changes it.
  * `sortedNames`, when the caller already has them, are the sorted keys of `axes`.
+ *
+ * Distinct axis values give distinct ids: words and numbers are written as
+ * they are, other strings JSON-quoted, a value longer than MAX_VALUE_LENGTH
+ * as `#` and a hash of its canonical JSON. An id still longer than
+ * MAX_CELL_ID_LENGTH keeps its start and ends in `#` and a hash of the whole
+ * id; written ids end in `]` or have no `#`, so the two forms never meet.
  */
 export function cellId(stage: string, axes: Axes, sortedNames?: readonly string[]): string {
   const keys = sortedNames ?? Object.keys(axes).sort();
-  if (keys.length === 0) return stage;
-  return `${stage}[${keys.map((k) => `${k}=${formatValue(axes[k] as Scalar)}`).join(',')}]`;
+  const id = keys.length === 0 ? stage : `${stage}[${keys.map((k) => `${k}=${formatValue(axes[k] as Scalar)}`).join(',')}]`;
+  return id.length <= MAX_CELL_ID_LENGTH ? id : `${prefix(id, MAX_CELL_ID_LENGTH - HASH_DIGITS - 1)}#${digest(id)}`;
 }
 
 function formatValue(v: Scalar): string {
-  if (typeof v === 'string' && /^[A-Za-z0-9_.+-]+$/.test(v) && !/^(true|false|-?\d.*)$/.test(v)) return v;
-  return JSON.stringify(v);
+  // Validation rejects non-finite numbers; should one arrive, it still gets a token no finite value has.
+  if (typeof v === 'number' && !Number.isFinite(v)) return `#${String(v)}`;
+  const token = typeof v === 'string' && BARE.test(v) && !READS_AS_OTHER.test(v) ? v : JSON.stringify(v);
+  return token.length <= MAX_VALUE_LENGTH ? token : `#${digest(canonicalJson(v))}`;
+}
+
+function digest(text: string): string {
+  return sha256(text).slice(0, HASH_DIGITS);
+}
+
+/** The longest start of `s` of at most `units` UTF-16 code units that does not split a surrogate pair. */
+function prefix(s: string, units: number): string {
+  let out = '';
+  for (const c of s) {
+    if (out.length + c.length > units) break;
+    out += c;
+  }
+  return out;
 }
 
 /** The sub-assignment of `axes` restricted to `names`. */

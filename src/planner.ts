@@ -5,10 +5,10 @@ import { fileURLToPath } from 'node:url';
 import type { Analysis, Cell, CellInput, StageNode } from './analyzer.js';
 import type { Cache, DoneEntry } from './cache/cache.js';
 import { codeFiles, codeHashes, type CodeHashes } from './code-hash.js';
-import { diffFingerprints, fingerprintHash, ParamsCanonicalizer, type FingerprintData, type FingerprintHash } from './fingerprint.js';
+import { diffFingerprints, fingerprintHash, ParamsCanonicalizer, type FingerprintData, type FingerprintHash, type InputEntry } from './fingerprint.js';
 import { runtimeFacts, RuntimeProbeError, type RuntimeOptions } from './runtime-facts.js';
 import { pluginValue } from './stage-kinds.js';
-import type { Sha256 } from './util/hash.js';
+import { canonicalJson, sha256, type Sha256 } from './util/hash.js';
 import { err, ok, type Result } from './util/result.js';
 
 /** The package root, for naming built-in stage files in fingerprints. */
@@ -63,6 +63,8 @@ export class Planner {
   /** Every file whose content went into a fingerprint: code, declared deps. */
   private readonly read = new Set<string>();
   private runtimeProbed = false;
+  /** Canonical params hash by cell id, for the fingerprints of the cells it feeds. */
+  private readonly paramsHashes = new Map<string, Sha256>();
 
   constructor(private readonly analysis: Analysis, private readonly o: PlanOptions) {}
 
@@ -138,16 +140,50 @@ export class Planner {
     const files = this.depFiles(cell);
     if (!files.ok) return files;
     const data: FingerprintData = {
-      version: 1,
+      version: 2,
       kind: cell.kind,
+      cell: cell.id,
       code,
       params: cell.params,
-      inputs: fingerprintInputs(cell, inputs),
+      inputs: this.fingerprintInputs(cell, stage.node, inputs),
       seed: cell.seed,
       runtime: stage.runtime,
       files: files.value,
     };
-    return ok({ data, hash: fingerprintHash(data, stage.params.text(cell.axes)) });
+    const paramsText = stage.params.text(cell.axes);
+    this.paramsHashes.set(cell.id, sha256(paramsText));
+    return ok({ data, hash: fingerprintHash(data, paramsText) });
+  }
+
+  /**
+   * Each input's upstream cells as the stage is shown them. Cells are named
+   * as this pipeline names them, in the order of `cell.inputs[name].cells`,
+   * which is the order of the numbered folders a fan-in reads: never by the
+   * id in the upstream record, which is whatever pipeline first computed it.
+   * Upstream params count only for JS kinds (see InputEntry.params).
+   */
+  private fingerprintInputs(cell: Cell, node: StageNode, inputs: Record<string, DoneEntry[]>): FingerprintData['inputs'] {
+    const showsParams = node.kind.modulePath !== undefined;
+    const out: FingerprintData['inputs'] = {};
+    for (const name of Object.keys(inputs).sort()) {
+      const input = cell.inputs[name] as CellInput;
+      const entries = (inputs[name] as DoneEntry[]).map((r, i): InputEntry => {
+        const id = input.cells[i] as string;
+        return showsParams ? { cell: id, params: this.paramsHash(id), outputs: r.outputsHash } : { cell: id, outputs: r.outputsHash };
+      });
+      out[name] = input.all ? entries : (entries[0] as InputEntry);
+    }
+    return out;
+  }
+
+  /** sha256 of an upstream cell's canonical params: remembered from its own fingerprint when planned first, as it usually is. */
+  private paramsHash(id: string): Sha256 {
+    let h = this.paramsHashes.get(id);
+    if (h === undefined) {
+      h = sha256(canonicalJson((this.analysis.cells.get(id) as Cell).params));
+      this.paramsHashes.set(id, h);
+    }
+    return h;
   }
 
   /** Resolves what a cell's stage needs asynchronously: runtime facts and the code hashes of its plugin choice. */
@@ -239,22 +275,6 @@ export class Planner {
     void this.o.cache.putMeta(key, { mtimeMs: st.mtimeMs, size: st.size, hash });
     return hash;
   }
-}
-
-function fingerprintInputs(cell: Cell, inputs: Record<string, DoneEntry[]>): FingerprintData['inputs'] {
-  const out: FingerprintData['inputs'] = {};
-  for (const name of Object.keys(inputs).sort()) {
-    const list = inputs[name] as DoneEntry[];
-    if (cell.inputs[name]?.all) {
-      // No sort needed: canonical JSON orders the keys when hashing, and diffs take the union sorted.
-      const byCell: Record<string, Sha256> = {};
-      for (const r of list) byCell[r.cell] = r.outputsHash;
-      out[name] = byCell;
-    } else {
-      out[name] = (list[0] as DoneEntry).outputsHash;
-    }
-  }
-  return out;
 }
 
 export function describePlanFailure(f: PlanFailure): string {

@@ -116,10 +116,18 @@ function parseSets(sets: string[]): Record<string, JsonValue> {
     } catch {
       value = raw;
     }
+    if (!finite(value)) throw new UsageError(`--set ${s}: a number is out of range: JSON numbers must be finite`);
     out.push([s.slice(0, eq), value]);
   }
   // fromEntries defines each name, so `--set __proto__=...` is a name to check like any other.
   return Object.fromEntries(out) as Record<string, JsonValue>;
+}
+
+/** False when a number in `value` is Infinity or NaN (`1e999` parses as Infinity). */
+function finite(value: JsonValue): boolean {
+  if (typeof value === 'number') return Number.isFinite(value);
+  if (value === null || typeof value !== 'object') return true;
+  return Object.values(value).every(finite);
 }
 
 /** `--only STAGE`: that stage's cells and everything they depend on. */

@@ -55,8 +55,8 @@ export function parseJsonSource(file: string, text: string, trusted = false): Re
     if (diagnostics.length === 0) diagnostics.push({ message: 'invalid JSON: the file is empty', location: { file, offset: 0, length: 1 } });
     return err(diagnostics.slice(0, 3));
   }
-  const duplicates = findDuplicateKeys(root, file);
-  if (duplicates.length > 0) return err(duplicates);
+  const problems = [...findDuplicateKeys(root, file), ...findNonFiniteNumbers(root, file, text)];
+  if (problems.length > 0) return err(problems);
   return ok({ file, text, root, value: JSON.parse(text) as unknown });
 }
 
@@ -121,6 +121,26 @@ function findDuplicateKeys(node: Node, file: string): Diagnostic[] {
     }
   }
   for (const child of node.children ?? []) out.push(...findDuplicateKeys(child, file));
+  return out;
+}
+
+/**
+ * Numbers beyond a double's range (1e999) parse as Infinity, which JSON
+ * cannot write back: such a value would reach fingerprints and cell ids as
+ * null. Walked with a stack, not recursion, so deep nesting cannot overflow.
+ */
+function findNonFiniteNumbers(root: Node, file: string, text: string): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  const stack = [root];
+  for (let node = stack.pop(); node !== undefined; node = stack.pop()) {
+    if (node.type === 'number' && !Number.isFinite(node.value)) {
+      out.push({
+        message: `the number ${text.slice(node.offset, node.offset + node.length)} is out of range: JSON numbers must be finite (it would read as ${String(node.value)})`,
+        location: { file, offset: node.offset, length: node.length },
+      });
+    }
+    for (let i = (node.children?.length ?? 0) - 1; i >= 0; i--) stack.push(node.children?.[i] as Node);
+  }
   return out;
 }
 

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { accessSync, constants, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
-import { open, type Database, type RootDatabase } from 'lmdb';
+import { ABORT, open, type Database, type RootDatabase } from 'lmdb';
 import type { FingerprintHash } from '../fingerprint.js';
 import { canonicalJson, sha256, type Sha256 } from '../util/hash.js';
 import { BlobStore, type Sweep } from './blobs.js';
@@ -104,7 +104,7 @@ export class LmdbCache implements Cache {
   }
 
   latest(pipeline: string, cell: string): FingerprintHash | undefined {
-    return this.latestDb.get(`${pipeline}\0${cell}`) as FingerprintHash | undefined;
+    return this.latestDb.get(cellKey(pipeline, cell)) as FingerprintHash | undefined;
   }
 
   artifactsPresent(record: DoneEntry): boolean {
@@ -139,19 +139,45 @@ export class LmdbCache implements Cache {
   }
 
   async commit(record: CellRecord): Promise<CommitOutcome> {
-    return this.root.transaction((): CommitOutcome => {
+    let outcome: CommitOutcome = { committed: true };
+    await this.atomically(() => {
       // Checked inside the write transaction: gc sweeps inside one too, so no sweep falls between this check and the commit.
       const missing = Object.entries(record.outputs).find(([, o]) => !this.blobs.has(o.sha256, o.size));
-      if (missing !== undefined) return { committed: false, missing: missing[0] };
+      if (missing !== undefined) {
+        outcome = { committed: false, missing: missing[0] };
+        return;
+      }
       this.records.put(record.fingerprint, record);
       // The done entry is what makes the cell cached; same transaction as the record.
       this.done.put(record.fingerprint, { fingerprint: record.fingerprint, cell: record.cell, outputs: record.outputs, outputsHash: record.outputsHash });
-      this.latestDb.put(`${record.pipeline}\0${record.cell}`, record.fingerprint);
-      this.failures.remove(`${record.pipeline}\0${record.cell}`);
+      this.latestDb.put(cellKey(record.pipeline, record.cell), record.fingerprint);
+      this.failures.remove(cellKey(record.pipeline, record.cell));
       // Releases this process's lease in the same transaction: one write transaction (and disk sync) less per cell.
       if (this.leases.get(record.fingerprint)?.pid === process.pid) this.leases.remove(record.fingerprint);
-      return { committed: true };
     });
+    return outcome;
+  }
+
+  /**
+   * Runs `writes` as one transaction that commits whole or not at all: when
+   * an asynchronous transaction's callback throws, lmdb-js still commits the
+   * writes made before the throw, but it rolls back a child transaction that
+   * returns ABORT.
+   */
+  private async atomically(writes: () => void): Promise<void> {
+    let failure: { error: unknown } | undefined;
+    await this.root.transaction(() =>
+      this.root.childTransaction(() => {
+        try {
+          writes();
+          return undefined;
+        } catch (error) {
+          failure = { error };
+          return ABORT;
+        }
+      }),
+    );
+    if (failure !== undefined) throw failure.error;
   }
 
   async materialize(record: DoneEntry, dir: string): Promise<string | undefined> {
@@ -188,18 +214,18 @@ export class LmdbCache implements Cache {
   }
 
   async forget(fingerprint: FingerprintHash): Promise<void> {
-    await this.root.transaction(() => {
+    await this.atomically(() => {
       this.done.remove(fingerprint);
       this.records.remove(fingerprint);
     });
   }
 
   async recordFailure(failure: FailureRecord): Promise<void> {
-    await this.failures.put(`${failure.pipeline}\0${failure.cell}`, failure);
+    await this.failures.put(cellKey(failure.pipeline, failure.cell), failure);
   }
 
   lastFailure(pipeline: string, cell: string): FailureRecord | undefined {
-    return this.failures.get(`${pipeline}\0${cell}`);
+    return this.failures.get(cellKey(pipeline, cell));
   }
 
   /** A lease whose holder process is gone on this host is broken and taken over. */
@@ -240,11 +266,11 @@ export class LmdbCache implements Cache {
   }
 
   getMeta<T>(key: string): T | undefined {
-    return this.meta.get(key) as T | undefined;
+    return this.meta.get(boundedKey(key)) as T | undefined;
   }
 
   async putMeta(key: string, value: unknown): Promise<void> {
-    await this.meta.put(key, value);
+    await this.meta.put(boundedKey(key), value);
   }
 
   *allRecords(): Iterable<CellRecord> {
@@ -255,6 +281,19 @@ export class LmdbCache implements Cache {
     await this.root.close();
     if (!this.readOnly) writeStamp(join(this.dir, 'db'));
   }
+}
+
+/** Longest key written as it is, in UTF-8 bytes; LMDB refuses keys over 1978. */
+const MAX_PLAIN_KEY = 1000;
+
+/** A key no longer than LMDB allows: as written while it fits, else `#` and its sha256 (no key of ours starts with `#`). */
+function boundedKey(key: string): string {
+  return Buffer.byteLength(key) <= MAX_PLAIN_KEY ? key : `#${sha256(key)}`;
+}
+
+/** The key of a cell of a pipeline (an absolute path) in the "latest" and "failures" tables. */
+function cellKey(pipeline: string, cell: string): string {
+  return boundedKey(`${pipeline}\0${cell}`);
 }
 
 /** Creates the cache folder, or says in words why it cannot be used. */

@@ -5,6 +5,7 @@ import { describeRefusal, firstUnsafeName, writeInside, type Refusal } from '../
 import { EXIT } from '../exit.js';
 import { describePlanFailure } from '../planner.js';
 import { openSession, UsageError, type CommonOptions } from '../session.js';
+import { sha256 } from '../util/hash.js';
 
 /** Exit 4, like other cache problems. */
 class CacheCorruptError extends UsageError {
@@ -89,6 +90,21 @@ function refuseIfBlocked(refusal: Refusal | undefined): void {
   if (refusal !== undefined) throw new UsageError(`--out: ${describeRefusal(refusal)}; export writes only real files and folders inside --out and does not follow links`);
 }
 
+/** Longest export folder name, in bytes: file systems allow 255. */
+const MAX_FOLDER_NAME = 200;
+
+/**
+ * The folder a cell's artifacts are exported to, named after its id. Distinct
+ * ids give distinct names: letters, digits and `_.=,+-[]` stay, and every
+ * other character, `%` included, becomes `%XX` (U+0000..U+00FF), `%uXXXX`
+ * or `%UXXXXXX` by code point. A name over MAX_FOLDER_NAME bytes keeps its
+ * start and ends in `#` and a hash of the whole; `#` is never kept as is.
+ */
 export function safe(id: string): string {
-  return id.replace(/[^A-Za-z0-9_.=,+-]/g, '_');
+  const name = id.replace(/[^A-Za-z0-9_.=,+\-[\]]/gu, (c) => {
+    const code = c.codePointAt(0) as number;
+    const hex = code.toString(16).toUpperCase();
+    return code <= 0xff ? `%${hex.padStart(2, '0')}` : code <= 0xffff ? `%u${hex.padStart(4, '0')}` : `%U${hex.padStart(6, '0')}`;
+  });
+  return name.length <= MAX_FOLDER_NAME ? name : `${name.slice(0, MAX_FOLDER_NAME - 33)}#${sha256(name).slice(0, 32)}`;
 }

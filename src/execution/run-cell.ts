@@ -46,7 +46,12 @@ export interface CellEnv {
 
 /** Runs one cell outside the engine's process and, on success, commits its record. */
 export async function runCell(job: CellJob, env: CellEnv): Promise<Result<CellRecord, Failure>> {
-  const scratch = env.cache.scratchDir();
+  let scratch: string;
+  try {
+    scratch = env.cache.scratchDir();
+  } catch (e) {
+    return err({ reason: 'prepare-failed', message: fileError(e) });
+  }
   try {
     return await attempt(job, env, scratch);
   } finally {
@@ -57,17 +62,9 @@ export async function runCell(job: CellJob, env: CellEnv): Promise<Result<CellRe
 
 async function attempt(job: CellJob, env: CellEnv, scratch: string): Promise<Result<CellRecord, Failure>> {
   const startedAt = new Date();
-  const outDir = env.outDirOverride ?? join(scratch, 'out');
-  await mkdir(outDir, { recursive: true });
-  const inputs = await materializeInputs(job, env.cache, join(scratch, 'in'));
-  if (!inputs.ok) return inputs;
-  const verifying = env.outDirOverride !== undefined;
-  // A verification must start from scratch, never from a real run's checkpoint.
-  const workDir = verifying ? join(scratch, 'work') : env.cache.workDir(job.fingerprint);
-  await mkdir(workDir, { recursive: true });
-  const logFile = verifying ? env.cache.logPath(job.fingerprint).replace(/\.log$/, '.verify.log') : env.cache.logPath(job.fingerprint);
-  await mkdir(join(logFile, '..'), { recursive: true });
-  await appendFile(logFile, `== ${job.cell.id} started ${startedAt.toISOString()} on ${hostname()} (pid ${process.pid})\n`);
+  const ready = await prepare(job, env, scratch, startedAt);
+  if (!ready.ok) return ready;
+  const { outDir, workDir, logFile, inputs, verifying } = ready.value;
   const base = { cwd: outDir, logFile, timeoutSeconds: job.node.config.timeout, signal: env.signal };
   const childEnv = { ...stringEnv(), ...gpuEnv(env.gpus) };
   let stageError: string | undefined;
@@ -75,7 +72,7 @@ async function attempt(job: CellJob, env: CellEnv, scratch: string): Promise<Res
   let exit: ExitReason;
   const { runShell, runWorker } = await import('../child-process.js');
   if (job.node.kind.modulePath === undefined) {
-    exit = await runShell(execCommand(job), { ...base, env: { ...childEnv, ...execEnv(job, env, outDir, workDir, inputs.value) } });
+    exit = await runShell(execCommand(job), { ...base, env: { ...childEnv, ...execEnv(job, env, outDir, workDir, inputs) } });
   } else {
     const payload: WorkerPayload = {
       modulePath: job.node.kind.modulePath,
@@ -84,7 +81,7 @@ async function attempt(job: CellJob, env: CellEnv, scratch: string): Promise<Res
       params: job.cell.params,
       axes: job.cell.axes,
       seed: job.cell.seed,
-      inputs: inputs.value,
+      inputs,
       outDir,
       workDir,
       runtime: job.runtime,
@@ -164,6 +161,58 @@ export function classify(exit: ExitReason, stageError: string | undefined): Fail
       return { reason: 'unexpected', message: JSON.stringify(never) };
     }
   }
+}
+
+/** The folders, inputs and log a cell's process starts with. */
+interface Prepared {
+  outDir: string;
+  workDir: string;
+  logFile: string;
+  inputs: Record<string, InputArtifact | InputArtifact[]>;
+  verifying: boolean;
+}
+
+/**
+ * Creates the cell's folders, copies its inputs and opens its log. A file
+ * error here (a full disk, a log folder that is a file) fails the cell with
+ * its reason: the cell never ran, so it must not pass for skipped.
+ */
+async function prepare(job: CellJob, env: CellEnv, scratch: string, startedAt: Date): Promise<Result<Prepared, Failure>> {
+  try {
+    const outDir = env.outDirOverride ?? join(scratch, 'out');
+    await mkdir(outDir, { recursive: true });
+    const inputs = await materializeInputs(job, env.cache, join(scratch, 'in'));
+    if (!inputs.ok) return inputs;
+    const verifying = env.outDirOverride !== undefined;
+    // A verification must start from scratch, never from a real run's checkpoint.
+    const workDir = verifying ? join(scratch, 'work') : env.cache.workDir(job.fingerprint);
+    await mkdir(workDir, { recursive: true });
+    const logFile = verifying ? env.cache.logPath(job.fingerprint).replace(/\.log$/, '.verify.log') : env.cache.logPath(job.fingerprint);
+    await mkdir(join(logFile, '..'), { recursive: true });
+    await appendFile(logFile, `== ${job.cell.id} started ${startedAt.toISOString()} on ${hostname()} (pid ${process.pid})\n`);
+    return ok({ outDir, workDir, logFile, inputs: inputs.value, verifying });
+  } catch (e) {
+    return err({ reason: 'prepare-failed', message: fileError(e) });
+  }
+}
+
+/** A file error in words, with the path it concerns: "cannot write /x/y: the disk is full (ENOSPC)". */
+function fileError(e: unknown): string {
+  const { code, path, syscall } = e as NodeJS.ErrnoException;
+  const words: Record<string, string> = {
+    ENOSPC: 'the disk is full',
+    EDQUOT: 'the disk quota is exhausted',
+    EROFS: 'the file system is read-only',
+    EACCES: 'permission denied',
+    EPERM: 'permission denied',
+    ENOTDIR: 'a part of its path is a file, not a folder',
+    EEXIST: 'a file is in the way of a folder',
+    ENAMETOOLONG: 'the name is too long',
+  };
+  if (code === undefined) return (e as Error).message ?? String(e);
+  const what = words[code] ?? (e as Error).message;
+  if (code === 'ENOSPC' || code === 'EDQUOT' || path === undefined) return `${what} (${code})`;
+  return `cannot ${syscall ?? 'write'} ${path}: ${what} (${code})`;
 }
 
 async function materializeInputs(

@@ -37,11 +37,12 @@ test('canonical JSON sorts keys at every depth', () => {
 });
 
 const base: FingerprintData = {
-  version: 1,
+  version: 2,
   kind: 'train',
+  cell: 'train',
   code: { 'stages/train.ts': 'aa' as never },
   params: { lr: 0.001, steps: 100 },
-  inputs: { data: 'h1' as never },
+  inputs: { data: { cell: 'data', params: 'p1' as never, outputs: 'h1' as never } },
   seed: 0,
   runtime: { backend: 'wasm', tfjs: '4.22.0' },
   files: {},
@@ -64,8 +65,8 @@ test('per-stage params text equals the canonical JSON of stage params overlaid w
 });
 
 test('fingerprint diffs name each changed value', () => {
-  const after: FingerprintData = { ...base, code: { 'stages/train.ts': 'bb' as never }, params: { lr: 0.0003, steps: 100 }, inputs: { data: 'h2' as never } };
-  assert.deepEqual(diffFingerprints(base, after), ['code: stages/train.ts changed', 'params.lr: 0.001 -> 0.0003', 'input data: h1 -> h2']);
+  const after: FingerprintData = { ...base, code: { 'stages/train.ts': 'bb' as never }, params: { lr: 0.0003, steps: 100 }, inputs: { data: { cell: 'data', params: 'p1' as never, outputs: 'h2' as never } } };
+  assert.deepEqual(diffFingerprints(base, after), ['code: stages/train.ts changed', 'params.lr: 0.001 -> 0.0003', 'input data: data h1 -> h2']);
 });
 
 test('code hashes follow relative static and literal dynamic imports only', async () => {
