@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import type { Cache } from './cache/cache.js';
 import { cacheDir } from './cache/location.js';
 import { LmdbCache } from './cache/lmdb-cache.js';
+import { changedSince, fileStamp } from './util/file-stamp.js';
 import { canonicalJson, sha256 } from './util/hash.js';
 
 /**
@@ -13,11 +14,13 @@ import { canonicalJson, sha256 } from './util/hash.js';
  * nothing it depends on has changed. It is valid only when all of these are
  * as they were when it was written:
  *   - the key: pipeline file (path and text), --set overrides, forced backend
- *     and visible GPUs, and the engine's own compiled files (path, mtime, size);
+ *     and visible GPUs, and the engine's own compiled files (path, mtime, ctime, size, inode);
  *   - the cache database: its last write transaction (any commit, forget, gc
  *     or repair moves it);
  *   - every file a fingerprint read (stage code, plugin modules, exec deps),
- *     and for ML stages the installed TensorFlow.js packages, by mtime and size.
+ *     and for ML stages the installed TensorFlow.js packages, by mtime, ctime,
+ *     size and inode; a file changed within RACY_MS of the plan's start is
+ *     not trusted by its stat, and no snapshot is written then.
  * A stale snapshot is never trusted: any difference means a full plan.
  */
 export interface SnapshotRow {
@@ -31,7 +34,7 @@ export interface PlanSnapshot {
   version: 1;
   key: string;
   generation: number;
-  /** path -> "mtimeMs:size"; "absent" for a file that did not exist. */
+  /** path -> its stamp (see util/file-stamp.ts); "absent" for a file that did not exist. */
   files: Record<string, string>;
   pipeline: string;
   runtime: Record<string, string>;
@@ -39,6 +42,8 @@ export interface PlanSnapshot {
 }
 
 export interface SnapshotKeyInput {
+  /** When the pipeline and the files its fingerprints hash began to be read (Date.now()). */
+  readSince: number;
   pipelinePath: string;
   text: string;
   overrides: readonly string[];
@@ -67,16 +72,15 @@ let engineStampMemo: string | undefined;
 function engineStamp(): string {
   if (engineStampMemo !== undefined) return engineStampMemo;
   const files = (readdirSync(engineDir, { recursive: true }) as string[]).filter((f) => f.endsWith('.js')).sort();
-  engineStampMemo = sha256(files.map((f) => `${f}=${fileState(join(engineDir, f))}`).join('\n'));
+  engineStampMemo = sha256(files.map((f) => `${f}=${fileStamp(join(engineDir, f))}`).join('\n'));
   return engineStampMemo;
 }
 
-function fileState(path: string): string {
+function recentlyChanged(path: string, since: number): boolean {
   try {
-    const st = statSync(path);
-    return `${st.mtimeMs}:${st.size}`;
+    return changedSince(statSync(path), since);
   } catch {
-    return 'absent';
+    return false;
   }
 }
 
@@ -104,7 +108,7 @@ export function readSnapshot(cache: Cache, key: SnapshotKeyInput): PlanSnapshot 
     return undefined;
   }
   if (snap.version !== 1 || snap.key !== snapshotKey(key) || snap.generation !== cache.generation()) return undefined;
-  for (const [path, state] of Object.entries(snap.files)) if (fileState(path) !== state) return undefined;
+  for (const [path, state] of Object.entries(snap.files)) if (fileStamp(path) !== state) return undefined;
   return snap;
 }
 
@@ -118,7 +122,11 @@ export interface SnapshotContent {
 /** Stores the answer of a full plan; written whole (temporary file, then rename) or not at all. */
 export function writeSnapshot(cache: Cache, key: SnapshotKeyInput, content: SnapshotContent): void {
   const files: Record<string, string> = {};
-  for (const f of [...content.inputs.files, ...(content.inputs.runtime ? runtimeFiles() : [])]) files[f] = fileState(f);
+  for (const f of [...content.inputs.files, ...(content.inputs.runtime ? runtimeFiles() : [])]) {
+    // A file changed since the plan began may hold other contents than the plan read: no snapshot this time.
+    if (recentlyChanged(f, key.readSince)) return;
+    files[f] = fileStamp(f);
+  }
   const snap: PlanSnapshot = {
     version: 1,
     key: snapshotKey(key),
@@ -150,7 +158,7 @@ export async function currentSnapshot(o: { pipeline: string; cacheDir?: string; 
   let key: SnapshotKeyInput;
   try {
     const pipelinePath = realpathSync(resolve(o.pipeline));
-    key = { pipelinePath, text: readFileSync(pipelinePath, 'utf8'), overrides: o.set ?? [], backend: o.backend };
+    key = { readSince: Date.now(), pipelinePath, text: readFileSync(pipelinePath, 'utf8'), overrides: o.set ?? [], backend: o.backend };
   } catch {
     return undefined;
   }

@@ -8,6 +8,7 @@ import { codeFiles, codeHashes, type CodeHashes } from './code-hash.js';
 import { diffFingerprints, fingerprintHash, ParamsCanonicalizer, type FingerprintData, type FingerprintHash, type InputEntry } from './fingerprint.js';
 import { runtimeFacts, RuntimeProbeError, type RuntimeOptions } from './runtime-facts.js';
 import { pluginValue } from './stage-kinds.js';
+import { changedSince } from './util/file-stamp.js';
 import { canonicalJson, sha256, type Sha256 } from './util/hash.js';
 import { err, ok, type Result } from './util/result.js';
 
@@ -259,7 +260,7 @@ export class Planner {
     return ok(out);
   }
 
-  /** Content hash, memoised by (path, mtime, size) so unchanged files are not re-read. */
+  /** Content hash, memoised by (path, mtime, ctime, size, inode) so unchanged files are not re-read. */
   private fileHash(path: string): Sha256 | undefined {
     this.read.add(path);
     let st;
@@ -269,10 +270,12 @@ export class Planner {
       return undefined;
     }
     const key = `file:${path}`;
-    const memo = this.o.cache.getMeta<{ mtimeMs: number; size: number; hash: Sha256 }>(key);
-    if (memo !== undefined && memo.mtimeMs === st.mtimeMs && memo.size === st.size) return memo.hash;
+    const stamp = `${st.mtimeMs}:${st.ctimeMs}:${st.size}:${st.ino}`;
+    const memo = this.o.cache.getMeta<{ stamp: string; hash: Sha256 }>(key);
+    if (memo !== undefined && memo.stamp === stamp) return memo.hash;
     const hash = createHash('sha256').update(readFileSync(path)).digest('hex') as Sha256;
-    void this.o.cache.putMeta(key, { mtimeMs: st.mtimeMs, size: st.size, hash });
+    // A file changed within the timestamp granularity could change again under the same stat: hash it again next time.
+    if (!changedSince(st, Date.now())) void this.o.cache.putMeta(key, { stamp, hash });
     return hash;
   }
 }

@@ -41,6 +41,8 @@ export interface Session {
 
 /** Loads and analyses a pipeline, then opens the cache; invalid input never touches the cache. */
 export async function openSession(o: CommonOptions, force: ReadonlySet<string> = new Set()): Promise<Session> {
+  // Before anything is read: a file changed after this moment is not trusted by its stat (see plan-snapshot.ts).
+  const readSince = Date.now();
   const dir = cacheDir(o.cacheDir);
   // An existing cache may remember that this exact pipeline text was valid; a new one is created only after validation.
   let cache: Cache | undefined = existsSync(join(dir, 'db')) ? LmdbCache.open(dir) : undefined;
@@ -60,18 +62,18 @@ export async function openSession(o: CommonOptions, force: ReadonlySet<string> =
     }
     cache ??= LmdbCache.open(dir);
     if (!loaded.value.trusted && trustKey !== undefined) await cache.putMeta(`valid:${trustKey}`, true);
-    return finishSession(o, analysis.value, cache, force, loaded.value.source.text);
+    return finishSession(o, analysis.value, cache, force, loaded.value.source.text, readSince);
   } catch (e) {
     await cache?.close();
     throw e;
   }
 }
 
-function finishSession(o: CommonOptions, analysis: Analysis, cache: Cache, force: ReadonlySet<string>, text: string): Session {
+function finishSession(o: CommonOptions, analysis: Analysis, cache: Cache, force: ReadonlySet<string>, text: string, readSince: number): Session {
   const pipelineKey = realpathSync(resolve(o.pipeline));
   const backend = o.backend ?? process.env.ABLATE_BACKEND;
   const planner = new Planner(analysis, { cache, pipelineKey, force, runtime: backend ? { backend } : {} });
-  return { analysis, cache, planner, pipelineKey, snapshotKey: { pipelinePath: pipelineKey, text, overrides: o.set ?? [], backend: o.backend } };
+  return { analysis, cache, planner, pipelineKey, snapshotKey: { readSince, pipelinePath: pipelineKey, text, overrides: o.set ?? [], backend: o.backend } };
 }
 
 /**

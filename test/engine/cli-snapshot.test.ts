@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import test from 'node:test';
 import { ablate, byStatus, events, runJson, SUM_STAGE, tempProject, writeJson } from './harness.js';
@@ -104,4 +104,37 @@ test('a damaged stored plan is ignored and replaced', async () => {
   writeFileSync(snapshotFile(dir), '{"version":1,"key":');
   assert.match(await status(dir), /^9 cells: 9 cached, 0 to run\n$/);
   assert.doesNotThrow(() => JSON.parse(readFileSync(snapshotFile(dir), 'utf8')));
+});
+
+test('a file rewritten with the same size and mtime is read again, by the stored plan and by the planner', async () => {
+  const dir = project();
+  // Files edited a minute ago: their stat is settled, so the plan may be stored and file hashes remembered.
+  const past = new Date(Date.now() - 60_000);
+  for (const f of ['sum.mjs', 'other.mjs', 'dep.txt']) utimesSync(join(dir, f), past, past);
+  assert.equal((await runJson(dir)).code, 0);
+  assert.match(await status(dir), /^9 cells: 9 cached, 0 to run/);
+  assert.ok(snapshotFile(dir));
+
+  // A file system with coarse timestamps: same size, same mtime, other bytes.
+  const before = statSync(join(dir, 'dep.txt'));
+  writeFileSync(join(dir, 'dep.txt'), 'two\n');
+  utimesSync(join(dir, 'dep.txt'), before.atime, before.mtime);
+  assert.equal(statSync(join(dir, 'dep.txt')).mtimeMs, before.mtimeMs);
+  assert.match(await status(dir), /^9 cells: 8 cached, 1 to run\n {2}run\s+shell/);
+  rmSync(join(dir, 'cache', 'plans'), { recursive: true });
+  assert.match(await status(dir), /^9 cells: 8 cached, 1 to run\n {2}run\s+shell/);
+  const rerun = await runJson(dir);
+  assert.deepEqual(byStatus(rerun.stdout).ran, ['shell']);
+  const verified = await ablate(dir, ['verify', 'p.json', '--cell', 'shell']);
+  assert.equal(verified.code, 0, verified.stdout + verified.stderr);
+});
+
+test('a plan made while a file it reads was being edited is not stored', async () => {
+  const dir = project();
+  assert.equal((await runJson(dir)).code, 0);
+  // A change stamped after the plan began (here: in the future, whatever the machine's speed) means the plan may have read other bytes.
+  const later = new Date(Date.now() + 60_000);
+  utimesSync(join(dir, 'dep.txt'), later, later);
+  assert.match(await status(dir), /^9 cells: 9 cached, 0 to run/);
+  assert.equal(existsSync(join(dir, 'cache', 'plans')) ? readdirSync(join(dir, 'cache', 'plans')).filter((f) => f.endsWith('.json')).length : 0, 0);
 });
