@@ -127,6 +127,8 @@ test('a commit that fails part-way leaves no record behind', async () => {
   const cache = LmdbCache.open(join(dir, 'cache'));
   try {
     const fingerprint = 'f'.repeat(64) as FingerprintHash;
+    const bytes = Buffer.from('0123456789');
+    const sha256 = await cache.putBlob(bytes);
     const record = {
       version: 1,
       fingerprint,
@@ -134,8 +136,7 @@ test('a commit that fails part-way leaves no record behind', async () => {
       pipeline: '/p.json',
       stage: 'a',
       cell: 'a',
-      // A value the "done" table cannot encode, after the record itself is written.
-      outputs: { 'v.txt': { sha256: 'e'.repeat(64) as Sha256, size: 10n } },
+      outputs: { 'v.txt': { sha256, size: bytes.length } },
       outputsHash: 'd'.repeat(64) as Sha256,
       startedAt: new Date().toISOString(),
       durationMs: 1,
@@ -143,7 +144,12 @@ test('a commit that fails part-way leaves no record behind', async () => {
       host: 'h',
       versions: {},
     } as unknown as CellRecord;
-    await assert.rejects(cache.commit(record));
+    // A write that fails after the record and its done entry are written (as a full disk would).
+    const tables = cache as unknown as { latestDb: { put: () => never } };
+    tables.latestDb.put = () => {
+      throw new Error('injected write failure');
+    };
+    await assert.rejects(cache.commit(record), /injected write failure/);
     assert.equal(cache.getRecord(fingerprint), undefined);
     assert.equal(cache.getDone(fingerprint), undefined);
     assert.equal(cache.latest('/p.json', 'a'), undefined);
