@@ -1,0 +1,27 @@
+/**
+ * The differential cache-soundness fuzzer with a fixed seed: after every
+ * edit, a warm cache's results equal a cold run's, byte for byte.
+ * `npm run test:fuzz` runs it long with a random seed.
+ */
+import test from 'node:test';
+import fc from 'fast-check';
+import { formatCounts, newCounts } from './driver.js';
+import { caseJson, soundnessProperty } from './property.js';
+
+/** Bounded by cases, not time, so the verdict never depends on the machine's speed. */
+const SEED = 20261206;
+const RUNS = 6;
+const MAX_STEPS = 4;
+
+test('a warm cache serves what a cold run computes, after every edit (fixed seed)', { timeout: 600_000 }, async (t) => {
+  const counts = newCounts();
+  const details = await fc.check(soundnessProperty({ tricky: true }, MAX_STEPS, counts), { seed: SEED, numRuns: RUNS });
+  t.diagnostic(formatCounts(counts));
+  if (details.failed) {
+    const ce = details.counterexample;
+    throw new Error(
+      `seed ${details.seed}, path "${details.counterexamplePath}": ${String((details.errorInstance as Error | undefined)?.message ?? details.errorInstance)}\n` +
+        `shrunk counterexample:\n${ce === null ? '(none)' : caseJson(ce)}`,
+    );
+  }
+});
