@@ -23,20 +23,30 @@ export function scalar(o: GenOptions): fc.Arbitrary<Scalar> {
   return o.tricky ? fc.oneof({ weight: 4, arbitrary: plain }, { weight: 1, arbitrary: fc.constantFrom(...TRICKY) }) : plain;
 }
 
-function axisState(o: GenOptions): fc.Arbitrary<AxisState> {
+/**
+ * One pipeline's state of an axis, drawn from the axis' pool of values, so
+ * that the two pipelines share cells (a pinned value in one is a matrix
+ * value in the other), as ablations of one study do.
+ */
+function axisState(pool: Scalar[]): fc.Arbitrary<AxisState> {
   return fc.oneof(
-    { weight: 3, arbitrary: fc.uniqueArray(scalar(o), { minLength: 1, maxLength: 3, comparator: sameValue }).map((values) => ({ values })) },
-    { weight: 1, arbitrary: scalar(o).map((pin) => ({ pin })) },
+    { weight: 3, arbitrary: fc.shuffledSubarray(pool, { minLength: 1 }).map((values) => ({ values })) },
+    { weight: 1, arbitrary: fc.constantFrom(...pool).map((pin) => ({ pin, was: pool })) },
   );
 }
 
-function view(o: GenOptions): fc.Arbitrary<PipelineView> {
+function view(o: GenOptions, pools: Record<AxisName, Scalar[]>): fc.Arbitrary<PipelineView> {
   return fc.record({
-    axes: fc.record({ n: axisState(o), m: axisState(o) }) as fc.Arbitrary<Record<AxisName, AxisState>>,
+    axes: fc.record({ n: axisState(pools.n), m: axisState(pools.m) }) as fc.Arbitrary<Record<AxisName, AxisState>>,
     exclude: fc.array(fc.tuple(fc.nat(2), fc.nat(2)), { maxLength: 2 }),
     v: scalar(o),
     set: fc.constant({}),
   });
+}
+
+function views(o: GenOptions): fc.Arbitrary<[PipelineView, PipelineView]> {
+  const pool = fc.uniqueArray(scalar(o), { minLength: 1, maxLength: 3, comparator: sameValue });
+  return fc.record({ n: pool, m: pool }).chain((pools) => fc.tuple(view(o, pools), view(o, pools)));
 }
 
 interface StageDraft {
@@ -80,7 +90,7 @@ function toStages(drafts: StageDraft[]): Stage[] {
 export function world(o: GenOptions): fc.Arbitrary<World> {
   return fc.record({
     stages: fc.array(stageDraft(o), { minLength: 2, maxLength: 4 }).map(toStages),
-    views: fc.tuple(view(o), view(o)),
+    views: views(o),
     salt: fc.constantFrom('s0', 's1'),
     kindTag: fc.constantFrom('t0', 't1'),
     dep: fc.constantFrom('d0\n', 'd1\n'),
@@ -106,7 +116,7 @@ export function edit(o: GenOptions): fc.Arbitrary<Edit> {
     { weight: 3, arbitrary: fc.record({ op: fc.constant('pin' as const), view: viewIndex, axis, at: fc.nat(2), extra: scalar(o) }) },
     { weight: 1, arbitrary: fc.record({ op: fc.constant('param' as const), stage: fc.nat(3), p: fc.oneof(scalar(o), fc.constant('var' as const)) }) },
     { weight: 1, arbitrary: fc.record({ op: fc.constant('var' as const), view: viewIndex, value: scalar(o) }) },
-    { weight: 2, arbitrary: fc.record({ op: fc.constant('set' as const), view: viewIndex, name: fc.constantFrom('v' as const, ...AXES), value: fc.option(scalar(o)) }) },
+    { weight: 2, arbitrary: fc.record({ op: fc.constant('set' as const), view: viewIndex, name: fc.constantFrom('v' as const, ...AXES), value: fc.option(fc.oneof(scalar(o), fc.record({ at: fc.nat(2) }))) }) },
     { weight: 1, arbitrary: fc.record({ op: fc.constant('exclude' as const), view: viewIndex, pair: fc.tuple(fc.nat(2), fc.nat(2)) }) },
     { weight: 1, arbitrary: fc.record({ op: fc.constant('salt' as const), value: fc.constantFrom('s0', 's1', 's2') }) },
     { weight: 1, arbitrary: fc.record({ op: fc.constant('kindTag' as const), value: fc.constantFrom('t0', 't1', 't2') }) },

@@ -15,13 +15,15 @@ const MAX_STEPS = 4;
 
 test('a warm cache serves what a cold run computes, after every edit (fixed seed)', { timeout: 600_000 }, async (t) => {
   const counts = newCounts();
-  const details = await fc.check(soundnessProperty({ tricky: true }, MAX_STEPS, counts), { seed: SEED, numRuns: RUNS });
+  // No shrinking here (each case runs the CLI dozens of times); the message names the command that shrinks it.
+  const details = await fc.check(soundnessProperty({ tricky: true }, MAX_STEPS, counts), { seed: SEED, numRuns: RUNS, endOnFailure: true });
   t.diagnostic(formatCounts(counts));
   if (details.failed) {
     const ce = details.counterexample;
     throw new Error(
-      `seed ${details.seed}, path "${details.counterexamplePath}": ${String((details.errorInstance as Error | undefined)?.message ?? details.errorInstance)}\n` +
-        `shrunk counterexample:\n${ce === null ? '(none)' : caseJson(ce)}`,
+      `${String((details.errorInstance as Error | undefined)?.message ?? details.errorInstance)}\n` +
+        `counterexample (not shrunk):\n${ce === null ? '(none)' : caseJson(ce)}` +
+        `shrink it: FUZZ_SEED=${details.seed} FUZZ_PATH=${details.counterexamplePath} FUZZ_STEPS=${MAX_STEPS} npm run test:fuzz`,
     );
   }
 });

@@ -55,6 +55,22 @@ export async function playCase(start0: World, steps: readonly Step[], counts: Co
   }
 }
 
+/** A command that has not finished after this long is reported as hung (a verdict, not a wait for an order of events). */
+const HUNG_MS = 180_000;
+
+/** Runs `ablate ARGS` on a cache to its end; a hung command fails the case. */
+async function cli(ws: Workspace, args: string[], cacheDir: string): Promise<Exit> {
+  const run = ws.start(args, cacheDir);
+  let timer: NodeJS.Timeout | undefined;
+  const hung = new Promise<'hung'>((resolve) => (timer = setTimeout(() => resolve('hung'), HUNG_MS)));
+  const r = await Promise.race([run.exited, hung]);
+  clearTimeout(timer);
+  if (r !== 'hung') return r;
+  killGroup(run.pid, 'SIGKILL');
+  await run.exited;
+  throw new Unsound(`ablate ${args.join(' ')} did not finish within ${HUNG_MS / 1000} s`);
+}
+
 function writeWorld(ws: Workspace, world: World): void {
   ws.write(PIPELINE_FILES[0], renderPipeline(world, 0));
   ws.write(PIPELINE_FILES[1], renderPipeline(world, 1));
@@ -97,18 +113,17 @@ async function check(ws: Workspace, world: World, label: string, counts: Counts)
   const warmDir = join(ws.dir, 'warm');
   const coldDir = join(ws.dir, 'cold');
   rmSync(coldDir, { recursive: true, force: true });
-  const warm = await ran(ws, runArgs(world), warmDir, `${where}: warm run`, expected);
+  await ran(ws, runArgs(world), warmDir, `${where}: warm run`, expected);
   const cold = await ran(ws, runArgs(world), coldDir, `${where}: cold run`, expected);
   if (cold.ran !== expected) throw new Unsound(`${where}: the cold run ran ${cold.ran} of ${expected} cells`);
   const sets = setArgs(world.views[world.active]);
   const warmExport = await exported(ws, file, sets, warmDir, `${where}: export of the warm cache`);
   const coldExport = await exported(ws, file, sets, coldDir, `${where}: export of the cold cache`);
   compareExports(warmExport, coldExport, expected, where);
-  const v = await ws.run(['verify', file, '--sample', '1000000', ...sets], warmDir);
+  const v = await cli(ws, ['verify', file, '--sample', '1000000', ...sets], warmDir);
   if (v.code !== 0 || /MISMATCH/.test(v.stdout)) throw new Unsound(`${where}: ablate verify on the warm cache disagrees (exit ${v.code})\n${tail(v)}`);
   counts.compared++;
   counts.cells += expected;
-  void warm;
 }
 
 interface RunCounts {
@@ -117,7 +132,7 @@ interface RunCounts {
 }
 
 async function ran(ws: Workspace, args: string[], cacheDir: string, what: string, expected: number): Promise<RunCounts> {
-  const r = await ws.run(args, cacheDir);
+  const r = await cli(ws, args, cacheDir);
   if (r.code !== 0) throw new Unsound(`${what} exited ${r.code}\n${tail(r)}`);
   const events = parseEvents(r.stdout);
   const plan = events.find((e) => e.type === 'plan');
@@ -138,7 +153,7 @@ interface Exported {
 async function exported(ws: Workspace, file: string, sets: string[], cacheDir: string, what: string): Promise<Exported> {
   const out = join(ws.dir, 'export');
   rmSync(out, { recursive: true, force: true });
-  const r = await ws.run(['export', file, '--all', '--out', out, ...sets], cacheDir);
+  const r = await cli(ws, ['export', file, '--all', '--out', out, ...sets], cacheDir);
   if (r.code !== 0) throw new Unsound(`${what} exited ${r.code}\n${tail(r)}`);
   const artifacts = join(out, 'artifacts');
   const files = new Map(Object.keys(snapshot(artifacts)).map((p) => [p, readFileSync(join(artifacts, p))]));

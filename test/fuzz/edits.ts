@@ -18,8 +18,11 @@ export type Edit =
   | { op: 'pin'; view: 0 | 1; axis: AxisName; at: number; extra: Scalar }
   | { op: 'param'; stage: number; p: Scalar | 'var' }
   | { op: 'var'; view: 0 | 1; value: Scalar }
-  /** `--set name=value` (null removes it); on an axis that is not pinned it sets `v`. */
-  | { op: 'set'; view: 0 | 1; name: 'v' | AxisName; value: Scalar | null }
+  /**
+   * `--set name=value` (null removes it); on an axis that is not pinned it
+   * sets `v`. `{ at }` picks one of the values the pinned axis had.
+   */
+  | { op: 'set'; view: 0 | 1; name: 'v' | AxisName; value: Scalar | { at: number } | null }
   /** Toggle an exclusion. */
   | { op: 'exclude'; view: 0 | 1; pair: [number, number] }
   | { op: 'salt'; value: string }
@@ -55,9 +58,12 @@ export function applyEdit(world: World, edit: Edit): World {
       return w;
     case 'set': {
       const view = w.views[edit.view];
-      const name = edit.name !== 'v' && 'pin' in view.axes[edit.name] ? edit.name : 'v';
-      if (edit.value === null) delete view.set[name];
-      else view.set[name] = edit.value;
+      const state = edit.name === 'v' ? undefined : view.axes[edit.name];
+      const pinned = state !== undefined && 'pin' in state ? state : undefined;
+      const name = pinned !== undefined ? (edit.name as AxisName) : 'v';
+      const value = edit.value !== null && typeof edit.value === 'object' ? (pinned?.was[edit.value.at % pinned.was.length] ?? view.v) : edit.value;
+      if (value === null) delete view.set[name];
+      else view.set[name] = value;
       return w;
     }
     case 'exclude': {
@@ -103,13 +109,15 @@ function changeValues(values: Scalar[], change: ValueChange): Scalar[] {
 function togglePin(view: PipelineView, axis: AxisName, at: number, extra: Scalar): void {
   const state = view.axes[axis];
   if ('values' in state) {
-    view.axes[axis] = { pin: state.values[at % state.values.length] as Scalar };
+    view.axes[axis] = { pin: state.values[at % state.values.length] as Scalar, was: state.values };
     return;
   }
-  // Unpinning: the value the pipeline last ran with (a --set wins), plus another one.
+  // Unpinning restores the values it had, with the one the pipeline last ran with (a --set wins) and `extra`.
   const current = view.set[axis] ?? state.pin;
   delete view.set[axis];
-  view.axes[axis] = { values: sameValue(current, extra) ? [current] : [current, extra] };
+  const values = [...state.was];
+  for (const v of [current, extra]) if (!values.some((x) => sameValue(x, v))) values.push(v);
+  view.axes[axis] = { values };
 }
 
 export const AXIS_NAMES: readonly AxisName[] = AXES;

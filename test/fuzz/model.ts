@@ -28,8 +28,12 @@ export interface Stage {
   dep: boolean;
 }
 
-/** An axis of one pipeline: its values, or pinned to one value given as a pipeline var of the axis' name. */
-export type AxisState = { values: Scalar[] } | { pin: Scalar };
+/**
+ * An axis of one pipeline: its values, or pinned to one value given as a
+ * pipeline var of the axis' name (`was`: the values it had, restored when
+ * it is unpinned).
+ */
+export type AxisState = { values: Scalar[] } | { pin: Scalar; was: Scalar[] };
 
 export interface PipelineView {
   axes: Record<AxisName, AxisState>;
