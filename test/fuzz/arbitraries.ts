@@ -30,7 +30,8 @@ export function scalar(o: GenOptions): fc.Arbitrary<Scalar> {
  */
 function axisState(pool: Scalar[]): fc.Arbitrary<AxisState> {
   return fc.oneof(
-    { weight: 3, arbitrary: fc.shuffledSubarray(pool, { minLength: 1 }).map((values) => ({ values })) },
+    { weight: 2, arbitrary: fc.shuffledSubarray(pool, { minLength: pool.length }).map((values) => ({ values })) },
+    { weight: 1, arbitrary: fc.shuffledSubarray(pool, { minLength: 1 }).map((values) => ({ values })) },
     { weight: 1, arbitrary: fc.constantFrom(...pool).map((pin) => ({ pin, was: pool })) },
   );
 }
@@ -45,7 +46,7 @@ function view(o: GenOptions, pools: Record<AxisName, Scalar[]>): fc.Arbitrary<Pi
 }
 
 function views(o: GenOptions): fc.Arbitrary<[PipelineView, PipelineView]> {
-  const pool = fc.uniqueArray(scalar(o), { minLength: 1, maxLength: 3, comparator: sameValue });
+  const pool = fc.uniqueArray(scalar(o), { minLength: 2, maxLength: 3, comparator: sameValue });
   return fc.record({ n: pool, m: pool }).chain((pools) => fc.tuple(view(o, pools), view(o, pools)));
 }
 
@@ -64,7 +65,7 @@ function stageDraft(o: GenOptions): fc.Arbitrary<StageDraft> {
     kind: fc.constantFrom('exec' as const, 'js' as const),
     axes: fc.subarray([...AXES]),
     p: fc.oneof(scalar(o), fc.constant({ $var: 'v' as const })),
-    links: fc.array(fc.constantFrom('none' as const, 'one' as const, 'all' as const, 'all' as const), { minLength: 3, maxLength: 3 }),
+    links: fc.array(fc.constantFrom('none' as const, 'one' as const, 'all' as const, 'all' as const, 'all' as const), { minLength: 3, maxLength: 3 }),
     hold: fc.boolean(),
     dep: fc.boolean(),
   });
