@@ -45,9 +45,13 @@ function view(o: GenOptions, pools: Record<AxisName, Scalar[]>): fc.Arbitrary<Pi
   });
 }
 
+/** Both pipelines start with the same `v`, so that cells whose params read it can be shared. */
 function views(o: GenOptions): fc.Arbitrary<[PipelineView, PipelineView]> {
   const pool = fc.uniqueArray(scalar(o), { minLength: 2, maxLength: 3, comparator: sameValue });
-  return fc.record({ n: pool, m: pool }).chain((pools) => fc.tuple(view(o, pools), view(o, pools)));
+  return fc
+    .record({ n: pool, m: pool })
+    .chain((pools) => fc.tuple(view(o, pools), view(o, pools)))
+    .map(([p, q]) => [p, { ...q, v: p.v }]);
 }
 
 interface StageDraft {
@@ -101,11 +105,11 @@ export function world(o: GenOptions): fc.Arbitrary<World> {
 
 function valueChange(o: GenOptions): fc.Arbitrary<ValueChange> {
   return fc.oneof(
-    fc.constant({ kind: 'reverse' as const }),
-    fc.constant({ kind: 'rotate' as const }),
-    fc.record({ kind: fc.constant('add' as const), value: scalar(o), at: fc.nat(3) }),
-    fc.record({ kind: fc.constant('remove' as const), at: fc.nat(2) }),
-    fc.record({ kind: fc.constant('replace' as const), at: fc.nat(2), value: scalar(o) }),
+    { weight: 2, arbitrary: fc.constant({ kind: 'reverse' as const }) },
+    { weight: 2, arbitrary: fc.constant({ kind: 'rotate' as const }) },
+    { weight: 1, arbitrary: fc.record({ kind: fc.constant('add' as const), value: scalar(o), at: fc.nat(3) }) },
+    { weight: 1, arbitrary: fc.record({ kind: fc.constant('remove' as const), at: fc.nat(2) }) },
+    { weight: 1, arbitrary: fc.record({ kind: fc.constant('replace' as const), at: fc.nat(2), value: scalar(o) }) },
   );
 }
 
@@ -113,7 +117,7 @@ export function edit(o: GenOptions): fc.Arbitrary<Edit> {
   const viewIndex = fc.constantFrom(0 as const, 1 as const);
   const axis = fc.constantFrom(...AXES);
   return fc.oneof(
-    { weight: 4, arbitrary: fc.record({ op: fc.constant('values' as const), view: viewIndex, axis, change: valueChange(o) }) },
+    { weight: 6, arbitrary: fc.record({ op: fc.constant('values' as const), view: viewIndex, axis, change: valueChange(o) }) },
     { weight: 3, arbitrary: fc.record({ op: fc.constant('pin' as const), view: viewIndex, axis, at: fc.nat(2), extra: scalar(o) }) },
     { weight: 1, arbitrary: fc.record({ op: fc.constant('param' as const), stage: fc.nat(3), p: fc.oneof(scalar(o), fc.constant('var' as const)) }) },
     { weight: 1, arbitrary: fc.record({ op: fc.constant('var' as const), view: viewIndex, value: scalar(o) }) },
