@@ -131,5 +131,5 @@ export function edit(o: GenOptions): fc.Arbitrary<Edit> {
 }
 
 export function steps(o: GenOptions, maxLength: number): fc.Arbitrary<Step[]> {
-  return fc.array(fc.record({ edit: edit(o), interrupt: fc.nat(3).map((x) => x === 0) }), { minLength: 1, maxLength });
+  return fc.array(fc.record({ edit: edit(o), interrupt: fc.tuple(fc.boolean(), fc.boolean()).map(([a, b]) => a && b) }), { minLength: 1, maxLength });
 }

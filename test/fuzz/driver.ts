@@ -15,6 +15,8 @@ import { expectedCellCount, PIPELINE_FILES, renderKind, renderPipeline, renderSa
 /** What a fuzz session did, printed at its end. */
 export interface Counts {
   cases: number;
+  /** Of the cases, those played while shrinking a counterexample. */
+  shrinks: number;
   pipelines: number;
   edits: number;
   interrupts: number;
@@ -23,11 +25,11 @@ export interface Counts {
 }
 
 export function newCounts(): Counts {
-  return { cases: 0, pipelines: 0, edits: 0, interrupts: 0, compared: 0, cells: 0 };
+  return { cases: 0, shrinks: 0, pipelines: 0, edits: 0, interrupts: 0, compared: 0, cells: 0 };
 }
 
 export function formatCounts(c: Counts): string {
-  return `${c.cases} cases, ${c.pipelines} pipeline files, ${c.edits} edits, ${c.interrupts} interrupted runs, ${c.compared} warm/cold runs compared (${c.cells} cells)`;
+  return `${c.cases} cases (${c.shrinks} while shrinking), ${c.pipelines} pipeline files, ${c.edits} edits, ${c.interrupts} interrupted runs, ${c.compared} warm/cold runs compared (${c.cells} cells)`;
 }
 
 /** A broken promise: the step it broke at and what differed. */

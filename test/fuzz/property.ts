@@ -10,8 +10,24 @@ export interface FuzzCase {
   steps: Step[];
 }
 
-export function soundnessProperty(o: GenOptions, maxSteps: number, counts: Counts): fc.IAsyncPropertyWithHooks<[World, Step[]]> {
-  return fc.asyncProperty(world(o), steps(o, maxSteps), (w, s) => playCase(w, s, counts));
+/**
+ * Each case runs the CLI dozens of times, so shrinking is given a budget:
+ * after the first failure, `maxShrinkRuns` more cases are played; after
+ * that every candidate passes unplayed, which ends the shrink with the
+ * smallest failing case found so far.
+ */
+export function soundnessProperty(o: GenOptions, maxSteps: number, counts: Counts, maxShrinkRuns: number): fc.IAsyncPropertyWithHooks<[World, Step[]]> {
+  let failed = false;
+  return fc.asyncProperty(world(o), steps(o, maxSteps), async (w, s) => {
+    if (failed && counts.shrinks >= maxShrinkRuns) return;
+    if (failed) counts.shrinks++;
+    try {
+      await playCase(w, s, counts);
+    } catch (e) {
+      failed = true;
+      throw e;
+    }
+  });
 }
 
 /** A counterexample as replayable JSON (`FUZZ_REPLAY=file npm run test:fuzz`). */

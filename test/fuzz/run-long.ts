@@ -7,6 +7,7 @@
  *   FUZZ_RUNS=N      stop after N cases (default 200)
  *   FUZZ_MINUTES=M   stop starting new cases after M minutes (default: no limit)
  *   FUZZ_STEPS=N     edits per case, at most (default 6)
+ *   FUZZ_SHRINK=N    cases to play while shrinking a counterexample (default 60)
  *   FUZZ_TRICKY=0    leave out the identity-stressing values
  *   FUZZ_REPLAY=F    play the case in file F (a counterexample written earlier) once
  *   FUZZ_KEEP=1      keep each case's temporary project
@@ -49,13 +50,14 @@ async function main(): Promise<number> {
   const runs = numberEnv('FUZZ_RUNS') ?? 200;
   const minutes = numberEnv('FUZZ_MINUTES');
   const maxSteps = numberEnv('FUZZ_STEPS') ?? 6;
+  const maxShrinks = numberEnv('FUZZ_SHRINK') ?? 60;
   const path = process.env.FUZZ_PATH;
   const tricky = process.env.FUZZ_TRICKY !== '0';
   const counts = newCounts();
   const began = Date.now();
   process.stdout.write(`fuzz: seed ${seed}${path ? `, path ${path}` : ''}, up to ${runs} cases${minutes !== undefined ? ` or ${minutes} min` : ''}, up to ${maxSteps} edits each${tricky ? '' : ', plain values only'}\n`);
   // One line per case on stderr, so a long run shows it is alive.
-  const property = soundnessProperty({ tricky }, maxSteps, counts).afterEach(() => process.stderr.write(`fuzz: ${formatCounts(counts)}\n`));
+  const property = soundnessProperty({ tricky }, maxSteps, counts, maxShrinks).afterEach(() => process.stderr.write(`fuzz: ${formatCounts(counts)}\n`));
   const details = await fc.check(property, {
     seed,
     numRuns: runs,
@@ -69,7 +71,7 @@ async function main(): Promise<number> {
   }
   const ce = details.counterexample;
   const message = (details.errorInstance as Error | undefined)?.message ?? String(details.errorInstance);
-  process.stdout.write(`fuzz: COUNTEREXAMPLE after ${details.numRuns} cases and ${details.numShrinks} shrinks (${elapsed} min)\n`);
+  process.stdout.write(`fuzz: COUNTEREXAMPLE in case ${details.numRuns}, shrunk ${details.numShrinks} times in ${counts.shrinks} played cases (${elapsed} min)\n`);
   process.stdout.write(`seed ${details.seed}, path "${details.counterexamplePath}"\n${message}\n`);
   if (ce !== null) {
     const file = join(tmpdir(), `ablate-fuzz-counterexample-${details.seed}.json`);
