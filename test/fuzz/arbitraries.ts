@@ -14,8 +14,10 @@ const PLAIN: Scalar[] = [0, 1, 2, 3, -1, 1.5, 'x', 'y', 'z', '1', true, false];
 const TRICKY: Scalar[] = ['null', 'true', '2', 'a,b', 'k=v', 'x]', '[y', '', ' ', 'é', "O'Brien", '$(echo hi)', ';', 'w'.repeat(300), 1e21, 0.1];
 
 export interface GenOptions {
-  /** Include the identity-stressing values (default true). */
+  /** Include the identity-stressing values. */
   tricky: boolean;
+  /** Fan-ins read their inputs in the order fed (false: sorted by content). */
+  ordered: boolean;
 }
 
 export function scalar(o: GenOptions): fc.Arbitrary<Scalar> {
@@ -100,6 +102,7 @@ export function world(o: GenOptions): fc.Arbitrary<World> {
     kindTag: fc.constantFrom('t0', 't1'),
     dep: fc.constantFrom('d0\n', 'd1\n'),
     active: fc.constant(0 as const),
+    ...(o.ordered ? {} : { unordered: fc.constant(true) }),
   });
 }
 

@@ -59,6 +59,8 @@ export interface World {
   dep: string;
   /** Which view the next check runs. */
   active: 0 | 1;
+  /** Fan-ins read their inputs sorted by content rather than in the order fed (hides order faults, to hunt others). */
+  unordered?: boolean;
 }
 
 export const PIPELINE_FILES = ['p.json', 'q.json'] as const;
@@ -131,7 +133,7 @@ export function expectedCellCount(world: World, view: PipelineView): number {
   return world.stages.reduce((n, s) => n + expand(s, view, stageExclusions(s, view, exclude)).length, 0);
 }
 
-function execCommand(stage: Stage, view: PipelineView): string {
+function execCommand(stage: Stage, view: PipelineView, unordered: boolean): string {
   const lines: string[] = [`printf 'stage ${stage.name}\\n' > out.txt`];
   if (stage.hold) lines.push('while [ -e "$ABLATE_PIPELINE_DIR/hold" ]; do sleep 0.01; done');
   const params = ['p', ...stage.axes];
@@ -143,7 +145,8 @@ function execCommand(stage: Stage, view: PipelineView): string {
   if (stage.dep) lines.push('cat "$ABLATE_PIPELINE_DIR/dep.txt" >> out.txt');
   for (const input of stage.inputs) {
     const env = `$ABLATE_IN_${input.stage.toUpperCase()}`;
-    if (input.all) lines.push(`for i in $(ls "${env}" | sort -n); do printf '${input.stage}/%s: ' "$i" >> out.txt; cat "${env}/$i/out.txt" >> out.txt; done`);
+    if (input.all && unordered) lines.push(`for i in $(ls "${env}"); do cat "${env}/$i/out.txt" | tr '\\n' ' '; echo; done | LC_ALL=C sort >> out.txt`);
+    else if (input.all) lines.push(`for i in $(ls "${env}" | sort -n); do printf '${input.stage}/%s: ' "$i" >> out.txt; cat "${env}/$i/out.txt" >> out.txt; done`);
     else lines.push(`cat "${env}/out.txt" >> out.txt`);
   }
   return lines.join('\n');
@@ -178,7 +181,7 @@ export function renderPipeline(world: World, index: 0 | 1): object {
       else params[axis] = { $var: axis };
     }
     if (s.kind === 'exec') {
-      params.command = execCommand(s, view);
+      params.command = execCommand(s, view, world.unordered === true);
       params.outputs = ['out.txt'];
       if (s.dep) params.deps = ['dep.txt'];
     }
@@ -206,6 +209,7 @@ export function setArgs(view: PipelineView): string[] {
 export function renderKind(world: World): string {
   return `import { SALT } from './salt.mjs';
 const TAG = ${JSON.stringify(world.kindTag)};
+const UNORDERED = ${world.unordered === true};
 export default {
   params: { type: 'object' },
   async run(ctx) {
@@ -216,7 +220,9 @@ export default {
     for (const name of Object.keys(ctx.inputs).sort()) {
       const input = ctx.inputs[name];
       const list = Array.isArray(input) ? input : [input];
-      list.forEach((a, i) => { text += name + '/' + i + ': ' + readFileSync(join(a.dir, 'out.txt'), 'utf8'); });
+      const texts = list.map((a, i) => (UNORDERED ? '' : name + '/' + i + ': ') + readFileSync(join(a.dir, 'out.txt'), 'utf8'));
+      if (UNORDERED) texts.sort();
+      text += texts.join('');
     }
     writeFileSync(join(ctx.outDir, 'out.txt'), text);
   },

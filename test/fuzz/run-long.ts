@@ -9,6 +9,8 @@
  *   FUZZ_STEPS=N     edits per case, at most (default 6)
  *   FUZZ_SHRINK=N    cases to play while shrinking a counterexample (default 60)
  *   FUZZ_TRICKY=0    leave out the identity-stressing values
+ *   FUZZ_ORDERED=0   fan-ins read their inputs sorted by content, not in the order fed
+ *                    (hides faults of input order, to hunt the others)
  *   FUZZ_REPLAY=F    play the case in file F (a counterexample written earlier) once
  *   FUZZ_KEEP=1      keep each case's temporary project
  */
@@ -53,11 +55,12 @@ async function main(): Promise<number> {
   const maxShrinks = numberEnv('FUZZ_SHRINK') ?? 60;
   const path = process.env.FUZZ_PATH;
   const tricky = process.env.FUZZ_TRICKY !== '0';
+  const ordered = process.env.FUZZ_ORDERED !== '0';
   const counts = newCounts();
   const began = Date.now();
-  process.stdout.write(`fuzz: seed ${seed}${path ? `, path ${path}` : ''}, up to ${runs} cases${minutes !== undefined ? ` or ${minutes} min` : ''}, up to ${maxSteps} edits each${tricky ? '' : ', plain values only'}\n`);
+  process.stdout.write(`fuzz: seed ${seed}${path ? `, path ${path}` : ''}, up to ${runs} cases${minutes !== undefined ? ` or ${minutes} min` : ''}, up to ${maxSteps} edits each${tricky ? '' : ', plain values only'}${ordered ? '' : ', fan-ins unordered'}\n`);
   // One line per case on stderr, so a long run shows it is alive.
-  const property = soundnessProperty({ tricky }, maxSteps, counts, maxShrinks).afterEach(() => process.stderr.write(`fuzz: ${formatCounts(counts)}\n`));
+  const property = soundnessProperty({ tricky, ordered }, maxSteps, counts, maxShrinks).afterEach(() => process.stderr.write(`fuzz: ${formatCounts(counts)}\n`));
   const details = await fc.check(property, {
     seed,
     numRuns: runs,
