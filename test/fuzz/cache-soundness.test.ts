@@ -22,7 +22,7 @@ test('a warm cache serves what a cold run computes, after every edit (fixed seed
     const ce = details.counterexample;
     throw new Error(
       `${String((details.errorInstance as Error | undefined)?.message ?? details.errorInstance)}\n` +
-        `counterexample (not shrunk):\n${ce === null ? '(none)' : caseJson(ce)}` +
+        `counterexample (not shrunk):\n${ce === null ? '(none)' : caseJson(ce, details.errorInstance)}` +
         `shrink it: FUZZ_SEED=${details.seed} FUZZ_PATH=${details.counterexamplePath} FUZZ_STEPS=${MAX_STEPS} npm run test:fuzz`,
     );
   }

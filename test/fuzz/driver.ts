@@ -32,18 +32,22 @@ export function formatCounts(c: Counts): string {
   return `${c.cases} cases (${c.shrinks} while shrinking), ${c.pipelines} pipeline files, ${c.edits} edits, ${c.interrupts} interrupted runs, ${c.compared} warm/cold runs compared (${c.cells} cells)`;
 }
 
-/** A broken promise: the step it broke at and what differed. */
-export class Unsound extends Error {}
+/** A broken promise: what differed, and the step it broke at (0: the start, before any edit). */
+export class Unsound extends Error {
+  step = 0;
+}
 
 export async function playCase(start0: World, steps: readonly Step[], counts: Counts): Promise<void> {
   const ws = new Workspace('ablate-fuzz-');
   counts.cases++;
   counts.pipelines += 2;
+  let at = 0;
   try {
     let world = start0;
     writeWorld(ws, world);
     await check(ws, world, 'start', counts);
     for (const [i, step] of steps.entries()) {
+      at = i + 1;
       world = applyEdit(world, step.edit);
       counts.edits++;
       writeWorld(ws, world);
@@ -51,6 +55,9 @@ export async function playCase(start0: World, steps: readonly Step[], counts: Co
       if (step.interrupt) await interruptedRun(ws, world, label, counts);
       await check(ws, world, label, counts);
     }
+  } catch (e) {
+    if (e instanceof Unsound) e.step = at;
+    throw e;
   } finally {
     if (process.env.FUZZ_KEEP === undefined) ws.dispose();
     else process.stderr.write(`fuzz: kept ${ws.dir}\n`);

@@ -1,7 +1,7 @@
 /** The cache-soundness property, shared by the fixed-seed test and the long runner. */
 import fc from 'fast-check';
 import { steps, world, type GenOptions } from './arbitraries.js';
-import { playCase, type Counts } from './driver.js';
+import { playCase, Unsound, type Counts } from './driver.js';
 import type { Step } from './edits.js';
 import type { World } from './model.js';
 
@@ -30,8 +30,12 @@ export function soundnessProperty(o: GenOptions, maxSteps: number, counts: Count
   });
 }
 
-/** A counterexample as replayable JSON (`FUZZ_REPLAY=file npm run test:fuzz`). */
-export function caseJson(c: [World, Step[]]): string {
-  const value: FuzzCase = { world: c[0], steps: c[1] };
+/**
+ * A counterexample as replayable JSON (`FUZZ_REPLAY=file npm run test:fuzz`),
+ * without the edits after the step that failed.
+ */
+export function caseJson(c: [World, Step[]], error?: unknown): string {
+  const played = error instanceof Unsound ? c[1].slice(0, error.step) : c[1];
+  const value: FuzzCase = { world: c[0], steps: played };
   return `${JSON.stringify(value, null, 2)}\n`;
 }

@@ -78,8 +78,8 @@ async function main(): Promise<number> {
   process.stdout.write(`seed ${details.seed}, path "${details.counterexamplePath}"\n${message}\n`);
   if (ce !== null) {
     const file = join(tmpdir(), `ablate-fuzz-counterexample-${details.seed}.json`);
-    writeFileSync(file, caseJson(ce));
-    process.stdout.write(`shrunk counterexample (world, then edits):\n${caseJson(ce)}`);
+    writeFileSync(file, caseJson(ce, details.errorInstance));
+    process.stdout.write(`shrunk counterexample (world, then edits):\n${caseJson(ce, details.errorInstance)}`);
     process.stdout.write(`replay: FUZZ_REPLAY=${file} npm run test:fuzz   or   FUZZ_SEED=${details.seed} FUZZ_PATH=${details.counterexamplePath} npm run test:fuzz\n`);
   }
   process.stdout.write(`${formatCounts(counts)}\n`);
