@@ -117,19 +117,19 @@ function valueChange(o: GenOptions): fc.Arbitrary<ValueChange> {
 }
 
 export function edit(o: GenOptions): fc.Arbitrary<Edit> {
-  const viewIndex = fc.constantFrom(0 as const, 1 as const);
+  const target = fc.oneof({ weight: 3, arbitrary: fc.constant('active' as const) }, { weight: 1, arbitrary: fc.constant('other' as const) });
   const axis = fc.constantFrom(...AXES);
   return fc.oneof(
-    { weight: 6, arbitrary: fc.record({ op: fc.constant('values' as const), view: viewIndex, axis, change: valueChange(o) }) },
-    { weight: 3, arbitrary: fc.record({ op: fc.constant('pin' as const), view: viewIndex, axis, at: fc.nat(2), extra: scalar(o) }) },
+    { weight: 6, arbitrary: fc.record({ op: fc.constant('values' as const), target, axis, change: valueChange(o) }) },
+    { weight: 4, arbitrary: fc.record({ op: fc.constant('pin' as const), target, axis, at: fc.nat(2), extra: scalar(o) }) },
     { weight: 1, arbitrary: fc.record({ op: fc.constant('param' as const), stage: fc.nat(3), p: fc.oneof(scalar(o), fc.constant('var' as const)) }) },
-    { weight: 1, arbitrary: fc.record({ op: fc.constant('var' as const), view: viewIndex, value: scalar(o) }) },
-    { weight: 2, arbitrary: fc.record({ op: fc.constant('set' as const), view: viewIndex, name: fc.constantFrom('v' as const, ...AXES), value: fc.option(fc.oneof(scalar(o), fc.record({ at: fc.nat(2) }))) }) },
-    { weight: 1, arbitrary: fc.record({ op: fc.constant('exclude' as const), view: viewIndex, pair: fc.tuple(fc.nat(2), fc.nat(2)) }) },
+    { weight: 5, arbitrary: fc.record({ op: fc.constant('var' as const), target, name: fc.constantFrom('v' as const, ...AXES), value: fc.oneof(scalar(o), fc.record({ at: fc.nat(2) })) }) },
+    { weight: 2, arbitrary: fc.record({ op: fc.constant('set' as const), target, name: fc.constantFrom('v' as const, ...AXES), value: fc.option(fc.oneof(scalar(o), fc.record({ at: fc.nat(2) }))) }) },
+    { weight: 1, arbitrary: fc.record({ op: fc.constant('exclude' as const), target, pair: fc.tuple(fc.nat(2), fc.nat(2)) }) },
     { weight: 1, arbitrary: fc.record({ op: fc.constant('salt' as const), value: fc.constantFrom('s0', 's1', 's2') }) },
     { weight: 1, arbitrary: fc.record({ op: fc.constant('kindTag' as const), value: fc.constantFrom('t0', 't1', 't2') }) },
     { weight: 1, arbitrary: fc.record({ op: fc.constant('dep' as const), value: fc.constantFrom('d0\n', 'd1\n', 'd2\n') }) },
-    { weight: 3, arbitrary: fc.constant({ op: 'switch' as const }) },
+    { weight: 4, arbitrary: fc.constant({ op: 'switch' as const }) },
   );
 }
 

@@ -5,6 +5,13 @@
  */
 import { AXES, sameValue, type AxisName, type PipelineView, type Scalar, type World } from './model.js';
 
+/** Which pipeline file an edit touches: the one in use, or the other one. */
+export type Target = 'active' | 'other';
+
+function viewOf(w: World, target: Target): PipelineView {
+  return w.views[target === 'active' ? w.active : w.active === 0 ? 1 : 0];
+}
+
 export type ValueChange =
   | { kind: 'reverse' }
   | { kind: 'rotate' }
@@ -13,18 +20,19 @@ export type ValueChange =
   | { kind: 'replace'; at: number; value: Scalar };
 
 export type Edit =
-  | { op: 'values'; view: 0 | 1; axis: AxisName; change: ValueChange }
+  | { op: 'values'; target: Target; axis: AxisName; change: ValueChange }
   /** Pin a matrix axis to one of its values (it becomes a var), or unpin a pinned one, adding a value. */
-  | { op: 'pin'; view: 0 | 1; axis: AxisName; at: number; extra: Scalar }
+  | { op: 'pin'; target: Target; axis: AxisName; at: number; extra: Scalar }
   | { op: 'param'; stage: number; p: Scalar | 'var' }
-  | { op: 'var'; view: 0 | 1; value: Scalar }
+  /** Change `v`, or the value a pinned axis is pinned to (`{ at }`: one of the values it had). */
+  | { op: 'var'; target: Target; name: 'v' | AxisName; value: Scalar | { at: number } }
   /**
    * `--set name=value` (null removes it); on an axis that is not pinned it
    * sets `v`. `{ at }` picks one of the values the pinned axis had.
    */
-  | { op: 'set'; view: 0 | 1; name: 'v' | AxisName; value: Scalar | { at: number } | null }
+  | { op: 'set'; target: Target; name: 'v' | AxisName; value: Scalar | { at: number } | null }
   /** Toggle an exclusion. */
-  | { op: 'exclude'; view: 0 | 1; pair: [number, number] }
+  | { op: 'exclude'; target: Target; pair: [number, number] }
   | { op: 'salt'; value: string }
   | { op: 'kindTag'; value: string }
   | { op: 'dep'; value: string }
@@ -41,23 +49,29 @@ export function applyEdit(world: World, edit: Edit): World {
   const w = structuredClone(world);
   switch (edit.op) {
     case 'values': {
-      const state = w.views[edit.view].axes[edit.axis];
+      const state = viewOf(w, edit.target).axes[edit.axis];
       if ('values' in state) state.values = changeValues(state.values, edit.change);
       return w;
     }
     case 'pin':
-      togglePin(w.views[edit.view], edit.axis, edit.at, edit.extra);
+      togglePin(viewOf(w, edit.target), edit.axis, edit.at, edit.extra);
       return w;
     case 'param': {
       const s = w.stages[edit.stage % w.stages.length];
       if (s !== undefined) s.p = edit.p === 'var' ? { $var: 'v' } : edit.p;
       return w;
     }
-    case 'var':
-      w.views[edit.view].v = edit.value;
+    case 'var': {
+      const view = viewOf(w, edit.target);
+      const state = edit.name === 'v' ? undefined : view.axes[edit.name];
+      const pinned = state !== undefined && 'pin' in state ? state : undefined;
+      const value = typeof edit.value === 'object' ? (pinned?.was[edit.value.at % pinned.was.length] ?? view.v) : edit.value;
+      if (pinned !== undefined) pinned.pin = value;
+      else view.v = value;
       return w;
+    }
     case 'set': {
-      const view = w.views[edit.view];
+      const view = viewOf(w, edit.target);
       const state = edit.name === 'v' ? undefined : view.axes[edit.name];
       const pinned = state !== undefined && 'pin' in state ? state : undefined;
       const name = pinned !== undefined ? (edit.name as AxisName) : 'v';
@@ -67,7 +81,7 @@ export function applyEdit(world: World, edit: Edit): World {
       return w;
     }
     case 'exclude': {
-      const view = w.views[edit.view];
+      const view = viewOf(w, edit.target);
       const at = view.exclude.findIndex(([i, j]) => i === edit.pair[0] && j === edit.pair[1]);
       if (at >= 0) view.exclude.splice(at, 1);
       else view.exclude.push(edit.pair);
