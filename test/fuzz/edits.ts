@@ -3,7 +3,7 @@
  * and replays), and their effect on the model. Indices are taken modulo the
  * current lengths, so every edit applies to every world and shrinks freely.
  */
-import { AXES, sameValue, type AxisName, type PipelineView, type Scalar, type World } from './model.js';
+import { sameValue, type AxisName, type PipelineView, type Scalar, type World } from './model.js';
 
 /** Which pipeline file an edit touches: the one in use, or the other one. */
 export type Target = 'active' | 'other';
@@ -134,4 +134,3 @@ function togglePin(view: PipelineView, axis: AxisName, at: number, extra: Scalar
   view.axes[axis] = { values };
 }
 
-export const AXIS_NAMES: readonly AxisName[] = AXES;
