@@ -22,8 +22,10 @@ export function fileStamp(path: string): string {
 /**
  * True when the file may have changed at or after `since` (a time before its
  * contents were read), allowing for timestamp granularity: its stat then
- * cannot vouch for what was read.
+ * cannot vouch for what was read. A write sets mtime to the time of the
+ * write; a tool that sets mtime back also moves ctime, which the stamp
+ * compares, so mtime alone decides here.
  */
 export function changedSince(st: Stats, since: number): boolean {
-  return Math.max(st.mtimeMs, st.ctimeMs) >= since - RACY_MS;
+  return st.mtimeMs >= since - RACY_MS;
 }
