@@ -92,10 +92,7 @@ export function readRegularSync(path: string, size?: number): Result<Buffer, Rea
   try {
     fd = openSync(path, READ_FLAGS);
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ELOOP') return err({ problem: 'not-regular', kind: 'symbolic link' });
-    if (isMissing(e)) return err({ problem: 'missing' });
-    throw e;
+    return err(openProblem(e));
   }
   try {
     const st = fstatSync(fd);
@@ -114,16 +111,20 @@ export function readRegularSync(path: string, size?: number): Result<Buffer, Rea
   }
 }
 
+/** Why an O_NOFOLLOW open failed, for the expected cases; anything else is rethrown. */
+function openProblem(e: unknown): ReadProblem {
+  if ((e as NodeJS.ErrnoException).code === 'ELOOP') return { problem: 'not-regular', kind: 'symbolic link' };
+  if (isMissing(e)) return { problem: 'missing' };
+  throw e;
+}
+
 /** As readRegularSync, on libuv's thread pool; the open cannot block on a FIFO. */
 export async function readRegular(path: string): Promise<Result<Buffer, ReadProblem>> {
   let file;
   try {
     file = await open(path, READ_FLAGS);
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ELOOP') return err({ problem: 'not-regular', kind: 'symbolic link' });
-    if (isMissing(e)) return err({ problem: 'missing' });
-    throw e;
+    return err(openProblem(e));
   }
   try {
     const st = await file.stat();
