@@ -50,7 +50,8 @@ const KIND = `export default {
 };
 `;
 
-test("a JS stage that reads its input's params re-runs when they change, even if the input's outputs do not", async () => {
+/** Stage `show` reads `a`'s params, whose `text` starts as "one"; `p` gives the pipeline for another text. */
+function paramsProject(): { dir: string; p: (text: string) => unknown } {
   const dir = tempProject();
   writeFileSync(join(dir, 'kind.mjs'), KIND);
   const p = (text: string): unknown => ({
@@ -58,6 +59,11 @@ test("a JS stage that reads its input's params re-runs when they change, even if
     stages: { a: { kind: 'k', params: { text } }, show: { kind: 'k', inputs: { a: 'a' } } },
   });
   writeJson(join(dir, 'p.json'), p('one'));
+  return { dir, p };
+}
+
+test("a JS stage that reads its input's params re-runs when they change, even if the input's outputs do not", async () => {
+  const { dir, p } = paramsProject();
   assert.equal((await runJson(dir)).code, 0);
   assert.equal(await exportedFile(dir, 'p.json', 'show', 'seen.txt'), 'a {"text":"one"}');
   writeJson(join(dir, 'p.json'), p('two'));
@@ -70,13 +76,7 @@ test("a JS stage that reads its input's params re-runs when they change, even if
 });
 
 test("explain names an input's changed params as the reason a JS stage will run", async () => {
-  const dir = tempProject();
-  writeFileSync(join(dir, 'kind.mjs'), KIND);
-  const p = (text: string): unknown => ({
-    kinds: { k: './kind.mjs' },
-    stages: { a: { kind: 'k', params: { text } }, show: { kind: 'k', inputs: { a: 'a' } } },
-  });
-  writeJson(join(dir, 'p.json'), p('one'));
+  const { dir, p } = paramsProject();
   assert.equal((await runJson(dir)).code, 0);
   writeJson(join(dir, 'p.json'), p('two'));
   assert.equal((await runJson(dir, 'p.json', ['--only', 'a'])).code, 0);
