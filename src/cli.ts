@@ -30,9 +30,9 @@ export async function main(args: string[]): Promise<void> {
     .usage('$0 <command> [options]\n\nDeclarative, cached DAG pipelines for ML ablation studies.')
     .command('run <pipeline>', 'run the cells that are not cached', on('run', (y) =>
       common(y)
-        .option('jobs', { alias: 'j', type: 'number', describe: 'parallel CPU slots (default: cores)' })
-        .option('only', { type: 'string', describe: 'run only this stage and what it needs' })
-        .option('force', { type: 'string', array: true, describe: 'run this stage even if cached' })
+        .option('jobs', { alias: 'j', ...whole('jobs', 1), describe: 'parallel CPU slots (default: cores)' })
+        .option('only', { type: 'string', array: true, describe: "run only these cells and what they need: a stage, a cell id or 'stage[axis=value,...]' (repeatable)" })
+        .option('force', { type: 'string', array: true, describe: 'run these cells even if cached; selectors as --only (repeatable)' })
         .option('dry-run', { type: 'boolean', describe: 'show what would run' })
         .option('reporter', { choices: ['human', 'json'] as const, default: 'human' as const })
         .option('require-cached', { type: 'boolean', describe: 'exit 3 if any cell would run' })
@@ -66,9 +66,9 @@ export async function main(args: string[]): Promise<void> {
     )
     .command('verify <pipeline>', 're-execute cached cells and compare outputs with the cache', on('verify', (y) =>
       common(y)
-        .option('sample', { type: 'number', describe: 'how many cached cells to draw (default 3)' })
+        .option('sample', { ...whole('sample', 1), describe: 'how many cached cells to draw (default 3)' })
         .option('cell', { type: 'string', array: true, describe: 'verify these cells' })
-        .option('seed', { type: 'number', describe: 'seed of the random draw' }),
+        .option('seed', { ...whole('seed', 0), describe: 'seed of the random draw' }),
       async (a) => (await import('./commands/verify.js')).verifyCommand({ ...a, pipeline: a.pipeline as string })),
     )
     .command('log <pipeline> <cell>', "print a cell's log", on('log', (y) => common(y).positional('cell', { type: 'string', demandOption: true }),
@@ -80,7 +80,12 @@ export async function main(args: string[]): Promise<void> {
     .command('pull <pipelines..>', "download the pipelines' cells from the remote, verified", on('pull', (y) => transfer(y),
       async (a) => (await import('./commands/pull.js')).pullCommand({ ...a, pipelines: a.pipelines as string[] })),
     )
-    .command('gc', 'delete unreferenced artifacts and leftovers of killed runs', on('gc', (y) => y.option('cache-dir', { type: 'string' }),
+    .command('gc', 'delete unreferenced artifacts and leftovers of killed runs; --keep: all but what named pipelines use', on('gc', (y) =>
+      y
+        .option('cache-dir', { type: 'string' })
+        .option('keep', { type: 'string', array: true, describe: 'keep only the records the current cells of these pipelines use (repeatable)' })
+        .option('set', { type: 'string', array: true, describe: 'with --keep: override a pipeline variable: name=value' })
+        .option('dry-run', { type: 'boolean', describe: 'with --keep: list what would be removed, remove nothing' }),
       async (a) => (await import('./commands/gc.js')).gcCommand(a)),
     )
     .command('doctor', 'verify the whole cache; --rebuild replaces a damaged database', on('doctor', (y) =>
@@ -114,7 +119,30 @@ export async function main(args: string[]): Promise<void> {
 }
 
 /** Options and positionals declared `array: true` above. */
-const REPEATABLE = new Set(['set', 'force', 'slurm-opt', 'cell', 'pipelines']);
+const REPEATABLE = new Set(['set', 'only', 'force', 'keep', 'slurm-opt', 'cell', 'pipelines']);
+
+/**
+ * A numeric option that must be a whole number of at least `min`: "abc",
+ * "1.5", "-1" or "1e3" is a usage error naming the flag, never a NaN that
+ * silently selects nothing. Every numeric option is declared with it.
+ */
+function whole(flag: string, min: number): { type: 'string'; coerce: (v: unknown) => number } {
+  return {
+    type: 'string',
+    coerce: (v: unknown): number => {
+      if (Array.isArray(v)) throw repeated(flag, v);
+      const text = String(v).trim();
+      if (!/^-?\d+$/.test(text) || Number(text) < min || !Number.isSafeInteger(Number(text))) {
+        throw new UsageError(`--${flag} expects a whole number${min > 0 ? ` of at least ${min}` : ' (0 or more)'}, got "${String(v)}"`);
+      }
+      return Number(text);
+    },
+  };
+}
+
+function repeated(flag: string, values: unknown[]): UsageError {
+  return new UsageError(`--${flag} was given ${values.length} times (${values.map(String).join(', ')}); give it once`);
+}
 
 /**
  * yargs turns a repeated option into an array; an option that takes one
@@ -126,7 +154,7 @@ function checkSingleValued(argv: Record<string, unknown>): void {
   for (const [key, value] of Object.entries(argv)) {
     // Long kebab-case names only: yargs also lists each option camel-cased and under its short alias.
     if (key.length < 2 || /[A-Z]/.test(key) || key === '$0' || REPEATABLE.has(key) || !Array.isArray(value)) continue;
-    throw new UsageError(`--${key} was given ${value.length} times (${value.map(String).join(', ')}); give it once`);
+    throw repeated(key, value);
   }
   if (argv['cache-dir'] === '') throw new UsageError('--cache-dir is empty; name a folder');
   if (argv['cache-dir'] === undefined && process.env.ABLATE_CACHE_DIR === '') throw new UsageError('ABLATE_CACHE_DIR is set but empty; name a folder or unset it');
@@ -151,6 +179,8 @@ function guardUnfinished(): void {
 }
 
 function report(e: unknown): number {
+  // yargs rethrows an error of an option's `coerce` (see `whole`) as its own YError, keeping only the message.
+  if (e instanceof Error && e.name === 'YError') return report(new UsageError(e.message));
   if (e instanceof UsageError) {
     process.stderr.write(`${e.message}\n`);
     return e.exitCode;

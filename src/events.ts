@@ -72,6 +72,8 @@ export interface FailureSummary {
 /** Everything a run reports. Reporters consume these; nothing else prints. */
 export type RunEvent =
   | { type: 'plan'; pipeline: string; cells: number; cached: number; toRun: number; jobs: number; runtime: Record<string, string> }
+  /** The cells `--only` or `--force` selected, before the plan; `of`: cells in the pipeline. */
+  | { type: 'selection'; flag: 'only' | 'force'; cells: string[]; of: number }
   | { type: 'cell-start'; stage: string; cell: string }
   | { type: 'progress'; stage: string; cell: string; update: ProgressUpdate }
   /** `source: 'remote'`: a cached result downloaded from the remote and verified during this run. */

@@ -52,7 +52,7 @@ export interface PlanOptions {
   /** Identifies the pipeline for "last run of this cell" lookups. */
   pipelineKey: string;
   runtime: RuntimeOptions;
-  /** Stages whose cells run even when cached. */
+  /** Ids of cells that run even when cached (`--force`). */
   force: ReadonlySet<string>;
 }
 
@@ -114,11 +114,11 @@ export class Planner {
     const fp = this.fingerprintNow(cell, prep, records);
     if (!fp.ok) return fp;
     const { data, hash } = fp.value;
-    const forced = this.o.force.has(cell.stage);
+    const forced = this.o.force.has(cell.id);
     const record = forced ? undefined : this.o.cache.getDone(hash);
     // The done entry is written only after its blobs are whole; artifacts are verified when read.
     if (record !== undefined) return ok({ kind: 'cached', fingerprint: hash, record });
-    const reasons = forced ? [`forced (--force ${cell.stage})`] : this.reasons(cell, hash, data);
+    const reasons = forced ? ['forced (--force)'] : this.reasons(cell, hash, data);
     return ok({ kind: 'run', fingerprint: hash, breakdown: data, reasons, forced });
   }
 

@@ -15,6 +15,7 @@ import { kindModulePath } from './stage-kinds.js';
 import { codeHashes } from './code-hash.js';
 import { canonicalJson, sha256 } from './util/hash.js';
 import { ENGINE_STAMP } from './versions.js';
+import { describeSelectorProblem, selectCells } from './selectors.js';
 
 import { UsageError } from './exit.js';
 
@@ -37,10 +38,12 @@ export interface Session {
   pipelineKey: string;
   /** What a plan snapshot of this session is keyed by (the exact text that was analysed). */
   snapshotKey: SnapshotKeyInput;
+  /** The cells `--force` selectors named, which run even when cached. */
+  forced: Cell[];
 }
 
-/** Loads and analyses a pipeline, then opens the cache; invalid input never touches the cache. */
-export async function openSession(o: CommonOptions, force: ReadonlySet<string> = new Set()): Promise<Session> {
+/** Loads and analyses a pipeline, then opens the cache; invalid input never touches the cache. `force`: cell selectors (see selectors.ts). */
+export async function openSession(o: CommonOptions, force: readonly string[] = []): Promise<Session> {
   // Before anything is read: a file changed after this moment is not trusted by its stat (see plan-snapshot.ts).
   const readSince = Date.now();
   const dir = cacheDir(o.cacheDir);
@@ -57,23 +60,23 @@ export async function openSession(o: CommonOptions, force: ReadonlySet<string> =
     if (!loaded.ok) throw new UsageError(formatFailure(loaded.error.diagnostics, loaded.error.sources));
     const analysis = await analyze(loaded.value);
     if (!analysis.ok) throw new UsageError(formatFailure(analysis.error.diagnostics, analysis.error.sources));
-    for (const stage of force) {
-      if (!analysis.value.stages.has(stage)) throw new UsageError(`--force ${stage}: the pipeline has no stage "${stage}"`);
-    }
+    const forced = selectCells(analysis.value, force);
+    if (!forced.ok) throw new UsageError(describeSelectorProblem('force', forced.error));
     cache ??= LmdbCache.open(dir);
     if (!loaded.value.trusted && trustKey !== undefined) await cache.putMeta(`valid:${trustKey}`, true);
-    return finishSession(o, analysis.value, cache, force, loaded.value.source.text, readSince);
+    return finishSession(o, analysis.value, cache, forced.value, loaded.value.source.text, readSince);
   } catch (e) {
     await cache?.close();
     throw e;
   }
 }
 
-function finishSession(o: CommonOptions, analysis: Analysis, cache: Cache, force: ReadonlySet<string>, text: string, readSince: number): Session {
+function finishSession(o: CommonOptions, analysis: Analysis, cache: Cache, forced: Cell[], text: string, readSince: number): Session {
   const pipelineKey = realpathSync(resolve(o.pipeline));
   const backend = o.backend ?? process.env.ABLATE_BACKEND;
+  const force = new Set(forced.map((c) => c.id));
   const planner = new Planner(analysis, { cache, pipelineKey, force, runtime: backend ? { backend } : {} });
-  return { analysis, cache, planner, pipelineKey, snapshotKey: { readSince, pipelinePath: pipelineKey, text, overrides: o.set ?? [], backend: o.backend } };
+  return { analysis, cache, planner, pipelineKey, forced, snapshotKey: { readSince, pipelinePath: pipelineKey, text, overrides: o.set ?? [], backend: o.backend } };
 }
 
 /**
@@ -130,20 +133,6 @@ function finite(value: JsonValue): boolean {
   if (typeof value === 'number') return Number.isFinite(value);
   if (value === null || typeof value !== 'object') return true;
   return Object.values(value).every(finite);
-}
-
-/** `--only STAGE`: that stage's cells and everything they depend on. */
-export function selectCells(analysis: Analysis, only: string | undefined): Cell[] {
-  if (only === undefined) return analysis.order;
-  if (!analysis.stages.has(only)) throw new UsageError(`--only ${only}: the pipeline has no stage "${only}"`);
-  const keep = new Set<string>();
-  const visit = (id: string): void => {
-    if (keep.has(id)) return;
-    keep.add(id);
-    for (const p of analysis.graph.predecessors(id) ?? []) visit(p);
-  };
-  for (const id of analysis.stages.get(only)?.cells ?? []) visit(id);
-  return analysis.order.filter((c) => keep.has(c.id));
 }
 
 /** Finds a cell by exact id, or by a unique prefix. */

@@ -6,7 +6,8 @@ import { describePlanFailure, type CellState } from '../planner.js';
 import { planVerified } from '../preflight.js';
 import { HumanReporter } from '../reporters/human.js';
 import { JsonReporter } from '../reporters/json.js';
-import { EXIT, openSession, selectCells, UsageError, type Session } from '../session.js';
+import { EXIT, openSession, UsageError, type Session } from '../session.js';
+import { describeSelectorProblem, selectCells, withUpstream } from '../selectors.js';
 import { detectGpus } from '../gpus.js';
 import { engineVersions } from '../versions.js';
 import { ok } from '../util/result.js';
@@ -16,7 +17,7 @@ import type { RunOptions } from './run.js';
 
 /** Plans the pipeline and runs what is not cached. */
 export async function runPipeline(o: RunOptions, jobs: number): Promise<number> {
-  const session = await openSession(o, new Set(o.force ?? []));
+  const session = await openSession(o, o.force ?? []);
   const reporter: Reporter = o.reporter === 'json' ? new JsonReporter() : await HumanReporter.create();
   const emit = reporter.onEvent.bind(reporter);
   const controller = new AbortController();
@@ -31,7 +32,7 @@ export async function runPipeline(o: RunOptions, jobs: number): Promise<number> 
   let remote: RunRemote | undefined;
   try {
     remote = await remoteForRun(o, session, emit);
-    const cells = selectCells(session.analysis, o.only);
+    const cells = cellsToPlan(session, o.only ?? [], emit);
     const planned = await planVerified(session.planner, session.cache, cells, emit);
     if (!planned.ok) throw new UsageError(describePlanFailure(planned.error));
     // A remote is consulted before anything is scheduled (not on a dry run, which changes nothing).
@@ -76,7 +77,7 @@ export async function runPipeline(o: RunOptions, jobs: number): Promise<number> 
     );
     const result = await executor.run();
     if (!result.ok) throw new UsageError(describePlanFailure(result.error));
-    if (o.only === undefined) rememberIfAllCached(session, executor.finalStates());
+    if (cells.length === session.analysis.order.length) rememberIfAllCached(session, executor.finalStates());
     if (result.value.interrupted) return EXIT.interrupted;
     return result.value.failed > 0 ? EXIT.cellFailed : EXIT.ok;
   } finally {
@@ -87,6 +88,26 @@ export async function runPipeline(o: RunOptions, jobs: number): Promise<number> 
     reporter.close();
     await session.cache.close();
   }
+}
+
+/**
+ * The cells a run plans: with `--only`, the selected cells and what they
+ * need; else every cell. Each flag's selection is shown before the plan.
+ */
+function cellsToPlan(session: Session, only: readonly string[], emit: Reporter['onEvent']): Cell[] {
+  const all = session.analysis.order;
+  let planned = all;
+  if (only.length > 0) {
+    const selected = selectCells(session.analysis, only);
+    if (!selected.ok) throw new UsageError(describeSelectorProblem('only', selected.error));
+    emit({ type: 'selection', flag: 'only', cells: selected.value.map((c) => c.id), of: all.length });
+    planned = withUpstream(session.analysis, selected.value);
+  }
+  // A forced cell outside the --only selection is not planned, so it is not shown either.
+  const inPlan = new Set(planned.map((c) => c.id));
+  const forced = session.forced.filter((c) => inPlan.has(c.id));
+  if (session.forced.length > 0) emit({ type: 'selection', flag: 'force', cells: forced.map((c) => c.id), of: all.length });
+  return planned;
 }
 
 /** After a run that left every cell cached, the next status or no-op run can answer from a snapshot. */

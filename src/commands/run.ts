@@ -9,7 +9,9 @@ import type { CommonOptions } from '../session.js';
 
 export interface RunOptions extends CommonOptions {
   jobs?: number;
-  only?: string;
+  /** Cell selectors (see selectors.ts): run these cells and what they need. */
+  only?: string[];
+  /** Cell selectors: run these cells even when cached. */
   force?: string[];
   dryRun?: boolean;
   reporter?: 'human' | 'json';
@@ -33,7 +35,7 @@ export async function runCommand(o: RunOptions): Promise<number> {
   const jobs = o.jobs ?? availableParallelism();
   if (!Number.isInteger(jobs) || jobs < 1) throw new UsageError(`--jobs must be a positive integer, got ${String(o.jobs)}`);
   const options = { ...o, requireCached: o.requireCached ?? requireCachedFromEnv() };
-  const noop = o.only === undefined && (o.force ?? []).length === 0 ? await currentSnapshot(o) : undefined;
+  const noop = (o.only ?? []).length === 0 && (o.force ?? []).length === 0 ? await currentSnapshot(o) : undefined;
   if (noop !== undefined && noop.snapshot.rows.every((r) => r.status === 'cached')) return reportCached(options, noop, jobs);
   await noop?.cache.close();
   return (await import('./run-pipeline.js')).runPipeline(options, jobs);

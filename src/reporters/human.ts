@@ -48,6 +48,9 @@ export class HumanReporter implements Reporter {
         this.jobs = e.jobs;
         this.print(`${e.pipeline}: ${e.cells} cells, ${e.cached} cached, ${e.toRun} to run (jobs ${e.jobs})${runtimeNote(e.runtime)}`);
         break;
+      case 'selection':
+        this.print(`--${e.flag} selected ${e.cells.length} of ${e.of} cells: ${e.cells.slice(0, 6).join(' ')}${e.cells.length > 6 ? ` and ${e.cells.length - 6} more` : ''}`);
+        break;
       case 'cell-start':
         this.running.set(e.cell, { stage: e.stage, since: Date.now(), lastPlain: Date.now() });
         if (!this.live) this.print(`start   ${e.cell}`);

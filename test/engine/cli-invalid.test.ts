@@ -45,7 +45,7 @@ test('usage errors exit 2 too', async () => {
   writeFileSync(join(dir, 'p.json'), '{"stages": {"a": {"kind": "exec", "params": {"command": "true"}}}}');
   const r = await ablate(dir, ['run', 'p.json', '--only', 'nope']);
   assert.equal(r.code, 2);
-  assert.match(r.stderr, /--only nope: the pipeline has no stage "nope"/);
+  assert.match(r.stderr, /--only 'nope': the pipeline has no stage "nope"/);
   const missing = await ablate(dir, ['run', 'missing.json']);
   assert.equal(missing.code, 2);
   assert.match(missing.stderr, /cannot read pipeline missing\.json: ENOENT/);

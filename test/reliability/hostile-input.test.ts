@@ -171,7 +171,7 @@ test('repeated or empty single-valued options are usage errors', { timeout: 60_0
     [['status', pipeline, '--cache-dir', ''], /^--cache-dir is empty; name a folder/m],
     [['run', pipeline, '--cache-dir', ws.cacheDir, '-j', '2', '-j', '3'], /^--jobs was given 2 times/m],
     [['run', pipeline, '--cache-dir', ws.cacheDir, '--reporter', 'json', '--reporter', 'human'], /^--reporter was given 2 times/m],
-    [['run', pipeline, '--cache-dir', ws.cacheDir, '--only', 'a', '--only', 'a'], /^--only was given 2 times/m],
+    [['verify', pipeline, '--cache-dir', ws.cacheDir, '--sample', '1', '--sample', '2'], /^--sample was given 2 times/m],
     [['doctor', '--cache-dir', ws.cacheDir, '--cache-dir', ws.cacheDir], /^--cache-dir was given 2 times/m],
   ];
   for (const [args, message] of cases) {
