@@ -6,6 +6,7 @@ import { ABORT, open, type Database, type RootDatabase } from 'lmdb';
 import type { FingerprintHash } from '../fingerprint.js';
 import { canonicalJson, sha256, type Sha256 } from '../util/hash.js';
 import { BlobStore, type Sweep } from './blobs.js';
+import type { Doomed, RecordSummary, StoreEntries } from './prune.js';
 import { checkFileKinds, checkHeader, checkPages, lockSignatureMissing } from './db-check.js';
 import { CacheDamagedError, CacheUnavailableError } from './errors.js';
 import type { Cache, CellRecord, CommitOutcome, DoneEntry, FailureRecord, LeaseResult, OutputEntry } from './cache.js';
@@ -198,18 +199,60 @@ export class LmdbCache implements Cache {
    * likely a commit in flight.
    */
   collectGarbage(): Sweep & { referenced: number } {
+    return this.root.transactionSync(() => this.sweepNow());
+  }
+
+  /** The sweep of collectGarbage; called inside a write transaction. */
+  private sweepNow(): Sweep & { referenced: number } {
+    const live = new Set<string>();
+    for (const { value } of this.records.getRange()) for (const o of Object.values(value.outputs)) live.add(o.sha256);
+    let oldest: number | undefined;
+    for (const { value } of this.leases.getRange()) {
+      if (!holderAlive(value)) continue;
+      const since = Date.parse(value.since);
+      if (Number.isFinite(since)) oldest = Math.min(oldest ?? since, since);
+    }
+    // mtime may be coarser than the lease's clock reading; keep a margin.
+    const sweep = this.blobs.sweep(live, oldest === undefined ? undefined : oldest - 2000);
+    return { ...sweep, referenced: live.size };
+  }
+
+  /** Every record (without its breakdown), latest pointer and failure entry, as they are now. */
+  storeEntries(): StoreEntries {
+    const out: StoreEntries = { records: new Map(), latest: new Map(), failures: new Map() };
+    for (const { value } of this.done.getRange()) {
+      const r = this.records.get(value.fingerprint);
+      if (r !== undefined) out.records.set(r.fingerprint, { fingerprint: r.fingerprint, pipeline: r.pipeline, cell: r.cell, outputs: r.outputs });
+    }
+    for (const { key, value } of this.latestDb.getRange()) out.latest.set(key, value);
+    for (const { key, value } of this.failures.getRange()) out.failures.set(key, value.fingerprint);
+    return out;
+  }
+
+  /** The table key of a cell of a pipeline in "latest" and "failures" (see Keep). */
+  cellKey(pipeline: string, cell: string): string {
+    return cellKey(pipeline, cell);
+  }
+
+  /**
+   * Removes the doomed entries and then sweeps blobs, in one write
+   * transaction, as collectGarbage does. An entry goes only if it is as it
+   * was read (a run may have committed it again since), and a record only
+   * if no live process holds its lease: gc takes the lease, and a run that
+   * holds it is about to commit that very record.
+   */
+  removeEntries(gone: Doomed, before: StoreEntries): Sweep & { referenced: number; records: RecordSummary[]; latest: number; failures: number } {
     return this.root.transactionSync(() => {
-      const live = new Set<string>();
-      for (const { value } of this.records.getRange()) for (const o of Object.values(value.outputs)) live.add(o.sha256);
-      let oldest: number | undefined;
-      for (const { value } of this.leases.getRange()) {
-        if (!holderAlive(value)) continue;
-        const since = Date.parse(value.since);
-        if (Number.isFinite(since)) oldest = Math.min(oldest ?? since, since);
-      }
-      // mtime may be coarser than the lease's clock reading; keep a margin.
-      const sweep = this.blobs.sweep(live, oldest === undefined ? undefined : oldest - 2000);
-      return { ...sweep, referenced: live.size };
+      const records = gone.records.filter((r) => {
+        const lease = this.leases.get(r.fingerprint);
+        if ((lease !== undefined && holderAlive(lease)) || this.done.get(r.fingerprint) === undefined) return false;
+        this.done.removeSync(r.fingerprint);
+        this.records.removeSync(r.fingerprint);
+        return true;
+      });
+      const latest = gone.latest.filter((k) => this.latestDb.get(k) === before.latest.get(k) && this.latestDb.removeSync(k)).length;
+      const failures = gone.failures.filter((k) => this.failures.get(k)?.fingerprint === before.failures.get(k) && this.failures.removeSync(k)).length;
+      return { ...this.sweepNow(), records, latest, failures };
     });
   }
 
