@@ -97,6 +97,12 @@ test('--set steps=abc names the flag and the expected type, once', async () => {
     assert.deepEqual(errorLines(r.stderr), ['error: --set steps=abc: must be an integer, not a string ("stages.train.params.steps")'], r.stderr);
   }
   assert.equal(existsSync(join(dir, 'cache')), false);
+  // The same value written in the file's vars is worded by the value, not by the {"$var": ...} that refers to it.
+  const inFile = smoke((t) => t.replace('"steps": 80,', '"steps": "abc",'));
+  const r = await ablate(inFile, ['validate', 'smoke.json']);
+  assert.equal(r.code, 2);
+  assert.deepEqual(errorLines(r.stderr).map((l) => l.replace(/^smoke\.json:\d+:\d+: /, '')), ['error: "stages.train.params.steps" must be an integer, not a string']);
+  assert.match(r.stderr, /hint: the value comes from vars\.steps/);
 });
 
 test('an invalid static param of a matrix stage is printed once, at its place, not once per cell', async () => {
