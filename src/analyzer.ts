@@ -1,12 +1,11 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { dirname, isAbsolute, normalize, resolve } from 'node:path';
-import type { ValidateFunction } from 'ajv';
-import { suggest, type Diagnostic } from './diagnostics.js';
+import { suggest, uniqueDiagnostics, type Diagnostic } from './diagnostics.js';
 import { buildCellGraph, findStageCycle } from './graph.js';
 import { cellId, expandMatrix, matrixSize, project, type Axes } from './matrix.js';
 import type { PipelineConfig, StageConfig } from './pipeline-config.js';
 import type { LoadedPipeline, LoadFailure } from './pipeline-loader.js';
-import { schemaDiagnostics } from './schema-errors.js';
+import { axisValuePlace, checkAxesAccepted, validateParams } from './params-check.js';
 import { locate, type JsonSource } from './source.js';
 import type { JsonObject } from './stage-api.js';
 import { availableKinds, kindModulePath, loadKind, pluginValue, type KindInfo } from './stage-kinds.js';
@@ -84,10 +83,12 @@ export async function analyze(loaded: LoadedPipeline): Promise<Result<Analysis, 
     stages.set(stageConfig.name, node);
     const links = inputLinks(node, stages, source, diagnostics);
     if (links === undefined) return fail(diagnostics, source);
-    for (const axes of expandMatrix(stageConfig.matrix, stageConfig.exclude)) {
+    diagnostics.push(...checkAxesAccepted(node, links, source));
+    if (diagnostics.length > 0) return fail(diagnostics, source);
+    for (const axes of expandMatrix(stageConfig.matrix, stageConfig.exclude.map((e) => e.match))) {
       const cell = makeCell(node, links, axes, cells, source, diagnostics);
       if (cell === undefined) continue;
-      if (validate !== undefined && !validateParams(validate, cell, node, source, diagnostics)) continue;
+      if (validate !== undefined && !validateParams(validate, cell, node, config.setFlags, source, diagnostics)) continue;
       node.cells.push(cell.id);
       cells.set(cell.id, cell);
       order.push(cell);
@@ -186,30 +187,6 @@ function axesKey(axes: Axes, names: string[]): string {
   return k;
 }
 
-/**
- * Axes a stage's schema does not declare only select upstream cells and name
- * the cell (train[task,f,arch,seed] reading data[task,f,seed]); they are left
- * out of validation, so a strict schema need not list every axis.
- */
-function validateParams(validate: ValidateFunction, cell: Cell, node: StageNode, source: JsonSource, out: Diagnostic[]): boolean {
-  const declared = (node.kind.definition.params as { properties?: Record<string, unknown> }).properties ?? {};
-  const params = { ...cell.params };
-  for (const axis of node.axisNames) if (!Object.hasOwn(declared, axis) && !Object.hasOwn(node.config.params, axis)) delete params[axis];
-  if (validate(params)) return true;
-  const errors = validate.errors ?? [];
-  const axisError = errors.find((e) => node.axisNames.includes(e.instancePath.split('/')[1] ?? ''));
-  if (axisError !== undefined) {
-    const axis = axisError.instancePath.split('/')[1] as string;
-    const values = node.config.matrix[axis] ?? [];
-    const index = values.indexOf(cell.axes[axis] as never);
-    const diag = schemaDiagnostics([{ ...axisError, instancePath: '' }], source, ['stages', node.config.name, 'matrix', axis, index], 'value');
-    out.push(...diag.map((d) => ({ ...d, message: `matrix value of "${axis}" in ${cell.id}: ${d.message.replace(/^value /, '')}` })));
-  } else {
-    out.push(...schemaDiagnostics(errors, source, ['stages', node.config.name, 'params'], `the params of stage "${node.config.name}"`));
-  }
-  return false;
-}
-
 function checkReferences(config: PipelineConfig, source: JsonSource): Diagnostic[] {
   const out: Diagnostic[] = [];
   const kinds = availableKinds(config.kinds);
@@ -246,13 +223,13 @@ function checkMatrices(config: PipelineConfig, source: JsonSource): Diagnostic[]
         out.push({ message: `matrix axis "${axis}" of stage "${s.name}" is also set in its params`, location: locate(source, ['stages', s.name, 'matrix', axis], 'key') });
       }
     }
-    s.exclude.forEach((ex, i) => {
-      for (const k of Object.keys(ex)) {
+    for (const ex of s.exclude) {
+      for (const k of Object.keys(ex.match)) {
         if (!axes.includes(k)) {
-          out.push({ message: `exclude entry names "${k}", which is not a matrix axis of stage "${s.name}"`, location: locate(source, ['stages', s.name, 'exclude', i, k], 'key'), hint: suggest(k, axes) });
+          out.push({ message: `exclude entry names "${k}", which is not a matrix axis of stage "${s.name}"`, location: locate(source, [...ex.path, k], 'key'), hint: suggest(k, axes) });
         }
       }
-    });
+    }
     total += matrixSize(s.matrix);
     if (total > config.maxCells) {
       out.push({
@@ -305,12 +282,10 @@ function checkPlugins(node: StageNode, cells: Map<string, Cell>, source: JsonSou
     for (const v of values) {
       if (available.includes(v)) continue;
       const axis = node.config.matrix[param];
-      const path = axis !== undefined ? ['stages', node.config.name, 'matrix', param, axis.map(String).indexOf(v)] : ['stages', node.config.name, 'params', param];
-      out.push({
-        message: `${param} "${v}" is not a known ${param} of stage kind "${node.kind.name}" (no module ${dir}/${v}.js)`,
-        location: locate(source, path),
-        hint: suggest(v, available) ?? `known: ${available.join(', ')}`,
-      });
+      const message = `${param} "${v}" is not a known ${param} of stage kind "${node.kind.name}" (no module ${dir}/${v}.js)`;
+      const value = axis?.find((a) => String(a) === v);
+      const place = value !== undefined ? axisValuePlace(node, param, value, source, message) : { message, location: locate(source, ['stages', node.config.name, 'params', param]) };
+      out.push({ ...place, hint: suggest(v, available) ?? `known: ${available.join(', ')}` });
     }
   }
   return out;
@@ -330,6 +305,7 @@ function topoSortStages(config: PipelineConfig): StageConfig[] {
   return out;
 }
 
+/** A problem shared by many cells (a static param, one matrix value) is reported once. */
 function fail(diagnostics: Diagnostic[], source: JsonSource): { ok: false; error: LoadFailure } {
-  return err({ reason: 'invalid-pipeline', diagnostics, sources: new Map([[source.file, source.text]]) });
+  return err({ reason: 'invalid-pipeline', diagnostics: uniqueDiagnostics(diagnostics), sources: new Map([[source.file, source.text]]) });
 }

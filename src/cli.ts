@@ -16,12 +16,14 @@ export async function main(args: string[]): Promise<void> {
       .positional('pipeline', { type: 'string', demandOption: true, describe: 'pipeline JSON file' })
       .option('cache-dir', { type: 'string', describe: 'cache location (default ./cache, or ABLATE_CACHE_DIR)' })
       .option('set', { type: 'string', array: true, describe: 'override a pipeline variable: name=value' })
+      .option('axis', { type: 'string', array: true, describe: "an axis's values for this run: name=a,b replaces them, name+=c adds one" })
       .option('backend', { type: 'string', describe: 'TensorFlow.js backend for ML stages (or ABLATE_BACKEND)' });
   const transfer = <T>(y: Argv<T>) =>
     y
       .positional('pipelines', { type: 'string', array: true, demandOption: true, describe: 'pipeline JSON files' })
       .option('cache-dir', { type: 'string', describe: 'cache location (default ./cache, or ABLATE_CACHE_DIR)' })
       .option('set', { type: 'string', array: true, describe: 'override a pipeline variable: name=value' })
+      .option('axis', { type: 'string', array: true, describe: "an axis's values for this run: name=a,b replaces them, name+=c adds one" })
       .option('backend', { type: 'string', describe: 'TensorFlow.js backend for ML stages (or ABLATE_BACKEND)' })
       .option('remote', { type: 'string', describe: 's3://bucket/prefix or file:///path (or ABLATE_REMOTE, or ablate.config.json)' })
       .option('reporter', { choices: ['human', 'json'] as const, default: 'human' as const });
@@ -55,10 +57,10 @@ export async function main(args: string[]): Promise<void> {
     )
     .command('dag <pipeline>', 'print the cell graph', on('dag', (y) =>
       common(y).option('format', { choices: ['dot', 'mermaid'] as const, default: 'dot' as const }),
-      async (a) => (await import('./commands/dag.js')).dagCommand({ pipeline: a.pipeline as string, format: a.format })),
+      async (a) => (await import('./commands/dag.js')).dagCommand({ pipeline: a.pipeline as string, format: a.format, set: a.set, axis: a.axis })),
     )
     .command('validate <pipeline>', 'check a pipeline without running it', on('validate', (y) => common(y),
-      async (a) => (await import('./commands/dag.js')).validateCommand({ pipeline: a.pipeline as string })),
+      async (a) => (await import('./commands/dag.js')).validateCommand({ pipeline: a.pipeline as string, set: a.set, axis: a.axis })),
     )
     .command('export <pipeline>', 'copy final artifacts and provenance manifests to a folder', on('export', (y) =>
       common(y).option('out', { type: 'string', demandOption: true }).option('all', { type: 'boolean', describe: 'every cell, not only final ones' }),
@@ -119,7 +121,7 @@ export async function main(args: string[]): Promise<void> {
 }
 
 /** Options and positionals declared `array: true` above. */
-const REPEATABLE = new Set(['set', 'only', 'force', 'keep', 'slurm-opt', 'cell', 'pipelines']);
+const REPEATABLE = new Set(['set', 'axis', 'only', 'force', 'keep', 'slurm-opt', 'cell', 'pipelines']);
 
 /**
  * A numeric option that must be a whole number of at least `min`: "abc",

@@ -60,3 +60,14 @@ export function suggest(name: string, candidates: readonly string[]): string | u
   const limit = Math.max(2, Math.floor(name.length / 3));
   return distance(name, best) <= limit ? `did you mean "${best}"?` : undefined;
 }
+
+/** The diagnostics without repeats (same message, place and hint), in their first order. */
+export function uniqueDiagnostics(list: readonly Diagnostic[]): Diagnostic[] {
+  const seen = new Set<string>();
+  return list.filter((d) => {
+    const key = JSON.stringify([d.message, d.location?.file, d.location?.offset, d.location?.length, d.hint]);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}

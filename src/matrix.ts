@@ -20,7 +20,20 @@ export function expandMatrix(matrix: Record<string, Scalar[]>, exclude: Record<s
     for (const cell of cells) for (const v of values) next.push({ ...cell, [axis]: v });
     cells = next;
   }
-  return cells.filter((c) => !exclude.some((ex) => Object.entries(ex).every(([k, v]) => c[k] === v)));
+  return cells.filter((c) => !exclude.some((ex) => Object.entries(ex).every(([k, v]) => Object.hasOwn(c, k) && matches(c[k] as Scalar, v))));
+}
+
+/**
+ * Whether an axis value meets an exclude entry's condition: equal to a
+ * scalar, `{"$in": [...]}` one of a list, `{"$not": v}` other than a value
+ * (or than each of a list). `$not` lets an exclusion follow its axis: "task
+ * mean only with f identity" stays true when a value of f is added.
+ */
+export function matches(value: Scalar, condition: JsonValue): boolean {
+  if (condition === null || typeof condition !== 'object' || Array.isArray(condition)) return value === condition;
+  if (Array.isArray(condition.$in)) return condition.$in.includes(value);
+  if ('$not' in condition) return Array.isArray(condition.$not) ? !condition.$not.includes(value) : condition.$not !== value;
+  return false;
 }
 
 /** Longest cell id, in UTF-16 code units: it must fit LMDB keys, log lines and folder names. */

@@ -1,3 +1,4 @@
+import type { JsonPath } from './source.js';
 import type { JsonObject, JsonValue } from './stage-api.js';
 
 export type Scalar = string | number | boolean;
@@ -8,7 +9,30 @@ export interface InputConfig {
   all: boolean;
 }
 
-/** One stage as the user wrote it, with `$var`s substituted. */
+/** Where an axis's values come from, for messages that point at one of them. */
+export interface AxisSource {
+  /** The value list in the file: `["axes", name]` or `["stages", stage, "matrix", axis]`. */
+  path: JsonPath;
+  /** The last `--axis` flag that changed the list. */
+  flag?: string;
+  /** How many leading values still stand where the file lists them (all, unless a flag replaced them). */
+  fromFile: number;
+}
+
+/** One exclusion: cells matching every entry are dropped. A value is a scalar, `{"$not": v or [v...]}` or `{"$in": [v...]}`. */
+export interface Exclusion {
+  match: Record<string, JsonValue>;
+  /** The entry in the file (in the stage or in a shared `excludes` list). */
+  path: JsonPath;
+}
+
+/** A param value that came from `{"$var": name}`, at `path` inside the stage's params. */
+export interface VarRef {
+  path: JsonPath;
+  name: string;
+}
+
+/** One stage as the user wrote it, with `$var`s substituted and shared axes resolved. */
 export interface StageConfig {
   name: string;
   kind: string;
@@ -16,7 +40,9 @@ export interface StageConfig {
   params: JsonObject;
   inputs: Record<string, InputConfig>;
   matrix: Record<string, Scalar[]>;
-  exclude: Record<string, JsonValue>[];
+  axisSources: Record<string, AxisSource>;
+  exclude: Exclusion[];
+  varRefs: VarRef[];
   timeout?: number;
   memoryMB?: number;
   resources?: { cpu?: number; gpu?: number };
@@ -27,6 +53,8 @@ export interface PipelineConfig {
   dir: string;
   name: string;
   vars: JsonObject;
+  /** Variables set by `--set`, with the flag's text. */
+  setFlags: Record<string, string>;
   kinds: Record<string, string>;
   maxCells: number;
   stages: StageConfig[];

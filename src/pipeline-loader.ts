@@ -3,10 +3,12 @@ import { basename, dirname, resolve } from 'node:path';
 import type { ValidateFunction } from 'ajv';
 import type { Diagnostic } from './diagnostics.js';
 import { suggest } from './diagnostics.js';
-import { DEFAULT_MAX_CELLS, type InputConfig, type PipelineConfig, type Scalar, type StageConfig } from './pipeline-config.js';
+import { NO_OVERRIDES, type Overrides } from './overrides.js';
+import { DEFAULT_MAX_CELLS, type InputConfig, type PipelineConfig, type Scalar, type StageConfig, type VarRef } from './pipeline-config.js';
+import { axisTable, stageExclusions, stageMatrix, type AxisTable, type RawAxis, type RawExclude } from './shared-axes.js';
 import { placeholders } from './execution/exec-definition.js';
 import { schemaDiagnostics } from './schema-errors.js';
-import { locate, parseJsonSource, type JsonSource } from './source.js';
+import { locate, parseJsonSource, type JsonPath, type JsonSource } from './source.js';
 import { decodePipelineText } from './text-encoding.js';
 import type { JsonObject, JsonValue } from './stage-api.js';
 import { err, ok, type Result } from './util/result.js';
@@ -23,14 +25,15 @@ export type LoadFailure = { reason: 'invalid-pipeline'; diagnostics: Diagnostic[
 
 let validatePipeline: ValidateFunction | undefined;
 
-/** Reads, parses and structurally validates a pipeline file. */
 /**
- * `isTrusted(text)` says whether this exact text (with these overrides and
- * stage code) was validated before; then structural validation is skipped.
+ * Reads, parses and structurally validates a pipeline file, applying the
+ * `--set` and `--axis` overrides. `isTrusted(text)` says whether this exact
+ * text (with these overrides and stage code) was validated before; then
+ * structural validation is skipped.
  */
 export async function loadPipelineFile(
   file: string,
-  overrides: Record<string, JsonValue> = {},
+  overrides: Overrides = NO_OVERRIDES,
   isTrusted: (text: string) => boolean | Promise<boolean> = () => false,
 ): Promise<Result<LoadedPipeline, LoadFailure>> {
   const path = resolve(file);
@@ -58,17 +61,18 @@ export async function loadPipelineFile(
   }
   const raw = source.value as RawPipeline;
   // Own properties only: a variable named "constructor" or "__proto__" is a name like any other.
-  const vars: JsonObject = Object.fromEntries([...Object.entries(raw.vars ?? {}), ...Object.entries(overrides)]);
-  const unknownSet = Object.keys(overrides).filter((k) => !Object.hasOwn(raw.vars ?? {}, k));
-  if (unknownSet.length > 0) {
-    const name = unknownSet[0] ?? '';
+  const vars: JsonObject = Object.fromEntries([...Object.entries(raw.vars ?? {}), ...overrides.set.map((o) => [o.name, o.value])]);
+  const unknownSet = overrides.set.find((o) => !Object.hasOwn(raw.vars ?? {}, o.name));
+  if (unknownSet !== undefined) {
+    const name = unknownSet.name;
     return fail(
       [{ message: `--set ${name}: the pipeline declares no variable "${name}"`, location: locate(source, ['vars']), hint: suggest(name, Object.keys(raw.vars ?? {})) }],
       sources,
     );
   }
-  const diagnostics: Diagnostic[] = [];
-  const stages = Object.entries(raw.stages).map(([name, s]) => toStageConfig(name, s, vars, source, diagnostics));
+  const { table, diagnostics } = axisTable(raw, overrides.axis, source);
+  if (diagnostics.length > 0) return fail(diagnostics, sources);
+  const stages = Object.entries(raw.stages).map(([name, s]) => toStageConfig(name, s, { vars, table, excludes: raw.excludes ?? {}, source }, diagnostics));
   for (const stage of stages) diagnostics.push(...checkPlaceholders(stage, source));
   if (diagnostics.length > 0) return fail(diagnostics, sources);
   return ok({
@@ -79,6 +83,7 @@ export async function loadPipelineFile(
       dir: dirname(path),
       name: raw.name ?? basename(path).replace(/\.json$/, ''),
       vars,
+      setFlags: Object.fromEntries(overrides.set.map((o) => [o.name, o.flag])),
       kinds: raw.kinds ?? {},
       maxCells: raw.maxCells ?? DEFAULT_MAX_CELLS,
       stages,
@@ -91,8 +96,8 @@ interface RawStage {
   description?: string;
   params?: JsonObject;
   inputs?: Record<string, string | { stage: string; all?: boolean }>;
-  matrix?: Record<string, Scalar[]>;
-  exclude?: Record<string, JsonValue>[];
+  matrix?: Record<string, RawAxis>;
+  exclude?: RawExclude[];
   timeout?: number;
   memoryMB?: number;
   resources?: { cpu?: number; gpu?: number };
@@ -101,53 +106,67 @@ interface RawStage {
 interface RawPipeline {
   name?: string;
   vars?: JsonObject;
+  axes?: Record<string, Scalar[]>;
+  excludes?: Record<string, RawExclude[]>;
   kinds?: Record<string, string>;
   maxCells?: number;
   stages: Record<string, RawStage>;
 }
 
-function toStageConfig(name: string, s: RawStage, vars: JsonObject, source: JsonSource, out: Diagnostic[]): StageConfig {
+/** What every stage is resolved against. */
+interface Context {
+  vars: JsonObject;
+  table: AxisTable;
+  excludes: Record<string, RawExclude[]>;
+  source: JsonSource;
+}
+
+function toStageConfig(name: string, s: RawStage, c: Context, out: Diagnostic[]): StageConfig {
   const inputs: Record<string, InputConfig> = {};
   for (const [key, spec] of Object.entries(s.inputs ?? {})) {
     inputs[key] = typeof spec === 'string' ? { stage: spec, all: false } : { stage: spec.stage, all: spec.all ?? false };
   }
-  const params = substituteVars(s.params ?? {}, vars, source, ['stages', name, 'params'], out) as JsonObject;
+  const varRefs: VarRef[] = [];
+  const params = substituteVars(s.params ?? {}, { ...c, refs: varRefs, base: ['stages', name, 'params'] }, [], out) as JsonObject;
+  const { matrix, sources } = stageMatrix(name, s.matrix ?? {}, c.table, c.source, out);
   return {
     name,
     kind: s.kind,
     description: s.description,
     params,
     inputs,
-    matrix: s.matrix ?? {},
-    exclude: s.exclude ?? [],
+    matrix,
+    axisSources: sources,
+    exclude: stageExclusions(name, s.exclude ?? [], c.excludes, c.source, out),
+    varRefs,
     timeout: s.timeout,
     memoryMB: s.memoryMB,
     resources: s.resources,
   };
 }
 
-/** Replaces `{"$var": "name"}` by the variable's value, recording unknown names. */
+/** Replaces `{"$var": "name"}` by the variable's value, recording where each came from and unknown names. */
 function substituteVars(
   value: JsonValue,
-  vars: JsonObject,
-  source: JsonSource,
-  path: (string | number)[],
+  c: { vars: JsonObject; source: JsonSource; refs: VarRef[]; base: JsonPath },
+  path: JsonPath,
   out: Diagnostic[],
 ): JsonValue {
-  if (Array.isArray(value)) return value.map((v, i) => substituteVars(v, vars, source, [...path, i], out));
+  if (Array.isArray(value)) return value.map((v, i) => substituteVars(v, c, [...path, i], out));
   if (value === null || typeof value !== 'object') return value;
   const keys = Object.keys(value);
   if (keys.length === 1 && keys[0] === '$var') {
     const name = String(value.$var);
-    const v = Object.hasOwn(vars, name) ? vars[name] : undefined;
+    const v = Object.hasOwn(c.vars, name) ? c.vars[name] : undefined;
     if (v === undefined) {
-      out.push({ message: `unknown variable "${name}"`, location: locate(source, [...path, '$var']), hint: suggest(name, Object.keys(vars)) });
+      out.push({ message: `unknown variable "${name}"`, location: locate(c.source, [...c.base, ...path, '$var']), hint: suggest(name, Object.keys(c.vars)) });
       return null;
     }
+    c.refs.push({ path, name });
     return v;
   }
   // fromEntries defines each key, so a key "__proto__" stays a key instead of replacing the prototype.
-  return Object.fromEntries(keys.map((k) => [k, substituteVars(value[k] as JsonValue, vars, source, [...path, k], out)]));
+  return Object.fromEntries(keys.map((k) => [k, substituteVars(value[k] as JsonValue, c, [...path, k], out)]));
 }
 
 /**

@@ -13,7 +13,7 @@ import { canonicalJson, sha256 } from './util/hash.js';
  * a no-op `run` need not expand and fingerprint every cell again while
  * nothing it depends on has changed. It is valid only when all of these are
  * as they were when it was written:
- *   - the key: pipeline file (path and text), --set overrides, forced backend
+ *   - the key: pipeline file (path and text), --set and --axis overrides, forced backend
  *     and visible GPUs, and the engine's own compiled files (path, mtime, ctime, size, inode);
  *   - the cache database: its last write transaction (any commit, forget, gc
  *     or repair moves it);
@@ -47,6 +47,8 @@ export interface SnapshotKeyInput {
   pipelinePath: string;
   text: string;
   overrides: readonly string[];
+  /** The `--axis` flags, in order. */
+  axes: readonly string[];
   backend: string | undefined;
 }
 
@@ -59,6 +61,7 @@ export function snapshotKey(k: SnapshotKeyInput): string {
       pipeline: k.pipelinePath,
       text: k.text,
       overrides: k.overrides,
+      axes: k.axes,
       backend: k.backend ?? process.env.ABLATE_BACKEND ?? '',
       gpus: process.env.CUDA_VISIBLE_DEVICES ?? '',
       engine: engineStamp(),
@@ -152,13 +155,13 @@ export function writeSnapshot(cache: Cache, key: SnapshotKeyInput, content: Snap
  * exact (see the notes at the top of this file); undefined otherwise, with
  * nothing left open.
  */
-export async function currentSnapshot(o: { pipeline: string; cacheDir?: string; set?: string[]; backend?: string }): Promise<{ cache: Cache; snapshot: PlanSnapshot } | undefined> {
+export async function currentSnapshot(o: { pipeline: string; cacheDir?: string; set?: string[]; axis?: string[]; backend?: string }): Promise<{ cache: Cache; snapshot: PlanSnapshot } | undefined> {
   const dir = cacheDir(o.cacheDir);
   if (!existsSync(join(dir, 'db'))) return undefined;
   let key: SnapshotKeyInput;
   try {
     const pipelinePath = realpathSync(resolve(o.pipeline));
-    key = { readSince: Date.now(), pipelinePath, text: readFileSync(pipelinePath, 'utf8'), overrides: o.set ?? [], backend: o.backend };
+    key = { readSince: Date.now(), pipelinePath, text: readFileSync(pipelinePath, 'utf8'), overrides: o.set ?? [], axes: o.axis ?? [], backend: o.backend };
   } catch {
     return undefined;
   }

@@ -3,78 +3,82 @@ import { suggest, type Diagnostic } from './diagnostics.js';
 import { locate, pointerToPath, type JsonPath, type JsonSource } from './source.js';
 
 /**
+ * One ajv error in plain words. Paths are relative to the validated value;
+ * `text(name)` words the message about `name` (a quoted path, or undefined
+ * when the caller names the value itself, as a `--set` flag does).
+ */
+export interface SchemaProblem {
+  /** The value the error is about. */
+  path: JsonPath;
+  /** Where to point: the value, or a key below it. */
+  at: JsonPath;
+  which: 'value' | 'key';
+  text(name: string | undefined): string;
+  hint?: string;
+}
+
+/**
  * Turns ajv errors into plain-word diagnostics located in the source.
- * `base` is the JSON path of the validated value inside the file.
+ * `base` is the JSON path of the validated value inside the file;
+ * `instance`, the value that was validated (by default the one at `base`).
  */
 export function schemaDiagnostics(
   errors: readonly ErrorObject[],
   source: JsonSource,
   base: JsonPath,
   what: string,
+  instance: unknown = valueAt(source.value, base),
 ): Diagnostic[] {
-  const relevant = pickRelevant(errors);
-  return relevant.map((e) => {
-    const path = [...base, ...pointerToPath(e.instancePath)];
-    const name = describePath(path, what);
+  return schemaProblems(errors, instance).map((p) => {
+    const d: Diagnostic = { message: p.text(describePath([...base, ...p.path], what)), location: locate(source, [...base, ...p.at], p.which) };
+    return p.hint === undefined ? d : { ...d, hint: p.hint };
+  });
+}
+
+export function schemaProblems(errors: readonly ErrorObject[], instance: unknown): SchemaProblem[] {
+  return pickRelevant(errors).map((e) => {
+    const path = pointerToPath(e.instancePath);
+    const value = valueAt(instance, path);
+    const of = (name: string | undefined, tail: string): string => (name === undefined ? tail : `${name} ${tail}`);
+    const problem = (text: (name: string | undefined) => string, hint?: string, at: JsonPath = path, which: 'value' | 'key' = 'value'): SchemaProblem =>
+      hint === undefined ? { path, at, which, text } : { path, at, which, text, hint };
     switch (e.keyword) {
       case 'additionalProperties': {
         const extra = String((e.params as { additionalProperty: string }).additionalProperty);
         const allowed = Object.keys((e.parentSchema as { properties?: object } | undefined)?.properties ?? {});
-        return {
-          message: `unknown property "${extra}" in ${name}`,
-          location: locate(source, [...path, extra], 'key'),
-          hint: suggest(extra, allowed) ?? (allowed.length > 0 ? `allowed: ${allowed.join(', ')}` : undefined),
-        };
+        const hint = suggest(extra, allowed) ?? (allowed.length > 0 ? `allowed: ${allowed.join(', ')}` : undefined);
+        return problem((name) => `unknown property "${extra}"${name === undefined ? '' : ` in ${name}`}`, hint, [...path, extra], 'key');
       }
       case 'required': {
         const missing = String((e.params as { missingProperty: string }).missingProperty);
-        return { message: `${name} is missing the required property "${missing}"`, location: locate(source, path) };
+        return problem((name) => of(name, `is missing the required property "${missing}"`));
       }
       case 'enum': {
         const allowed = ((e.params as { allowedValues: unknown[] }).allowedValues ?? []).map(String);
-        const got = String(valueAt(source.value, path));
-        return {
-          message: `${name} must be one of ${allowed.map((a) => JSON.stringify(a)).join(', ')}; got ${JSON.stringify(got)}`,
-          location: locate(source, path),
-          hint: suggest(got, allowed),
-        };
+        const got = String(value);
+        return problem((name) => of(name, `must be one of ${allowed.map((a) => JSON.stringify(a)).join(', ')}; got ${JSON.stringify(got)}`), suggest(got, allowed));
       }
       case 'type':
-        return {
-          message: `${name} must be ${typeList((e.params as { type: string | string[] }).type)}, not ${typeName(valueAt(source.value, path))}`,
-          location: locate(source, path),
-        };
+        return problem((name) => of(name, `must be ${typeList((e.params as { type: string | string[] }).type)}, not ${typeName(value)}`));
       case 'propertyNames':
-        return { message: `${name} has an invalid name: ${e.message ?? ''}`, location: locate(source, path) };
+        return problem((name) => of(name, `has an invalid name: ${e.message ?? ''}`));
       case 'pattern': {
         // A key that breaks a propertyNames pattern: name the key, not the whole object around it.
         const property = (e as ErrorObject & { propertyName?: string }).propertyName;
-        if (property !== undefined) {
-          return {
-            message: `${name} has an invalid name "${property}": it must match ${(e.params as { pattern: string }).pattern}`,
-            location: locate(source, [...path, property], 'key'),
-          };
-        }
-        const key = path[path.length - 1];
-        return {
-          message: `${name} has an invalid value ${JSON.stringify(valueAt(source.value, path) ?? key)}: it must match ${(e.params as { pattern: string }).pattern}`,
-          location: locate(source, path),
-        };
+        const pattern = (e.params as { pattern: string }).pattern;
+        if (property !== undefined) return problem((name) => of(name, `has an invalid name "${property}": it must match ${pattern}`), undefined, [...path, property], 'key');
+        return problem((name) => of(name, `has an invalid value ${JSON.stringify(value ?? path[path.length - 1])}: it must match ${pattern}`));
       }
       case 'uniqueItems': {
         const p = e.params as { i: number; j: number };
         const [first, again] = [Math.min(p.i, p.j), Math.max(p.i, p.j)];
-        return {
-          message: `${name} lists the same value twice (entries ${first + 1} and ${again + 1})`,
-          location: locate(source, [...path, again]),
-        };
+        return problem((name) => of(name, `lists the same value twice (entries ${first + 1} and ${again + 1})`), undefined, [...path, again]);
       }
       case 'minItems':
-        return { message: `${name} must not be empty`, location: locate(source, path) };
       case 'minProperties':
-        return { message: `${name} must not be empty`, location: locate(source, path) };
+        return problem((name) => of(name, 'must not be empty'));
       default:
-        return { message: `${name} ${e.message ?? 'is invalid'}`, location: locate(source, path) };
+        return problem((name) => of(name, e.message ?? 'is invalid'));
     }
   });
 }

@@ -6,11 +6,10 @@ import type { Cache } from './cache/cache.js';
 import { LmdbCache } from './cache/lmdb-cache.js';
 import { formatDiagnostic } from './diagnostics.js';
 import { loadPipelineFile } from './pipeline-loader.js';
-import { MAX_DEPTH, nestingBeyond } from './source.js';
+import { parseOverrides, type Overrides } from './overrides.js';
 import type { SnapshotKeyInput } from './plan-snapshot.js';
 import { cacheDir } from './cache/location.js';
 import { Planner } from './planner.js';
-import type { JsonValue } from './stage-api.js';
 import { kindModulePath } from './stage-kinds.js';
 import { codeHashes } from './code-hash.js';
 import { canonicalJson, sha256 } from './util/hash.js';
@@ -28,6 +27,8 @@ export interface CommonOptions {
   pipeline: string;
   cacheDir?: string;
   set?: string[];
+  /** `--axis name=a,b` / `name+=c`: an axis's values for this run. */
+  axis?: string[];
   backend?: string;
 }
 
@@ -50,7 +51,7 @@ export async function openSession(o: CommonOptions, force: readonly string[] = [
   // An existing cache may remember that this exact pipeline text was valid; a new one is created only after validation.
   let cache: Cache | undefined = existsSync(join(dir, 'db')) ? LmdbCache.open(dir) : undefined;
   try {
-    const overrides = parseSets(o.set ?? []);
+    const overrides = parseOverrides(o);
     let trustKey: string | undefined;
     const isTrusted = async (text: string): Promise<boolean> => {
       trustKey = await validationKey(text, overrides, dirname(resolve(o.pipeline)));
@@ -76,7 +77,7 @@ function finishSession(o: CommonOptions, analysis: Analysis, cache: Cache, force
   const backend = o.backend ?? process.env.ABLATE_BACKEND;
   const force = new Set(forced.map((c) => c.id));
   const planner = new Planner(analysis, { cache, pipelineKey, force, runtime: backend ? { backend } : {} });
-  return { analysis, cache, planner, pipelineKey, forced, snapshotKey: { readSince, pipelinePath: pipelineKey, text, overrides: o.set ?? [], backend: o.backend } };
+  return { analysis, cache, planner, pipelineKey, forced, snapshotKey: { readSince, pipelinePath: pipelineKey, text, overrides: o.set ?? [], axes: o.axis ?? [], backend: o.backend } };
 }
 
 /**
@@ -84,7 +85,7 @@ function finishSession(o: CommonOptions, analysis: Analysis, cache: Cache, force
  * and the code of the stage kinds it names (their params schemas), each
  * module with the local modules it imports, where a schema may be defined.
  */
-async function validationKey(text: string, overrides: Record<string, JsonValue>, pipelineDir: string): Promise<string> {
+async function validationKey(text: string, overrides: Overrides, pipelineDir: string): Promise<string> {
   let kinds: string[] = [];
   let declared: Record<string, string> = {};
   try {
@@ -99,40 +100,14 @@ async function validationKey(text: string, overrides: Record<string, JsonValue>,
     const path = kindModulePath(k, declared, pipelineDir);
     modules.push(path === undefined || !existsSync(path) ? `${k}:builtin` : `${k}:${canonicalJson(await codeHashes(path, path.startsWith(packageRoot) ? packageRoot : pipelineDir))}`);
   }
-  return sha256(canonicalJson({ text, overrides, modules, engine: ENGINE_STAMP }));
+  const flags = { set: Object.fromEntries(overrides.set.map((o) => [o.name, o.value])), axis: overrides.axis.map((o) => o.flag) };
+  return sha256(canonicalJson({ text, overrides: flags, modules, engine: ENGINE_STAMP }));
 }
 
 export { cacheDir };
 
 function formatFailure(diagnostics: { message: string }[], sources: Map<string, string>): string {
   return diagnostics.map((d) => formatDiagnostic(d, sources)).join('\n\n');
-}
-
-function parseSets(sets: string[]): Record<string, JsonValue> {
-  const out: [string, JsonValue][] = [];
-  for (const s of sets) {
-    const eq = s.indexOf('=');
-    if (eq <= 0) throw new UsageError(`--set expects name=value, got "${s}"`);
-    const raw = s.slice(eq + 1);
-    if (nestingBeyond(raw, MAX_DEPTH) !== undefined) throw new UsageError(`--set ${s.slice(0, eq)}: the value is nested more than ${MAX_DEPTH} levels deep`);
-    let value: JsonValue;
-    try {
-      value = JSON.parse(raw) as JsonValue;
-    } catch {
-      value = raw;
-    }
-    if (!finite(value)) throw new UsageError(`--set ${s}: a number is out of range: JSON numbers must be finite`);
-    out.push([s.slice(0, eq), value]);
-  }
-  // fromEntries defines each name, so `--set __proto__=...` is a name to check like any other.
-  return Object.fromEntries(out) as Record<string, JsonValue>;
-}
-
-/** False when a number in `value` is Infinity or NaN (`1e999` parses as Infinity). */
-function finite(value: JsonValue): boolean {
-  if (typeof value === 'number') return Number.isFinite(value);
-  if (value === null || typeof value !== 'object') return true;
-  return Object.values(value).every(finite);
 }
 
 /** Finds a cell by exact id, or by a unique prefix. */

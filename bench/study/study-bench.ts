@@ -6,9 +6,10 @@
  *   npx tsc -p . && node dist/bench/study/study-bench.js [PIPELINE] [AXIS=VALUE] [options]
  *
  *   PIPELINE            default pipelines/paper.json
- *   AXIS=VALUE          default f=cbrt: VALUE is appended to that axis in every
+ *   AXIS=VALUE          default f=cbrt: VALUE is appended to that shared axis
+ *                       (or, for an axis stages list themselves, in every
  *                       stage whose matrix has it, with the exclusions of the
- *                       axis's last value (or of --like VALUE), as the README's
+ *                       axis's last value or of --like VALUE), as the README's
  *                       "Extending the study by one variant" does by hand
  *   --jobs N            default: ablate's default (all cores)
  *   --reps 3            repetitions of the no-op rows (cold and incremental run once)
@@ -155,7 +156,18 @@ function parseValue(raw: string): string | number | boolean {
  * a new f is excluded from the mean task exactly as the other f's are.
  */
 function extend(text: string, axis: string, value: string | number | boolean, like: string | undefined): { text: string; stages: string[] } {
-  const raw = JSON.parse(text) as { stages: Record<string, { matrix?: Record<string, unknown[]>; exclude?: Record<string, unknown>[] }> };
+  const raw = JSON.parse(text) as {
+    axes?: Record<string, unknown[]>;
+    stages: Record<string, { matrix?: Record<string, unknown[] | { $axis: string }>; exclude?: Record<string, unknown>[] }>;
+  };
+  const shared = raw.axes?.[axis];
+  if (shared !== undefined) {
+    // A shared axis is one edit; exclusions written with {"$not": ...} follow it.
+    if (shared.includes(value)) throw new Error(`the shared axis ${axis} already has ${JSON.stringify(value)}`);
+    shared.push(value);
+    const users = Object.entries(raw.stages).filter(([, s]) => Object.values(s.matrix ?? {}).some((m) => !Array.isArray(m) && m.$axis === axis));
+    return { text: `${JSON.stringify(raw, null, 2)}\n`, stages: users.map(([name]) => name) };
+  }
   const stages: string[] = [];
   for (const [name, stage] of Object.entries(raw.stages)) {
     const values = stage.matrix?.[axis];

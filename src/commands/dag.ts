@@ -1,11 +1,21 @@
 import { analyze } from '../analyzer.js';
 import { formatDiagnostic } from '../diagnostics.js';
+import { parseOverrides } from '../overrides.js';
 import { loadPipelineFile } from '../pipeline-loader.js';
 import { UsageError } from '../session.js';
 import type { Analysis } from '../analyzer.js';
 
-export async function loadAnalysis(pipeline: string): Promise<Analysis> {
-  const loaded = await loadPipelineFile(pipeline);
+export interface AnalysisOptions {
+  pipeline: string;
+  /** `--set name=value` flags. */
+  set?: string[];
+  /** `--axis name=a,b` / `name+=c` flags. */
+  axis?: string[];
+}
+
+/** The pipeline's cells as the given overrides make them, without opening the cache. */
+export async function loadAnalysis(o: AnalysisOptions): Promise<Analysis> {
+  const loaded = await loadPipelineFile(o.pipeline, parseOverrides(o));
   if (!loaded.ok) throw new UsageError(loaded.error.diagnostics.map((d) => formatDiagnostic(d, loaded.error.sources)).join('\n\n'));
   const a = await analyze(loaded.value);
   if (!a.ok) throw new UsageError(a.error.diagnostics.map((d) => formatDiagnostic(d, a.error.sources)).join('\n\n'));
@@ -13,8 +23,8 @@ export async function loadAnalysis(pipeline: string): Promise<Analysis> {
 }
 
 /** The cell graph as Graphviz dot or a Mermaid flowchart. */
-export async function dagCommand(o: { pipeline: string; format?: 'dot' | 'mermaid' }): Promise<number> {
-  const a = await loadAnalysis(o.pipeline);
+export async function dagCommand(o: AnalysisOptions & { format?: 'dot' | 'mermaid' }): Promise<number> {
+  const a = await loadAnalysis(o);
   const ids = new Map(a.order.map((c, i) => [c.id, `n${i}`]));
   const edges = a.graph.edges().map((e) => [ids.get(e.v) as string, ids.get(e.w) as string] as const);
   const lines: string[] = [];
@@ -32,8 +42,8 @@ export async function dagCommand(o: { pipeline: string; format?: 'dot' | 'mermai
   return 0;
 }
 
-export async function validateCommand(o: { pipeline: string }): Promise<number> {
-  const a = await loadAnalysis(o.pipeline);
+export async function validateCommand(o: AnalysisOptions): Promise<number> {
+  const a = await loadAnalysis(o);
   process.stdout.write(`${o.pipeline}: valid (${a.stages.size} stages, ${a.cells.size} cells)\n`);
   return 0;
 }

@@ -10,6 +10,7 @@ export interface TransferOptions {
   pipelines: string[];
   cacheDir?: string;
   set?: string[];
+  axis?: string[];
   backend?: string;
   remote?: string;
   reporter?: 'human' | 'json';
@@ -26,7 +27,7 @@ export async function transferCommand(direction: 'push' | 'pull', o: TransferOpt
   const start = Date.now();
   try {
     for (const pipeline of o.pipelines) {
-      const session = await openSession({ pipeline, cacheDir: o.cacheDir, set: o.set, backend: o.backend });
+      const session = await openSession({ pipeline, cacheDir: o.cacheDir, set: o.set, axis: o.axis, backend: o.backend });
       try {
         await (direction === 'push' ? pushPipeline : pullPipeline)(session, context);
       } finally {

@@ -89,7 +89,7 @@ test('diagnostics print file:line:col with a caret under the span and a suggesti
 });
 
 test('stage cycles are found with their path', () => {
-  const stage = (name: string, inputs: string[]): StageConfig => ({ name, kind: 'exec', params: {}, inputs: Object.fromEntries(inputs.map((s) => [s, { stage: s, all: false }])), matrix: {}, exclude: [] });
+  const stage = (name: string, inputs: string[]): StageConfig => ({ name, kind: 'exec', params: {}, inputs: Object.fromEntries(inputs.map((s) => [s, { stage: s, all: false }])), matrix: {}, axisSources: {}, exclude: [], varRefs: [] });
   assert.deepEqual(findStageCycle([stage('a', ['c']), stage('b', ['a']), stage('c', ['b'])]), ['a', 'c', 'b']);
   assert.deepEqual(findStageCycle([stage('a', ['a'])]), ['a']);
   assert.equal(findStageCycle([stage('a', []), stage('b', ['a'])]), undefined);

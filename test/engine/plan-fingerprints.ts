@@ -1,0 +1,49 @@
+import { analyze, type Analysis } from '../../src/analyzer.js';
+import type { Cache, DoneEntry } from '../../src/cache/cache.js';
+import { formatDiagnostic } from '../../src/diagnostics.js';
+import type { FingerprintHash } from '../../src/fingerprint.js';
+import { parseOverrides } from '../../src/overrides.js';
+import { loadPipelineFile } from '../../src/pipeline-loader.js';
+import { Planner } from '../../src/planner.js';
+import { sha256 } from '../../src/util/hash.js';
+
+/**
+ * A cache in which every fingerprint is done, with outputs that are a pure
+ * function of it: planning then reaches every cell, and each cell's
+ * fingerprint covers its upstream cells' fingerprints (through their
+ * outputs' hashes) as well as its own id, params, code and inputs.
+ * Runtime facts are fixed, so no TensorFlow.js backend is probed.
+ */
+function everythingDone(): Cache {
+  const done = (fingerprint: FingerprintHash): DoneEntry => ({ fingerprint, cell: '', outputs: {}, outputsHash: sha256(`outputs of ${fingerprint}`) });
+  const fake: Partial<Cache> = {
+    dir: '/nonexistent',
+    getDone: done,
+    latest: () => undefined,
+    getRecord: () => undefined,
+    getMeta: <T>(key: string) => (key.startsWith('tfjs-probe:') ? ({ tfjs: 'fixed', backend: 'fixed' } as T) : undefined),
+    putMeta: async () => {},
+  };
+  return fake as Cache;
+}
+
+export async function analysisOf(pipeline: string, flags: { set?: string[]; axis?: string[] } = {}): Promise<Analysis> {
+  const loaded = await loadPipelineFile(pipeline, parseOverrides(flags));
+  if (!loaded.ok) throw new Error(loaded.error.diagnostics.map((d) => formatDiagnostic(d, loaded.error.sources)).join('\n'));
+  const analysis = await analyze(loaded.value);
+  if (!analysis.ok) throw new Error(analysis.error.diagnostics.map((d) => formatDiagnostic(d, analysis.error.sources)).join('\n'));
+  return analysis.value;
+}
+
+/** Every cell's id and fingerprint, in the pipeline's dependency order. */
+export async function cellFingerprints(pipeline: string, flags: { set?: string[]; axis?: string[] } = {}): Promise<[string, string][]> {
+  const analysis = await analysisOf(pipeline, flags);
+  const planner = new Planner(analysis, { cache: everythingDone(), pipelineKey: pipeline, force: new Set(), runtime: {} });
+  const planned = await planner.planAll(analysis.order);
+  if (!planned.ok) throw new Error(`planning failed: ${planned.error.reason}`);
+  return analysis.order.map((c) => {
+    const state = planned.value.get(c.id);
+    if (state?.kind !== 'cached') throw new Error(`${c.id} was not planned as cached`);
+    return [c.id, state.fingerprint];
+  });
+}
