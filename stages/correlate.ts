@@ -1,24 +1,33 @@
 /**
  * Stage `correlate`: merges per-model rows and correlates misalignment and
- * training loss with log10 OOD MSE (Pearson, Spearman, Kendall tau-b), each
- * with a seeded percentile-bootstrap interval and a permutation p-value,
- * overall and per group.
+ * training loss with log10 OOD MSE (Pearson, Spearman, Kendall tau-b) over
+ * models and over variant means, each with a seeded percentile interval
+ * from a variant-level (cluster) bootstrap, a p-value from permuting whole
+ * variants, and the number of models and variants; then the within-variant
+ * test and the same per group. The shape is CorrelationResult in
+ * analysis/correlate-rows.ts.
  *
  * inputs:  { rows: [row cells] }  (fan-in)
- * params:  measure ('normalized' | 'raw'), groupBy (['task', 'arch']),
- *          bootstrap (2000), permutations (2000), level (0.95), seed (0)
+ * params:  measure ('excess'), lossMeasure ('normLog10'), groupBy (['task', 'arch']),
+ *          minSeeds (3), bootstrap (2000), permutations (2000), level (0.95), seed (0)
  * outputs: correlation.json
  */
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { defineStage, type JsonValue, type StageContext } from '../src/stage-api.js';
+import { isLossMeasure, isMisalignmentMeasure, LOSS_MEASURES, MISALIGNMENT_MEASURES } from './analysis/stats/predictors.js';
 
 export default defineStage({
   description: 'Correlation of misalignment and training loss with out-of-distribution error',
   params: {
     type: 'object',
     properties: {
-      measure: { enum: ['normalized', 'raw'], default: 'normalized' },
+      measure: {
+        enum: [...MISALIGNMENT_MEASURES, 'normalized'], default: 'excess',
+        description: "The headline misalignment ('normalized' is the earlier name of outputNorm)",
+      },
+      lossMeasure: { enum: [...LOSS_MEASURES], default: 'normLog10', description: 'The headline training loss' },
+      minSeeds: { type: 'integer', minimum: 2, default: 3, description: 'Seeds a variant needs for the within-variant test' },
       groupBy: { type: 'array', items: { type: 'string' }, default: ['task', 'arch'] },
       bootstrap: { type: 'integer', minimum: 0, default: 2000 },
       permutations: { type: 'integer', minimum: 0, default: 2000 },
@@ -41,7 +50,9 @@ export async function runCorrelate(ctx: StageContext): Promise<void> {
   const rows = await Promise.all(inputs.map(async (a) => parseRow(await requireJson(a, 'row.json'))));
   const p = ctx.params;
   const result = correlateRows(rows, {
-    measure: p.measure === 'raw' ? 'raw' : 'normalized',
+    measure: p.measure === 'normalized' ? 'outputNorm' : isMisalignmentMeasure(p.measure) ? p.measure : 'excess',
+    lossMeasure: isLossMeasure(p.lossMeasure) ? p.lossMeasure : 'normLog10',
+    minSeeds: intOr(p.minSeeds, 3),
     groupBy: stringArray(p.groupBy) ?? ['task', 'arch'],
     uncertainty: {
       bootstrap: intOr(p.bootstrap, 2000),

@@ -10,11 +10,16 @@
  * on the same inputs (common random numbers), so differences between models
  * are not blurred by different draws.
  * outputs: misalignment.json
+ *   raw, normalized, outputVariance   E[(g(a) - g(b))^2], its ratio to Var g, and Var g
+ *   target, excess                    E[(t(a) - t(b))^2] and E[((g(a) - g(b)) - (t(a) - t(b)))^2]
+ *   scale                             Var[t] over the training distribution (exact)
+ *   scaled.{measured,target,excess}   raw, target and excess divided by scale
+ * (each estimate { mean, se }; the decomposition is null for a model without task).
  */
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { defineStage, type JsonObject, type JsonValue, type StageContext } from '../src/stage-api.js';
-import type { Predictor } from './analysis/misalignment.js';
+import type { Decomposition, Predictor } from './analysis/misalignment.js';
 
 export const DEFAULT_SAMPLES = 2000;
 export const DEFAULT_TRAIN_LENGTH = 10;
@@ -40,8 +45,14 @@ export default defineStage({
       samples: { type: 'integer', minimum: 2, default: DEFAULT_SAMPLES },
       sampleSeed: { type: 'integer', default: 0 },
       trainLength: { type: 'integer', minimum: 1 },
+      f: {
+        type: 'string', pattern: '^[a-z][a-z0-9_]*$',
+        description: "The model's reparameterization (read from model.json); as a matrix axis it makes the engine " +
+          'hash stages/reparam/<f>, whose forward function the target decomposition uses',
+      },
     },
   },
+  plugins: { f: './reparam' },
   runtime: ['tfjs'],
   verify: { tolerance: 1e-6 },
   async run(ctx) {
@@ -54,6 +65,8 @@ export default defineStage({
 export async function runMisalignment(ctx: StageContext, load: ModelLoader): Promise<void> {
   const { singleInput } = await import('./analysis/artifacts.js');
   const { regressionMisalignment } = await import('./analysis/misalignment.js');
+  const { isTargetTask, targetSpace } = await import('./analysis/target-space.js');
+  const { loadReparam } = await import('./ml/reparam.js');
   const input = singleInput(ctx, 'model');
   // The engine resolved the backend when it fingerprinted this cell; use the same one.
   const model = await load(input.dir, { backend: ctx.runtime.backend });
@@ -62,12 +75,17 @@ export async function runMisalignment(ctx: StageContext, load: ModelLoader): Pro
     const seed = intParam(ctx.params.sampleSeed) ?? 0;
     const source = model.file ?? model.config;
     const trainLength = intParam(ctx.params.trainLength) ?? trainLengthOf(source) ?? DEFAULT_TRAIN_LENGTH;
+    const trainLengthMin = trainLengthMinOf(source);
+    const range: [number, number] = [Math.min(trainLengthMin ?? 1, trainLength), trainLength];
+    const task = model.task;
+    const target = isTargetTask(task) ? targetSpace(task, (await loadReparam(model.f ?? 'identity')).f, range) : undefined;
     ctx.log(`misalignment of ${input.cell}: ${samples} samples, l_train = ${trainLength}, seed ${seed}`);
     const result = await regressionMisalignment(model.predict, {
       samples,
       seed,
       trainLength,
-      trainLengthMin: trainLengthMinOf(source),
+      trainLengthMin,
+      target,
       signal: ctx.signal,
       onProgress: (step, total) => ctx.progress({ step, total }),
     });
@@ -85,12 +103,24 @@ export async function runMisalignment(ctx: StageContext, load: ModelLoader): Pro
       trainLength: result.trainLength,
       suffixRange: result.suffixRange,
       varianceRange: result.varianceRange,
+      ...decompositionJson(result.decomposition),
     };
     await writeFile(join(ctx.outDir, 'misalignment.json'), JSON.stringify(out, null, 2) + '\n');
-    ctx.progress({ metrics: { raw: result.raw.mean, normalized: result.normalized.mean } });
+    const excess = result.decomposition?.scaled.excess.mean;
+    ctx.progress({ metrics: { raw: result.raw.mean, normalized: result.normalized.mean, ...(excess === undefined ? {} : { excess }) } });
   } finally {
     model.dispose();
   }
+}
+
+function decompositionJson(d: Decomposition | null): JsonObject {
+  if (d === null) return { target: null, excess: null, scale: null, scaled: null };
+  return {
+    target: { ...d.target },
+    excess: { ...d.excess },
+    scale: d.scale,
+    scaled: { measured: { ...d.scaled.measured }, target: { ...d.scaled.target }, excess: { ...d.scaled.excess } },
+  };
 }
 
 function intParam(v: JsonValue | undefined): number | undefined {

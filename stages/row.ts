@@ -3,8 +3,11 @@
  *
  * inputs:  { model: train cell, eval: evaluate cell, misalignment: misalignment cell }
  * params:  none of its own (matrix axes pass through)
- * outputs: row.json  (task, f, arch, pe, seed, finalLoss, misalignment raw and
- *          normalized with standard errors, idMse, oodMse, horizon)
+ * outputs: row.json  (task, f, arch, pe, seed; finalLoss and finalLossNorm;
+ *          misalignment = the excess over the target's own misalignment on
+ *          the target's scale, with misalignmentMeasured, misalignmentTarget,
+ *          misalignmentOutputNorm and misalignmentRaw beside it; idMse, oodMse,
+ *          horizon, idFailure, clamped; see analysis/rows.ts)
  */
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';

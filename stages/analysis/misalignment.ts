@@ -7,14 +7,22 @@
  * SCE on next-token distributions for language models; for a scalar
  * regression head the L2 distance is the form its theory analyses.
  *
- * The raw number depends on the scale of f (1/sqrt(l) lives in (0,1], l in
- * [1,10]), so we also divide by Var[g(x)] over the training distribution
- * (lengths uniform in [1, l_train]). The ratio is invariant under affine
- * changes of the output and reads as "share of the output's training-range
- * spread that is spent telling long suffixes of one input apart".
+ * In the regression tasks the two suffixes have different targets, so even
+ * an ideal predictor scores E[(t(a) - t(b))^2] with t = f(target): that part
+ * is a property of the task, not of the model. Given the target, the stage
+ * splits the measured value into
+ *   target  E[(t(a) - t(b))^2]                    what an ideal predictor scores
+ *   excess  E[((g(a) - g(b)) - (t(a) - t(b)))^2]  the misalignment of the residual g - t
+ * on the same draws, and divides each by Var[t] over the training
+ * distribution, a fixed scale of the target space (target-space.ts).
+ *
+ * The older normalization, raw / Var[g(x)] over the training distribution,
+ * is kept as `normalized`: it divides by the model's own output spread, so a
+ * model that collapses to a near-constant output scores as well aligned.
  */
 import { estimate, ratio, type Estimate } from './estimate.js';
 import { createRng, randomBits, randomInt } from './random.js';
+import type { TargetSpace } from './target-space.js';
 
 /** A model as the metric sees it: batch of 0/1 sequences in, one output each. */
 export type Predictor = (seqs: number[][]) => Promise<Float32Array>;
@@ -29,6 +37,8 @@ export interface RegressionMisalignmentOptions {
   trainLengthMin?: number;
   /** Sequences per predictor call; bounds memory, not results. */
   batchSize?: number;
+  /** The trained target; without it only raw, normalized and outputVariance are computed. */
+  target?: TargetSpace;
   signal?: AbortSignal;
   onProgress?: (done: number, total: number) => void;
 }
@@ -45,6 +55,19 @@ export interface RegressionMisalignment {
   trainLength: number;
   suffixRange: [number, number];
   varianceRange: [number, number];
+  /** The decomposition; null without a target. */
+  decomposition: Decomposition | null;
+}
+
+export interface Decomposition {
+  /** E[(t(a) - t(b))^2] on the same pairs: an ideal predictor's misalignment. */
+  target: Estimate;
+  /** E[((g(a) - g(b)) - (t(a) - t(b)))^2]. */
+  excess: Estimate;
+  /** Var[t] over the training distribution (exact). */
+  scale: number;
+  /** raw, target and excess divided by scale. */
+  scaled: { measured: Estimate; target: Estimate; excess: Estimate };
 }
 
 // Separate random streams keep the numerator's draws independent of the
@@ -93,6 +116,7 @@ export async function regressionMisalignment(
   const halves = squaredDiffs(all.subarray(pairs.length), 0.5);
   const raw = estimate(diffs);
   const outputVariance = estimate(halves);
+  const outputs = all.subarray(0, pairs.length);
   return {
     raw,
     normalized: ratio(raw, outputVariance),
@@ -102,6 +126,28 @@ export async function regressionMisalignment(
     trainLength,
     suffixRange: suffixRange(trainLength),
     varianceRange,
+    decomposition: opts.target ? decompose(outputs, pairs, opts.target, raw) : null,
+  };
+}
+
+function decompose(outputs: Float32Array, pairs: readonly number[][], target: TargetSpace, raw: Estimate): Decomposition {
+  const targetDraws: number[] = [];
+  const excessDraws: number[] = [];
+  for (let i = 0; i + 1 < pairs.length; i += 2) {
+    const dt = target.value(pairs[i] ?? []) - target.value(pairs[i + 1] ?? []);
+    const dg = (outputs[i] ?? Number.NaN) - (outputs[i + 1] ?? Number.NaN);
+    targetDraws.push(dt * dt);
+    excessDraws.push((dg - dt) ** 2);
+  }
+  const targetEst = estimate(targetDraws);
+  const excess = estimate(excessDraws);
+  const scale = target.variance;
+  const scaled = (e: Estimate): Estimate => ({ mean: e.mean / scale, se: e.se / scale });
+  return {
+    target: targetEst,
+    excess,
+    scale,
+    scaled: { measured: scaled(raw), target: scaled(targetEst), excess: scaled(excess) },
   };
 }
 

@@ -22,15 +22,33 @@ export interface ModelRow {
    * row and its evaluation share one variant key.
    */
   axes: Record<string, JsonValue>;
+  /** Training MSE in f-space, over the last 5% of steps. */
   finalLoss: number | null;
-  /** Normalized misalignment (raw / Var g), the comparable one. */
+  /** The same divided by the training targets' variance in f-space: comparable across f. */
+  finalLossNorm: number | null;
+  /**
+   * The headline misalignment: the model's excess over its target's own
+   * misalignment, divided by Var[f(target)] over the training distribution.
+   */
   misalignment: number | null;
   misalignmentSe: number | null;
+  /** The measured misalignment E[(g(a) - g(b))^2] on the same scale (target + model). */
+  misalignmentMeasured: number | null;
+  /** What an ideal predictor of the target scores, same scale: a property of (task, f). */
+  misalignmentTarget: number | null;
+  /** The earlier form, raw / Var[g] (the model's own output variance). */
+  misalignmentOutputNorm: number | null;
+  misalignmentOutputNormSe: number | null;
+  /** E[(g(a) - g(b))^2] in f-space units. */
   misalignmentRaw: number | null;
   misalignmentRawSe: number | null;
   idMse: number | null;
   oodMse: number | null;
+  /** Out-of-distribution horizon (evaluation.ts); ID failures are in idFailure. */
   horizon: number | null;
+  idFailure: boolean | null;
+  /** Outputs clamped into the range of f before inverting. */
+  clamped: number | null;
   trainLengthMax: number | null;
 }
 
@@ -68,13 +86,20 @@ export function buildRow(s: RowSources): ModelRow {
     seed: num(lookup('seed')),
     axes,
     finalLoss: num(s.trainJson.finalLoss),
-    misalignment: num(at(s.misalignmentJson, 'normalized', 'mean')),
-    misalignmentSe: num(at(s.misalignmentJson, 'normalized', 'se')),
+    finalLossNorm: num(s.trainJson.finalLossNorm),
+    misalignment: num(at(s.misalignmentJson, 'scaled', 'excess', 'mean')),
+    misalignmentSe: num(at(s.misalignmentJson, 'scaled', 'excess', 'se')),
+    misalignmentMeasured: num(at(s.misalignmentJson, 'scaled', 'measured', 'mean')),
+    misalignmentTarget: num(at(s.misalignmentJson, 'scaled', 'target', 'mean')),
+    misalignmentOutputNorm: num(at(s.misalignmentJson, 'normalized', 'mean')),
+    misalignmentOutputNormSe: num(at(s.misalignmentJson, 'normalized', 'se')),
     misalignmentRaw: num(at(s.misalignmentJson, 'raw', 'mean')),
     misalignmentRawSe: num(at(s.misalignmentJson, 'raw', 'se')),
     idMse: num(at(summary, 'idMse')),
     oodMse: num(at(summary, 'oodMse')),
     horizon: num(at(summary, 'horizon')),
+    idFailure: bool(at(summary, 'idFailure')),
+    clamped: num(at(summary, 'clamped', 'count')),
     trainLengthMax: num(at(summary, 'trainLengthMax')),
   };
 }
@@ -124,13 +149,24 @@ export function parseRow(json: JsonObject): ModelRow {
     seed: num(json.seed),
     axes: axes !== null && typeof axes === 'object' && !Array.isArray(axes) ? axes : {},
     finalLoss: num(json.finalLoss),
+    finalLossNorm: num(json.finalLossNorm),
     misalignment: num(json.misalignment),
     misalignmentSe: num(json.misalignmentSe),
+    misalignmentMeasured: num(json.misalignmentMeasured),
+    misalignmentTarget: num(json.misalignmentTarget),
+    misalignmentOutputNorm: num(json.misalignmentOutputNorm),
+    misalignmentOutputNormSe: num(json.misalignmentOutputNormSe),
     misalignmentRaw: num(json.misalignmentRaw),
     misalignmentRawSe: num(json.misalignmentRawSe),
     idMse: num(json.idMse),
     oodMse: num(json.oodMse),
     horizon: num(json.horizon),
+    idFailure: bool(json.idFailure),
+    clamped: num(json.clamped),
     trainLengthMax: num(json.trainLengthMax),
   };
+}
+
+function bool(v: JsonValue | undefined): boolean | null {
+  return typeof v === 'boolean' ? v : null;
 }

@@ -18,6 +18,7 @@ import { readModelFile, type ModelFile } from './model-io.js';
 import { buildModel } from './models/index.js';
 import { readTensor } from './ops.js';
 import type { Model, ModelConfig } from './models/types.js';
+import { clampedInverse, type Inverter } from './inverse.js';
 import { loadReparam } from './reparam.js';
 
 export interface TrainedModel {
@@ -29,8 +30,10 @@ export interface TrainedModel {
   file: ModelFile;
   /** Model outputs in f-space, one per sequence, in input order. */
   predict(seqs: number[][]): Promise<Float32Array>;
-  /** Inverse f: an output in f-space to the original target space. */
+  /** Inverse f: an output in f-space to the original target space (clamped, see inverse.ts). */
   toTarget(y: number): number;
+  /** The same, saying whether the output had to be clamped into the range of f. */
+  invert: Inverter;
   /** Frees the model's tensors; `predict` must not be called afterwards. */
   dispose(): void;
 }
@@ -49,7 +52,7 @@ export interface LoadOptions {
 export async function loadTrained(dir: string, options: LoadOptions = {}): Promise<TrainedModel> {
   await initBackend(options.backend);
   const { file, params } = await readModelFile(dir);
-  const reparam = await loadReparam(file.f);
+  const invert = clampedInverse(await loadReparam(file.f));
   const model = buildModel(file.config);
   const tensors = model.layout.tensors(params).map((t) => tf.keep(t));
   const named = model.layout.named(tensors);
@@ -64,7 +67,8 @@ export async function loadTrained(dir: string, options: LoadOptions = {}): Promi
       if (disposed) throw new Error('predict() called after dispose()');
       return predictBatched(model, named, file, seqs, batchSize);
     },
-    toTarget: (y) => reparam.inverse(y),
+    toTarget: (y) => invert(y).value,
+    invert,
     dispose(): void {
       if (disposed) return;
       disposed = true;

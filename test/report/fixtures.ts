@@ -99,7 +99,7 @@ export async function modelCells(ws: Workspace, m: FakeModel): Promise<{ model: 
   const avg = (ps: typeof perLength): number => ps.reduce((s, p) => s + p.mse, 0) / ps.length;
   const model = await artifact(ws, 'train', m.axes, {
     'model.json': { config: { ...m.axes, trainLength: [1, TRAIN_MAX] } },
-    'train.json': { finalLoss: m.finalLoss, stepsPerSec: 50, backend: 'cpu', steps: 100, loss: [1, m.finalLoss] },
+    'train.json': { finalLoss: m.finalLoss, finalLossNorm: m.finalLoss, stepsPerSec: 50, backend: 'cpu', steps: 100, loss: [1, m.finalLoss] },
     'weights.bin': 'x',
   });
   const evaluation = await artifact(ws, 'evaluate', m.axes, {
@@ -112,6 +112,7 @@ export async function modelCells(ws: Workspace, m: FakeModel): Promise<{ model: 
     'misalignment.json': {
       raw: { mean: m.misalignment * 3, se: 0.01 },
       normalized: { mean: m.misalignment, se: 0.001 },
+      scaled: { excess: { mean: m.misalignment, se: 0.001 }, measured: { mean: m.misalignment + 0.5, se: 0.001 }, target: { mean: 0.5, se: 0 } },
       samples: 100,
       seed: 0,
       trainLength: TRAIN_MAX,

@@ -87,7 +87,7 @@ describe('row and correlate stages', () => {
     await runCorrelate(run.ctx);
     const c = await readJson(run.ctx.outDir, 'correlation.json');
     assert.equal(c.n, 4);
-    assert.deepEqual(c.excluded, [{ model: 'train[seed=9]', reason: 'no normalized misalignment' }]);
+    assert.deepEqual(c.excluded, [{ model: 'train[seed=9]', reason: 'no misalignment.excess' }]);
   });
 });
 
