@@ -1,3 +1,4 @@
+import type { MetricsDecl } from './metrics/spec.js';
 import type { JsonObject, JsonValue } from './stage-api.js';
 
 export type Scalar = string | number | boolean;
@@ -20,6 +21,8 @@ export interface StageConfig {
   timeout?: number;
   memoryMB?: number;
   resources?: { cpu?: number; gpu?: number };
+  /** JSON outputs whose numbers are the cell's metrics; not part of the fingerprint (they are read from outputs). */
+  metrics?: MetricsDecl;
 }
 
 export interface PipelineConfig {

@@ -5,6 +5,7 @@ import type { Diagnostic } from './diagnostics.js';
 import { suggest } from './diagnostics.js';
 import { DEFAULT_MAX_CELLS, type InputConfig, type PipelineConfig, type Scalar, type StageConfig } from './pipeline-config.js';
 import { placeholders } from './execution/exec-definition.js';
+import type { MetricsDecl } from './metrics/spec.js';
 import { schemaDiagnostics } from './schema-errors.js';
 import { locate, parseJsonSource, type JsonSource } from './source.js';
 import { decodePipelineText } from './text-encoding.js';
@@ -96,6 +97,7 @@ interface RawStage {
   timeout?: number;
   memoryMB?: number;
   resources?: { cpu?: number; gpu?: number };
+  metrics?: MetricsDecl;
 }
 
 interface RawPipeline {
@@ -123,6 +125,7 @@ function toStageConfig(name: string, s: RawStage, vars: JsonObject, source: Json
     timeout: s.timeout,
     memoryMB: s.memoryMB,
     resources: s.resources,
+    metrics: s.metrics,
   };
 }
 
