@@ -80,6 +80,17 @@ export async function main(args: string[]): Promise<void> {
     .command('pull <pipelines..>', "download the pipelines' cells from the remote, verified", on('pull', (y) => transfer(y),
       async (a) => (await import('./commands/pull.js')).pullCommand({ ...a, pipelines: a.pipelines as string[] })),
     )
+    .command('show <pipeline>', "a table of the cells' cached metrics, seeds aggregated; runs nothing", on('show', (y) =>
+      common(y)
+        .option('stage', { type: 'string', array: true, describe: 'stages to show (default: those declaring metrics)' })
+        .option('metrics', { type: 'string', array: true, describe: 'metric names or globs' })
+        .option('group-by', { type: 'string', array: true, describe: 'axes that make a row; the others are aggregated (default: all but seed)' })
+        .option('cells', { type: 'boolean', describe: 'one row per cell, nothing aggregated' })
+        .option('where', { type: 'string', array: true, describe: 'keep cells with axis=value' })
+        .option('sort', { type: 'string', describe: 'axis or metric to sort by, KEY or KEY:desc' })
+        .option('format', { choices: ['table', 'csv', 'json', 'markdown', 'latex'] as const, default: 'table' as const }),
+      async (a) => (await import('./commands/show.js')).showCommand({ ...a, pipeline: a.pipeline as string })),
+    )
     .command('gc', 'delete unreferenced artifacts and leftovers of killed runs', on('gc', (y) => y.option('cache-dir', { type: 'string' }),
       async (a) => (await import('./commands/gc.js')).gcCommand(a)),
     )
@@ -114,7 +125,7 @@ export async function main(args: string[]): Promise<void> {
 }
 
 /** Options and positionals declared `array: true` above. */
-const REPEATABLE = new Set(['set', 'force', 'slurm-opt', 'cell', 'pipelines']);
+const REPEATABLE = new Set(['set', 'force', 'slurm-opt', 'cell', 'pipelines', 'stage', 'metrics', 'group-by', 'where']);
 
 /**
  * yargs turns a repeated option into an array; an option that takes one

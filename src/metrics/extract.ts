@@ -45,12 +45,13 @@ function leaves(json: unknown, prefix = '', depth = 0): [string, number][] {
   return Object.entries(json).flatMap(([k, v]) => leaves(v, prefix === '' ? k : `${prefix}.${k}`, depth + 1));
 }
 
-function picked(json: unknown, keys: readonly string[], file: string, problems: string[]): [string, number][] {
+function picked(json: unknown, keys: readonly string[] | Record<string, string>, file: string, problems: string[]): [string, number][] {
   const out: [string, number][] = [];
-  for (const key of keys) {
-    const v = at(json, key);
-    if (typeof v === 'number' && Number.isFinite(v)) out.push([key, v]);
-    else problems.push(`${file} has no number at "${key}"`);
+  const named = Array.isArray(keys) ? keys.map((k): [string, string] => [k, k]) : Object.entries(keys);
+  for (const [name, path] of named) {
+    const v = at(json, path);
+    if (typeof v === 'number' && Number.isFinite(v)) out.push([name, v]);
+    else problems.push(`${file} has no number at "${path}"`);
   }
   return out;
 }

@@ -1,9 +1,13 @@
 import { canonicalJson } from '../util/hash.js';
 
-/** One JSON output whose numbers are metrics: all of its numeric leaves, or only the dotted paths in `keys`. */
+/**
+ * One JSON output whose numbers are metrics: all of its numeric leaves, or
+ * only the dotted paths in `keys` (a list, each path its own name, or an
+ * object from metric name to path).
+ */
 export interface MetricsFile {
   file: string;
-  keys?: string[];
+  keys?: string[] | Record<string, string>;
 }
 
 /** A stage's `metrics` field as written: a file name, a file with keys, or a list of these. */
@@ -18,7 +22,7 @@ export interface MetricsSpec {
 export function metricsSpec(decl: MetricsDecl | undefined): MetricsSpec | undefined {
   if (decl === undefined) return undefined;
   const list = Array.isArray(decl) ? decl : [decl];
-  const files = list.map((d): MetricsFile => (typeof d === 'string' ? { file: d } : d.keys === undefined ? { file: d.file } : { file: d.file, keys: [...d.keys] }));
+  const files = list.map((d): MetricsFile => (typeof d === 'string' ? { file: d } : d.keys === undefined ? { file: d.file } : { file: d.file, keys: Array.isArray(d.keys) ? [...d.keys] : { ...d.keys } }));
   return { files, key: canonicalJson(files) };
 }
 
