@@ -91,6 +91,25 @@ export async function main(args: string[]): Promise<void> {
         .option('format', { choices: ['table', 'csv', 'json', 'markdown', 'latex'] as const, default: 'table' as const }),
       async (a) => (await import('./commands/show.js')).showCommand({ ...a, pipeline: a.pipeline as string })),
     )
+    .command('diff <left> [right]', 'compare the cached metrics of two states of a study; runs nothing', on('diff', (y) =>
+      y
+        .positional('left', { type: 'string', demandOption: true, describe: 'pipeline JSON file (the left side)' })
+        .positional('right', { type: 'string', describe: 'a second pipeline file (the right side)' })
+        .option('cache-dir', { type: 'string', describe: 'cache location (default ./cache, or ABLATE_CACHE_DIR)' })
+        .option('set', { type: 'string', array: true, describe: 'override a pipeline variable on both sides: name=value' })
+        .option('left-set', { type: 'string', array: true, describe: 'override a variable on the left side only' })
+        .option('right-set', { type: 'string', array: true, describe: 'override a variable on the right side only' })
+        .option('rev', { type: 'string', describe: 'left side: the pipeline file at this git revision' })
+        .option('backend', { type: 'string', describe: 'TensorFlow.js backend for ML stages (or ABLATE_BACKEND)' })
+        .option('stage', { type: 'string', array: true, describe: 'stages to compare (default: those declaring metrics)' })
+        .option('metrics', { type: 'string', array: true, describe: 'metric names or globs' })
+        .option('group-by', { type: 'string', array: true, describe: 'axes that make a variant (default: all but seed)' })
+        .option('where', { type: 'string', array: true, describe: 'keep cells with axis=value' })
+        .option('all', { type: 'boolean', describe: 'list unchanged variants too' })
+        .option('fail-on', { type: 'string', array: true, describe: "exit 1 when a difference passes a bound, e.g. 'oodMse>0.1'" })
+        .option('format', { choices: ['table', 'csv', 'json', 'markdown', 'latex'] as const, default: 'table' as const }),
+      async (a) => (await import('./commands/diff.js')).diffCommand({ ...a, left: a.left as string, right: a.right as string | undefined })),
+    )
     .command('gc', 'delete unreferenced artifacts and leftovers of killed runs', on('gc', (y) => y.option('cache-dir', { type: 'string' }),
       async (a) => (await import('./commands/gc.js')).gcCommand(a)),
     )
@@ -125,7 +144,7 @@ export async function main(args: string[]): Promise<void> {
 }
 
 /** Options and positionals declared `array: true` above. */
-const REPEATABLE = new Set(['set', 'force', 'slurm-opt', 'cell', 'pipelines', 'stage', 'metrics', 'group-by', 'where']);
+const REPEATABLE = new Set(['set', 'force', 'slurm-opt', 'cell', 'pipelines', 'stage', 'metrics', 'group-by', 'where', 'left-set', 'right-set', 'fail-on']);
 
 /**
  * yargs turns a repeated option into an array; an option that takes one
