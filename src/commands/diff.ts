@@ -5,6 +5,7 @@ import { compareTables } from '../metrics/compare.js';
 import { renderDiff } from '../metrics/diff-table.js';
 import { parseThreshold, violations } from '../metrics/fail-on.js';
 import { pipelineAtRevision } from '../metrics/git-rev.js';
+import { globMatcher } from '../metrics/glob.js';
 import { buildTable, type Table, type TableOptions } from '../metrics/group.js';
 import type { Format } from '../metrics/render.js';
 import { openSession, type CommonOptions } from '../session.js';
@@ -40,14 +41,15 @@ export async function diffCommand(o: DiffOptions): Promise<number> {
   const thresholds = (o.failOn ?? []).map(parseThreshold);
   const [left, right, cleanup] = await sides(o);
   try {
-    const options: TableOptions = { groupBy: listOption(o.groupBy), where: o.where, metrics: listOption(o.metrics) };
+    const metrics = listOption(o.metrics);
+    const options: TableOptions = { groupBy: listOption(o.groupBy), where: o.where, metrics, match: await globMatcher(metrics) };
     // Metrics are read from outputs, not fingerprinted: a side that does not declare them (an older revision) uses the other's declarations.
     const b = await tableOf(right, o, options, new Map());
     const a = await tableOf(left, o, options, b.declared);
     const comparison = compareTables(a.table, b.table);
     const shown = o.all === true ? comparison.changes : comparison.changes.filter((c) => c.changed);
     const failed = violations(comparison.changes, thresholds);
-    const { body, notes } = renderDiff({ left: left.label, right: right.label, comparison, shown, violations: failed }, o.format);
+    const { body, notes } = await renderDiff({ left: left.label, right: right.label, comparison, shown, violations: failed }, o.format);
     process.stdout.write(body);
     if (o.format === 'table' || o.format === 'markdown') process.stdout.write(`\n${notes.join('\n')}\n`);
     else if (notes.length > 0) process.stderr.write(`${notes.join('\n')}\n`);

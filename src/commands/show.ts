@@ -1,8 +1,9 @@
-import { collectResults } from '../metrics/collect.js';
+import { showResults } from '../metrics/collect.js';
+import { globMatcher } from '../metrics/glob.js';
 import { buildTable } from '../metrics/group.js';
 import type { Format } from '../metrics/render.js';
 import { renderTable } from '../metrics/show-table.js';
-import { openSession, type CommonOptions } from '../session.js';
+import type { CommonOptions } from '../session.js';
 
 export interface ShowOptions extends CommonOptions {
   stage?: string[];
@@ -21,18 +22,14 @@ export function listOption(values: readonly string[] | undefined): string[] | un
 
 /** A table of the cached results of a pipeline's cells; runs nothing. */
 export async function showCommand(o: ShowOptions): Promise<number> {
-  const session = await openSession(o);
-  try {
-    const results = await collectResults(session, listOption(o.stage));
-    const axes = [...new Set(results.cells.flatMap((c) => Object.keys(c.cell.axes)))];
-    const table = buildTable(results, { groupBy: o.cells === true ? axes : listOption(o.groupBy), where: o.where, metrics: listOption(o.metrics), sort: o.sort });
-    const { body, notes } = renderTable(table, o.format);
-    process.stdout.write(body);
-    // Beside a human table the notes belong to the output; machine formats keep stdout parseable.
-    if (o.format === 'table' || o.format === 'markdown') process.stdout.write(notes.map((n) => `\n${n}`).join('') + (notes.length > 0 ? '\n' : ''));
-    else if (notes.length > 0) process.stderr.write(`${notes.join('\n')}\n`);
-    return 0;
-  } finally {
-    await session.cache.close();
-  }
+  const results = await showResults(o, listOption(o.stage));
+  const axes = [...new Set(results.cells.flatMap((c) => Object.keys(c.cell.axes)))];
+  const metrics = listOption(o.metrics);
+  const table = buildTable(results, { groupBy: o.cells === true ? axes : listOption(o.groupBy), where: o.where, metrics, match: await globMatcher(metrics), sort: o.sort });
+  const { body, notes } = await renderTable(table, o.format);
+  process.stdout.write(body);
+  // Beside a human table the notes belong to the output; machine formats keep stdout parseable.
+  if (o.format === 'table' || o.format === 'markdown') process.stdout.write(notes.map((n) => `\n${n}`).join('') + (notes.length > 0 ? '\n' : ''));
+  else if (notes.length > 0) process.stderr.write(`${notes.join('\n')}\n`);
+  return 0;
 }

@@ -20,7 +20,7 @@ function signed(x: number): string {
   return x > 0 ? `+${num(x)}` : num(x);
 }
 
-export function renderDiff(v: DiffView, format: Format): { body: string; notes: string[] } {
+export async function renderDiff(v: DiffView, format: Format): Promise<{ body: string; notes: string[] }> {
   const { comparison: cmp, shown } = v;
   const stage = new Set(shown.map((c) => c.stage)).size > 1;
   const axisCell = (c: Change, a: string): string => (Object.hasOwn(c.axes, a) ? String(c.axes[a]) : '');
@@ -37,7 +37,7 @@ export function renderDiff(v: DiffView, format: Format): { body: string; notes: 
     case 'csv': {
       const header = ['stage', ...cmp.axes, 'metric', 'left.n', 'left.mean', 'left.sd', 'right.n', 'right.mean', 'right.sd', 'diff', 'ci_low', 'ci_high'];
       const rows = shown.map((c) => [c.stage, ...cmp.axes.map((a) => axisCell(c, a)), c.metric, c.left.n, c.left.mean, c.left.sd, c.right.n, c.right.mean, c.right.sd, c.diff, c.low, c.high]);
-      return { body: renderCsv(header, rows), notes };
+      return { body: await renderCsv(header, rows), notes };
     }
     case 'table':
     case 'markdown':

@@ -1,4 +1,3 @@
-import { minimatch } from 'minimatch';
 import type { Scalar } from '../pipeline-config.js';
 import { UsageError } from '../exit.js';
 import type { CellResult, Results } from './collect.js';
@@ -34,6 +33,8 @@ export interface TableOptions {
   groupBy?: string[];
   where?: string[];
   metrics?: string[];
+  /** Matches a metric name against one `metrics` pattern (see glob.ts); needed when `metrics` is given. */
+  match?: (name: string, pattern: string) => boolean;
   sort?: string;
 }
 
@@ -46,7 +47,7 @@ export function buildTable(results: Results, o: TableOptions): Table {
   }
   const groupAxes = o.groupBy ?? allAxes.filter((a) => a !== 'seed');
   const rows = groupRows(cells, groupAxes);
-  const metrics = chooseMetrics(rows, o.metrics);
+  const metrics = chooseMetrics(rows, o.metrics, o.match ?? ((n, p) => n === p));
   if (o.sort !== undefined) sortRows(rows, o.sort, [...groupAxes, ...metrics]);
   const problems = cells.flatMap((c) => (c.metrics?.problems ?? []).map((p) => `${c.cell.id}: ${p}`));
   return {
@@ -110,7 +111,7 @@ function groupRows(cells: readonly CellResult[], groupAxes: readonly string[]): 
 }
 
 /** Metric names in first-seen order, narrowed by `--metrics` names or globs. */
-function chooseMetrics(rows: readonly Row[], patterns: readonly string[] | undefined): string[] {
+function chooseMetrics(rows: readonly Row[], patterns: readonly string[] | undefined, minimatch: (name: string, pattern: string) => boolean): string[] {
   const names = [...new Set(rows.flatMap((r) => Object.keys(r.metrics)))];
   if (patterns === undefined || patterns.length === 0) return names;
   for (const p of patterns) {

@@ -1,5 +1,3 @@
-import { stringify } from 'csv-stringify/sync';
-
 export const FORMATS = ['table', 'csv', 'json', 'markdown', 'latex'] as const;
 export type Format = (typeof FORMATS)[number];
 
@@ -81,7 +79,8 @@ function latex(grid: Grid): string {
   ].join('\n');
 }
 
-/** CSV by RFC 4180 (quoted where needed), numbers at full precision, empty for none. */
-export function renderCsv(header: string[], rows: (string | number | undefined)[][]): string {
+/** CSV by RFC 4180 (quoted where needed), numbers at full precision, empty for none; the library loads only for CSV. */
+export async function renderCsv(header: string[], rows: (string | number | undefined)[][]): Promise<string> {
+  const { stringify } = await import('csv-stringify/sync');
   return stringify([header, ...rows.map((r) => r.map((v) => (v === undefined ? '' : v)))]);
 }

@@ -36,7 +36,7 @@ export function legend(t: Table): string {
   return `mean ± standard deviation [${LEVEL * 100}% t-interval]${over}; n = cells with a result (of all in the group)`;
 }
 
-function csv(t: Table): string {
+function csv(t: Table): Promise<string> {
   const stage = showsStage(t);
   const many = grouped(t);
   const metricCols = t.metrics.flatMap((m) => (many ? [`${m}.mean`, `${m}.sd`, `${m}.n`, `${m}.ci_low`, `${m}.ci_high`] : [m]));
@@ -60,13 +60,13 @@ function json(t: Table): string {
 }
 
 /** The table in the chosen format, and the notes (legend, missing cells) that go beside it. */
-export function renderTable(t: Table, format: Format): { body: string; notes: string[] } {
+export async function renderTable(t: Table, format: Format): Promise<{ body: string; notes: string[] }> {
   const notes: string[] = [];
   if (t.missing.length > 0) notes.push(`${t.missing.length} cell(s) have no result yet (run the pipeline): ${t.missing.slice(0, 5).join(', ')}${t.missing.length > 5 ? ', ...' : ''}`);
   for (const p of t.problems.slice(0, 5)) notes.push(`metrics problem: ${p}`);
   switch (format) {
     case 'csv':
-      return { body: csv(t), notes };
+      return { body: await csv(t), notes };
     case 'json':
       return { body: json(t), notes };
     case 'table':

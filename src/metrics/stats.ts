@@ -17,9 +17,16 @@ export interface Summary {
   high?: number;
 }
 
-/** Two-sided Student t quantile for LEVEL at `dof` degrees of freedom. */
+const quantiles = new Map<number, number>();
+
+/** Two-sided Student t quantile for LEVEL at `dof` degrees of freedom; remembered, as thousands of groups share a few seed counts. */
 export function tQuantile(dof: number): number {
-  return jStat.studentt.inv(1 - (1 - LEVEL) / 2, dof);
+  let q = quantiles.get(dof);
+  if (q === undefined) {
+    q = jStat.studentt.inv(1 - (1 - LEVEL) / 2, dof);
+    quantiles.set(dof, q);
+  }
+  return q;
 }
 
 export function summarize(values: readonly number[]): Summary {

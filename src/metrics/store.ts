@@ -1,4 +1,4 @@
-import type { Cache, DoneEntry, OutputEntry } from '../cache/cache.js';
+import type { Cache, OutputEntry } from '../cache/cache.js';
 import type { FingerprintHash } from '../fingerprint.js';
 import { extractMetrics, type MetricsEntry } from './extract.js';
 import type { MetricsSpec } from './spec.js';
@@ -21,11 +21,14 @@ export class MetricsReader {
 
   constructor(private readonly cache: Cache) {}
 
-  read(record: DoneEntry, spec: MetricsSpec): MetricsEntry {
-    const stored = this.cache.getMetrics(record.fingerprint);
+  /** Undefined only when the record is gone (removed since the plan). */
+  read(fingerprint: FingerprintHash, spec: MetricsSpec): MetricsEntry | undefined {
+    const stored = this.cache.getMetrics(fingerprint);
     if (stored !== undefined && stored.spec === spec.key) return stored;
+    const record = this.cache.getDone(fingerprint);
+    if (record === undefined) return undefined;
     const entry = metricsFromOutputs(this.cache, spec, record.outputs);
-    this.pending.push([record.fingerprint, entry]);
+    this.pending.push([fingerprint, entry]);
     return entry;
   }
 

@@ -110,6 +110,11 @@ test('show filters, sorts, selects metrics by glob and lists cells without a res
   assert.match(bad.stderr, /--where y=1: no shown stage has an axis "y"/);
   const latex = await ablate(dir, ['show', 'p.json', '--format', 'latex', '--metrics', 'score']);
   assert.match(latex.stdout, /\\toprule\nx & n & score \\\\\n\\midrule\n1 & 3 & 11\.67 \$\\pm\$ 2\.082/);
+  // show keeps its answer (cache/plans); running the missing cells must not leave it stale.
+  assert.equal((await runJson(dir)).code, 0);
+  const after = await showJson(dir, ['--where', 'x=3']);
+  assert.deepEqual(after.missing, []);
+  assert.ok(Math.abs((after.rows[0]?.metrics.score?.mean ?? 0) - 95 / 3) < 1e-9, 'x=3: mean of 30, 31 and 34');
 });
 
 test('declaring metrics later keeps cells cached and reads the metrics from the stored outputs', async () => {
