@@ -8,13 +8,14 @@
  * The first run fills the cache (its time is printed). Then, per
  * repetition and in rotating order: `node -e 0` (Node's own start-up),
  * `ablate show` (3,334 rows, seeds aggregated), `ablate show --cells
- * --format csv` (10,002 rows) and `ablate show --format json`. Every show
- * plans the whole pipeline from the cache (nothing runs) and reads each
- * cell's metrics from the table beside its record. The first show after
- * the fill also extracts nothing: metrics were stored at commit time.
- * Goal: under 1 s. With --dir the workspace is kept for reuse.
+ * --format csv` (10,002 rows), `ablate show --format json`, and `ablate
+ * show` with the stored answers (cache/plans) deleted first, which is the
+ * cost of a full plan: the first show after anything changed. Nothing
+ * runs; each cell's metrics are read from the table beside its record
+ * (stored at commit time, so no artifact is read). Goal: under 1 s. With
+ * --dir the workspace is kept for reuse.
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ablateBin, fmtSummary, loadAverages, log, machineInfo, parseFlags, summarize, table, timeCommand, type Timing } from './measure.js';
@@ -40,6 +41,8 @@ interface Step {
   args: string[];
   /** Checks the output: every row is there. */
   expect?: (text: string) => string | undefined;
+  /** Runs untimed before each repetition. */
+  before?: () => void;
 }
 
 function main(argv: string[]): void {
@@ -63,6 +66,12 @@ function main(argv: string[]): void {
     { label: `\`ablate show\` (${values} rows, seeds aggregated)`, args: ablate(['show']), expect: lines(values + 2) },
     { label: `\`ablate show --cells --format csv\` (${cells} rows)`, args: ablate(['show', '--cells', '--format', 'csv']), expect: lines(cells + 1) },
     { label: '`ablate show --format json`', args: ablate(['show', '--format', 'json']), expect: (t) => ((JSON.parse(t) as { rows: unknown[] }).rows.length === values ? undefined : 'wrong row count') },
+    {
+      label: '`ablate show`, stored answer deleted first (full plan)',
+      args: ablate(['show']),
+      expect: lines(values + 2),
+      before: () => rmSync(join(cache, 'plans'), { recursive: true, force: true }),
+    },
   ];
   const times = steps.map((): Timing[] => []);
   for (let r = 0; r < reps; r++) {
@@ -70,6 +79,7 @@ function main(argv: string[]): void {
       const i = (k + r) % steps.length;
       const step = steps[i] as Step;
       const stepLog = join(dir, `step-${i}.log`);
+      step.before?.();
       const t = timeCommand({ command: process.execPath, args: step.args, cwd: dir, log: stepLog });
       if (t.code !== 0) throw new Error(`${step.label} exited ${t.code}; see ${stepLog}`);
       const problem = step.expect?.(readFileSync(stepLog, 'utf8'));
