@@ -1,10 +1,10 @@
 /**
  * Runs every benchmark part one after another and prints every table.
  *
- *   npm run bench [-- options]          all parts: engine, noop, train, study, remote
+ *   npm run bench [-- options]          all parts: engine, noop, show, train, study, remote
  *   npm run bench:engine [-- options]   one part (also bench:train, bench:study, bench:remote)
  *
- *   --only engine,noop,train,study,remote   parts to run (default: all)
+ *   --only engine,noop,show,train,study,remote   parts to run (default: all)
  *   --out FILE                  also write the printed tables to FILE
  *   --train-args "..."          arguments for bench/train (others go to engine and study)
  *   --noop-args "..."           arguments for bench/engine/noop-bench
@@ -21,6 +21,7 @@ import { loadAverages, machineInfo, parseFlags, repoRoot } from './engine/measur
 const PARTS: Record<string, string> = {
   engine: 'dist/bench/engine/engine-bench.js',
   noop: 'dist/bench/engine/noop-bench.js',
+  show: 'dist/bench/engine/show-bench.js',
   train: 'dist/bench/train/train-bench.js',
   study: 'dist/bench/study/study-bench.js',
   remote: 'dist/bench/remote/remote-bench.js',

@@ -9,6 +9,7 @@ import { axisValuePlace, checkAxesAccepted, validateParams } from './params-chec
 import { locate, type JsonSource } from './source.js';
 import type { JsonObject } from './stage-api.js';
 import { availableKinds, kindModulePath, loadKind, pluginValue, type KindInfo } from './stage-kinds.js';
+import { checkMetricsFiles } from './metrics/check.js';
 import { err, ok, type Result } from './util/result.js';
 import type { Graph } from '@dagrejs/graphlib';
 
@@ -266,6 +267,7 @@ function checkExecPaths(node: StageNode, source: JsonSource): Diagnostic[] {
       }
     });
   }
+  out.push(...checkMetricsFiles(node, source));
   return out;
 }
 

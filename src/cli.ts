@@ -82,6 +82,36 @@ export async function main(args: string[]): Promise<void> {
     .command('pull <pipelines..>', "download the pipelines' cells from the remote, verified", on('pull', (y) => transfer(y),
       async (a) => (await import('./commands/pull.js')).pullCommand({ ...a, pipelines: a.pipelines as string[] })),
     )
+    .command('show <pipeline>', "a table of the cells' cached metrics, seeds aggregated; runs nothing", on('show', (y) =>
+      common(y)
+        .option('stage', { type: 'string', array: true, describe: 'stages to show (default: those declaring metrics)' })
+        .option('metrics', { type: 'string', array: true, describe: 'metric names or globs' })
+        .option('group-by', { type: 'string', array: true, describe: 'axes that make a row; the others are aggregated (default: all but seed)' })
+        .option('cells', { type: 'boolean', describe: 'one row per cell, nothing aggregated' })
+        .option('where', { type: 'string', array: true, describe: 'keep cells with axis=value' })
+        .option('sort', { type: 'string', describe: 'axis or metric to sort by, KEY or KEY:desc' })
+        .option('format', { choices: ['table', 'csv', 'json', 'markdown', 'latex'] as const, default: 'table' as const }),
+      async (a) => (await import('./commands/show.js')).showCommand({ ...a, pipeline: a.pipeline as string })),
+    )
+    .command('diff <left> [right]', 'compare the cached metrics of two states of a study; runs nothing', on('diff', (y) =>
+      y
+        .positional('left', { type: 'string', demandOption: true, describe: 'pipeline JSON file (the left side)' })
+        .positional('right', { type: 'string', describe: 'a second pipeline file (the right side)' })
+        .option('cache-dir', { type: 'string', describe: 'cache location (default ./cache, or ABLATE_CACHE_DIR)' })
+        .option('set', { type: 'string', array: true, describe: 'override a pipeline variable on both sides: name=value' })
+        .option('left-set', { type: 'string', array: true, describe: 'override a variable on the left side only' })
+        .option('right-set', { type: 'string', array: true, describe: 'override a variable on the right side only' })
+        .option('rev', { type: 'string', describe: 'left side: the pipeline file at this git revision' })
+        .option('backend', { type: 'string', describe: 'TensorFlow.js backend for ML stages (or ABLATE_BACKEND)' })
+        .option('stage', { type: 'string', array: true, describe: 'stages to compare (default: those declaring metrics)' })
+        .option('metrics', { type: 'string', array: true, describe: 'metric names or globs' })
+        .option('group-by', { type: 'string', array: true, describe: 'axes that make a variant (default: all but seed)' })
+        .option('where', { type: 'string', array: true, describe: 'keep cells with axis=value' })
+        .option('all', { type: 'boolean', describe: 'list unchanged variants too' })
+        .option('fail-on', { type: 'string', array: true, describe: "exit 1 when a difference passes a bound, e.g. 'oodMse>0.1'" })
+        .option('format', { choices: ['table', 'csv', 'json', 'markdown', 'latex'] as const, default: 'table' as const }),
+      async (a) => (await import('./commands/diff.js')).diffCommand({ ...a, left: a.left as string, right: a.right as string | undefined })),
+    )
     .command('gc', 'delete unreferenced artifacts and leftovers of killed runs; --keep: all but what named pipelines use', on('gc', (y) =>
       y
         .option('cache-dir', { type: 'string' })
@@ -121,7 +151,7 @@ export async function main(args: string[]): Promise<void> {
 }
 
 /** Options and positionals declared `array: true` above. */
-const REPEATABLE = new Set(['set', 'axis', 'only', 'force', 'keep', 'slurm-opt', 'cell', 'pipelines']);
+const REPEATABLE = new Set(['set', 'axis', 'only', 'force', 'keep', 'slurm-opt', 'cell', 'pipelines', 'stage', 'metrics', 'group-by', 'where', 'left-set', 'right-set', 'fail-on']);
 
 /**
  * A numeric option that must be a whole number of at least `min`: "abc",

@@ -1,4 +1,5 @@
 import type { JsonPath } from './source.js';
+import type { MetricsDecl } from './metrics/spec.js';
 import type { JsonObject, JsonValue } from './stage-api.js';
 
 export type Scalar = string | number | boolean;
@@ -46,6 +47,8 @@ export interface StageConfig {
   timeout?: number;
   memoryMB?: number;
   resources?: { cpu?: number; gpu?: number };
+  /** JSON outputs whose numbers are the cell's metrics; not part of the fingerprint (they are read from outputs). */
+  metrics?: MetricsDecl;
 }
 
 export interface PipelineConfig {

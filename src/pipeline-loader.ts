@@ -7,6 +7,7 @@ import { NO_OVERRIDES, type Overrides } from './overrides.js';
 import { DEFAULT_MAX_CELLS, type InputConfig, type PipelineConfig, type Scalar, type StageConfig, type VarRef } from './pipeline-config.js';
 import { axisTable, stageExclusions, stageMatrix, type AxisTable, type RawAxis, type RawExclude } from './shared-axes.js';
 import { placeholders } from './execution/exec-definition.js';
+import type { MetricsDecl } from './metrics/spec.js';
 import { schemaDiagnostics } from './schema-errors.js';
 import { locate, parseJsonSource, type JsonPath, type JsonSource } from './source.js';
 import { decodePipelineText } from './text-encoding.js';
@@ -101,6 +102,7 @@ interface RawStage {
   timeout?: number;
   memoryMB?: number;
   resources?: { cpu?: number; gpu?: number };
+  metrics?: MetricsDecl;
 }
 
 interface RawPipeline {
@@ -142,6 +144,7 @@ function toStageConfig(name: string, s: RawStage, c: Context, out: Diagnostic[])
     timeout: s.timeout,
     memoryMB: s.memoryMB,
     resources: s.resources,
+    metrics: s.metrics,
   };
 }
 

@@ -28,6 +28,9 @@ export interface SnapshotRow {
   cell: string;
   status: 'cached' | 'run';
   reasons: string[];
+  /** Kept by `show`, which reads metrics by fingerprint and groups by axes. */
+  fingerprint?: string;
+  axes?: Record<string, string | number | boolean>;
 }
 
 export interface PlanSnapshot {
@@ -39,6 +42,8 @@ export interface PlanSnapshot {
   pipeline: string;
   runtime: Record<string, string>;
   rows: SnapshotRow[];
+  /** `show`'s snapshots: the metrics declaration of each stage that has one. */
+  metrics?: Record<string, unknown>;
 }
 
 export interface SnapshotKeyInput {
@@ -98,15 +103,16 @@ function runtimeFiles(): string[] {
   }
 }
 
-function snapshotPath(cache: Cache, pipelinePath: string): string {
-  return join(cache.dir, 'plans', `${sha256(pipelinePath).slice(0, 32)}.json`);
+/** `kind` names a command's own snapshot ('show'); the plan of status and run has none. */
+function snapshotPath(cache: Cache, pipelinePath: string, kind?: string): string {
+  return join(cache.dir, 'plans', `${sha256(pipelinePath).slice(0, 32)}${kind === undefined ? '' : `.${kind}`}.json`);
 }
 
 /** The stored answer, if it is still exact; undefined otherwise. */
-export function readSnapshot(cache: Cache, key: SnapshotKeyInput): PlanSnapshot | undefined {
+export function readSnapshot(cache: Cache, key: SnapshotKeyInput, kind?: string): PlanSnapshot | undefined {
   let snap: PlanSnapshot;
   try {
-    snap = JSON.parse(readFileSync(snapshotPath(cache, key.pipelinePath), 'utf8')) as PlanSnapshot;
+    snap = JSON.parse(readFileSync(snapshotPath(cache, key.pipelinePath, kind), 'utf8')) as PlanSnapshot;
   } catch {
     return undefined;
   }
@@ -120,10 +126,11 @@ export interface SnapshotContent {
   runtime: Record<string, string>;
   rows: SnapshotRow[];
   inputs: { files: string[]; runtime: boolean };
+  metrics?: Record<string, unknown>;
 }
 
 /** Stores the answer of a full plan; written whole (temporary file, then rename) or not at all. */
-export function writeSnapshot(cache: Cache, key: SnapshotKeyInput, content: SnapshotContent): void {
+export function writeSnapshot(cache: Cache, key: SnapshotKeyInput, content: SnapshotContent, kind?: string): void {
   const files: Record<string, string> = {};
   for (const f of [...content.inputs.files, ...(content.inputs.runtime ? runtimeFiles() : [])]) {
     // A file changed since the plan began may hold other contents than the plan read: no snapshot this time.
@@ -138,8 +145,9 @@ export function writeSnapshot(cache: Cache, key: SnapshotKeyInput, content: Snap
     pipeline: content.pipeline,
     runtime: content.runtime,
     rows: content.rows,
+    ...(content.metrics === undefined ? {} : { metrics: content.metrics }),
   };
-  const path = snapshotPath(cache, key.pipelinePath);
+  const path = snapshotPath(cache, key.pipelinePath, kind);
   try {
     mkdirSync(dirname(path), { recursive: true });
     const tmp = `${path}.${process.pid}.tmp`;
@@ -155,7 +163,7 @@ export function writeSnapshot(cache: Cache, key: SnapshotKeyInput, content: Snap
  * exact (see the notes at the top of this file); undefined otherwise, with
  * nothing left open.
  */
-export async function currentSnapshot(o: { pipeline: string; cacheDir?: string; set?: string[]; axis?: string[]; backend?: string }): Promise<{ cache: Cache; snapshot: PlanSnapshot } | undefined> {
+export async function currentSnapshot(o: { pipeline: string; cacheDir?: string; set?: string[]; axis?: string[]; backend?: string }, kind?: string): Promise<{ cache: Cache; snapshot: PlanSnapshot } | undefined> {
   const dir = cacheDir(o.cacheDir);
   if (!existsSync(join(dir, 'db'))) return undefined;
   let key: SnapshotKeyInput;
@@ -166,7 +174,7 @@ export async function currentSnapshot(o: { pipeline: string; cacheDir?: string; 
     return undefined;
   }
   const cache = LmdbCache.open(dir);
-  const snapshot = readSnapshot(cache, key);
+  const snapshot = readSnapshot(cache, key, kind);
   if (snapshot !== undefined) return { cache, snapshot };
   await cache.close();
   return undefined;

@@ -1,4 +1,5 @@
 import type { FingerprintData, FingerprintHash } from '../fingerprint.js';
+import type { MetricsEntry } from '../metrics/extract.js';
 import type { Sha256 } from '../util/hash.js';
 
 export interface OutputEntry {
@@ -63,7 +64,11 @@ export interface Cache {
   /** Stores the files of `dir` as content-addressed blobs (data first). */
   storeOutputs(dir: string, only?: readonly string[], volatile?: readonly string[]): Promise<{ outputs: Record<string, OutputEntry>; outputsHash: Sha256 }>;
   /** Makes the record visible, atomically, with the cell's "latest" pointer, if its artifacts are all stored. */
-  commit(record: CellRecord): Promise<CommitOutcome>;
+  commit(record: CellRecord, metrics?: MetricsEntry): Promise<CommitOutcome>;
+  /** The metrics extracted from a record's outputs, kept beside it (no blob is read). */
+  getMetrics(fingerprint: FingerprintHash): MetricsEntry | undefined;
+  /** Stores metrics extracted later (a record committed before its stage declared them), in one transaction. */
+  putMetrics(entries: readonly [FingerprintHash, MetricsEntry][]): Promise<void>;
   /** An artifact's bytes, verified against its hash and size; undefined when missing or corrupt. */
   readArtifact(entry: OutputEntry): Buffer | undefined;
   /** Stores bytes received from elsewhere (a remote) as a blob; returns their hash. */

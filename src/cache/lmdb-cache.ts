@@ -9,6 +9,7 @@ import { BlobStore, type Sweep } from './blobs.js';
 import type { Doomed, RecordSummary, StoreEntries } from './prune.js';
 import { checkFileKinds, checkHeader, checkPages, lockSignatureMissing } from './db-check.js';
 import { CacheDamagedError, CacheUnavailableError } from './errors.js';
+import type { MetricsEntry } from '../metrics/extract.js';
 import type { Cache, CellRecord, CommitOutcome, DoneEntry, FailureRecord, LeaseResult, OutputEntry } from './cache.js';
 import { checkPathInside, describeRefusal, isPlainRelative, listTree, readRegular, writeInside } from './safe-fs.js';
 
@@ -30,6 +31,8 @@ export class LmdbCache implements Cache {
   private readonly failures: Database<FailureRecord, string>;
   private readonly leases: Database<Lease, string>;
   private readonly meta: Database<unknown, string>;
+  /** Metrics by fingerprint, written with the record: reading them needs no blob. */
+  private readonly metrics: Database<MetricsEntry, string>;
   private readonly blobs: BlobStore;
 
   private constructor(readonly dir: string, root: RootDatabase, private readonly readOnly = false) {
@@ -41,6 +44,7 @@ export class LmdbCache implements Cache {
     this.failures = root.openDB({ name: 'failures' });
     this.leases = root.openDB({ name: 'leases' });
     this.meta = root.openDB({ name: 'meta' });
+    this.metrics = root.openDB({ name: 'metrics', encoding: 'json' });
     this.blobs = new BlobStore(join(dir, 'blobs'));
   }
 
@@ -82,7 +86,7 @@ export class LmdbCache implements Cache {
 
   /** Reads every value once: a record that no longer decodes means the file was overwritten inside a page. */
   private decodeAll(): void {
-    for (const [name, db] of [['records', this.records], ['done', this.done], ['latest', this.latestDb], ['failures', this.failures], ['leases', this.leases], ['meta', this.meta]] as const) {
+    for (const [name, db] of [['records', this.records], ['done', this.done], ['latest', this.latestDb], ['failures', this.failures], ['leases', this.leases], ['meta', this.meta], ['metrics', this.metrics]] as const) {
       try {
         for (const entry of (db as Database<unknown, string>).getRange()) void entry.value;
       } catch (e) {
@@ -139,7 +143,7 @@ export class LmdbCache implements Cache {
     return this.blobs.put(bytes);
   }
 
-  async commit(record: CellRecord): Promise<CommitOutcome> {
+  async commit(record: CellRecord, metrics?: MetricsEntry): Promise<CommitOutcome> {
     let outcome: CommitOutcome = { committed: true };
     await this.atomically(() => {
       // Checked inside the write transaction: gc sweeps inside one too, so no sweep falls between this check and the commit.
@@ -152,11 +156,24 @@ export class LmdbCache implements Cache {
       // The done entry is what makes the cell cached; same transaction as the record.
       this.done.put(record.fingerprint, { fingerprint: record.fingerprint, cell: record.cell, outputs: record.outputs, outputsHash: record.outputsHash });
       this.latestDb.put(cellKey(record.pipeline, record.cell), record.fingerprint);
+      if (metrics !== undefined) this.metrics.put(record.fingerprint, metrics);
       this.failures.remove(cellKey(record.pipeline, record.cell));
       // Releases this process's lease in the same transaction: one write transaction (and disk sync) less per cell.
       if (this.leases.get(record.fingerprint)?.pid === process.pid) this.leases.remove(record.fingerprint);
     });
     return outcome;
+  }
+
+  getMetrics(fingerprint: FingerprintHash): MetricsEntry | undefined {
+    return this.metrics.get(fingerprint);
+  }
+
+  async putMetrics(entries: readonly [FingerprintHash, MetricsEntry][]): Promise<void> {
+    if (entries.length === 0) return;
+    await this.atomically(() => {
+      // Only beside a record that still exists: a concurrent forget must not leave an orphan.
+      for (const [fp, m] of entries) if (this.records.doesExist(fp)) this.metrics.put(fp, m);
+    });
   }
 
   /**
@@ -260,6 +277,7 @@ export class LmdbCache implements Cache {
     await this.atomically(() => {
       this.done.remove(fingerprint);
       this.records.remove(fingerprint);
+      this.metrics.remove(fingerprint);
     });
   }
 

@@ -2,6 +2,7 @@ import { relative } from 'node:path';
 import type { Cache, CellRecord } from '../cache/cache.js';
 import { checkPathInside, listTree } from '../cache/safe-fs.js';
 import type { Failure } from '../events.js';
+import type { MetricsEntry } from '../metrics/extract.js';
 import { err, ok, type Result } from '../util/result.js';
 
 /**
@@ -39,12 +40,13 @@ export async function storeAndCommit(
   files: readonly string[],
   volatile: readonly string[] | undefined,
   recordOf: (stored: Pick<CellRecord, 'outputs' | 'outputsHash'>) => CellRecord,
+  metricsOf: (record: CellRecord) => MetricsEntry | undefined = () => undefined,
 ): Promise<Result<CellRecord, Failure>> {
   let missing = '';
   for (let i = 0; i < COMMIT_ATTEMPTS; i++) {
     try {
       const record = recordOf(await cache.storeOutputs(outDir, files, volatile));
-      const outcome = await cache.commit(record);
+      const outcome = await cache.commit(record, metricsOf(record));
       if (outcome.committed) return ok(record);
       missing = outcome.missing;
     } catch (e) {

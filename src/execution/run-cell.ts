@@ -11,6 +11,9 @@ import type { FingerprintData, FingerprintHash } from '../fingerprint.js';
 import type { InputArtifact, ProgressUpdate } from '../stage-api.js';
 import { err, ok, type Result } from '../util/result.js';
 import { collectOutputs, storeAndCommit } from './outputs.js';
+import { metricsSpec } from '../metrics/spec.js';
+import { metricsFromOutputs } from '../metrics/store.js';
+import { writeFanInIndex } from './fanin-index.js';
 import { renderCommand } from './exec-definition.js';
 import { endedUnfinished, UNFINISHED_MESSAGE } from './worker-outcome.js';
 import type { WorkerMessage, WorkerPayload } from './worker.js';
@@ -108,7 +111,9 @@ async function attempt(job: CellJob, env: CellEnv, scratch: string): Promise<Res
   const files = collectOutputs(outDir, declaredOutputs(job));
   if (!files.ok) return files;
   if (verifying) return ok(recordOf(job, env, attemptOf(startedAt), { outputs: {}, outputsHash: job.fingerprint }));
-  const committed = await storeAndCommit(env.cache, outDir, files.value, job.node.kind.definition.volatile, (stored) => recordOf(job, env, attemptOf(startedAt), stored));
+  const spec = metricsSpec(job.node.config.metrics);
+  const metricsOf = (r: CellRecord) => (spec === undefined ? undefined : metricsFromOutputs(env.cache, spec, r.outputs));
+  const committed = await storeAndCommit(env.cache, outDir, files.value, job.node.kind.definition.volatile, (stored) => recordOf(job, env, attemptOf(startedAt), stored), metricsOf);
   if (committed.ok) await rm(workDir, { recursive: true, force: true });
   return committed;
 }
@@ -228,8 +233,10 @@ async function materializeInputs(
       mkdirSync(dir, { recursive: true });
       const bad = await cache.materialize(record, dir);
       if (bad !== undefined) return err({ reason: 'cache-corrupt', cell: cell.id, path: bad });
-      artifacts.push({ stage: cell.stage, cell: cell.id, axes: cell.axes, params: cell.params, dir, files: Object.keys(record.outputs) });
+      // outputsHash is a runtime extra for JS stages (see input-index.ts): what the fingerprint knows of this input.
+      artifacts.push({ stage: cell.stage, cell: cell.id, axes: cell.axes, params: cell.params, dir, files: Object.keys(record.outputs), outputsHash: record.outputsHash } as InputArtifact);
     }
+    if (job.cell.inputs[name]?.all) await writeFanInIndex(join(root, name), name, list.map(({ cell, record }) => ({ cell, outputsHash: record.outputsHash })));
     out[name] = job.cell.inputs[name]?.all ? artifacts : (artifacts[0] as InputArtifact);
   }
   return ok(out);

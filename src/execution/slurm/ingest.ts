@@ -2,6 +2,8 @@ import { rmSync } from 'node:fs';
 import type { CellRecord } from '../../cache/cache.js';
 import type { Failure } from '../../events.js';
 import { canonicalJson } from '../../util/hash.js';
+import { metricsSpec } from '../../metrics/spec.js';
+import { metricsFromOutputs } from '../../metrics/store.js';
 import { classify, recordOf, type CellEnv, type CellJob } from '../run-cell.js';
 import type { JobResult, StagingDir } from './job-files.js';
 import { sameFiles } from './manifest.js';
@@ -42,7 +44,8 @@ export async function ingest(job: CellJob, env: CellEnv, run: StagedRun, result:
   if (changed !== undefined) return { kind: 'failed', failure: { reason: 'output-mismatch', path: changed } };
   const attempt = { startedAt: result.startedAt, durationMs: Date.parse(result.finishedAt) - Date.parse(result.startedAt), host: result.host };
   const record = recordOf(job, env, attempt, stored);
-  const outcome = await env.cache.commit(record);
+  const spec = metricsSpec(job.node.config.metrics);
+  const outcome = await env.cache.commit(record, spec === undefined ? undefined : metricsFromOutputs(env.cache, spec, record.outputs));
   // A gc between store and commit removed a blob: the cell is not cached, and says why.
   if (!outcome.committed) return { kind: 'failed', failure: { reason: 'store-failed', message: `the stored artifact "${outcome.missing}" was removed before its record could be committed` } };
   rmSync(run.workDir, { recursive: true, force: true });
