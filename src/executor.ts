@@ -208,7 +208,7 @@ export class Executor {
    * before calling that death a failure.
    */
   private async interruptedWith(f: Failure): Promise<boolean> {
-    if (f.reason !== 'killed-by-signal' || (f.signal !== 'SIGINT' && f.signal !== 'SIGTERM')) return false;
+    if (f.reason !== 'killed-by-signal' || !['SIGINT', 'SIGTERM', 'SIGHUP'].includes(f.signal)) return false;
     if (!this.o.signal.aborted) await new Promise((r) => setTimeout(r, 200));
     return this.o.signal.aborted;
   }
