@@ -99,6 +99,7 @@ export async function main(args: string[]): Promise<void> {
     .version();
   let code: number = EXIT.ok;
   guardUnfinished();
+  (await import('./reporters/sink.js')).quietOnClosedStdout();
   unfinished++;
   try {
     const argv = await parser.parseAsync();

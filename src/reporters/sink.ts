@@ -23,3 +23,11 @@ export class Sink {
     if (!this.gone) this.stream.write(text);
   }
 }
+
+/**
+ * Commands that print their answer directly (status, dag, log, explain):
+ * a closed stdout ends the output, not the process with a stack trace.
+ */
+export function quietOnClosedStdout(): void {
+  process.stdout.on('error', () => undefined);
+}

@@ -96,3 +96,15 @@ test('SIGHUP stops a run like SIGINT: running cells cancelled, not failed, exit 
   const status = await ws.run(['status', pipeline]);
   assert.match(status.stdout, /^2 cells: 1 cached, 1 to run/, status.stdout);
 });
+
+test('ablate log | head: a long log to a closed pipe ends quietly', { timeout: 120_000 }, async (t) => {
+  const ws = new Workspace();
+  t.after(() => ws.dispose());
+  // A log far larger than a pipe's buffer, so the write meets the closed pipe.
+  const pipeline = ws.write('p.json', { stages: { loud: { kind: 'exec', params: { command: 'seq 1 300000; exit 2', outputs: ['o'] } } } });
+  assert.equal((await ws.run(['run', pipeline])).code, 1);
+  const r = await pipedToHead(ws, ['log', pipeline, 'loud']);
+  assert.match(r.head, /^# loud failed at /);
+  assert.equal(r.stderr, '', 'nothing on stderr: no EPIPE, no stack trace');
+  assert.equal(r.code, 0);
+});
