@@ -68,4 +68,3 @@ function describe(s: CellState): { status: 'cached' | 'run'; reasons: string[] }
     }
   }
 }
-
