@@ -122,6 +122,9 @@ async function finish(o: ChildOptions, start: (log: { file: string; append: true
   o.signal.addEventListener('abort', stopTree, { once: true });
   local.signal.addEventListener('abort', stopTree, { once: true });
   try {
+    // A run stopped while this cell was being prepared starts nothing: a child spawned now would miss the
+    // signal its process group already got, and its shell could start a command that outlives the run.
+    if (o.signal.aborted) return { kind: 'cancelled' };
     const running = start({ file: o.logFile, append: true }, AbortSignal.any([o.signal, local.signal]));
     child = running;
     if (o.signal.aborted) stopTree();

@@ -55,9 +55,10 @@ export async function main(args: string[]): Promise<void> {
       common(y).positional('cell', { type: 'string', demandOption: true }),
       async (a) => (await import('./commands/explain.js')).explainCommand({ ...a, pipeline: a.pipeline as string, cell: a.cell as string })),
     )
-    .command('dag <pipeline>', 'print the cell graph', on('dag', (y) =>
-      common(y).option('format', { choices: ['dot', 'mermaid'] as const, default: 'dot' as const }),
-      async (a) => (await import('./commands/dag.js')).dagCommand({ pipeline: a.pipeline as string, format: a.format, set: a.set, axis: a.axis })),
+    .command('dag <pipeline>', 'draw the graph, coloured by what the cache holds', on('dag', (y) =>
+      common(y).option('format', { choices: ['dot', 'mermaid', 'svg'] as const, default: 'dot' as const })
+        .option('level', { choices: ['stage', 'cell'] as const, default: 'stage' as const, describe: 'one node per stage, or per cell' }),
+      async (a) => (await import('./commands/dag.js')).dagCommand({ ...a, pipeline: a.pipeline as string })),
     )
     .command('validate <pipeline>', 'check a pipeline without running it', on('validate', (y) => common(y),
       async (a) => (await import('./commands/dag.js')).validateCommand({ pipeline: a.pipeline as string, set: a.set, axis: a.axis })),
@@ -135,6 +136,7 @@ export async function main(args: string[]): Promise<void> {
     .version();
   let code: number = EXIT.ok;
   guardUnfinished();
+  (await import('./reporters/sink.js')).quietOnClosedStdout();
   unfinished++;
   try {
     const argv = await parser.parseAsync();

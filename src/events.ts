@@ -71,10 +71,15 @@ export interface FailureSummary {
 
 /** Everything a run reports. Reporters consume these; nothing else prints. */
 export type RunEvent =
-  | { type: 'plan'; pipeline: string; cells: number; cached: number; toRun: number; jobs: number; runtime: Record<string, string> }
+  /** `toRunByStage`: how many of the cells to run belong to each stage, for an ETA from each stage's own durations. */
+  | { type: 'plan'; pipeline: string; cells: number; cached: number; toRun: number; jobs: number; runtime: Record<string, string>; toRunByStage?: Record<string, number> }
   /** The cells `--only` or `--force` selected, before the plan; `of`: cells in the pipeline. */
   | { type: 'selection'; flag: 'only' | 'force'; cells: string[]; of: number }
   | { type: 'cell-start'; stage: string; cell: string }
+  /** The cell's process has exited; its `cell` event follows once its outputs are checked and stored. */
+  | { type: 'cell-exit'; stage: string; cell: string }
+  /** `--dry-run` and `--require-cached`: a cell that a run would compute, and why. */
+  | { type: 'would-run'; stage: string; cell: string; reasons: string[] }
   | { type: 'progress'; stage: string; cell: string; update: ProgressUpdate }
   /** `source: 'remote'`: a cached result downloaded from the remote and verified during this run. */
   | { type: 'cell'; stage: string; cell: string; status: CellStatus; source?: 'remote'; durationMs?: number; message?: string; log?: string }

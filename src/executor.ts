@@ -170,7 +170,11 @@ export class Executor {
           gpus,
           versions: this.o.versions,
           onProgress: (update) => this.o.emit({ type: 'progress', stage: cell.stage, cell: cell.id, update }),
-          onProcessExit: freeSlot,
+          onProcessExit: () => {
+            // Said before the slot frees, so a reporter hears of this exit before the next cell's start.
+            this.o.emit({ type: 'cell-exit', stage: cell.stage, cell: cell.id });
+            freeSlot();
+          },
         },
       );
       if (result.ok) {
@@ -204,7 +208,7 @@ export class Executor {
    * before calling that death a failure.
    */
   private async interruptedWith(f: Failure): Promise<boolean> {
-    if (f.reason !== 'killed-by-signal' || (f.signal !== 'SIGINT' && f.signal !== 'SIGTERM')) return false;
+    if (f.reason !== 'killed-by-signal' || !['SIGINT', 'SIGTERM', 'SIGHUP'].includes(f.signal)) return false;
     if (!this.o.signal.aborted) await new Promise((r) => setTimeout(r, 200));
     return this.o.signal.aborted;
   }
@@ -273,21 +277,22 @@ export class Executor {
     this.done.add(cell.id);
     this.failures.push({ stage: cell.stage, cell: cell.id, message, log, tail: log === undefined ? undefined : readLogTail(log, 8) });
     this.o.emit({ type: 'cell', stage: cell.stage, cell: cell.id, status: 'failed', message, log });
-    this.skipDependents(cell);
+    this.skipDependents(cell, cell.id);
   }
 
-  private skipDependents(cell: Cell): void {
+  /** `failed`: the cell whose failure this skip goes back to, named in every skipped cell below it. */
+  private skipDependents(cell: Cell, failed: string): void {
     for (const id of this.o.analysis.graph.successors(cell.id) ?? []) {
       if (!this.inScope.has(id) || this.done.has(id)) continue;
-      this.skip(this.o.analysis.cells.get(id) as Cell, `${cell.id} failed`);
+      this.skip(this.o.analysis.cells.get(id) as Cell, failed);
     }
   }
 
-  private skip(cell: Cell, why: string): void {
+  private skip(cell: Cell, failed: string): void {
     this.counts.skipped++;
     this.done.add(cell.id);
-    this.o.emit({ type: 'cell', stage: cell.stage, cell: cell.id, status: 'skipped', message: why });
-    this.skipDependents(cell);
+    this.o.emit({ type: 'cell', stage: cell.stage, cell: cell.id, status: 'skipped', message: `${failed} failed` });
+    this.skipDependents(cell, failed);
   }
 }
 

@@ -26,7 +26,8 @@ const NO_RUNTIME: Record<string, string> = Object.freeze({});
 export type CellState =
   | { kind: 'cached'; fingerprint: FingerprintHash; record: DoneEntry }
   | { kind: 'run'; fingerprint: FingerprintHash; breakdown: FingerprintData; reasons: string[]; forced: boolean }
-  | { kind: 'blocked'; upstream: string };
+  /** `upstream`: every input cell that is not cached yet, in input order. */
+  | { kind: 'blocked'; upstream: string[] };
 
 /** What every cell of a stage shares in its fingerprint, resolved once. */
 interface StagePrep {
@@ -102,15 +103,17 @@ export class Planner {
 
   private stateNow(cell: Cell, prep: CellPrep, states: ReadonlyMap<string, CellState>): Result<CellState, PlanFailure> {
     const records: Record<string, DoneEntry[]> = {};
+    const waiting: string[] = [];
     for (const name in cell.inputs) {
       const list: DoneEntry[] = [];
       for (const id of (cell.inputs[name] as CellInput).cells) {
         const s = states.get(id);
-        if (s?.kind !== 'cached') return ok({ kind: 'blocked', upstream: id });
-        list.push(s.record);
+        if (s?.kind === 'cached') list.push(s.record);
+        else waiting.push(id);
       }
       records[name] = list;
     }
+    if (waiting.length > 0) return ok({ kind: 'blocked', upstream: waiting });
     const fp = this.fingerprintNow(cell, prep, records);
     if (!fp.ok) return fp;
     const { data, hash } = fp.value;

@@ -2,7 +2,9 @@ import { analyze } from '../analyzer.js';
 import { formatDiagnostic } from '../diagnostics.js';
 import { parseOverrides } from '../overrides.js';
 import { loadPipelineFile } from '../pipeline-loader.js';
-import { UsageError } from '../session.js';
+import { describePlanFailure } from '../planner.js';
+import { openSession, UsageError, type CommonOptions } from '../session.js';
+import { dagView, toDot, toMermaid, toSvg, type CellStatus, type DagLevel } from './dag-view.js';
 import type { Analysis } from '../analyzer.js';
 
 export interface AnalysisOptions {
@@ -22,24 +24,35 @@ export async function loadAnalysis(o: AnalysisOptions): Promise<Analysis> {
   return a.value;
 }
 
-/** The cell graph as Graphviz dot or a Mermaid flowchart. */
-export async function dagCommand(o: AnalysisOptions & { format?: 'dot' | 'mermaid' }): Promise<number> {
-  const a = await loadAnalysis(o);
-  const ids = new Map(a.order.map((c, i) => [c.id, `n${i}`]));
-  const edges = a.graph.edges().map((e) => [ids.get(e.v) as string, ids.get(e.w) as string] as const);
-  const lines: string[] = [];
-  if (o.format === 'mermaid') {
-    lines.push('flowchart LR');
-    for (const c of a.order) lines.push(`  ${ids.get(c.id)}["${c.id.replace(/"/g, '#quot;')}"]`);
-    for (const [v, w] of edges) lines.push(`  ${v} --> ${w}`);
-  } else {
-    lines.push('digraph ablate {', '  rankdir=LR;', '  node [shape=box, fontname="Helvetica"];');
-    for (const c of a.order) lines.push(`  ${ids.get(c.id)} [label=${JSON.stringify(c.id)}];`);
-    for (const [v, w] of edges) lines.push(`  ${v} -> ${w};`);
-    lines.push('}');
+export interface DagOptions extends CommonOptions {
+  format?: 'dot' | 'mermaid' | 'svg';
+  level?: DagLevel;
+}
+
+/**
+ * The graph as Graphviz dot, a Mermaid flowchart or an SVG picture; one
+ * node per stage (with its cells counted) or per cell, coloured by what
+ * the cache holds: cached, to run, or failed on its last attempt.
+ */
+export async function dagCommand(o: DagOptions): Promise<number> {
+  const session = await openSession(o);
+  try {
+    const planned = await session.planner.planAll(session.analysis.order);
+    if (!planned.ok) throw new UsageError(describePlanFailure(planned.error));
+    const status = new Map<string, CellStatus>();
+    for (const c of session.analysis.order) {
+      const s = planned.value.get(c.id);
+      const failure = session.cache.lastFailure(session.pipelineKey, c.id);
+      // Failed: this very fingerprint failed last time; a cell whose inputs are not cached has no fingerprint yet.
+      status.set(c.id, s?.kind === 'cached' ? 'cached' : s?.kind === 'run' && failure?.fingerprint === s.fingerprint ? 'failed' : 'run');
+    }
+    const view = dagView(session.analysis, status, o.level ?? 'stage');
+    const text = o.format === 'mermaid' ? toMermaid(view) : o.format === 'svg' ? await toSvg(view) : toDot(view);
+    process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+    return 0;
+  } finally {
+    await session.cache.close();
   }
-  process.stdout.write(`${lines.join('\n')}\n`);
-  return 0;
 }
 
 export async function validateCommand(o: AnalysisOptions): Promise<number> {

@@ -25,7 +25,7 @@ export async function explainCommand(o: CommonOptions & { cell: string }): Promi
         out.push(...diffFingerprints(last.breakdown, full.breakdown).map((l) => `    ${l}`));
       }
     } else if (state?.kind === 'blocked') {
-      out.push(`  waits for ${state.upstream}, which will run; its fingerprint is known only after that (identical outputs keep this cell cached)`);
+      out.push(`  waits for ${state.upstream.join(', ')}, which will run; its fingerprint is known only after that (identical outputs keep this cell cached)`);
     } else if (state?.kind === 'run') {
       out.push(`  will run: ${last === undefined ? 'no earlier run of this cell' : `fingerprint ${last.fingerprint.slice(0, 12)} -> ${state.fingerprint.slice(0, 12)}`}`);
       out.push(...state.reasons.map((r) => `  ${r}`));

@@ -1,5 +1,5 @@
 import type { Analysis, Cell } from '../analyzer.js';
-import type { Reporter } from '../events.js';
+import type { Reporter, RunEvent } from '../events.js';
 import { Executor } from '../executor.js';
 import { writeSnapshot } from '../plan-snapshot.js';
 import { describePlanFailure, type CellState } from '../planner.js';
@@ -8,6 +8,8 @@ import { HumanReporter } from '../reporters/human.js';
 import { JsonReporter } from '../reporters/json.js';
 import { EXIT, openSession, UsageError, type Session } from '../session.js';
 import { describeSelectorProblem, selectCells, withUpstream } from '../selectors.js';
+import { namesList } from '../reporters/format.js';
+import { logArgs } from '../reporters/shell-quote.js';
 import { detectGpus } from '../gpus.js';
 import { engineVersions } from '../versions.js';
 import { ok } from '../util/result.js';
@@ -18,7 +20,7 @@ import type { RunOptions } from './run.js';
 /** Plans the pipeline and runs what is not cached. */
 export async function runPipeline(o: RunOptions, jobs: number): Promise<number> {
   const session = await openSession(o, o.force ?? []);
-  const reporter: Reporter = o.reporter === 'json' ? new JsonReporter() : await HumanReporter.create();
+  const reporter: Reporter = o.reporter === 'json' ? new JsonReporter() : await HumanReporter.create(process.stdout, logArgs(o));
   const emit = reporter.onEvent.bind(reporter);
   const controller = new AbortController();
   const onSigint = (): void => {
@@ -26,8 +28,7 @@ export async function runPipeline(o: RunOptions, jobs: number): Promise<number> 
     emit({ type: 'warning', message: 'interrupted: stopping running cells (Ctrl-C again to quit at once)' });
     controller.abort();
   };
-  process.on('SIGINT', onSigint);
-  process.on('SIGTERM', onSigint);
+  for (const signal of STOP_SIGNALS) process.on(signal, onSigint);
   let slurm: SlurmBackend | undefined;
   let remote: RunRemote | undefined;
   try {
@@ -40,14 +41,14 @@ export async function runPipeline(o: RunOptions, jobs: number): Promise<number> 
     if (!fetched.ok) throw new UsageError(describePlanFailure(fetched.error));
     const states = fetched.value.states;
     const toRun = cells.filter((c) => states.get(c.id)?.kind !== 'cached');
-    emit({ type: 'plan', pipeline: session.analysis.pipeline.name, cells: cells.length, cached: cells.length - toRun.length, toRun: toRun.length, jobs: o.executor === 'slurm' ? Math.max(1, toRun.length) : jobs, runtime: session.planner.runtimeSummary() });
+    emit({ type: 'plan', pipeline: session.analysis.pipeline.name, cells: cells.length, cached: cells.length - toRun.length, toRun: toRun.length, jobs: o.executor === 'slurm' ? Math.max(1, toRun.length) : jobs, runtime: session.planner.runtimeSummary(), toRunByStage: countByStage(toRun) });
     if (o.requireCached && toRun.length > 0) {
-      for (const c of toRun.slice(0, 20)) emit({ type: 'warning', message: `would run ${c.id}` });
+      for (const c of toRun.slice(0, 20)) emit(wouldRun(c, states));
       emit({ type: 'warning', message: `--require-cached: ${toRun.length} cell(s) would run; refusing` });
       return EXIT.refused;
     }
     if (o.dryRun) {
-      for (const c of toRun) emit({ type: 'warning', message: `would run ${c.id}` });
+      for (const c of toRun) emit(wouldRun(c, states));
       return EXIT.ok;
     }
     // nvidia-smi is asked only when a cell about to run wants a GPU: no-op and CPU-only runs skip the probe.
@@ -83,8 +84,7 @@ export async function runPipeline(o: RunOptions, jobs: number): Promise<number> 
   } finally {
     await slurm?.close();
     await remote?.finish();
-    process.off('SIGINT', onSigint);
-    process.off('SIGTERM', onSigint);
+    for (const signal of STOP_SIGNALS) process.off(signal, onSigint);
     reporter.close();
     await session.cache.close();
   }
@@ -108,6 +108,24 @@ function cellsToPlan(session: Session, only: readonly string[], emit: Reporter['
   const forced = session.forced.filter((c) => inPlan.has(c.id));
   if (session.forced.length > 0) emit({ type: 'selection', flag: 'force', cells: forced.map((c) => c.id), of: all.length });
   return planned;
+}
+
+/**
+ * Ctrl-C, `kill` and a closed terminal all stop a run the same way: running
+ * cells are cancelled, finished ones stay cached, and the exit code is 130.
+ */
+const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
+function countByStage(cells: readonly Cell[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const c of cells) counts[c.stage] = (counts[c.stage] ?? 0) + 1;
+  return counts;
+}
+
+function wouldRun(c: Cell, states: ReadonlyMap<string, CellState>): RunEvent {
+  const s = states.get(c.id);
+  const reasons = s?.kind === 'run' ? s.reasons : s?.kind === 'blocked' ? [`after ${namesList(s.upstream)}`] : [];
+  return { type: 'would-run', stage: c.stage, cell: c.id, reasons };
 }
 
 /** After a run that left every cell cached, the next status or no-op run can answer from a snapshot. */

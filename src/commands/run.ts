@@ -5,6 +5,7 @@ import { EXIT, UsageError } from '../exit.js';
 import { currentSnapshot, type PlanSnapshot } from '../plan-snapshot.js';
 import { HumanReporter } from '../reporters/human.js';
 import { JsonReporter } from '../reporters/json.js';
+import { logArgs } from '../reporters/shell-quote.js';
 import type { CommonOptions } from '../session.js';
 
 export interface RunOptions extends CommonOptions {
@@ -51,7 +52,7 @@ function requireCachedFromEnv(): boolean {
 
 /** A fully cached pipeline: the events a run would emit, from the stored plan, with nothing opened but the cache. */
 async function reportCached(o: RunOptions, quick: { cache: Cache; snapshot: PlanSnapshot }, jobs: number): Promise<number> {
-  const reporter: Reporter = o.reporter === 'json' ? new JsonReporter() : await HumanReporter.create();
+  const reporter: Reporter = o.reporter === 'json' ? new JsonReporter() : await HumanReporter.create(process.stdout, logArgs(o));
   const emit = reporter.onEvent.bind(reporter);
   const start = Date.now();
   try {

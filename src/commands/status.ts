@@ -1,6 +1,7 @@
 import { UsageError } from '../exit.js';
 import { currentSnapshot, writeSnapshot, type SnapshotRow } from '../plan-snapshot.js';
 import type { CellState } from '../planner.js';
+import { namesList } from '../reporters/format.js';
 import type { CommonOptions } from '../session.js';
 
 export interface StatusOptions extends CommonOptions {
@@ -60,7 +61,7 @@ function describe(s: CellState): { status: 'cached' | 'run'; reasons: string[] }
     case 'run':
       return { status: 'run', reasons: s.reasons };
     case 'blocked':
-      return { status: 'run', reasons: [`after ${s.upstream}`] };
+      return { status: 'run', reasons: [`after ${namesList(s.upstream)}`] };
     default: {
       const never: never = s;
       return never;

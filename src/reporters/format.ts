@@ -18,3 +18,9 @@ export function metrics(m: Record<string, number> | undefined): string {
     .map(([k, v]) => `${k} ${Math.abs(v) >= 1000 || (Math.abs(v) < 0.001 && v !== 0) ? v.toExponential(2) : Number(v.toPrecision(4))}`)
     .join('  ');
 }
+
+/** Names that fit one line: all of up to three, else the first two and how many more. */
+export function namesList(names: readonly string[]): string {
+  if (names.length > 3) return `${names.slice(0, 2).join(', ')} and ${names.length - 2} more`;
+  return names.length <= 1 ? names.join('') : `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}`;
+}

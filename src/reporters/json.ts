@@ -1,12 +1,15 @@
 import type { Reporter, RunEvent, TransferEvent } from '../events.js';
 import { LineBuffer } from './line-buffer.js';
+import { Sink } from './sink.js';
 
 /** NDJSON on stdout, one event per line, for machines. */
 export class JsonReporter implements Reporter {
   private readonly lines: LineBuffer;
 
-  constructor(write: (text: string) => void = (t) => process.stdout.write(t)) {
-    this.lines = new LineBuffer(write);
+  /** Writes to stdout unless told otherwise; a closed stdout drops output (see Sink). */
+  constructor(write?: (text: string) => void) {
+    const sink = write === undefined ? new Sink(process.stdout) : undefined;
+    this.lines = new LineBuffer(write ?? ((t) => sink?.write(t)));
   }
 
   onEvent(event: RunEvent | TransferEvent): void {
