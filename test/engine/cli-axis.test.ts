@@ -69,7 +69,7 @@ test('validate and dag take --set and --axis', async () => {
   const unknownSet = await ablate(dir, ['validate', 'p.json', '--set', 'scael=5']);
   assert.equal(unknownSet.code, 2);
   assert.match(unknownSet.stderr, /--set scael: the pipeline declares no variable "scael"[\s\S]*did you mean "scale"/);
-  const dag = await ablate(dir, ['dag', 'p.json', '--axis', 'n=7', '--format', 'mermaid']);
+  const dag = await ablate(dir, ['dag', 'p.json', '--axis', 'n=7', '--format', 'mermaid', '--level', 'cell']);
   assert.equal(dag.code, 0, dag.stderr);
   assert.match(dag.stdout, /gen\[n=7\]/);
   assert.doesNotMatch(dag.stdout, /gen\[n=1\]/);
