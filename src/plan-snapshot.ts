@@ -39,6 +39,8 @@ export interface PlanSnapshot {
   pipeline: string;
   runtime: Record<string, string>;
   rows: SnapshotRow[];
+  /** The final cells' output files, stored by a run that left everything cached (not by status). */
+  finals?: { stage: string; cell: string; files: string[] }[];
 }
 
 export interface SnapshotKeyInput {
@@ -117,6 +119,7 @@ export interface SnapshotContent {
   runtime: Record<string, string>;
   rows: SnapshotRow[];
   inputs: { files: string[]; runtime: boolean };
+  finals?: PlanSnapshot['finals'];
 }
 
 /** Stores the answer of a full plan; written whole (temporary file, then rename) or not at all. */
@@ -135,6 +138,7 @@ export function writeSnapshot(cache: Cache, key: SnapshotKeyInput, content: Snap
     pipeline: content.pipeline,
     runtime: content.runtime,
     rows: content.rows,
+    ...(content.finals === undefined ? {} : { finals: content.finals }),
   };
   const path = snapshotPath(cache, key.pipelinePath);
   try {

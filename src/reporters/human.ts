@@ -4,6 +4,7 @@ import type { Reporter, RunEvent, TransferEvent } from '../events.js';
 import { bar, duration, metrics } from './format.js';
 import { transferLine, transferSummary } from './transfer-format.js';
 import { LineBuffer } from './line-buffer.js';
+import { describeResults } from '../results.js';
 
 interface Running {
   stage: string;
@@ -73,6 +74,9 @@ export class HumanReporter implements Reporter {
         if (e.interrupted) this.print('  finished cells are cached; run again to continue');
         break;
       }
+      case 'results':
+        this.print(describeResults(e));
+        break;
       case 'transfer':
         // Cells that needed nothing are counted in the summary, not listed: a large pipeline's push stays readable.
         if (e.outcome !== 'present' && e.outcome !== 'not-computed' && e.outcome !== 'absent') this.print(transferLine(e));
