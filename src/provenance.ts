@@ -59,3 +59,20 @@ export function provenanceLines(p: Provenance): string[] {
     `exported: ${p.exportedAt}`,
   ];
 }
+
+const HEADING = 'Provenance of this copy';
+const NOTE = 'Added by `npm run paper` when it exported this report from the cache: facts outside every fingerprint, so the report cell does not write them.';
+
+/** A Markdown section to append to an exported report.md. */
+export function provenanceMarkdown(p: Provenance): string {
+  return `\n## ${HEADING}\n\n${NOTE}\n\n${provenanceLines(p).map((l) => `- ${l}`).join('\n')}\n`;
+}
+
+/** The same as an HTML section, inserted before an exported report.html's `</body>`. */
+export function withProvenanceHtml(html: string, p: Provenance): string {
+  const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  const code = (s: string): string => esc(s).replace(/`([^`]+)`/g, '<code>$1</code>');
+  const section = `<section id="provenance-of-this-copy">\n<h2>${HEADING}</h2>\n<p>${code(NOTE)}</p>\n<ul>${provenanceLines(p).map((l) => `<li>${esc(l)}</li>`).join('')}</ul>\n</section>\n`;
+  const at = html.lastIndexOf('</body>');
+  return at < 0 ? html + section : html.slice(0, at) + section + html.slice(at);
+}
