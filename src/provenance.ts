@@ -52,7 +52,7 @@ export function provenanceOf(pipeline: string, dir: string, records: readonly Ce
 export function provenanceLines(p: Provenance): string[] {
   const list = (xs: string[]): string => (xs.length > 0 ? xs.join(', ') : '–');
   return [
-    `git commit: ${p.git ? `${p.git.commit}${p.git.dirty ? ' (working tree had uncommitted changes)' : ' (clean working tree)'}` : 'not a git repository'}`,
+    `git commit of the pipeline's repository at export: ${p.git ? `${p.git.commit}${p.git.dirty ? ' (tracked files had uncommitted changes)' : ' (clean working tree)'}` : 'not a git repository'}; cached cells are reused across commits wherever their fingerprints match`,
     ...Object.entries(p.runtime).map(([k, v]) => `${k}: ${list(v)}`),
     `Node: ${list(p.node)}; platform: ${list(p.platform)}; ablate: ${list(p.ablate)}`,
     `machines: ${list(p.hosts)}`,

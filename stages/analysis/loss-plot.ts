@@ -36,7 +36,7 @@ export function lossSpec(task: string, curves: readonly LossCurve[]): TopLevelSp
     title: keys.join(' · ') || 'variant',
     sort: labels,
     scale: { scheme: labels.length <= 10 ? 'tableau10' : 'tableau20', domain: labels },
-    legend: { orient: 'bottom' as const, direction: 'horizontal' as const, columns: 3, symbolType: 'stroke' },
+    legend: { orient: 'bottom' as const, direction: 'horizontal' as const, columns: 3, symbolType: 'stroke', symbolOpacity: 1, symbolStrokeWidth: 3 },
   };
   const layer = [
     { mark: { type: 'area' as const, opacity: 0.15 }, encoding: { x, y: { ...y, field: 'lo' }, y2: { field: 'hi' }, color } },

@@ -44,6 +44,7 @@ const SPECIALS: Record<string, string> = {
   '}': '\\}',
   '~': '\\textasciitilde{}',
   '^': '\\textasciicircum{}',
+  '\n': ' ',
   '±': '$\\pm$',
   '√': '$\\surd$',
   '∛': '$\\sqrt[3]{}$',
