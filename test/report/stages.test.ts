@@ -113,6 +113,9 @@ describe('report stage', () => {
       'plots/scatter-misalignment.svg',
       'plots/scatter-trainloss.svg',
       'plots/curves-mean.vl.json',
+      'plots/loss-mean.svg',
+      'plots/loss-length.svg',
+      ...['paper-vs-ours', 'variants', 'configuration', 'correlation', 'correlation-groups', 'models'].flatMap((t) => [`tables/${t}.csv`, `tables/${t}.tex`]),
     ]) {
       assert.ok(files.includes(f), `missing ${f} in ${files.join(', ')}`);
     }
@@ -121,6 +124,37 @@ describe('report stage', () => {
     assert.match(svg, /^<svg/);
     assert.match(svg, /constant predictor/);
     assert.match(svg, /training lengths/);
+  });
+
+  it('tables carry n, mean ± sd and a t interval; the configuration, provenance and paper sections are there', async () => {
+    const md = await readFile(join(study.reportDir, 'report.md'), 'utf8');
+    for (const heading of ['Paper vs ours', 'Length generalization', 'Training', 'Configuration', 'Provenance']) assert.match(md, new RegExp(`^## ${heading}$`, 'm'));
+    // NoPE on the mean task, gpt: OOD MSE 1e-5 x (1, 1.1) over two seeds.
+    const line = md.split('\n').find((l) => l.startsWith('| mean | f=identity · arch=gpt · pe=nope |'));
+    assert.ok(line, md);
+    const [, , n, , ood, ci] = line.split(' | ');
+    assert.equal(n, '2');
+    assert.equal(ood, '1.05e-5 ± 7.1e-7');
+    // t_{0.975,1} = 12.706: half width 12.706 x 7.07e-7 / sqrt 2 = 6.35e-6 around 1.05e-5.
+    assert.equal(ci, '[4.15e-6, 1.69e-5]');
+    const csv = await readFile(join(study.reportDir, 'tables/variants.csv'), 'utf8');
+    assert.ok(csv.includes('mean,f=identity · arch=gpt · pe=nope,2,1.05e-5 ± 7.1e-7,1.05e-5 ± 7.1e-7,"[4.15e-6, 1.69e-5]",'), csv);
+    assert.match(md, /TF\.js backend\*\*: cpu; \*\*TF\.js version\*\*: 4\.22\.0/);
+    assert.match(md, /\| train \| lr \| no \| 0\.001 \|/);
+    assert.match(md, /The matrix varies .*seed \(0, 1\)/);
+    assert.match(md, /\| mean task, NoPE: test MSE up to length 50 \| ≈ 1e-5 \|/);
+    assert.doesNotMatch(md, /min.max/);
+  });
+
+  it('each figure has its own caption: the length task\'s is not the mean task\'s', async () => {
+    const md = await readFile(join(study.reportDir, 'report.md'), 'utf8');
+    const captions = [...md.matchAll(/^!\[[^\]]*\]\(plots\/([^)]+)\)\n\n\*(.+)\*$/gm)].map((m) => [m[1] ?? '', m[2] ?? ''] as const);
+    assert.equal(captions.length, 7);
+    assert.equal(new Set(captions.map(([, c]) => c)).size, 7, 'no two figures share a caption');
+    const of = (file: string): string => captions.find(([f]) => f === file)?.[1] ?? '';
+    assert.match(of('curves-mean.svg'), /^Mean task: .*0\.25\/L/);
+    assert.match(of('curves-length.svg'), /^Length task: .*original length space/);
+    for (const [, c] of captions) if (!/OOD error per variant|Mean MSE over/.test(c)) assert.match(c, /95%|least-squares/);
   });
 
   it('report.json has the correlation of both predictors with value, interval and p, and the rows', async () => {
