@@ -356,6 +356,7 @@ function methodSection(input: ReportInputs): Section {
           '**OOD MSE**: the evaluate stage\'s out-of-distribution mean squared error, in the original target space; the **constant baseline** is the MSE of the predictor that always outputs the mean training target, averaged over the same lengths beyond training.',
           `**Correlations** are against log10 OOD MSE: Pearson and Spearman from simple-statistics, Kendall τ-b as the Pearson correlation of pairwise signs (Daniels 1944). Intervals are percentile bootstrap over models, p-values two-sided permutation tests${c ? `, seed ${c.uncertainty.seed}` : ''}.`,
           '**Findings** compare means over seeds; a finding is listed only when every variant it names is in the run.',
+          '**Spread over seeds**: tables give n, the arithmetic mean ± the sample standard deviation, and a 95% confidence interval for the mean from Student\'s t with n − 1 degrees of freedom (quantile from jstat), which is wide at 2-3 seeds, as it should be. Curves on log axes show the geometric mean and the same t interval computed on log10 values.',
         ],
       },
     ],
