@@ -12,7 +12,7 @@ import { computeFindings, type Finding } from './findings.js';
 import { fmt, fmtCi, fmtP } from './format.js';
 import { lossSpec } from './loss-plot.js';
 import { paperTable } from './paper.js';
-import { curvesSpec, isLogScale, oodDotSpec, scatterEncodings, scatterSpec } from './plots.js';
+import { axisText, curvesSpec, isLogScale, oodDotSpec, scatterEncodings, scatterSpec, varyingKeys } from './plots.js';
 import { renderSvg } from './render.js';
 import type { ModelRow } from './rows.js';
 import { variantLabel } from './rows.js';
@@ -186,22 +186,28 @@ function findingsBlocks(findings: Finding[]): Block[] {
 }
 
 function lengthSection(variants: Variant[], figures: Figure[]): Section {
+  // Name each variant by the axes that vary within its task: "f=√x", not "f=√x · arch=decoder · pe=none".
+  const labelOf = (v: Variant): string => {
+    const keys = varyingKeys(variants.filter((o) => o.task === v.task), ['task', 'seed']);
+    return keys.map((k) => `${k}=${axisText(v, k)}`).join(' · ') || v.label;
+  };
   const table: Table = {
     name: 'variants',
-    columns: ['task', 'variant', 'n', 'ID MSE (mean ± sd)', 'OOD MSE (mean ± sd)', 'OOD MSE 95% CI', 'constant baseline (OOD)', 'OOD / baseline', 'horizon'],
+    columns: ['task', 'variant', 'n', 'ID MSE (mean ± sd)', 'OOD MSE (mean ± sd)', 'OOD MSE geometric mean [95% CI]', 'constant baseline (OOD)', 'OOD / baseline', 'horizon'],
     numeric: [false, false, true, true, true, true, true, true, true],
     rows: variants.map((v) => [
       v.task ?? '–',
-      v.label,
+      labelOf(v),
       String(v.oodSummary?.n ?? v.seeds),
       fmtMeanSd(v.idSummary),
       fmtMeanSd(v.oodSummary),
-      fmtInterval(v.oodSummary),
+      v.oodLogSummary ? `${fmt(v.oodLogSummary.mean)} ${fmtInterval(v.oodLogSummary)}`.replace(/ –$/, '') : '–',
       fmt(v.baselineOod),
       v.oodMse !== null && v.baselineOod ? fmt(v.oodMse / v.baselineOod) : '–',
       fmt(v.horizon),
     ]),
   };
+  const fixed = fixedAxes(variants);
   return {
     title: 'Length generalization',
     blocks: [
@@ -210,11 +216,19 @@ function lengthSection(variants: Variant[], figures: Figure[]): Section {
         kind: 'table',
         table,
         caption:
-          'Per variant over its n seeds: arithmetic mean ± sample standard deviation, and the t-based 95% confidence interval of the mean (t with n − 1 degrees of freedom; none with one seed). ID: training lengths; OOD: longer test lengths. Horizon: as reported by the evaluate stage, averaged over seeds.',
+          `Per variant over its n seeds: arithmetic mean ± sample standard deviation, and the geometric mean with its t-based 95% confidence interval (t with n − 1 degrees of freedom on log10 MSE, so the interval stays positive; none with one seed). ID: training lengths; OOD: longer test lengths. Horizon: as reported by the evaluate stage, averaged over seeds.${fixed ? ` Every variant has ${fixed}.` : ''}`,
         collapsed: variants.length > 24,
       },
     ],
   };
+}
+
+/** Axes with one value across all variants, e.g. `arch=decoder`, said once instead of on every row. */
+function fixedAxes(variants: readonly Variant[]): string {
+  const first = variants[0];
+  if (!first) return '';
+  const keys = Object.keys(first.axes).filter((k) => k !== 'seed' && k !== 'task' && new Set(variants.map((v) => JSON.stringify(v.axes[k] ?? null))).size === 1);
+  return keys.map((k) => `${k}=${axisText(first, k)}`).join(', ');
 }
 
 function paperSection(table: Table): Section {

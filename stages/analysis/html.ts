@@ -114,6 +114,7 @@ caption{text-align:left;color:#555;padding-bottom:4px;font-size:13px}
 th,td{padding:4px 10px;border-bottom:1px solid #eee;text-align:left;vertical-align:top}
 th{background:#fafafa;font-weight:600}
 td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
+td.num{white-space:nowrap}
 ul.findings{list-style:none;padding:0;margin:0 0 8px}
 ul.findings li{display:flex;gap:10px;align-items:baseline;padding:4px 0;border-bottom:1px dotted #eee;flex-wrap:wrap}
 .badge{display:inline-block;min-width:34px;text-align:center;border-radius:4px;font-size:12px;font-weight:700;padding:1px 6px;color:#fff}

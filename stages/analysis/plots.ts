@@ -135,7 +135,7 @@ export function varyingKeys(variants: readonly Variant[], skip: readonly string[
 const distinct = (variants: readonly Variant[], key: string): number => new Set(variants.map((v) => JSON.stringify(v.axes[key] ?? null))).size;
 
 /** `√x` for f, the plain value for other axes. */
-function axisText(v: Variant, key: string): string {
+export function axisText(v: Variant, key: string): string {
   const value = v.axes[key];
   const text = typeof value === 'string' ? value : JSON.stringify(value ?? null);
   return key === 'f' ? targetDisplay(text) : text;

@@ -81,6 +81,8 @@ export interface Variant {
   /** n, mean, standard deviation and t-based 95% interval over seeds. */
   idSummary: Summary | null;
   oodSummary: Summary | null;
+  /** The same in log10 space: geometric mean and its interval, which stays positive. */
+  oodLogSummary: Summary | null;
   horizon: number | null;
   /** Constant-predictor MSE averaged over the OOD lengths (> trainLengthMax). */
   baselineOod: number | null;
@@ -144,6 +146,7 @@ function summarise(records: EvalRecord[]): Variant {
     oodBySeed: records.map((r) => r.oodMse).filter((v): v is number => v !== null),
     idSummary: summarize(records.flatMap((r) => (r.idMse === null ? [] : [r.idMse]))),
     oodSummary: summarize(records.flatMap((r) => (r.oodMse === null ? [] : [r.oodMse]))),
+    oodLogSummary: summarizeLog(records.flatMap((r) => (r.oodMse === null ? [] : [r.oodMse]))),
     horizon: meanOf(records.map((r) => r.horizon)),
     baselineOod: meanOf(ood.map((p) => p.baseline)),
     trainLengthMax,

@@ -130,15 +130,15 @@ describe('report stage', () => {
     const md = await readFile(join(study.reportDir, 'report.md'), 'utf8');
     for (const heading of ['Paper vs ours', 'Length generalization', 'Training', 'Configuration', 'Provenance']) assert.match(md, new RegExp(`^## ${heading}$`, 'm'));
     // NoPE on the mean task, gpt: OOD MSE 1e-5 x (1, 1.1) over two seeds.
-    const line = md.split('\n').find((l) => l.startsWith('| mean | f=identity · arch=gpt · pe=nope |'));
+    const line = md.split('\n').find((l) => l.startsWith('| mean | pe=nope · arch=gpt |'));
     assert.ok(line, md);
     const [, , n, , ood, ci] = line.split(' | ');
     assert.equal(n, '2');
     assert.equal(ood, '1.05e-5 ± 7.1e-7');
-    // t_{0.975,1} = 12.706: half width 12.706 x 7.07e-7 / sqrt 2 = 6.35e-6 around 1.05e-5.
-    assert.equal(ci, '[4.15e-6, 1.69e-5]');
+    // Geometric mean sqrt(1.1) x 1e-5; on log10: sd 0.0293, t_{0.975,1} = 12.706, half width 0.263.
+    assert.equal(ci, '1.05e-5 [5.72e-6, 1.92e-5]');
     const csv = await readFile(join(study.reportDir, 'tables/variants.csv'), 'utf8');
-    assert.ok(csv.includes('mean,f=identity · arch=gpt · pe=nope,2,1.05e-5 ± 7.1e-7,1.05e-5 ± 7.1e-7,"[4.15e-6, 1.69e-5]",'), csv);
+    assert.ok(csv.includes('mean,pe=nope · arch=gpt,2,1.05e-5 ± 7.1e-7,1.05e-5 ± 7.1e-7,"1.05e-5 [5.72e-6, 1.92e-5]",'), csv);
     assert.match(md, /TF\.js backend\*\*: cpu; \*\*TF\.js version\*\*: 4\.22\.0/);
     assert.match(md, /\| train \| lr \| no \| 0\.001 \|/);
     assert.match(md, /The matrix varies .*seed \(0, 1\)/);
