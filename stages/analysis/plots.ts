@@ -76,7 +76,8 @@ export function curvesSpec(task: string, variants: readonly Variant[]): TopLevel
     sort: labels,
     legend,
   };
-  const strokeDash = dashKey ? { strokeDash: { field: 'dash', type: 'nominal' as const, title: dashKey, legend: { ...legend, symbolStrokeColor: '#444' } } } : {};
+  const dashes = dashKey ? [...new Set(variants.map((v) => axisText(v, dashKey)))] : [];
+  const strokeDash = dashKey ? { strokeDash: { field: 'dash', type: 'nominal' as const, title: dashKey, sort: dashes, scale: { domain: dashes }, legend: { ...legend, symbolStrokeColor: '#444' } } } : {};
   const layer = [
     {
       transform: [{ filter: "datum.kind === 'train'" }],
