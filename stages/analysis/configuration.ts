@@ -44,11 +44,20 @@ function show(v: JsonValue | undefined): string {
   return typeof v === 'string' ? v : JSON.stringify(v);
 }
 
+/** One row per param; stages that ran it with the same values share the row (axes repeat across stages). */
 export function configurationTable(entries: readonly ConfigEntry[]): Table {
+  const rows = new Map<string, { stages: string[]; cells: number[]; e: ConfigEntry }>();
+  for (const e of entries) {
+    const key = JSON.stringify([e.param, e.axis, e.values]);
+    const row = rows.get(key) ?? { stages: [], cells: [], e };
+    row.stages.push(e.stage);
+    row.cells.push(e.cells);
+    rows.set(key, row);
+  }
   return {
     name: 'configuration',
-    columns: ['stage', 'param', 'varied by the matrix', 'value(s)', 'cells'],
+    columns: ['param', 'varied by the matrix', 'value(s)', 'stages', 'cells per stage'],
     numeric: [false, false, false, false, true],
-    rows: entries.map((e) => [e.stage, e.param, e.axis ? 'yes' : 'no', e.values.join(', '), String(e.cells)]),
+    rows: [...rows.values()].map(({ stages, cells, e }) => [e.param, e.axis ? 'yes' : 'no', e.values.join(', '), stages.join(', '), cells.join(' / ')]),
   };
 }

@@ -140,7 +140,8 @@ describe('report stage', () => {
     const csv = await readFile(join(study.reportDir, 'tables/variants.csv'), 'utf8');
     assert.ok(csv.includes('mean,pe=nope · arch=gpt,2,1.05e-5 ± 7.1e-7,1.05e-5 ± 7.1e-7,"1.05e-5 [5.72e-6, 1.92e-5]",'), csv);
     assert.match(md, /TF\.js backend\*\*: cpu; \*\*TF\.js version\*\*: 4\.22\.0/);
-    assert.match(md, /\| train \| lr \| no \| 0\.001 \|/);
+    assert.match(md, /\| lr \| no \| 0\.001 \| train \| 56 \|/);
+    assert.match(md, /\| seed \| yes \| 0, 1 \| train, evaluate \| 56 \/ 56 \|/);
     assert.match(md, /The matrix varies .*seed \(0, 1\)/);
     assert.match(md, /\| mean task, NoPE: test MSE up to length 50 \| ≈ 1e-5 \|/);
     assert.doesNotMatch(md, /min.max/);
