@@ -20,7 +20,8 @@ export function lossSpec(task: string, curves: readonly LossCurve[]): TopLevelSp
   const archs = [...new Set(curves.map((c) => String(c.axes.arch ?? '')))];
   const facet = archs.length > 1;
   const keys = varying(curves, ['task', 'seed', ...(facet ? ['arch'] : [])]);
-  const labelOf = (c: LossCurve): string => keys.map((k) => `${k}=${text(c, k)}`).join(' · ') || c.label;
+  // Nothing varies within a panel (one variant per architecture): the colour names the architecture.
+  const labelOf = (c: LossCurve): string => keys.map((k) => `${k}=${text(c, k)}`).join(' · ') || (facet ? `arch=${text(c, 'arch')}` : c.label);
   const labels = [...new Set(curves.map(labelOf))];
   const values = curves.flatMap((c) =>
     c.points.map((p) => {
@@ -36,7 +37,8 @@ export function lossSpec(task: string, curves: readonly LossCurve[]): TopLevelSp
     title: keys.join(' · ') || 'variant',
     sort: labels,
     scale: { scheme: labels.length <= 10 ? 'tableau10' : 'tableau20', domain: labels },
-    legend: { orient: 'bottom' as const, direction: 'horizontal' as const, columns: 3, symbolType: 'stroke', symbolOpacity: 1, symbolStrokeWidth: 3 },
+    // Three columns of at most 240 px labels keep the legend inside the figure's 900 px.
+    legend: { orient: 'bottom' as const, direction: 'horizontal' as const, columns: 3, symbolType: 'stroke', symbolOpacity: 1, symbolStrokeWidth: 3, labelLimit: 240 },
   };
   const layer = [
     { mark: { type: 'area' as const, opacity: 0.15 }, encoding: { x, y: { ...y, field: 'lo' }, y2: { field: 'hi' }, color } },

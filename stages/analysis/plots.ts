@@ -46,7 +46,8 @@ export function curvesSpec(task: string, variants: readonly Variant[]): TopLevel
   const keys = varyingKeys(variants, ['task', 'seed', ...(facet ? ['arch'] : [])]);
   const [colorKey, dashKey] = keys.length === 2 ? ([...keys].sort((a, b) => distinct(variants, b) - distinct(variants, a)) as [string, string]) : [null, null];
   const values: Record<string, string | number>[] = [];
-  const labelOf = (v: Variant): string => (colorKey ? axisText(v, colorKey) : keys.map((k) => axisText(v, k)).join(' · ') || v.label);
+  // Nothing varies within a panel (one variant per architecture): the colour names the architecture.
+  const labelOf = (v: Variant): string => (colorKey ? axisText(v, colorKey) : keys.map((k) => axisText(v, k)).join(' · ') || (facet ? String(v.axes.arch) : v.label));
   // Legend entries in the variants' order (f by compression), not alphabetically.
   const labels = [...new Set(variants.map(labelOf))];
   for (const v of variants) {
@@ -67,11 +68,12 @@ export function curvesSpec(task: string, variants: readonly Variant[]): TopLevel
   const nLabels = new Set(values.map((v) => v.label).filter(Boolean)).size;
   const x = { field: 'length', type: 'quantitative' as const, title: 'test length' };
   const y = { type: 'quantitative' as const, scale: { type: 'log' as const }, title: 'MSE (log scale)' };
-  const legend = { orient: 'bottom' as const, direction: 'horizontal' as const, symbolType: 'stroke', symbolOpacity: 1, symbolStrokeWidth: 3, columns: 4 };
+  // Four columns of at most 180 px labels keep the legend inside the figure's 900 px.
+  const legend = { orient: 'bottom' as const, direction: 'horizontal' as const, symbolType: 'stroke', symbolOpacity: 1, symbolStrokeWidth: 3, columns: 4, labelLimit: 180 };
   const color = {
     field: 'label',
     type: 'nominal' as const,
-    title: colorKey ?? (keys.length > 0 ? keys.join(' · ') : 'variant'),
+    title: colorKey ?? (keys.length > 0 ? keys.join(' · ') : facet ? 'arch' : 'variant'),
     scale: { scheme: colorScheme(nLabels), domain: labels },
     sort: labels,
     legend,
@@ -183,7 +185,7 @@ export function scatterSpec(rows: readonly ModelRow[], o: ScatterOptions): TopLe
   const y = { field: 'ood', type: 'quantitative' as const, title: 'OOD MSE (log scale)', scale: { type: 'log' as const } };
   const colours = designOrder(enc.color, values.map((v) => v.colour));
   const fills = [...new Set(values.map((v) => v.fill))];
-  const legend = { orient: 'bottom' as const, direction: 'horizontal' as const, columns: 4 };
+  const legend = { orient: 'bottom' as const, direction: 'horizontal' as const, columns: 4, labelLimit: 160 };
   const colour = { field: 'colour', type: 'nominal' as const, title: enc.color, sort: colours, scale: { scheme: colorScheme(colours.length), domain: colours }, legend };
   const fillNote = enc.fill === null || fills.length !== 2 ? [] : [`filled: ${enc.fill}=${fills[0]} · hollow: ${enc.fill}=${fills[1]}`];
   return {
@@ -306,11 +308,11 @@ export function oodDotSpec(variants: readonly Variant[]): TopLevelSpec {
     data: { values },
     facet: { row: { field: 'task', type: 'nominal', title: null, sort: tasks, header: { labelAngle: 0, labelAlign: 'left', labelFontWeight: 'bold' } } },
     spec: {
-      width: 380,
+      width: 360,
       mark: { type: 'point', filled: true, size: 80, opacity: 0.8 },
       encoding: {
         x: { field: 'ood', type: 'quantitative', scale: { type: 'log' }, title: 'OOD MSE (log scale)' },
-        y: { field: 'label', type: 'nominal', title: null, sort: labels, axis: { labelLimit: 280 } },
+        y: { field: 'label', type: 'nominal', title: null, sort: labels, axis: { labelLimit: 240 } },
         color: { field: 'kind', type: 'nominal', title: null, scale: { domain: kinds, range: ['#4c78a8', '#222222', '#d62728'] } },
         // The baseline is a vertical bar: a path symbol, drawn by its stroke.
         stroke: { field: 'kind', type: 'nominal', title: null, scale: { domain: kinds, range: ['#4c78a8', '#222222', '#d62728'] } },

@@ -158,6 +158,27 @@ describe('report stage', () => {
     for (const [, c] of captions) if (!/OOD error per variant|Mean MSE over/.test(c)) assert.match(c, /95%|least-squares/);
   });
 
+  it('every figure fits 900 px, also with one variant per architecture (the architecture ablation\'s shape)', async () => {
+    const ws2 = await workspace();
+    try {
+      const archs = ['decoder', 'encoder-decoder-transformer', 'lstm-recurrent-network', 'gru-recurrent-network'];
+      const models = paperLikeStudy(2)
+        .filter((m) => m.axes.arch === 'gpt' && m.axes.pe === 'nope' && ['identity', 'sqrt'].includes(m.axes.f))
+        .flatMap((m) => archs.map((arch) => ({ ...m, axes: { ...m.axes, arch } })));
+      const run = await runStudy(ws2, models, { bootstrap: 50, permutations: 50 });
+      const { readdir } = await import('node:fs/promises');
+      const svgs = (await readdir(join(run.reportDir, 'plots'))).filter((f) => f.endsWith('.svg'));
+      assert.equal(svgs.length, 7);
+      for (const f of svgs) {
+        const head = (await readFile(join(run.reportDir, 'plots', f), 'utf8')).slice(0, 300);
+        const width = Number(/width="([\d.]+)"/.exec(head)?.[1]);
+        assert.ok(width > 200 && width <= 900, `${f} is ${width} px wide`);
+      }
+    } finally {
+      await ws2.dispose();
+    }
+  });
+
   it('report.json has the correlation of both predictors with value, interval and p, and the rows', async () => {
     const r = await readJson(study.reportDir, 'report.json');
     const corr = r.correlation as Record<string, Record<string, { value: number; ci: number[]; p: number }>>;
