@@ -1,14 +1,19 @@
 #!/usr/bin/env node
 // Runs the study (the paper reproduction, then both ablations, which reuse its
-// cached cells) and exports each report to reports/<pipeline>/.
+// cached cells), exports each report to reports/<pipeline>/, appends the
+// export's provenance (commit, clean or not, Node, machine) to the exported
+// copies, and lists every report it wrote.
 // Extra arguments go to every `ablate run`, e.g. --set steps=4000 for the large size.
 import { spawnSync } from 'node:child_process';
-import { resolve } from 'node:path';
+import { existsSync, readFileSync, writeFileSync, appendFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { provenanceMarkdown, withProvenanceHtml } from '../dist/src/provenance.js';
 
 const bin = resolve(import.meta.dirname, '../bin/ablate.js');
 const pipelines = ['paper', 'ablation-reparam', 'ablation-arch'];
 const extra = process.argv.slice(2);
-const sets = extra.flatMap((a, i) => (a === '--set' ? ['--set', extra[i + 1]] : []));
+const sets = extra.flatMap((a, i) => (a === '--set' || a === '--cache-dir' ? [a, extra[i + 1]] : []));
+const written = [];
 
 for (const name of pipelines) {
   const started = Date.now();
@@ -17,5 +22,18 @@ for (const name of pipelines) {
   const out = `reports/${name}`;
   const exp = spawnSync(process.execPath, [bin, 'export', `pipelines/${name}.json`, '--out', out, ...sets], { stdio: 'inherit' });
   if (exp.status !== 0) process.exit(exp.status ?? 1);
-  console.log(`${name}: ${((Date.now() - started) / 1000).toFixed(0)} s; report: ${out}/artifacts/report/report.html (and report.md, report.json)`);
+  const report = join(out, 'artifacts', 'report');
+  if (existsSync(join(report, 'report.md'))) {
+    const provenance = JSON.parse(readFileSync(join(out, 'provenance.json'), 'utf8'));
+    appendFileSync(join(report, 'report.md'), provenanceMarkdown(provenance));
+    writeFileSync(join(report, 'report.html'), withProvenanceHtml(readFileSync(join(report, 'report.html'), 'utf8'), provenance));
+    written.push(name);
+  }
+  console.log(`${name}: ${((Date.now() - started) / 1000).toFixed(0)} s`);
+}
+
+console.log('\nreports written:');
+for (const name of written) {
+  const dir = `reports/${name}/artifacts/report`;
+  console.log(`  ${name}: ${dir}/report.html, ${dir}/report.md (tables as CSV and LaTeX in ${dir}/tables/, plots in ${dir}/plots/)`);
 }

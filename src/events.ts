@@ -84,6 +84,8 @@ export type RunEvent =
   /** `source: 'remote'`: a cached result downloaded from the remote and verified during this run. */
   | { type: 'cell'; stage: string; cell: string; status: CellStatus; source?: 'remote'; durationMs?: number; message?: string; log?: string }
   | { type: 'warning'; message: string }
+  /** Last, after a run that left every final cell cached: where its results are and how to copy them out. */
+  | { type: 'results'; pipeline: string; cells: { stage: string; cell: string; files: string[] }[]; out: string; exportCommand: string }
   | {
       type: 'summary';
       ran: number;

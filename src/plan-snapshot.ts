@@ -44,6 +44,8 @@ export interface PlanSnapshot {
   rows: SnapshotRow[];
   /** `show`'s snapshots: the metrics declaration of each stage that has one. */
   metrics?: Record<string, unknown>;
+  /** The final cells' output files, stored by a run that left everything cached (not by status). */
+  finals?: { stage: string; cell: string; files: string[] }[];
 }
 
 export interface SnapshotKeyInput {
@@ -127,6 +129,7 @@ export interface SnapshotContent {
   rows: SnapshotRow[];
   inputs: { files: string[]; runtime: boolean };
   metrics?: Record<string, unknown>;
+  finals?: PlanSnapshot['finals'];
 }
 
 /** Stores the answer of a full plan; written whole (temporary file, then rename) or not at all. */
@@ -146,6 +149,7 @@ export function writeSnapshot(cache: Cache, key: SnapshotKeyInput, content: Snap
     runtime: content.runtime,
     rows: content.rows,
     ...(content.metrics === undefined ? {} : { metrics: content.metrics }),
+    ...(content.finals === undefined ? {} : { finals: content.finals }),
   };
   const path = snapshotPath(cache, key.pipelinePath, kind);
   try {

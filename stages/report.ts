@@ -3,10 +3,13 @@
  * JSON, with its figures as SVG (Vega-Lite specs rendered by vega) and the
  * specs beside them.
  *
- * inputs:  { correlation: correlate cell, evals: [evaluate cells], rows?: [row cells] }
+ * inputs:  { correlation: correlate cell, evals: [evaluate cells], rows?: [row cells],
+ *            trains?: [train cells] (loss curves, backend), any other input (its params
+ *            join the configuration table) }
  *          (each optional; rows default to those inside correlation.json)
  * params:  none
- * outputs: report.md, report.html, report.json, plots/*.svg, plots/*.vl.json
+ * outputs: report.md, report.html, report.json, plots/*.svg, plots/*.vl.json,
+ *          tables/*.csv and tables/*.tex (every named table, from the same rows)
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -25,6 +28,7 @@ export async function runReport(ctx: StageContext): Promise<void> {
   const { buildReport } = await import('./analysis/build-report.js');
   const { toMarkdown } = await import('./analysis/markdown.js');
   const { toHtml } = await import('./analysis/html.js');
+  const { toCsv, toLatex } = await import('./analysis/table-formats.js');
   const inputs = await collectReportInputs(ctx);
   ctx.progress({ message: `${inputs.variants.length} variants, ${inputs.rows.length} models` });
   const report = await buildReport(inputs);
@@ -35,6 +39,15 @@ export async function runReport(ctx: StageContext): Promise<void> {
     for (const block of section.blocks) {
       if (block.kind !== 'figures') continue;
       for (const f of block.figures) await writeFile(join(plots, f.file), f.svg);
+    }
+  }
+  const tables = join(ctx.outDir, 'tables');
+  await mkdir(tables, { recursive: true });
+  for (const section of report.doc.sections) {
+    for (const block of section.blocks) {
+      if (block.kind !== 'table' || block.table.name === undefined) continue;
+      await writeFile(join(tables, `${block.table.name}.csv`), toCsv(block.table));
+      await writeFile(join(tables, `${block.table.name}.tex`), toLatex(block.table, block.caption));
     }
   }
   for (const s of report.specs) {

@@ -5,6 +5,7 @@ import { describeRefusal, firstUnsafeName, writeInside, type Refusal } from '../
 import { EXIT } from '../exit.js';
 import { describePlanFailure } from '../planner.js';
 import { openSession, UsageError, type CommonOptions } from '../session.js';
+import { provenanceOf } from '../provenance.js';
 import { sha256 } from '../util/hash.js';
 
 /** Exit 4, like other cache problems. */
@@ -47,7 +48,9 @@ export async function exportCommand(o: CommonOptions & { out: string; all?: bool
     }
     const manifest = `${JSON.stringify({ pipeline: session.analysis.pipeline.name, exportedAt: new Date().toISOString(), cells: manifests }, null, 2)}\n`;
     refuseIfBlocked(writeInside(out, 'manifest.json', Buffer.from(manifest)));
-    process.stdout.write(`exported ${Object.keys(manifests).length} cell manifests to ${join(o.out, 'manifest.json')} and final artifacts to ${join(o.out, 'artifacts')}\n`);
+    const provenance = provenanceOf(session.analysis.pipeline.name, session.analysis.pipeline.dir, chosen.map((c) => c.record));
+    refuseIfBlocked(writeInside(out, 'provenance.json', Buffer.from(`${JSON.stringify(provenance, null, 2)}\n`)));
+    process.stdout.write(`exported ${Object.keys(manifests).length} cell manifests to ${join(o.out, 'manifest.json')}, provenance to ${join(o.out, 'provenance.json')} and final artifacts to ${join(o.out, 'artifacts')}\n`);
     return 0;
   } finally {
     await session.cache.close();

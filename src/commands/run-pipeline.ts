@@ -15,6 +15,7 @@ import { engineVersions } from '../versions.js';
 import { ok } from '../util/result.js';
 import type { SlurmBackend } from '../execution/slurm/backend.js';
 import { remoteForRun, type RunRemote } from '../remote/run-hook.js';
+import { finalOutputs, resultsEvent, type ResultsEvent } from '../results.js';
 import type { RunOptions } from './run.js';
 
 /** Plans the pipeline and runs what is not cached. */
@@ -78,8 +79,10 @@ export async function runPipeline(o: RunOptions, jobs: number): Promise<number> 
     );
     const result = await executor.run();
     if (!result.ok) throw new UsageError(describePlanFailure(result.error));
-    if (cells.length === session.analysis.order.length) rememberIfAllCached(session, executor.finalStates());
+    const finals = result.value.interrupted ? null : finalOutputs(session.analysis, session.cache, executor.finalStates());
+    if (cells.length === session.analysis.order.length) rememberIfAllCached(session, executor.finalStates(), finals);
     if (result.value.interrupted) return EXIT.interrupted;
+    if (finals !== null) emit(resultsEvent(session.analysis.pipeline.name, finals, o));
     return result.value.failed > 0 ? EXIT.cellFailed : EXIT.ok;
   } finally {
     await slurm?.close();
@@ -129,7 +132,7 @@ function wouldRun(c: Cell, states: ReadonlyMap<string, CellState>): RunEvent {
 }
 
 /** After a run that left every cell cached, the next status or no-op run can answer from a snapshot. */
-function rememberIfAllCached(session: Session, states: ReadonlyMap<string, CellState>): void {
+function rememberIfAllCached(session: Session, states: ReadonlyMap<string, CellState>, finals: ResultsEvent['cells'] | null): void {
   const cells = session.analysis.order;
   if (!cells.every((c) => states.get(c.id)?.kind === 'cached')) return;
   writeSnapshot(session.cache, session.snapshotKey, {
@@ -137,6 +140,7 @@ function rememberIfAllCached(session: Session, states: ReadonlyMap<string, CellS
     runtime: session.planner.runtimeSummary(),
     rows: cells.map((c) => ({ stage: c.stage, cell: c.id, status: 'cached', reasons: [] })),
     inputs: session.planner.inputsRead(),
+    ...(finals === null ? {} : { finals }),
   });
 }
 

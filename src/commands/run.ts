@@ -6,6 +6,7 @@ import { currentSnapshot, type PlanSnapshot } from '../plan-snapshot.js';
 import { HumanReporter } from '../reporters/human.js';
 import { JsonReporter } from '../reporters/json.js';
 import { logArgs } from '../reporters/shell-quote.js';
+import { resultsEvent } from '../results.js';
 import type { CommonOptions } from '../session.js';
 
 export interface RunOptions extends CommonOptions {
@@ -37,7 +38,8 @@ export async function runCommand(o: RunOptions): Promise<number> {
   if (!Number.isInteger(jobs) || jobs < 1) throw new UsageError(`--jobs must be a positive integer, got ${String(o.jobs)}`);
   const options = { ...o, requireCached: o.requireCached ?? requireCachedFromEnv() };
   const noop = (o.only ?? []).length === 0 && (o.force ?? []).length === 0 ? await currentSnapshot(o) : undefined;
-  if (noop !== undefined && noop.snapshot.rows.every((r) => r.status === 'cached')) return reportCached(options, noop, jobs);
+  // A snapshot written by `status` lacks the final cells' files: the full path then names them (and stores them).
+  if (noop !== undefined && noop.snapshot.rows.every((r) => r.status === 'cached') && noop.snapshot.finals !== undefined) return reportCached(options, noop, jobs);
   await noop?.cache.close();
   return (await import('./run-pipeline.js')).runPipeline(options, jobs);
 }
@@ -61,6 +63,7 @@ async function reportCached(o: RunOptions, quick: { cache: Cache; snapshot: Plan
     if (o.dryRun) return EXIT.ok;
     for (const r of rows) emit({ type: 'cell', stage: r.stage, cell: r.cell, status: 'cached' });
     emit({ type: 'summary', ran: 0, cached: rows.length, failed: 0, skipped: 0, interrupted: false, durationMs: Date.now() - start, failures: [] });
+    if (quick.snapshot.finals !== undefined) emit(resultsEvent(pipeline, quick.snapshot.finals, o));
     return EXIT.ok;
   } finally {
     reporter.close();

@@ -8,6 +8,7 @@ import { LineBuffer } from './line-buffer.js';
 import { logCommand } from './shell-quote.js';
 import { Sink } from './sink.js';
 import { StartOrder } from './start-order.js';
+import { describeResults } from '../results.js';
 
 interface Running {
   stage: string;
@@ -88,6 +89,9 @@ export class HumanReporter implements Reporter {
         this.endLive();
         for (const line of this.order.flush()) this.print(line);
         this.onSummary(e);
+        break;
+      case 'results':
+        this.print(describeResults(e));
         break;
       case 'transfer':
         // Cells that needed nothing are counted in the summary, not listed: a large pipeline's push stays readable.

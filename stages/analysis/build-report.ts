@@ -6,19 +6,28 @@
 import type { TopLevelSpec } from 'vega-lite';
 import type { CorrelationResult, PredictorCorrelation } from './correlate-rows.js';
 import type { CorrelationStat, Method } from './correlation.js';
+import { configurationTable, type ConfigEntry } from './configuration.js';
 import type { Block, Figure, ReportDocument, Section, Table } from './document.js';
 import { computeFindings, type Finding } from './findings.js';
 import { fmt, fmtCi, fmtP } from './format.js';
-import { curvesSpec, oodDotSpec, scatterSpec } from './plots.js';
+import { lossSpec } from './loss-plot.js';
+import { paperTable } from './paper.js';
+import { axisText, curvesSpec, isLogScale, oodDotSpec, scatterEncodings, scatterSpec, varyingKeys } from './plots.js';
 import { renderSvg } from './render.js';
 import type { ModelRow } from './rows.js';
 import { variantLabel } from './rows.js';
-import { meanOf, type Variant } from './variants.js';
+import { fmtInterval, fmtMeanSd } from './summary.js';
+import { lossCurves, runtimeFactsOf, type TrainRecord } from './training.js';
+import { meanOf, sortVariants, type Variant } from './variants.js';
 
 export interface ReportInputs {
   variants: Variant[];
   rows: ModelRow[];
   correlation: CorrelationResult | null;
+  /** Train cells (loss curves, backend); empty when the report has no `trains` input. */
+  trains?: TrainRecord[];
+  /** Every upstream stage's params as its cells ran them. */
+  configuration?: ConfigEntry[];
 }
 
 export interface BuiltReport {
@@ -42,11 +51,16 @@ export async function buildReport(input: ReportInputs): Promise<BuiltReport> {
     figures.set(s.file, { file: s.file, caption: s.caption, svg });
   }
   const pick = (prefix: string): Figure[] => [...figures.values()].filter((f) => f.file.startsWith(prefix));
+  const paper = paperTable(input.variants, input.correlation);
   const sections: Section[] = [
     { title: 'Findings', blocks: findingsBlocks(findings) },
+    ...(paper ? [paperSection(paper)] : []),
     ...(input.variants.length > 0 ? [lengthSection(input.variants, [...pick('curves-'), ...pick('ood-')])] : []),
+    ...(pick('loss-').length > 0 ? [{ title: 'Training', blocks: [{ kind: 'figures', figures: pick('loss-') } satisfies Block] }] : []),
     ...(input.rows.length > 0 ? [predictorSection(input, pick('scatter-'))] : []),
     ...(input.rows.length > 0 ? [modelsSection(input.rows)] : []),
+    ...((input.configuration ?? []).length > 0 ? [configurationSection(input.configuration ?? [])] : []),
+    provenanceSection(input.trains ?? []),
     methodSection(input),
   ];
   const doc: ReportDocument = { title: 'Long-short alignment: synthetic study', subtitle: subtitle(input), sections };
@@ -55,9 +69,11 @@ export async function buildReport(input: ReportInputs): Promise<BuiltReport> {
     warnings,
     specs: specs.map(({ file, spec }) => ({ file, spec })),
     findings,
-    json: reportJson(input, findings, specs.map((s) => `plots/${s.file}`)),
+    json: { ...reportJson(input, findings, specs.map((s) => `plots/${s.file}`)), paper: paper?.rows ?? [], configuration: input.configuration ?? [], runtime: runtimeFactsOf(input.trains ?? []) },
   };
 }
+
+const capital = (s: string): string => s.charAt(0).toUpperCase() + s.slice(1);
 
 function subtitle(input: ReportInputs): string {
   const tasks = [...new Set([...input.variants.map((v) => v.task), ...input.rows.map((r) => r.task)].filter(Boolean))];
@@ -78,25 +94,27 @@ function figureSpecs(input: ReportInputs): SpecEntry[] {
   for (const task of tasks) {
     const vs = input.variants.filter((v) => (v.task ?? 'unknown') === task && v.curve.length > 0);
     if (vs.length === 0) continue;
-    out.push({
-      file: `curves-${slug(task)}.svg`,
-      caption: `${task} task: MSE against test length, in the target's own space. Shaded: lengths seen in training. Dotted: the constant predictor that outputs the mean training target (0.25/L on the mean task).`,
-      spec: curvesSpec(task, vs),
-    });
+    out.push({ file: `curves-${slug(task)}.svg`, caption: curvesCaption(task, vs), spec: curvesSpec(task, vs) });
   }
   if (input.variants.some((v) => v.oodMse !== null)) {
     out.push({
       file: 'ood-by-variant.svg',
-      caption: 'Mean OOD MSE per variant (lengths beyond training), each seed as a dot; left of the red bar beats the constant predictor.',
+      caption: `Mean MSE over the test lengths beyond training, per variant: each seed a dot, their arithmetic mean a diamond, the constant predictor a red bar (left of it is better). Variants in design order: f from least to most compressive. ${seedsNote(input.variants)}`,
       spec: oodDotSpec(input.variants),
     });
   }
+  out.push(...lossFigures(input.trains ?? []));
   const c = input.correlation;
   if (input.rows.length >= 2) {
     const measure = c?.misalignmentMeasure === 'raw' ? 'raw' : 'normalized';
+    const enc = scatterEncodings(input.rows);
+    const encoded = `Colour: ${enc.color}${enc.shape.length > 0 ? `; shape: ${enc.shape.join(' · ')}` : ''}${enc.fill ? `; filled or hollow: ${enc.fill}` : ''}.`;
+    const fit = (values: (number | null)[], what: string): string =>
+      `Dashed: least-squares line fitted in the plotted space (log10 OOD MSE on ${isLogScale(values.filter((v): v is number => v !== null)) ? `log10 ${what}` : what}), so it is straight on these axes.`;
+    const stat = `The subtitle's r is the correlate stage's Pearson r of the ${measure === 'raw' ? 'raw' : 'normalized'} predictor with log10 OOD MSE, with its bootstrap 95% interval.`;
     out.push({
       file: 'scatter-misalignment.svg',
-      caption: `Long-short misalignment (${measure}) against OOD MSE, one point per model; dashed: least-squares fit of log10 OOD MSE.`,
+      caption: `Long-short misalignment (${measure}) against OOD MSE, one point per trained model (every seed). ${encoded} ${fit(input.rows.map((r) => r.misalignment), 'misalignment')} ${stat}`,
       spec: scatterSpec(input.rows, {
         predictor: 'misalignment',
         title: 'Misalignment vs OOD error',
@@ -106,7 +124,7 @@ function figureSpecs(input: ReportInputs): SpecEntry[] {
     });
     out.push({
       file: 'scatter-trainloss.svg',
-      caption: 'Final training loss against OOD MSE: the baseline predictor the paper compares with.',
+      caption: `Final training loss (f-space MSE over the last 5% of steps) against OOD MSE, one point per model: the predictor the paper compares misalignment with. ${encoded} ${fit(input.rows.map((r) => r.finalLoss), 'training loss')} ${stat.replace(`${measure === 'raw' ? 'raw' : 'normalized'} predictor`, 'training loss')}`,
       spec: scatterSpec(input.rows, {
         predictor: 'trainLoss',
         title: 'Training loss vs OOD error',
@@ -116,6 +134,42 @@ function figureSpecs(input: ReportInputs): SpecEntry[] {
     });
   }
   return out;
+}
+
+function seedsNote(variants: readonly Variant[]): string {
+  const seeds = [...new Set(variants.map((v) => v.seeds))].sort((a, b) => a - b);
+  return `Seeds per variant: ${seeds.join(' or ')}.`;
+}
+
+/** What each task's curve figure shows; the two tasks differ in what their target does with length. */
+function curvesCaption(task: string, variants: readonly Variant[]): string {
+  const trainMax = Math.max(...variants.map((v) => v.trainLengthMax ?? 0));
+  const shaded = trainMax > 0 ? `Shaded: the training lengths (1..${trainMax}).` : '';
+  const band = `Line: geometric mean over seeds; band: t-based 95% interval of the mean of log10 MSE (none with one seed). ${seedsNote(variants)}`;
+  if (task === 'mean') {
+    return `Mean task: MSE of the predicted mean against test length. The target stays in [0, 1] at every length, so a model that averages its input can generalize far beyond training. ${shaded} ${band} Dotted: the constant predictor 0.5, whose MSE is 0.25/L.`;
+  }
+  if (task === 'length') {
+    return `Length task: MSE of the predicted length against test length, in the original length space (a model trained on f(l) is mapped back through f⁻¹). The target grows with length, so beyond training the model must extrapolate; colours order f from least to most compressive. ${shaded} ${band} Dotted: the constant predictor that outputs the mean training length.`;
+  }
+  return `${task} task: MSE against test length. ${shaded} ${band} Dotted: the constant predictor that outputs the mean training target.`;
+}
+
+function lossFigures(trains: readonly TrainRecord[]): SpecEntry[] {
+  const curves = sortVariants(lossCurves(trains)).map((c) => ({ ...c, task: typeof c.axes.task === 'string' ? c.axes.task : null }));
+  const tasks = [...new Set(curves.map((c) => c.task ?? 'unknown'))].sort(byTaskOrder);
+  return tasks.flatMap((task) => {
+    const cs = curves.filter((c) => (c.task ?? 'unknown') === task && c.points.length > 0);
+    if (cs.length === 0) return [];
+    const seeds = [...new Set(cs.map((c) => c.seeds))].sort((a, b) => a - b).join(' or ');
+    return [
+      {
+        file: `loss-${slug(task)}.svg`,
+        caption: `${capital(task)} task: training loss against step, per variant: the f-space MSE the optimizer minimized (so variants with different f are on different scales), as stored in each train cell's train.json. Line: geometric mean over seeds; band: t-based 95% interval of the mean of log10 loss. Seeds per variant: ${seeds}.`,
+        spec: lossSpec(task, cs),
+      },
+    ];
+  });
 }
 
 const byTaskOrder = (a: string, b: string): number => rank(a) - rank(b) || a.localeCompare(b);
@@ -132,26 +186,98 @@ function findingsBlocks(findings: Finding[]): Block[] {
 }
 
 function lengthSection(variants: Variant[], figures: Figure[]): Section {
-  const rows = [...variants].sort((a, b) => byTaskOrder(a.task ?? '', b.task ?? '') || a.label.localeCompare(b.label));
+  // Name each variant by the axes that vary within its task: "f=√x", not "f=√x · arch=decoder · pe=none".
+  const labelOf = (v: Variant): string => {
+    const keys = varyingKeys(variants.filter((o) => o.task === v.task), ['task', 'seed']);
+    return keys.map((k) => `${k}=${axisText(v, k)}`).join(' · ') || v.label;
+  };
   const table: Table = {
-    columns: ['task', 'variant', 'seeds', 'ID MSE', 'OOD MSE', 'constant baseline (OOD)', 'OOD / baseline', 'horizon'],
-    numeric: [false, false, true, true, true, true, true, true],
-    rows: rows.map((v) => [
+    name: 'variants',
+    columns: ['task', 'variant', 'n', 'ID MSE (mean ± sd)', 'OOD MSE (mean ± sd)', 'OOD MSE geometric mean [95% CI]', 'constant baseline (OOD)', 'OOD / baseline', 'horizon'],
+    numeric: [false, false, true, true, true, true, true, true, true],
+    rows: variants.map((v) => [
       v.task ?? '–',
-      v.label,
-      String(v.seeds),
-      fmt(v.idMse),
-      fmt(v.oodMse),
+      labelOf(v),
+      String(v.oodSummary?.n ?? v.seeds),
+      fmtMeanSd(v.idSummary),
+      fmtMeanSd(v.oodSummary),
+      v.oodLogSummary ? `${fmt(v.oodLogSummary.mean)} ${fmtInterval(v.oodLogSummary)}`.replace(/ –$/, '') : '–',
       fmt(v.baselineOod),
       v.oodMse !== null && v.baselineOod ? fmt(v.oodMse / v.baselineOod) : '–',
       fmt(v.horizon),
     ]),
   };
+  const fixed = fixedAxes(variants);
   return {
     title: 'Length generalization',
     blocks: [
       { kind: 'figures', figures },
-      { kind: 'table', table, caption: 'Per variant, means over seeds. Horizon: as reported by the evaluate stage.', collapsed: rows.length > 12 },
+      {
+        kind: 'table',
+        table,
+        caption:
+          `Per variant over its n seeds: arithmetic mean ± sample standard deviation, and the geometric mean with its t-based 95% confidence interval (t with n − 1 degrees of freedom on log10 MSE, so the interval stays positive; none with one seed). ID: training lengths; OOD: longer test lengths. Horizon: as reported by the evaluate stage, averaged over seeds.${fixed ? ` Every variant has ${fixed}.` : ''}`,
+        collapsed: variants.length > 24,
+      },
+    ],
+  };
+}
+
+/** Axes with one value across all variants, e.g. `arch=decoder`, said once instead of on every row. */
+function fixedAxes(variants: readonly Variant[]): string {
+  const first = variants[0];
+  if (!first) return '';
+  const keys = Object.keys(first.axes).filter((k) => k !== 'seed' && k !== 'task' && new Set(variants.map((v) => JSON.stringify(v.axes[k] ?? null))).size === 1);
+  return keys.map((k) => `${k}=${axisText(first, k)}`).join(', ');
+}
+
+function paperSection(table: Table): Section {
+  return {
+    title: 'Paper vs ours',
+    blocks: [
+      {
+        kind: 'table',
+        table,
+        caption:
+          "The \"paper\" column holds the paper's numbers (or its review thread's), each with its source; \"ours\" is this run. Only quantities the paper gives a number for are listed; its qualitative claims are checked in the findings.",
+      },
+    ],
+  };
+}
+
+function configurationSection(entries: readonly ConfigEntry[]): Section {
+  const axes = entries.filter((e) => e.axis);
+  const varied = [...new Set(axes.filter((e) => e.values.length > 1).map((e) => `${e.param} (${e.values.join(', ')})`))];
+  return {
+    title: 'Configuration',
+    blocks: [
+      { kind: 'text', text: `The matrix varies ${varied.length > 0 ? varied.join('; ') : 'nothing'}.` },
+      {
+        kind: 'table',
+        table: configurationTable(entries),
+        caption:
+          "Every param of every upstream stage, as its cells ran (pipeline vars appear as the values they resolved to). \"(default)\" marks cells that did not set the param, which then takes the stage's default.",
+      },
+    ],
+  };
+}
+
+function provenanceSection(trains: readonly TrainRecord[]): Section {
+  const facts = runtimeFactsOf(trains);
+  const items =
+    trains.length === 0
+      ? ['The report has no train cells among its inputs, so it names no TF.js backend or version.']
+      : [
+          `**TF.js backend**: ${facts.backends.join(', ') || '–'}; **TF.js version**: ${facts.tfjs.join(', ') || '–'} (from the train.json of all ${facts.models} train cells).`,
+        ];
+  return {
+    title: 'Provenance',
+    blocks: [
+      { kind: 'list', items },
+      {
+        kind: 'text',
+        text: 'The backend and TF.js version are runtime facts in every train cell\'s fingerprint, so this report cell may state them. The git commit, whether the working tree was clean, the Node version and the machine are in no fingerprint: a cached report must equal a fresh one, so this cell does not write them. `ablate export` records them in `provenance.json` beside the exported artifacts.',
+      },
     ],
   };
 }
@@ -166,6 +292,7 @@ function predictorSection(input: ReportInputs, figures: Figure[]): Section {
       kind: 'table',
       caption: `Correlation with log10 OOD MSE over ${c.n} models: coefficient, ${Math.round(c.uncertainty.level * 100)}% bootstrap interval (${c.uncertainty.bootstrap} resamples), permutation p (${c.uncertainty.permutations} permutations).`,
       table: {
+        name: 'correlation',
         columns: ['predictor', 'Pearson r', 'Spearman ρ', 'Kendall τ-b'],
         rows: [
           [`misalignment (${c.misalignmentMeasure})`, ...METHODS.map((m) => statCell(c.misalignment[m]))],
@@ -179,6 +306,7 @@ function predictorSection(input: ReportInputs, figures: Figure[]): Section {
         kind: 'table',
         caption: 'The same within groups (Pearson r; Spearman and Kendall are in correlation.json).',
         table: {
+          name: 'correlation-groups',
           columns: ['group', 'n', 'misalignment', 'training loss', '|r| misalignment > |r| loss'],
           numeric: [false, true, true, true, false],
           rows: c.groups.map((g) => [`${g.by}=${g.value}`, String(g.n), statCell(g.misalignment.pearson), statCell(g.trainLoss.pearson), beats(g.misalignment, g.trainLoss)]),
@@ -204,6 +332,7 @@ function beats(m: PredictorCorrelation, l: PredictorCorrelation): string {
 
 function modelsSection(rows: ModelRow[]): Section {
   const table: Table = {
+    name: 'models',
     columns: ['model', 'seed', 'training loss', 'misalignment (norm.)', 'misalignment (raw)', 'ID MSE', 'OOD MSE', 'horizon'],
     numeric: [false, true, true, true, true, true, true, true],
     rows: [...rows]
@@ -241,6 +370,7 @@ function methodSection(input: ReportInputs): Section {
           '**OOD MSE**: the evaluate stage\'s out-of-distribution mean squared error, in the original target space; the **constant baseline** is the MSE of the predictor that always outputs the mean training target, averaged over the same lengths beyond training.',
           `**Correlations** are against log10 OOD MSE: Pearson and Spearman from simple-statistics, Kendall τ-b as the Pearson correlation of pairwise signs (Daniels 1944). Intervals are percentile bootstrap over models, p-values two-sided permutation tests${c ? `, seed ${c.uncertainty.seed}` : ''}.`,
           '**Findings** compare means over seeds; a finding is listed only when every variant it names is in the run.',
+          '**Spread over seeds**: tables give n, the arithmetic mean ± the sample standard deviation, and a 95% confidence interval for the mean from Student\'s t with n − 1 degrees of freedom (quantile from jstat), which is wide at 2-3 seeds, as it should be. Curves on log axes show the geometric mean and the same t interval computed on log10 values.',
         ],
       },
     ],

@@ -13,6 +13,8 @@ export interface Figure {
 }
 
 export interface Table {
+  /** File stem under tables/ (`<name>.csv`, `<name>.tex`); unnamed tables are not written out. */
+  name?: string;
   columns: string[];
   rows: string[][];
   /** Columns holding numbers are right-aligned. */

@@ -36,7 +36,8 @@ function block(b: Block): string {
     case 'figures':
       return `<div class="figures">${b.figures.map(figure).join('\n')}</div>`;
     case 'table': {
-      const t = table(b.table, b.caption);
+      const links = b.table.name ? `<p class="dl">Also as <a href="tables/${esc(b.table.name)}.csv">CSV</a> and <a href="tables/${esc(b.table.name)}.tex">LaTeX</a>.</p>` : '';
+      const t = `<div class="table">${table(b.table, b.caption)}</div>${links}`;
       return b.collapsed ? `<details><summary>${esc(b.caption ?? 'table')}</summary>${t}</details>` : t;
     }
     default:
@@ -96,7 +97,7 @@ function inline(s: string): string {
 }
 
 const STYLE = `
-body{font:15px/1.5 -apple-system,"Segoe UI",Helvetica,Arial,sans-serif;color:#222;max-width:1180px;margin:0 auto;padding:24px 32px 64px;background:#fff}
+body{font:15px/1.5 -apple-system,"Segoe UI",Helvetica,Arial,sans-serif;color:#222;max-width:960px;margin:0 auto;padding:24px 32px 64px;background:#fff}
 header{border-bottom:2px solid #eee;margin-bottom:8px}
 h1{font-size:26px;margin:0 0 4px}
 .sub{color:#555;margin:0 0 12px}
@@ -105,12 +106,15 @@ h3{font-size:15px;margin:18px 0 6px;color:#444}
 .figures{display:flex;flex-wrap:wrap;gap:16px 28px;align-items:flex-start}
 figure{margin:0}
 figure svg{max-width:100%;height:auto}
+.table{max-width:100%;overflow-x:auto}
+.dl{font-size:12px;color:#777;margin:-8px 0 16px}
 figcaption{font-size:13px;color:#555;max-width:620px}
 table{border-collapse:collapse;margin:8px 0 16px;font-size:13px}
 caption{text-align:left;color:#555;padding-bottom:4px;font-size:13px}
 th,td{padding:4px 10px;border-bottom:1px solid #eee;text-align:left;vertical-align:top}
 th{background:#fafafa;font-weight:600}
 td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
+td.num{white-space:nowrap}
 ul.findings{list-style:none;padding:0;margin:0 0 8px}
 ul.findings li{display:flex;gap:10px;align-items:baseline;padding:4px 0;border-bottom:1px dotted #eee;flex-wrap:wrap}
 .badge{display:inline-block;min-width:34px;text-align:center;border-radius:4px;font-size:12px;font-weight:700;padding:1px 6px;color:#fff}

@@ -30,7 +30,7 @@ function block(b: Block): string[] {
     case 'figures':
       return b.figures.flatMap((f) => [`![${escapeAlt(f.caption)}](plots/${f.file})`, '', `*${f.caption}*`, '']);
     case 'table':
-      return [...(b.caption ? [`*${b.caption}*`, ''] : []), ...table(b.table)];
+      return [...(b.caption ? [`*${b.caption}*`, ''] : []), ...table(b.table), ...(b.table.name ? ['', downloads(b.table.name)] : [])];
     default:
       return unreachable(b);
   }
@@ -45,5 +45,8 @@ function table(t: Table): string[] {
     ...t.rows.map((r) => `| ${r.map(cell).join(' | ')} |`),
   ];
 }
+
+/** Links to the same table as CSV and LaTeX, written beside the report. */
+export const downloads = (name: string): string => `Also as [CSV](tables/${name}.csv) and [LaTeX](tables/${name}.tex).`;
 
 const escapeAlt = (s: string): string => s.replace(/[[\]]/g, '');

@@ -8,7 +8,7 @@ import type { TopLevelSpec } from 'vega-lite';
 import type { CorrelationStat } from './correlation.js';
 import { fmt, fmtCi, fmtP } from './format.js';
 import type { ModelRow } from './rows.js';
-import { targetDisplay } from './targets.js';
+import { compressionRank, targetDisplay } from './targets.js';
 import type { Variant } from './variants.js';
 
 const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
@@ -23,6 +23,8 @@ const CONFIG = {
 };
 
 const TRAIN_FILL = '#f6d5d5';
+/** Panels per row: two 340 px panels and their axes stay under 900 px. */
+const FACET_COLUMNS = 2;
 const colorScheme = (n: number): string => (n <= 10 ? 'tableau10' : 'tableau20');
 
 /** A log axis cannot show 0; errors that small are drawn at this floor. */
@@ -30,9 +32,10 @@ const LOG_FLOOR = 1e-12;
 const positive = (v: number): number => Math.max(v, LOG_FLOOR);
 
 /**
- * Error vs test length for one task: mean over seeds as a line, min-max over
- * seeds as a band, the training range shaded and the constant predictor
- * dashed. One column per architecture when there are several.
+ * Error vs test length for one task: the geometric mean over seeds as a
+ * line, its t-based 95% interval as a band (both in the log space the axis
+ * shows), the training range shaded and the constant predictor dotted. One
+ * panel per architecture when there are several, two panels to a row.
  */
 export function curvesSpec(task: string, variants: readonly Variant[]): TopLevelSpec {
   const archs = [...new Set(variants.map((v) => String(v.axes.arch ?? '')))];
@@ -43,12 +46,17 @@ export function curvesSpec(task: string, variants: readonly Variant[]): TopLevel
   const keys = varyingKeys(variants, ['task', 'seed', ...(facet ? ['arch'] : [])]);
   const [colorKey, dashKey] = keys.length === 2 ? ([...keys].sort((a, b) => distinct(variants, b) - distinct(variants, a)) as [string, string]) : [null, null];
   const values: Record<string, string | number>[] = [];
+  // Nothing varies within a panel (one variant per architecture): the colour names the architecture.
+  const labelOf = (v: Variant): string => (colorKey ? axisText(v, colorKey) : keys.map((k) => axisText(v, k)).join(' · ') || (facet ? String(v.axes.arch) : v.label));
+  // Legend entries in the variants' order (f by compression), not alphabetically.
+  const labels = [...new Set(variants.map(labelOf))];
   for (const v of variants) {
     const arch = String(v.axes.arch ?? '');
-    const label = colorKey ? axisText(v, colorKey) : keys.map((k) => axisText(v, k)).join(' · ') || v.label;
+    const label = labelOf(v);
     const dash = dashKey ? axisText(v, dashKey) : '';
     for (const p of v.curve) {
-      values.push({ kind: 'curve', arch, label, dash, length: p.length, mean: positive(p.mean), lo: positive(p.min), hi: positive(p.max) });
+      const [lo, hi] = p.geo.ci ?? [p.geo.mean, p.geo.mean];
+      values.push({ kind: 'curve', arch, label, dash, length: p.length, mean: positive(p.geo.mean), lo: positive(lo), hi: positive(hi) });
     }
   }
   for (const arch of archs) {
@@ -60,15 +68,18 @@ export function curvesSpec(task: string, variants: readonly Variant[]): TopLevel
   const nLabels = new Set(values.map((v) => v.label).filter(Boolean)).size;
   const x = { field: 'length', type: 'quantitative' as const, title: 'test length' };
   const y = { type: 'quantitative' as const, scale: { type: 'log' as const }, title: 'MSE (log scale)' };
-  const legend = { orient: 'bottom' as const, direction: 'horizontal' as const, symbolType: 'stroke', symbolOpacity: 1, symbolStrokeWidth: 3, columns: 4 };
+  // Four columns of at most 180 px labels keep the legend inside the figure's 900 px.
+  const legend = { orient: 'bottom' as const, direction: 'horizontal' as const, symbolType: 'stroke', symbolOpacity: 1, symbolStrokeWidth: 3, columns: 4, labelLimit: 180 };
   const color = {
     field: 'label',
     type: 'nominal' as const,
-    title: colorKey ?? (keys.length > 0 ? keys.join(' · ') : 'variant'),
-    scale: { scheme: colorScheme(nLabels) },
+    title: colorKey ?? (keys.length > 0 ? keys.join(' · ') : facet ? 'arch' : 'variant'),
+    scale: { scheme: colorScheme(nLabels), domain: labels },
+    sort: labels,
     legend,
   };
-  const strokeDash = dashKey ? { strokeDash: { field: 'dash', type: 'nominal' as const, title: dashKey, legend: { ...legend, symbolStrokeColor: '#444' } } } : {};
+  const dashes = dashKey ? [...new Set(variants.map((v) => axisText(v, dashKey)))] : [];
+  const strokeDash = dashKey ? { strokeDash: { field: 'dash', type: 'nominal' as const, title: dashKey, sort: dashes, scale: { domain: dashes }, legend: { ...legend, symbolStrokeColor: '#444' } } } : {};
   const layer = [
     {
       transform: [{ filter: "datum.kind === 'train'" }],
@@ -101,7 +112,7 @@ export function curvesSpec(task: string, variants: readonly Variant[]): TopLevel
       encoding: { x, y: { ...y, field: 'baseline' }, text: { value: 'constant predictor' } },
     },
   ];
-  const title = { text: `${capital(task)} task: error vs test length`, subtitle: 'line: mean over seeds · band: min–max over seeds · dotted: constant predictor' };
+  const title = { text: `${capital(task)} task: error vs test length`, subtitle: 'line: geometric mean over seeds · band: t-based 95% interval · dotted: constant predictor' };
   const data = { values };
   if (!facet) return { $schema: SCHEMA, title, config: CONFIG, data, width: 560, height: 300, layer } as TopLevelSpec;
   return {
@@ -109,8 +120,9 @@ export function curvesSpec(task: string, variants: readonly Variant[]): TopLevel
     title,
     config: CONFIG,
     data,
-    facet: { column: { field: 'arch', type: 'nominal', title: 'architecture' } },
-    spec: { width: 360, height: 260, layer },
+    facet: { field: 'arch', type: 'nominal', title: 'architecture', sort: archs },
+    columns: FACET_COLUMNS,
+    spec: { width: 340, height: 240, layer },
   } as TopLevelSpec;
 }
 
@@ -126,7 +138,7 @@ export function varyingKeys(variants: readonly Variant[], skip: readonly string[
 const distinct = (variants: readonly Variant[], key: string): number => new Set(variants.map((v) => JSON.stringify(v.axes[key] ?? null))).size;
 
 /** `√x` for f, the plain value for other axes. */
-function axisText(v: Variant, key: string): string {
+export function axisText(v: Variant, key: string): string {
   const value = v.axes[key];
   const text = typeof value === 'string' ? value : JSON.stringify(value ?? null);
   return key === 'f' ? targetDisplay(text) : text;
@@ -146,8 +158,11 @@ export interface ScatterOptions {
 }
 
 /**
- * OOD error against a predictor, one point per model, with the least-squares
- * line of log10(OOD MSE) on the predictor: the fit whose r the title reports.
+ * OOD error against a predictor, one point per model, every axis that
+ * varies between variants encoded (see scatterEncodings). The dashed line is
+ * the least-squares fit in the space the axes show: log10 OOD MSE on the
+ * predictor, or on log10 of the predictor when the x axis is logarithmic,
+ * so it is straight on the page.
  */
 export function scatterSpec(rows: readonly ModelRow[], o: ScatterOptions): TopLevelSpec {
   const enc = scatterEncodings(rows);
@@ -155,24 +170,29 @@ export function scatterSpec(rows: readonly ModelRow[], o: ScatterOptions): TopLe
     .map((r) => ({ r, x: o.predictor === 'misalignment' ? r.misalignment : r.finalLoss }))
     .filter((p): p is { r: ModelRow; x: number } => p.x !== null && p.r.oodMse !== null && p.r.oodMse > 0);
   const values = pts.map(({ r, x }) => ({
-    kind: 'point',
     x,
     ood: r.oodMse as number,
     colour: rowAxisText(r, enc.color),
-    shape: enc.shape === null ? '' : rowAxisText(r, enc.shape),
+    shape: enc.shape.map((k) => rowAxisText(r, k)).join(' · '),
+    fill: enc.fill === null ? '' : rowAxisText(r, enc.fill),
     model: r.model,
   }));
   const xs = pts.map((p) => p.x);
-  const logX = xs.length > 1 && Math.min(...xs) > 0 && Math.max(...xs) / Math.min(...xs) > 100;
-  const fit = fitLine(values.map((v) => [v.x, Math.log10(v.ood)]), logX);
-  const subtitle = o.stat?.value != null ? `Pearson r = ${fmt(o.stat.value)} ${fmtCi(o.stat.ci)}, permutation p ${fmtP(o.stat.p)} · n = ${o.stat.n}` : 'too few models for a correlation';
-  const x = { field: 'x', type: 'quantitative' as const, title: o.xTitle, scale: logX ? { type: 'log' as const } : { zero: false } };
+  const logX = isLogScale(xs);
+  const fit = fitLine(values.map((v) => [v.x, v.ood]), logX);
+  const subtitle = o.stat?.value != null ? `Pearson r (vs log10 OOD MSE) = ${fmt(o.stat.value)} ${fmtCi(o.stat.ci)}, permutation p ${fmtP(o.stat.p)} · n = ${o.stat.n}` : 'too few models for a correlation';
+  const x = { field: 'x', type: 'quantitative' as const, title: `${o.xTitle}${logX ? ' (log scale)' : ''}`, scale: logX ? { type: 'log' as const } : { zero: false } };
   const y = { field: 'ood', type: 'quantitative' as const, title: 'OOD MSE (log scale)', scale: { type: 'log' as const } };
+  const colours = designOrder(enc.color, values.map((v) => v.colour));
+  const fills = [...new Set(values.map((v) => v.fill))];
+  const legend = { orient: 'bottom' as const, direction: 'horizontal' as const, columns: 4, labelLimit: 160 };
+  const colour = { field: 'colour', type: 'nominal' as const, title: enc.color, sort: colours, scale: { scheme: colorScheme(colours.length), domain: colours }, legend };
+  const fillNote = enc.fill === null || fills.length !== 2 ? [] : [`filled: ${enc.fill}=${fills[0]} · hollow: ${enc.fill}=${fills[1]}`];
   return {
     $schema: SCHEMA,
-    title: { text: o.title, subtitle },
+    title: { text: o.title, subtitle: [subtitle, ...fillNote] },
     config: CONFIG,
-    width: 340,
+    width: 380,
     height: 280,
     layer: [
       {
@@ -182,12 +202,15 @@ export function scatterSpec(rows: readonly ModelRow[], o: ScatterOptions): TopLe
       },
       {
         data: { values },
-        mark: { type: 'point', filled: true, size: 70, opacity: 0.85 },
+        mark: { type: 'point', filled: true, size: 70, opacity: 0.9, strokeWidth: 1.5 },
         encoding: {
           x,
           y,
-          color: { field: 'colour', type: 'nominal', title: enc.color, scale: { scheme: 'tableau10' } },
-          ...(enc.shape === null ? {} : { shape: { field: 'shape', type: 'nominal', title: enc.shape } }),
+          color: colour,
+          stroke: colour,
+          ...(enc.shape.length === 0 ? {} : { shape: { field: 'shape', type: 'nominal', title: enc.shape.join(' · '), legend } }),
+          // Vega-Lite draws no legend for fillOpacity: the subtitle names filled and hollow.
+          ...(enc.fill === null ? {} : { fillOpacity: { field: 'fill', type: 'ordinal', sort: fills, legend: null, scale: { domain: fills, range: [0.9, 0] } } }),
           tooltip: [{ field: 'model' }, { field: 'x', title: o.xTitle }, { field: 'ood', title: 'OOD MSE' }],
         },
       },
@@ -195,19 +218,40 @@ export function scatterSpec(rows: readonly ModelRow[], o: ScatterOptions): TopLe
   } as TopLevelSpec;
 }
 
-/**
- * Which axes the points' colour and shape show: the target f by colour where
- * it varies (the reparameterization story), the task by shape (its two
- * clusters sit orders of magnitude apart), else the next axes that vary.
- */
-function scatterEncodings(rows: readonly ModelRow[]): { color: string; shape: string | null } {
-  const varying = (k: string): boolean => new Set(rows.map((r) => rowAxisText(r, k))).size > 1;
-  const order = ['f', 'pe', 'arch', 'task'];
-  const color = order.find(varying) ?? 'task';
-  // No second axis varies: plain circles, not a second legend repeating the first.
-  const shape = ['task', 'arch', 'pe'].find((k) => k !== color && varying(k)) ?? null;
-  return { color, shape };
+/** A log axis where the values are all positive and span more than two decades. */
+export function isLogScale(xs: readonly number[]): boolean {
+  return xs.length > 1 && Math.min(...xs) > 0 && Math.max(...xs) / Math.min(...xs) > 100;
 }
+
+/**
+ * Every axis that varies between the rows is encoded: f (or else the axis
+ * with most values) by colour, the axis with most of the remaining values by
+ * shape, a further two-valued axis by filled against hollow, and anything
+ * left over joined into the shape, e.g. colour f, shape pe, fill task.
+ */
+export function scatterEncodings(rows: readonly ModelRow[]): { color: string; shape: string[]; fill: string | null } {
+  const keys = [...new Set(rows.flatMap((r) => [...KEY_AXES, ...Object.keys(r.axes)]))].filter((k) => k !== 'seed');
+  const count = (k: string): number => new Set(rows.map((r) => rowAxisText(r, k))).size;
+  const byCount = keys.filter((k) => count(k) > 1).sort((a, b) => count(b) - count(a) || rankIn(KEY_AXES, a) - rankIn(KEY_AXES, b));
+  if (byCount.length === 0) return { color: 'task', shape: [], fill: null };
+  const color = byCount.includes('f') ? 'f' : (byCount[0] as string);
+  const rest = byCount.filter((k) => k !== color);
+  const fill = rest.length >= 2 && count(rest[rest.length - 1] as string) === 2 ? (rest[rest.length - 1] as string) : null;
+  return { color, shape: rest.filter((k) => k !== fill), fill };
+}
+
+const KEY_AXES = ['f', 'pe', 'arch', 'task'];
+/** Values of an axis in design order: f by compression, others as they first appear. */
+function designOrder(axis: string, values: readonly string[]): string[] {
+  const distinct = [...new Set(values)];
+  if (axis !== 'f') return distinct;
+  const rankOf = (display: string): number => compressionRank(Object.keys(DISPLAY_TO_KIND).find((k) => DISPLAY_TO_KIND[k] === display) ?? display);
+  return distinct.sort((a, b) => rankOf(a) - rankOf(b));
+}
+
+const DISPLAY_TO_KIND: Record<string, string> = Object.fromEntries(['identity', 'sqrt', 'cbrt', 'log', 'inv_sqrt', 'square', 'cube'].map((k) => [k, targetDisplay(k)]));
+
+const rankIn = (order: readonly string[], k: string): number => (order.includes(k) ? order.indexOf(k) : order.length);
 
 function rowAxisText(r: ModelRow, key: string): string {
   const known: Record<string, string | null> = { task: r.task, f: r.f, arch: r.arch, pe: r.pe };
@@ -216,19 +260,22 @@ function rowAxisText(r: ModelRow, key: string): string {
   return key === 'f' ? targetDisplay(v) : v;
 }
 
-/** The line log10 y = a + b x, sampled densely enough to show as a curve on a log x axis. */
-function fitLine(points: number[][], logX: boolean): { x: number; ood: number }[] {
-  if (points.length < 2) return [];
-  const xs = points.map((p) => p[0] as number);
+/**
+ * Least squares of log10 y on x (or on log10 x when `logX`), i.e. in the
+ * plotted space, returned as its two end points in data units: a straight
+ * segment on the page.
+ */
+export function fitLine(points: readonly (readonly [number, number])[], logX: boolean): { x: number; ood: number }[] {
+  const tx = (x: number): number => (logX ? Math.log10(x) : x);
+  const pts = points.filter(([x, y]) => y > 0 && (!logX || x > 0)).map(([x, y]) => [tx(x), Math.log10(y)]);
+  if (pts.length < 2) return [];
+  const xs = pts.map((p) => p[0] as number);
   const lo = Math.min(...xs);
   const hi = Math.max(...xs);
   if (!(hi > lo)) return [];
-  const line = linearRegressionLine(linearRegression(points));
-  const steps = logX ? 40 : 1;
-  return Array.from({ length: steps + 1 }, (_, i) => {
-    const x = logX ? lo * (hi / lo) ** (i / steps) : lo + ((hi - lo) * i) / steps;
-    return { x, ood: 10 ** line(x) };
-  });
+  const line = linearRegressionLine(linearRegression(pts));
+  const back = (u: number): number => (logX ? 10 ** u : u);
+  return [lo, hi].map((u) => ({ x: back(u), ood: 10 ** line(u) }));
 }
 
 /**
@@ -253,18 +300,19 @@ export function oodDotSpec(variants: readonly Variant[]): TopLevelSpec {
     }
   }
   const kinds = [SEED, MEAN, BASE];
+  const labels = [...new Set(values.map((v) => String(v.label)))];
   return {
     $schema: SCHEMA,
-    title: { text: 'Out-of-distribution error by variant', subtitle: 'left of the red bar: better than the constant predictor' },
+    title: { text: 'Out-of-distribution error by variant', subtitle: 'dots: seeds · diamond: mean over seeds · red bar: constant predictor' },
     config: CONFIG,
     data: { values },
-    facet: { row: { field: 'task', type: 'nominal', title: null, header: { labelAngle: 0, labelAlign: 'left', labelFontWeight: 'bold' } } },
+    facet: { row: { field: 'task', type: 'nominal', title: null, sort: tasks, header: { labelAngle: 0, labelAlign: 'left', labelFontWeight: 'bold' } } },
     spec: {
-      width: 420,
+      width: 360,
       mark: { type: 'point', filled: true, size: 80, opacity: 0.8 },
       encoding: {
         x: { field: 'ood', type: 'quantitative', scale: { type: 'log' }, title: 'OOD MSE (log scale)' },
-        y: { field: 'label', type: 'nominal', title: null, sort: 'ascending', axis: { labelLimit: 320 } },
+        y: { field: 'label', type: 'nominal', title: null, sort: labels, axis: { labelLimit: 240 } },
         color: { field: 'kind', type: 'nominal', title: null, scale: { domain: kinds, range: ['#4c78a8', '#222222', '#d62728'] } },
         // The baseline is a vertical bar: a path symbol, drawn by its stroke.
         stroke: { field: 'kind', type: 'nominal', title: null, scale: { domain: kinds, range: ['#4c78a8', '#222222', '#d62728'] } },

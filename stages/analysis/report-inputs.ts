@@ -8,7 +8,9 @@ import { err, ok, type Result } from '../../src/util/result.js';
 import { manyInputs, requireJson } from './artifacts.js';
 import type { CorrelationResult } from './correlate-rows.js';
 import type { ReportInputs } from './build-report.js';
+import { configurationOf } from './configuration.js';
 import { parseRow } from './rows.js';
+import { parseTrain } from './training.js';
 import { groupVariants, parseEval } from './variants.js';
 
 export async function collectReportInputs(ctx: StageContext): Promise<ReportInputs> {
@@ -29,7 +31,9 @@ export async function collectReportInputs(ctx: StageContext): Promise<ReportInpu
   if (evals.length === 0 && rows.length === 0) {
     throw new Error(`${ctx.cell}: nothing to report: inputs 'evals', 'rows' and 'correlation' are all empty`);
   }
-  return { variants: groupVariants(evals), rows, correlation };
+  const trains = await Promise.all(manyInputs(ctx, 'trains').map(async (a) => parseTrain(a, await requireJson(a, 'train.json'))));
+  const everyInput = Object.values(ctx.inputs).flatMap((x) => (Array.isArray(x) ? x : [x]));
+  return { variants: groupVariants(evals), rows, correlation, trains, configuration: configurationOf(everyInput) };
 }
 
 /** Checks the shape the report relies on; rows are re-parsed field by field. */

@@ -7,6 +7,8 @@ import { max, mean, min, sampleStandardDeviation } from 'simple-statistics';
 import type { InputArtifact, JsonObject, JsonValue } from '../../src/stage-api.js';
 import { at, num, str } from './artifacts.js';
 import { variantKey, variantLabel, withTaskAndF } from './rows.js';
+import { summarize, summarizeLog, type Summary } from './summary.js';
+import { compressionRank } from './targets.js';
 
 export interface LengthPoint {
   length: number;
@@ -58,6 +60,8 @@ export interface CurvePoint {
   max: number;
   /** Standard error over seeds; null with one seed. */
   se: number | null;
+  /** Geometric mean over seeds and its t-based 95% interval (in log10 space). */
+  geo: Summary;
   baseline: number | null;
 }
 
@@ -74,6 +78,11 @@ export interface Variant {
   oodMse: number | null;
   /** Per-seed OOD MSE, for dot plots. */
   oodBySeed: number[];
+  /** n, mean, standard deviation and t-based 95% interval over seeds. */
+  idSummary: Summary | null;
+  oodSummary: Summary | null;
+  /** The same in log10 space: geometric mean and its interval, which stays positive. */
+  oodLogSummary: Summary | null;
   horizon: number | null;
   /** Constant-predictor MSE averaged over the OOD lengths (> trainLengthMax). */
   baselineOod: number | null;
@@ -83,8 +92,42 @@ export interface Variant {
 export function groupVariants(records: readonly EvalRecord[]): Variant[] {
   const byKey = new Map<string, EvalRecord[]>();
   for (const r of records) byKey.set(r.variant, [...(byKey.get(r.variant) ?? []), r]);
-  return [...byKey.values()].map(summarise).sort((a, b) => a.variant.localeCompare(b.variant));
+  return sortVariants([...byKey.values()].map(summarise));
 }
+
+/**
+ * Task first (mean, then length), then axis by axis: f by how strongly it
+ * compresses long lengths (x³ … x, √x, log x, 1/√x), every other axis in the
+ * order its values first appear among the inputs (the pipeline's matrix
+ * order), so tables and legends read as the study was designed.
+ */
+export function sortVariants<T extends { axes: Record<string, JsonValue>; variant: string }>(variants: readonly T[]): T[] {
+  const firstSeen = new Map<string, Map<string, number>>();
+  for (const v of variants) {
+    for (const [k, value] of Object.entries(v.axes)) {
+      const seen = firstSeen.get(k) ?? new Map<string, number>();
+      const text = JSON.stringify(value);
+      if (!seen.has(text)) seen.set(text, seen.size);
+      firstSeen.set(k, seen);
+    }
+  }
+  const keys = ['task', 'f', ...[...firstSeen.keys()].filter((k) => k !== 'task' && k !== 'f').sort()];
+  const rankOf = (v: T, k: string): number => {
+    const value = v.axes[k];
+    if (k === 'task') return TASKS.includes(String(value)) ? TASKS.indexOf(String(value)) : TASKS.length;
+    if (k === 'f') return compressionRank(typeof value === 'string' ? value : null);
+    return firstSeen.get(k)?.get(JSON.stringify(value)) ?? Number.MAX_SAFE_INTEGER;
+  };
+  return [...variants].sort((a, b) => {
+    for (const k of keys) {
+      const d = rankOf(a, k) - rankOf(b, k);
+      if (d !== 0) return d;
+    }
+    return a.variant.localeCompare(b.variant);
+  });
+}
+
+const TASKS = ['mean', 'length'];
 
 function summarise(records: EvalRecord[]): Variant {
   const first = records[0] as EvalRecord;
@@ -101,6 +144,9 @@ function summarise(records: EvalRecord[]): Variant {
     idMse: meanOf(records.map((r) => r.idMse)),
     oodMse: meanOf(records.map((r) => r.oodMse)),
     oodBySeed: records.map((r) => r.oodMse).filter((v): v is number => v !== null),
+    idSummary: summarize(records.flatMap((r) => (r.idMse === null ? [] : [r.idMse]))),
+    oodSummary: summarize(records.flatMap((r) => (r.oodMse === null ? [] : [r.oodMse]))),
+    oodLogSummary: summarizeLog(records.flatMap((r) => (r.oodMse === null ? [] : [r.oodMse]))),
     horizon: meanOf(records.map((r) => r.horizon)),
     baselineOod: meanOf(ood.map((p) => p.baseline)),
     trainLengthMax,
@@ -120,6 +166,7 @@ function curveOf(records: readonly EvalRecord[]): CurvePoint[] {
         min: min(mse),
         max: max(mse),
         se: mse.length > 1 ? sampleStandardDeviation(mse) / Math.sqrt(mse.length) : null,
+        geo: summarizeLog(mse) ?? { n: mse.length, mean: 0, sd: null, ci: null },
         baseline: meanOf(points.map((p) => p.baselineMse)),
       };
     });

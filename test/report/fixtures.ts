@@ -30,6 +30,7 @@ export async function artifact(
   stage: string,
   axes: Record<string, JsonValue>,
   files: Record<string, JsonObject | string>,
+  params: JsonObject = {},
 ): Promise<InputArtifact> {
   const cell = cellId(stage, axes);
   const dir = join(ws.root, 'cells', cell.replace(/[^\w=,.-]/g, '_'));
@@ -37,7 +38,7 @@ export async function artifact(
   for (const [name, content] of Object.entries(files)) {
     await writeFile(join(dir, name), typeof content === 'string' ? content : JSON.stringify(content));
   }
-  return { stage, cell, axes, params: { ...axes }, dir, files: Object.keys(files) };
+  return { stage, cell, axes, params: { ...params, ...axes }, dir, files: Object.keys(files) };
 }
 
 export interface RunContext {
@@ -99,9 +100,18 @@ export async function modelCells(ws: Workspace, m: FakeModel): Promise<{ model: 
   const avg = (ps: typeof perLength): number => ps.reduce((s, p) => s + p.mse, 0) / ps.length;
   const model = await artifact(ws, 'train', m.axes, {
     'model.json': { config: { ...m.axes, trainLength: [1, TRAIN_MAX] } },
-    'train.json': { finalLoss: m.finalLoss, finalLossNorm: m.finalLoss, stepsPerSec: 50, backend: 'cpu', steps: 100, loss: [1, m.finalLoss] },
+    'train.json': {
+      finalLoss: m.finalLoss,
+      finalLossNorm: m.finalLoss,
+      stepsPerSec: 50,
+      backend: 'cpu',
+      tfjsVersion: '4.22.0',
+      steps: 100,
+      // Geometric decay from 1 to the final loss, as train.json's downsampled curve.
+      lossCurve: Array.from({ length: 20 }, (_, i) => ({ step: (i + 1) * 5, loss: m.finalLoss ** ((i + 1) / 20) })),
+    },
     'weights.bin': 'x',
-  });
+  }, { steps: 100, lr: 0.001 });
   const evaluation = await artifact(ws, 'evaluate', m.axes, {
     'eval.json': {
       perLength,

@@ -11,6 +11,7 @@ export interface StudyRun {
   rows: InputArtifact[];
   correlation: InputArtifact;
   evals: InputArtifact[];
+  trains: InputArtifact[];
   reportDir: string;
   /** What the report stage logged (figure warnings appear here). */
   reportLogs: string[];
@@ -19,9 +20,11 @@ export interface StudyRun {
 export async function runStudy(ws: Workspace, models: FakeModel[], correlateParams: JsonObject = {}): Promise<StudyRun> {
   const rows: InputArtifact[] = [];
   const evals: InputArtifact[] = [];
+  const trains: InputArtifact[] = [];
   for (const m of models) {
     const cells = await modelCells(ws, m);
     evals.push(cells.eval);
+    trains.push(cells.model);
     const run = await context(ws, 'row', cells, {}, m.axes);
     await runRow(run.ctx);
     rows.push(await asArtifact(ws, 'row', m.axes, run.ctx.outDir, 'row.json'));
@@ -29,9 +32,9 @@ export async function runStudy(ws: Workspace, models: FakeModel[], correlatePara
   const corr = await context(ws, 'correlate', { rows }, { bootstrap: 400, permutations: 400, ...correlateParams });
   await runCorrelate(corr.ctx);
   const correlation = await asArtifact(ws, 'correlate', {}, corr.ctx.outDir, 'correlation.json');
-  const report = await context(ws, 'report', { correlation, evals });
+  const report = await context(ws, 'report', { correlation, evals, trains });
   await runReport(report.ctx);
-  return { rows, correlation, evals, reportDir: report.ctx.outDir, reportLogs: report.logs };
+  return { rows, correlation, evals, trains, reportDir: report.ctx.outDir, reportLogs: report.logs };
 }
 
 /** Re-publishes a stage's output file as an input artifact for the next stage. */

@@ -113,6 +113,9 @@ describe('report stage', () => {
       'plots/scatter-misalignment.svg',
       'plots/scatter-trainloss.svg',
       'plots/curves-mean.vl.json',
+      'plots/loss-mean.svg',
+      'plots/loss-length.svg',
+      ...['paper-vs-ours', 'variants', 'configuration', 'correlation', 'correlation-groups', 'models'].flatMap((t) => [`tables/${t}.csv`, `tables/${t}.tex`]),
     ]) {
       assert.ok(files.includes(f), `missing ${f} in ${files.join(', ')}`);
     }
@@ -121,6 +124,59 @@ describe('report stage', () => {
     assert.match(svg, /^<svg/);
     assert.match(svg, /constant predictor/);
     assert.match(svg, /training lengths/);
+  });
+
+  it('tables carry n, mean ± sd and a t interval; the configuration, provenance and paper sections are there', async () => {
+    const md = await readFile(join(study.reportDir, 'report.md'), 'utf8');
+    for (const heading of ['Paper vs ours', 'Length generalization', 'Training', 'Configuration', 'Provenance']) assert.match(md, new RegExp(`^## ${heading}$`, 'm'));
+    // NoPE on the mean task, gpt: OOD MSE 1e-5 x (1, 1.1) over two seeds.
+    const line = md.split('\n').find((l) => l.startsWith('| mean | pe=nope · arch=gpt |'));
+    assert.ok(line, md);
+    const [, , n, , ood, ci] = line.split(' | ');
+    assert.equal(n, '2');
+    assert.equal(ood, '1.05e-5 ± 7.1e-7');
+    // Geometric mean sqrt(1.1) x 1e-5; on log10: sd 0.0293, t_{0.975,1} = 12.706, half width 0.263.
+    assert.equal(ci, '1.05e-5 [5.72e-6, 1.92e-5]');
+    const csv = await readFile(join(study.reportDir, 'tables/variants.csv'), 'utf8');
+    assert.ok(csv.includes('mean,pe=nope · arch=gpt,2,1.05e-5 ± 7.1e-7,1.05e-5 ± 7.1e-7,"1.05e-5 [5.72e-6, 1.92e-5]",'), csv);
+    assert.match(md, /TF\.js backend\*\*: cpu; \*\*TF\.js version\*\*: 4\.22\.0/);
+    assert.match(md, /\| lr \| no \| 0\.001 \| train \| 56 \|/);
+    assert.match(md, /\| seed \| yes \| 0, 1 \| train, evaluate \| 56 \/ 56 \|/);
+    assert.match(md, /The matrix varies .*seed \(0, 1\)/);
+    assert.match(md, /\| mean task, NoPE: test MSE up to length 50 \| ≈ 1e-5 \|/);
+    assert.doesNotMatch(md, /min.max/);
+  });
+
+  it('each figure has its own caption: the length task\'s is not the mean task\'s', async () => {
+    const md = await readFile(join(study.reportDir, 'report.md'), 'utf8');
+    const captions = [...md.matchAll(/^!\[[^\]]*\]\(plots\/([^)]+)\)\n\n\*(.+)\*$/gm)].map((m) => [m[1] ?? '', m[2] ?? ''] as const);
+    assert.equal(captions.length, 7);
+    assert.equal(new Set(captions.map(([, c]) => c)).size, 7, 'no two figures share a caption');
+    const of = (file: string): string => captions.find(([f]) => f === file)?.[1] ?? '';
+    assert.match(of('curves-mean.svg'), /^Mean task: .*0\.25\/L/);
+    assert.match(of('curves-length.svg'), /^Length task: .*original length space/);
+    for (const [, c] of captions) if (!/OOD error per variant|Mean MSE over/.test(c)) assert.match(c, /95%|least-squares/);
+  });
+
+  it('every figure fits 900 px, also with one variant per architecture (the architecture ablation\'s shape)', async () => {
+    const ws2 = await workspace();
+    try {
+      const archs = ['decoder', 'encoder-decoder-transformer', 'lstm-recurrent-network', 'gru-recurrent-network'];
+      const models = paperLikeStudy(2)
+        .filter((m) => m.axes.arch === 'gpt' && m.axes.pe === 'nope' && ['identity', 'sqrt'].includes(m.axes.f))
+        .flatMap((m) => archs.map((arch) => ({ ...m, axes: { ...m.axes, arch } })));
+      const run = await runStudy(ws2, models, { bootstrap: 50, permutations: 50 });
+      const { readdir } = await import('node:fs/promises');
+      const svgs = (await readdir(join(run.reportDir, 'plots'))).filter((f) => f.endsWith('.svg'));
+      assert.equal(svgs.length, 7);
+      for (const f of svgs) {
+        const head = (await readFile(join(run.reportDir, 'plots', f), 'utf8')).slice(0, 300);
+        const width = Number(/width="([\d.]+)"/.exec(head)?.[1]);
+        assert.ok(width > 200 && width <= 900, `${f} is ${width} px wide`);
+      }
+    } finally {
+      await ws2.dispose();
+    }
   });
 
   it('report.json has the correlation of both predictors with value, interval and p, and the rows', async () => {

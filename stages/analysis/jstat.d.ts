@@ -1,0 +1,12 @@
+/** The part of jstat the report uses (the package ships no types). */
+declare module 'jstat' {
+  const jstat: {
+    jStat: {
+      studentt: {
+        /** Quantile of Student's t with `dof` degrees of freedom. */
+        inv(p: number, dof: number): number;
+      };
+    };
+  };
+  export default jstat;
+}

@@ -1,0 +1,74 @@
+/**
+ * Training-loss curves, one figure per task: per variant the geometric mean
+ * of the f-space training MSE over seeds against the step, with its t-based
+ * 95% interval as a band; one panel per architecture, two to a row.
+ */
+import type { TopLevelSpec } from 'vega-lite';
+import { targetDisplay } from './targets.js';
+import type { LossCurve } from './training.js';
+
+const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
+const CONFIG = {
+  font: 'Helvetica, Arial, sans-serif',
+  view: { stroke: '#ddd' },
+  axis: { labelFontSize: 11, titleFontSize: 12, gridColor: '#eee' },
+  legend: { labelFontSize: 11, titleFontSize: 12, labelLimit: 260 },
+  title: { fontSize: 14, anchor: 'start' as const, subtitleColor: '#555' },
+};
+
+export function lossSpec(task: string, curves: readonly LossCurve[]): TopLevelSpec {
+  const archs = [...new Set(curves.map((c) => String(c.axes.arch ?? '')))];
+  const facet = archs.length > 1;
+  const keys = varying(curves, ['task', 'seed', ...(facet ? ['arch'] : [])]);
+  // Nothing varies within a panel (one variant per architecture): the colour names the architecture.
+  const labelOf = (c: LossCurve): string => keys.map((k) => `${k}=${text(c, k)}`).join(' · ') || (facet ? `arch=${text(c, 'arch')}` : c.label);
+  const labels = [...new Set(curves.map(labelOf))];
+  const values = curves.flatMap((c) =>
+    c.points.map((p) => {
+      const [lo, hi] = p.loss.ci ?? [p.loss.mean, p.loss.mean];
+      return { arch: String(c.axes.arch ?? ''), label: labelOf(c), step: p.step, loss: p.loss.mean, lo, hi };
+    }),
+  );
+  const x = { field: 'step', type: 'quantitative' as const, title: 'training step' };
+  const y = { type: 'quantitative' as const, scale: { type: 'log' as const }, title: 'training MSE in f-space (log scale)' };
+  const color = {
+    field: 'label',
+    type: 'nominal' as const,
+    title: keys.join(' · ') || 'variant',
+    sort: labels,
+    scale: { scheme: labels.length <= 10 ? 'tableau10' : 'tableau20', domain: labels },
+    // Three columns of at most 240 px labels keep the legend inside the figure's 900 px.
+    legend: { orient: 'bottom' as const, direction: 'horizontal' as const, columns: 3, symbolType: 'stroke', symbolOpacity: 1, symbolStrokeWidth: 3, labelLimit: 240 },
+  };
+  const layer = [
+    { mark: { type: 'area' as const, opacity: 0.15 }, encoding: { x, y: { ...y, field: 'lo' }, y2: { field: 'hi' }, color } },
+    { mark: { type: 'line' as const, strokeWidth: 1.5 }, encoding: { x, y: { ...y, field: 'loss' }, color } },
+  ];
+  const title = {
+    text: `${task.charAt(0).toUpperCase()}${task.slice(1)} task: training loss`,
+    subtitle: 'line: geometric mean over seeds · band: t-based 95% interval',
+  };
+  if (!facet) return { $schema: SCHEMA, title, config: CONFIG, data: { values }, width: 560, height: 280, layer } as TopLevelSpec;
+  return {
+    $schema: SCHEMA,
+    title,
+    config: CONFIG,
+    data: { values },
+    facet: { field: 'arch', type: 'nominal', title: 'architecture', sort: archs },
+    columns: 2,
+    spec: { width: 340, height: 220, layer },
+  } as TopLevelSpec;
+}
+
+function varying(curves: readonly LossCurve[], skip: readonly string[]): string[] {
+  const keys = [...new Set(curves.flatMap((c) => Object.keys(c.axes)))].filter((k) => !skip.includes(k));
+  return keys.filter((k) => new Set(curves.map((c) => JSON.stringify(c.axes[k] ?? null))).size > 1).sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
+}
+
+const rank = (k: string): number => (['f', 'pe', 'arch'].includes(k) ? ['f', 'pe', 'arch'].indexOf(k) : 9);
+
+function text(c: LossCurve, k: string): string {
+  const v = c.axes[k];
+  const s = typeof v === 'string' ? v : JSON.stringify(v ?? null);
+  return k === 'f' ? targetDisplay(s) : s;
+}
