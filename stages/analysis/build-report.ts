@@ -116,7 +116,7 @@ function figureSpecs(input: ReportInputs): SpecEntry[] {
       `The subtitle's r is the correlate stage's Pearson r of the ${what} with log10 OOD MSE over all models, with its 95% interval resampling variants.`;
     out.push({
       file: 'scatter-misalignment.svg',
-      caption: `Excess misalignment (the model's misalignment beyond its target's own, scaled by Var f(l)) against OOD MSE, one point per trained model (every seed). ${encoded} ${fit(input.rows.map((r) => r.misalignment), 'excess misalignment')} ${stat(misName)}`,
+      caption: `Excess misalignment (the misalignment of the model's residual g − f(l), the part its target does not explain, scaled by Var f(l)) against OOD MSE, one point per trained model (every seed). ${encoded} ${fit(input.rows.map((r) => r.misalignment), 'excess misalignment')} ${stat(misName)}`,
       spec: scatterSpec(input.rows, {
         predictor: 'misalignment',
         title: 'Excess misalignment vs OOD error',
@@ -330,7 +330,7 @@ function modelsSection(rows: ModelRow[]): Section {
         kind: 'text',
         text: `${rows.length} models; mean excess misalignment (scaled by Var f(l)) ${fmt(meanMis)}. ± is one standard error of the Monte Carlo estimate.${flags.length > 0 ? ` ${flags.join('; ')}.` : ''}`,
       },
-      { kind: 'table', table: modelsTable(rows), caption: `All ${rows.length} models. Excess = measured − target; measured, target and excess are divided by Var f(l) over the training lengths; output-normalized divides the measured misalignment by the model's own output variance (the earlier form). Training loss: final MSE / Var f(target).`, collapsed: rows.length > 12 },
+      { kind: 'table', table: modelsTable(rows), caption: `All ${rows.length} models. Excess: the misalignment of the residual g − f(l), E[((g(a) − g(b)) − (f(a) − f(b)))²], the part the target does not explain; measured: of g; target: of f(l) itself; all three divided by Var f(l) over the training lengths; output-normalized divides the measured misalignment by the model's own output variance (the earlier form). Training loss: final MSE / Var f(target).`, collapsed: rows.length > 12 },
     ],
   };
 }
@@ -343,7 +343,7 @@ function methodSection(input: ReportInputs): Section {
       {
         kind: 'list',
         items: [
-          '**Misalignment** (regression form): E[(g(x[-l1:]) − g(x[-l2:]))²] for a random 0/1 input x and l1, l2 uniform in [l_train/2, l_train], with g the model output in its own (f-) space. The target f(l) is itself misaligned (two suffixes of different length have different targets), so the **excess** misalignment subtracts what an exact predictor of the target scores; measured, target and excess are all **scaled by Var f(l)** over the training lengths, a fixed scale per (task, f), which makes targets with different f comparable. The earlier **output-normalized** form divides by the model\'s own output variance instead.',
+          '**Misalignment** (regression form): E[(g(x[-l1:]) − g(x[-l2:]))²] for a random 0/1 input x and l1, l2 uniform in [l_train/2, l_train], with g the model output in its own (f-) space. The target f(l) is itself misaligned (two suffixes of different length have different targets), so the **excess** misalignment is that of the residual g − f(l), E[((g(a) − g(b)) − (f(a) − f(b)))²], which is zero for an exact predictor of the target; measured, target and excess are all **scaled by Var f(l)** over the training lengths, a fixed scale per (task, f), which makes targets with different f comparable. The earlier **output-normalized** form divides by the model\'s own output variance instead.',
           '**OOD MSE**: the evaluate stage\'s out-of-distribution mean squared error, in the original target space; the **constant baseline** is the MSE of the predictor that always outputs the mean training target, averaged over the same lengths beyond training.',
           `**Correlations** are against log10 OOD MSE: Pearson and Spearman from simple-statistics, Kendall τ-b as the Pearson correlation of pairwise signs (Daniels 1944). Seeds of one variant are not independent, so over models the percentile bootstrap resamples whole variants and the two-sided permutation test permutes outcomes between variants; over variant means both are ordinary${c ? ` (${c.uncertainty.bootstrap} resamples, ${c.uncertainty.permutations} permutations, seed ${c.uncertainty.seed})` : ''}. The **within-variant** test correlates deviations from each variant's means.`,
           '**Findings** that compare two variants test their seeds (Welch t-test, two-sided, α = 0.05, on log10 where all values are positive) and say "too few seeds to tell" when the test finds no difference; a finding is listed only when every variant it names is in the run.',

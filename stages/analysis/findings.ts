@@ -17,8 +17,8 @@ export interface Finding {
   section: 'Mean task' | 'Length task' | 'Reparameterization' | 'Misalignment as a predictor';
   claim: string;
   holds: boolean;
-  /** The seeds cannot decide it (a seed-level test found no difference); `holds` is then false. */
-  undecided?: boolean;
+  /** Why the numbers cannot decide it, in words (e.g. "too few seeds to tell"); `holds` is then false. */
+  undecided?: string;
   /** The numbers behind it, in words. */
   evidence: string;
 }
@@ -153,7 +153,7 @@ function compareWithIdentity(
     section: 'Reparameterization',
     claim: `${where}: ${list} ${verb}`,
     holds,
-    ...(holds || refuted ? {} : { undecided: true }),
+    ...(holds || refuted ? {} : { undecided: 'too few seeds to tell' }),
     evidence: `${what}, mean over seeds: ${numbers} vs x ${fmt(meanOf(base))}; Welch t-test of the seeds${log}, two-sided, α = 0.05${holds || refuted ? '' : '; too few seeds to tell'}`,
   };
 }
@@ -216,8 +216,8 @@ function withinFinding(c: CorrelationResult): Finding {
     section: 'Misalignment as a predictor',
     claim: `within variants (${w.n} models in ${w.nVariants} variants with at least ${c.withinVariant.minSeeds} seeds): excess misalignment tracks OOD error more closely than training loss (Pearson r of deviations from each variant's mean)`,
     holds: verdict === 'misalignment',
-    ...(verdict === 'undecided' ? { undecided: true } : {}),
-    evidence: `r ${fmt(w.misalignment.pearson.value)} vs ${fmt(w.trainLoss.pearson.value)}, difference ${fmt(d.value)} ${d.ci ? `[${fmt(d.ci[0], 2)}, ${fmt(d.ci[1], 2)}]` : '–'}: ${verdictWords(verdict)}`,
+    ...(verdict === 'undecided' ? { undecided: 'undecided' } : {}),
+    evidence: `r ${fmt(w.misalignment.pearson.value)} vs ${fmt(w.trainLoss.pearson.value)}, difference ${fmt(d.value)} ${d.ci ? `[${fmt(d.ci[0], 2)}, ${fmt(d.ci[1], 2)}]` : '–'}; ${verdictWords(verdict)}`,
   };
 }
 

@@ -56,7 +56,7 @@ function findings(list: FindingList): string {
         .filter((f) => f.section === s)
         .map(
           (f) =>
-            `<li class="${status(f)}"><span class="badge">${status(f) === 'open' ? 'too few seeds to tell' : status(f)}</span>` +
+            `<li class="${status(f)}"><span class="badge">${esc(f.undecided ?? status(f))}</span>` +
             `<span class="claim">${esc(f.claim)}</span><span class="evidence">${esc(f.evidence)}</span></li>`,
         )
         .join('\n');
