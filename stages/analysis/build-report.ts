@@ -242,7 +242,7 @@ function paperSection(table: Table): Section {
         kind: 'table',
         table,
         caption:
-          "The \"paper\" column holds the paper's numbers (or its review thread's), each with its source; \"ours\" is this run. Only quantities the paper gives a number for are listed; its qualitative claims are checked in the findings.",
+          "The \"paper\" column holds the paper's numbers (or its review thread's), each with its source; \"ours\" is this run. Only quantities the paper gives a number for are listed, plus the within-variant test (\"–\": the paper has no such number); its qualitative claims are checked in the findings.",
       },
     ],
   };

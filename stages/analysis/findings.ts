@@ -186,8 +186,9 @@ function correlationFindings(c: CorrelationResult | null): Finding[] {
     const v = c.variantLevel?.misalignment.pearson;
     out.push({
       section: 'Misalignment as a predictor',
-      claim: `${scope}: higher excess misalignment goes with higher OOD error (Pearson r > 0, 95% interval above 0)`,
-      holds: r.value > 0 && r.ci[0] > 0,
+      claim: `${scope}: higher excess misalignment goes with higher OOD error (Pearson r > 0, 95% interval above 0, permutation p < 0.05)`,
+      // Both must agree: with few variants the cluster bootstrap interval can be narrow while the permutation test is not.
+      holds: r.value > 0 && r.ci[0] > 0 && r.p !== null && r.p < 0.05,
       evidence: `r = ${fmt(r.value)}, interval [${fmt(r.ci[0], 2)}, ${fmt(r.ci[1], 2)}] resampling variants, permutation p = ${fmtP(r.p)}${v && v.value !== null ? `; over variant means r = ${fmt(v.value)}, p = ${fmtP(v.p)}` : ''}`,
     });
   }

@@ -148,6 +148,16 @@ describe('correlation section', () => {
     assert.equal(within.holds, c.withinVariant.pooled.verdict.pearson === 'misalignment');
     assert.equal(within.undecided !== undefined, c.withinVariant.pooled.verdict.pearson === 'undecided');
   });
+
+  it('"higher misalignment, higher error" needs both the interval above 0 and permutation p < 0.05', () => {
+    const claim = (p: number): boolean | undefined => {
+      const pearson = { ...c.misalignment.pearson, value: 0.3, ci: [0.1, 0.5] as [number, number], p };
+      const changed = { ...c, misalignment: { ...c.misalignment, pearson } };
+      return computeFindings({ variants: [], rows, correlation: changed }).find((f) => /goes with higher OOD error/.test(f.claim))?.holds;
+    };
+    assert.equal(claim(0.22), false);
+    assert.equal(claim(0.01), true);
+  });
 });
 
 describe('models table', () => {
