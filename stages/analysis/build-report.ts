@@ -5,17 +5,18 @@
  */
 import type { TopLevelSpec } from 'vega-lite';
 import type { CorrelationResult, PredictorCorrelation } from './correlate-rows.js';
-import type { CorrelationStat, Method } from './correlation.js';
 import { configurationTable, type ConfigEntry } from './configuration.js';
 import type { Block, Figure, ReportDocument, Section, Table } from './document.js';
 import { computeFindings, type Finding } from './findings.js';
-import { fmt, fmtCi, fmtP } from './format.js';
+import { fmt } from './format.js';
 import { lossSpec } from './loss-plot.js';
 import { paperTable } from './paper.js';
+import { correlationJson, predictorTable, statCell, withinVariantBlocks } from './report/correlation-tables.js';
+import { modelsTable } from './report/models-table.js';
+import { lossLabel, misalignmentLabel } from './report/predictor-labels.js';
 import { axisText, curvesSpec, isLogScale, oodDotSpec, scatterEncodings, scatterSpec, varyingKeys } from './plots.js';
 import { renderSvg } from './render.js';
 import type { ModelRow } from './rows.js';
-import { variantLabel } from './rows.js';
 import { fmtInterval, fmtMeanSd } from './summary.js';
 import { lossCurves, runtimeFactsOf, type TrainRecord } from './training.js';
 import { meanOf, sortVariants, type Variant } from './variants.js';
@@ -106,29 +107,30 @@ function figureSpecs(input: ReportInputs): SpecEntry[] {
   out.push(...lossFigures(input.trains ?? []));
   const c = input.correlation;
   if (input.rows.length >= 2) {
-    const measure = c?.misalignmentMeasure === 'raw' ? 'raw' : 'normalized';
+    const misName = misalignmentLabel(c?.misalignmentMeasure ?? 'excess');
     const enc = scatterEncodings(input.rows);
     const encoded = `Colour: ${enc.color}${enc.shape.length > 0 ? `; shape: ${enc.shape.join(' · ')}` : ''}${enc.fill ? `; filled or hollow: ${enc.fill}` : ''}.`;
     const fit = (values: (number | null)[], what: string): string =>
       `Dashed: least-squares line fitted in the plotted space (log10 OOD MSE on ${isLogScale(values.filter((v): v is number => v !== null)) ? `log10 ${what}` : what}), so it is straight on these axes.`;
-    const stat = `The subtitle's r is the correlate stage's Pearson r of the ${measure === 'raw' ? 'raw' : 'normalized'} predictor with log10 OOD MSE, with its bootstrap 95% interval.`;
+    const stat = (what: string): string =>
+      `The subtitle's r is the correlate stage's Pearson r of the ${what} with log10 OOD MSE over all models, with its 95% interval resampling variants.`;
     out.push({
       file: 'scatter-misalignment.svg',
-      caption: `Long-short misalignment (${measure}) against OOD MSE, one point per trained model (every seed). ${encoded} ${fit(input.rows.map((r) => r.misalignment), 'misalignment')} ${stat}`,
+      caption: `Excess misalignment (the misalignment of the model's residual g − f(l), the part its target does not explain, scaled by Var f(l)) against OOD MSE, one point per trained model (every seed). ${encoded} ${fit(input.rows.map((r) => r.misalignment), 'excess misalignment')} ${stat(misName)}`,
       spec: scatterSpec(input.rows, {
         predictor: 'misalignment',
-        title: 'Misalignment vs OOD error',
-        xTitle: `misalignment (${measure})`,
+        title: 'Excess misalignment vs OOD error',
+        xTitle: 'excess misalignment (scaled by Var f(l))',
         stat: c?.misalignment.pearson ?? null,
       }),
     });
     out.push({
       file: 'scatter-trainloss.svg',
-      caption: `Final training loss (f-space MSE over the last 5% of steps) against OOD MSE, one point per model: the predictor the paper compares misalignment with. ${encoded} ${fit(input.rows.map((r) => r.finalLoss), 'training loss')} ${stat.replace(`${measure === 'raw' ? 'raw' : 'normalized'} predictor`, 'training loss')}`,
+      caption: `Final training loss (MSE over the last 5% of steps, divided by the variance of the training targets in f-space, so targets with different f are comparable) against OOD MSE, one point per model: the predictor the paper compares misalignment with. ${encoded} ${fit(input.rows.map((r) => r.finalLossNorm), 'normalized training loss')} ${stat(lossLabel(c?.trainLossMeasure ?? 'normLog10'))}`,
       spec: scatterSpec(input.rows, {
         predictor: 'trainLoss',
         title: 'Training loss vs OOD error',
-        xTitle: 'final training loss',
+        xTitle: 'final training loss (normalized)',
         stat: c?.trainLoss.pearson ?? null,
       }),
     });
@@ -179,8 +181,9 @@ const slug = (s: string): string => s.toLowerCase().replace(/[^a-z0-9]+/g, '-');
 function findingsBlocks(findings: Finding[]): Block[] {
   if (findings.length === 0) return [{ kind: 'text', text: 'No finding applies: the run lacks the variants the findings compare.' }];
   const yes = findings.filter((f) => f.holds).length;
+  const open = findings.filter((f) => f.undecided).length;
   return [
-    { kind: 'text', text: `${yes} of ${findings.length} statements hold. Each is computed from this run's numbers; statements whose variants are missing are left out.` },
+    { kind: 'text', text: `${yes} of ${findings.length} statements hold${open > 0 ? `; ${open} cannot be decided from these seeds` : ''}. Each is computed from this run's numbers; statements whose variants are missing are left out.` },
     { kind: 'findings', findings },
   ];
 }
@@ -239,7 +242,7 @@ function paperSection(table: Table): Section {
         kind: 'table',
         table,
         caption:
-          "The \"paper\" column holds the paper's numbers (or its review thread's), each with its source; \"ours\" is this run. Only quantities the paper gives a number for are listed; its qualitative claims are checked in the findings.",
+          "The \"paper\" column holds the paper's numbers (or its review thread's), each with its source; \"ours\" is this run. Only quantities the paper gives a number for are listed, plus the within-variant test (\"–\": the paper has no such number); its qualitative claims are checked in the findings.",
       },
     ],
   };
@@ -282,32 +285,18 @@ function provenanceSection(trains: readonly TrainRecord[]): Section {
   };
 }
 
-const METHODS: Method[] = ['pearson', 'spearman', 'kendall'];
-
 function predictorSection(input: ReportInputs, figures: Figure[]): Section {
   const blocks: Block[] = [{ kind: 'figures', figures }];
   const c = input.correlation;
   if (c) {
-    blocks.push({
-      kind: 'table',
-      caption: `Correlation with log10 OOD MSE over ${c.n} models: coefficient, ${Math.round(c.uncertainty.level * 100)}% bootstrap interval (${c.uncertainty.bootstrap} resamples), permutation p (${c.uncertainty.permutations} permutations).`,
-      table: {
-        name: 'correlation',
-        columns: ['predictor', 'Pearson r', 'Spearman ρ', 'Kendall τ-b'],
-        rows: [
-          [`misalignment (${c.misalignmentMeasure})`, ...METHODS.map((m) => statCell(c.misalignment[m]))],
-          ['training loss', ...METHODS.map((m) => statCell(c.trainLoss[m]))],
-        ],
-        numeric: [false, true, true, true],
-      },
-    });
+    blocks.push(predictorTable(c), ...withinVariantBlocks(c));
     if (c.groups.length > 0) {
       blocks.push({
         kind: 'table',
-        caption: 'The same within groups (Pearson r; Spearman and Kendall are in correlation.json).',
+        caption: 'The headline pair within groups (Pearson r over the group\'s models, intervals resampling variants; Spearman and Kendall are in correlation.json).',
         table: {
           name: 'correlation-groups',
-          columns: ['group', 'n', 'misalignment', 'training loss', '|r| misalignment > |r| loss'],
+          columns: ['group', 'n', 'excess misalignment', 'training loss', '|r| misalignment > |r| loss'],
           numeric: [false, true, true, true, false],
           rows: c.groups.map((g) => [`${g.by}=${g.value}`, String(g.n), statCell(g.misalignment.pearson), statCell(g.trainLoss.pearson), beats(g.misalignment, g.trainLoss)]),
         },
@@ -320,10 +309,6 @@ function predictorSection(input: ReportInputs, figures: Figure[]): Section {
   return { title: 'Misalignment as a predictor of OOD error', blocks };
 }
 
-function statCell(s: CorrelationStat): string {
-  return s.value === null ? '–' : `${fmt(s.value)} ${fmtCi(s.ci)}, p ${fmtP(s.p)}`;
-}
-
 function beats(m: PredictorCorrelation, l: PredictorCorrelation): string {
   const a = m.pearson.value;
   const b = l.pearson.value;
@@ -331,29 +316,21 @@ function beats(m: PredictorCorrelation, l: PredictorCorrelation): string {
 }
 
 function modelsSection(rows: ModelRow[]): Section {
-  const table: Table = {
-    name: 'models',
-    columns: ['model', 'seed', 'training loss', 'misalignment (norm.)', 'misalignment (raw)', 'ID MSE', 'OOD MSE', 'horizon'],
-    numeric: [false, true, true, true, true, true, true, true],
-    rows: [...rows]
-      .sort((a, b) => a.model.localeCompare(b.model))
-      .map((r) => [
-        variantLabel(r.axes) === 'all' ? r.model : variantLabel(r.axes),
-        r.seed === null ? '–' : String(r.seed),
-        fmt(r.finalLoss),
-        r.misalignment === null ? '–' : `${fmt(r.misalignment)} ± ${fmt(r.misalignmentSe, 2)}`,
-        r.misalignmentRaw === null ? '–' : `${fmt(r.misalignmentRaw)} ± ${fmt(r.misalignmentRawSe, 2)}`,
-        fmt(r.idMse),
-        fmt(r.oodMse),
-        fmt(r.horizon),
-      ]),
-  };
   const meanMis = meanOf(rows.map((r) => r.misalignment));
+  const failures = rows.filter((r) => r.idFailure === true).length;
+  const clamped = rows.filter((r) => (r.clamped ?? 0) > 0).length;
+  const flags = [
+    failures > 0 ? `${failures} model${failures === 1 ? '' : 's'} failed in distribution (⚠ ID failure)` : '',
+    clamped > 0 ? `${clamped} model${clamped === 1 ? '' : 's'} had outputs clamped into the range of f before inverting (count in the last column)` : '',
+  ].filter(Boolean);
   return {
     title: 'Models',
     blocks: [
-      { kind: 'text', text: `${rows.length} models; mean normalized misalignment ${fmt(meanMis)}. ± is one standard error of the Monte Carlo estimate.` },
-      { kind: 'table', table, caption: `All ${rows.length} models`, collapsed: rows.length > 12 },
+      {
+        kind: 'text',
+        text: `${rows.length} models; mean excess misalignment (scaled by Var f(l)) ${fmt(meanMis)}. ± is one standard error of the Monte Carlo estimate.${flags.length > 0 ? ` ${flags.join('; ')}.` : ''}`,
+      },
+      { kind: 'table', table: modelsTable(rows), caption: `All ${rows.length} models. Excess: the misalignment of the residual g − f(l), E[((g(a) − g(b)) − (f(a) − f(b)))²], the part the target does not explain; measured: of g; target: of f(l) itself; all three divided by Var f(l) over the training lengths; output-normalized divides the measured misalignment by the model's own output variance (the earlier form). Training loss: final MSE / Var f(target).`, collapsed: rows.length > 12 },
     ],
   };
 }
@@ -366,10 +343,10 @@ function methodSection(input: ReportInputs): Section {
       {
         kind: 'list',
         items: [
-          '**Misalignment** (regression form): E[(g(x[-l1:]) − g(x[-l2:]))²] for a random 0/1 input x and l1, l2 uniform in [l_train/2, l_train], with g the model output in its own (f-) space. **Normalized** divides by Var g over the training distribution (lengths 1..l_train), which makes targets with different f comparable.',
+          '**Misalignment** (regression form): E[(g(x[-l1:]) − g(x[-l2:]))²] for a random 0/1 input x and l1, l2 uniform in [l_train/2, l_train], with g the model output in its own (f-) space. The target f(l) is itself misaligned (two suffixes of different length have different targets), so the **excess** misalignment is that of the residual g − f(l), E[((g(a) − g(b)) − (f(a) − f(b)))²], which is zero for an exact predictor of the target; measured, target and excess are all **scaled by Var f(l)** over the training lengths, a fixed scale per (task, f), which makes targets with different f comparable. The earlier **output-normalized** form divides by the model\'s own output variance instead.',
           '**OOD MSE**: the evaluate stage\'s out-of-distribution mean squared error, in the original target space; the **constant baseline** is the MSE of the predictor that always outputs the mean training target, averaged over the same lengths beyond training.',
-          `**Correlations** are against log10 OOD MSE: Pearson and Spearman from simple-statistics, Kendall τ-b as the Pearson correlation of pairwise signs (Daniels 1944). Intervals are percentile bootstrap over models, p-values two-sided permutation tests${c ? `, seed ${c.uncertainty.seed}` : ''}.`,
-          '**Findings** compare means over seeds; a finding is listed only when every variant it names is in the run.',
+          `**Correlations** are against log10 OOD MSE: Pearson and Spearman from simple-statistics, Kendall τ-b as the Pearson correlation of pairwise signs (Daniels 1944). Seeds of one variant are not independent, so over models the percentile bootstrap resamples whole variants and the two-sided permutation test permutes outcomes between variants; over variant means both are ordinary${c ? ` (${c.uncertainty.bootstrap} resamples, ${c.uncertainty.permutations} permutations, seed ${c.uncertainty.seed})` : ''}. The **within-variant** test correlates deviations from each variant's means.`,
+          '**Findings** that compare two variants test their seeds (Welch t-test, two-sided, α = 0.05, on log10 where all values are positive) and say "too few seeds to tell" when the test finds no difference; a finding is listed only when every variant it names is in the run.',
           '**Spread over seeds**: tables give n, the arithmetic mean ± the sample standard deviation, and a 95% confidence interval for the mean from Student\'s t with n − 1 degrees of freedom (quantile from jstat), which is wide at 2-3 seeds, as it should be. Curves on log axes show the geometric mean and the same t interval computed on log10 values.',
         ],
       },
@@ -381,18 +358,7 @@ function reportJson(input: ReportInputs, findings: Finding[], plots: string[]): 
   const c = input.correlation;
   return {
     title: 'Long-short alignment: synthetic study',
-    correlation: c
-      ? {
-          n: c.n,
-          target: c.target,
-          misalignmentMeasure: c.misalignmentMeasure,
-          uncertainty: c.uncertainty,
-          misalignment: c.misalignment,
-          trainLoss: c.trainLoss,
-          groups: c.groups,
-          excluded: c.excluded,
-        }
-      : null,
+    correlation: c ? correlationJson(c) : null,
     findings,
     variants: input.variants.map(({ oodBySeed: _, ...v }) => v),
     rows: input.rows,

@@ -5,7 +5,9 @@
  */
 import type { CorrelationResult } from './correlate-rows.js';
 import type { Method } from './correlation.js';
-import { fmt } from './format.js';
+import { fmt, fmtP } from './format.js';
+import { lossLabel, misalignmentLabel } from './report/predictor-labels.js';
+import { welchTest, type SeedTest } from './report/seed-test.js';
 import type { ModelRow } from './rows.js';
 import { variantKey, variantLabel } from './rows.js';
 import { COMPRESSIVE, EXPANSIVE, targetDisplay, targetKind, type TargetKind } from './targets.js';
@@ -15,6 +17,8 @@ export interface Finding {
   section: 'Mean task' | 'Length task' | 'Reparameterization' | 'Misalignment as a predictor';
   claim: string;
   holds: boolean;
+  /** Why the numbers cannot decide it, in words (e.g. "too few seeds to tell"); `holds` is then false. */
+  undecided?: string;
   /** The numbers behind it, in words. */
   evidence: string;
 }
@@ -123,35 +127,44 @@ function compareWithIdentity(
   measure: 'ood' | 'misalignment',
   rows: readonly ModelRow[] = [],
 ): Finding | null {
-  const value = (v: Variant): number | null => (measure === 'ood' ? v.oodMse : misalignmentOf(v, rows));
-  const base = value(identity);
-  const scored = others.map((v) => ({ v, x: value(v) }));
+  const seedsOf = (v: Variant): number[] => (measure === 'ood' ? v.oodBySeed : misalignmentBySeed(v, rows));
+  const base = seedsOf(identity);
+  const scored = others.map((v) => ({ v, xs: seedsOf(v) }));
   // Without every number the claim cannot be judged: leave it out.
-  if (base === null || scored.some((s) => s.x === null)) return null;
+  if (base.length === 0 || scored.some((s) => s.xs.length === 0)) return null;
   const names = others.map((v) => targetDisplay(String(v.axes.f)));
   const list = names.length === 1 ? names[0] : `each of ${names.join(', ')}`;
-  const what = measure === 'ood' ? 'OOD MSE' : 'misalignment';
+  const what = measure === 'ood' ? 'OOD MSE' : 'excess misalignment';
   const verb =
     measure === 'ood'
       ? better
         ? 'beats x (the raw length) out of distribution'
         : 'does worse than x (the raw length) out of distribution'
       : better
-        ? 'is better aligned (lower misalignment) than x'
-        : 'is worse aligned (higher misalignment) than x';
-  const holds = scored.every((s) => s.x !== null && (better ? s.x < base : s.x > base));
-  const numbers = scored.map((s) => `${targetDisplay(String(s.v.axes.f))} ${fmt(s.x)}`).join(', ');
+        ? 'is better aligned (lower excess misalignment) than x'
+        : 'is worse aligned (higher excess misalignment) than x';
+  const tests = scored.map((s) => ({ v: s.v, xs: s.xs, test: welchTest(s.xs, base) }));
+  const expected = better ? 'lower' : 'higher';
+  const holds = tests.every((t) => t.test.outcome === expected);
+  const refuted = tests.some((t) => t.test.outcome !== expected && t.test.outcome !== 'cannot-tell');
+  const numbers = tests.map((t) => `${targetDisplay(String(t.v.axes.f))} ${fmt(meanOf(t.xs))} (${pOf(t.test)})`).join(', ');
+  const log = tests.every((t) => t.test.log) ? ' on log10' : '';
   return {
     section: 'Reparameterization',
     claim: `${where}: ${list} ${verb}`,
     holds,
-    evidence: `${what}: ${numbers} vs x ${fmt(base)}`,
+    ...(holds || refuted ? {} : { undecided: 'too few seeds to tell' }),
+    evidence: `${what}, mean over seeds: ${numbers} vs x ${fmt(meanOf(base))}; Welch t-test of the seeds${log}, two-sided, α = 0.05${holds || refuted ? '' : '; too few seeds to tell'}`,
   };
 }
 
-/** Mean normalized misalignment over the variant's seeds, from the rows. */
-function misalignmentOf(v: Variant, rows: readonly ModelRow[]): number | null {
-  return meanOf(rows.filter((r) => r.variant === v.variant).map((r) => r.misalignment));
+function pOf(t: SeedTest): string {
+  return t.p === null ? `n = ${t.nA} vs ${t.nB}, no test` : `p ${fmtP(t.p)}`;
+}
+
+/** The excess misalignment of each of the variant's seeds, from the rows. */
+function misalignmentBySeed(v: Variant, rows: readonly ModelRow[]): number[] {
+  return rows.filter((r) => r.variant === v.variant).flatMap((r) => (r.misalignment === null ? [] : [r.misalignment]));
 }
 
 const METHOD_NAMES: Record<Method, string> = { pearson: 'Pearson r', spearman: 'Spearman ρ', kendall: 'Kendall τ' };
@@ -159,34 +172,65 @@ const METHOD_NAMES: Record<Method, string> = { pearson: 'Pearson r', spearman: '
 function correlationFindings(c: CorrelationResult | null): Finding[] {
   if (!c || c.n < 3) return [];
   const out: Finding[] = [];
-  const scope = `all ${c.n} models`;
+  const scope = `all ${c.n} models in ${c.nVariants} variants`;
+  const w = c.withinVariant?.pooled;
   for (const m of ['pearson', 'spearman', 'kendall'] as const) {
-    const f = strongerThanLoss(scope, m, c.misalignment[m].value, c.trainLoss[m].value, m === 'pearson');
-    if (f) out.push(f);
+    const f = strongerThanLoss(scope, m, c.misalignment[m].value, c.trainLoss[m].value, m === 'pearson', names(c));
+    if (!f) continue;
+    const variant = c.variantLevel ? `; over the ${c.variantLevel.nVariants} variant means ${absPair(c.variantLevel.misalignment[m].value, c.variantLevel.trainLoss[m].value)}` : '';
+    const within = w && w.nVariants > 0 ? `; within variants ${fmt(w.misalignment[m].value)} vs ${fmt(w.trainLoss[m].value)} (${verdictWords(w.verdict[m])})` : '';
+    out.push({ ...f, evidence: `models ${f.evidence}${variant}${within}` });
   }
   const r = c.misalignment.pearson;
   if (r.value !== null && r.ci) {
+    const v = c.variantLevel?.misalignment.pearson;
     out.push({
       section: 'Misalignment as a predictor',
-      claim: `${scope}: higher misalignment goes with higher OOD error (Pearson r > 0, 95% interval above 0)`,
-      holds: r.value > 0 && r.ci[0] > 0,
-      evidence: `r = ${fmt(r.value)}, interval [${fmt(r.ci[0], 2)}, ${fmt(r.ci[1], 2)}], permutation p = ${fmt(r.p, 2)}`,
+      claim: `${scope}: higher excess misalignment goes with higher OOD error (Pearson r > 0, 95% interval above 0, permutation p < 0.05)`,
+      // Both must agree: with few variants the cluster bootstrap interval can be narrow while the permutation test is not.
+      holds: r.value > 0 && r.ci[0] > 0 && r.p !== null && r.p < 0.05,
+      evidence: `r = ${fmt(r.value)}, interval [${fmt(r.ci[0], 2)}, ${fmt(r.ci[1], 2)}] resampling variants, permutation p = ${fmtP(r.p)}${v && v.value !== null ? `; over variant means r = ${fmt(v.value)}, p = ${fmtP(v.p)}` : ''}`,
     });
   }
+  if (w && w.nVariants >= 2) out.push(withinFinding(c));
   for (const g of c.groups) {
-    const f = strongerThanLoss(`${g.by}=${g.value} (${g.n} models)`, 'pearson', g.misalignment.pearson.value, g.trainLoss.pearson.value, false);
+    const f = strongerThanLoss(`${g.by}=${g.value} (${g.n} models)`, 'pearson', g.misalignment.pearson.value, g.trainLoss.pearson.value, false, names(c));
     if (f) out.push(f);
   }
   return out;
 }
 
-function strongerThanLoss(scope: string, m: Method, mis: number | null, loss: number | null, citePaper: boolean): Finding | null {
+const absPair = (a: number | null, b: number | null): string => `${a === null ? '–' : fmt(Math.abs(a))} vs ${b === null ? '–' : fmt(Math.abs(b))}`;
+
+export function verdictWords(v: 'misalignment' | 'trainLoss' | 'undecided'): string {
+  if (v === 'misalignment') return 'misalignment tracks the error more closely: the interval of the difference is above 0';
+  if (v === 'trainLoss') return 'training loss tracks the error more closely: the interval of the difference is below 0';
+  return 'undecided: the interval of the difference includes 0';
+}
+
+/** Across seeds of one variant, where the variant cannot explain it: the pooled within-variant test. */
+function withinFinding(c: CorrelationResult): Finding {
+  const w = c.withinVariant.pooled;
+  const d = w.difference.pearson;
+  const verdict = w.verdict.pearson;
+  return {
+    section: 'Misalignment as a predictor',
+    claim: `within variants (${w.n} models in ${w.nVariants} variants with at least ${c.withinVariant.minSeeds} seeds): excess misalignment tracks OOD error more closely than training loss (Pearson r of deviations from each variant's mean)`,
+    holds: verdict === 'misalignment',
+    ...(verdict === 'undecided' ? { undecided: 'undecided' } : {}),
+    evidence: `r ${fmt(w.misalignment.pearson.value)} vs ${fmt(w.trainLoss.pearson.value)}, difference ${fmt(d.value)} ${d.ci ? `[${fmt(d.ci[0], 2)}, ${fmt(d.ci[1], 2)}]` : '–'}; ${verdictWords(verdict)}`,
+  };
+}
+
+const names = (c: CorrelationResult): [string, string] => [misalignmentLabel(c.misalignmentMeasure), lossLabel(c.trainLossMeasure)];
+
+function strongerThanLoss(scope: string, m: Method, mis: number | null, loss: number | null, citePaper: boolean, [misName, lossName]: [string, string]): Finding | null {
   if (mis === null || loss === null) return null;
   return {
     section: 'Misalignment as a predictor',
-    claim: `${scope}: |${METHOD_NAMES[m]}| of misalignment above that of training loss`,
+    claim: `${scope}: |${METHOD_NAMES[m]}| of ${misName} above that of ${lossName}`,
     holds: Math.abs(mis) > Math.abs(loss),
     // The paper's Table 1 reports |r| 0.85 vs 0.62 (notes section 4), on language models.
-    evidence: `${fmt(Math.abs(mis))} vs ${fmt(Math.abs(loss))}${citePaper ? '; the paper reports 0.85 vs 0.62 on language models' : ''}`,
+    evidence: `${fmt(Math.abs(mis))} vs ${fmt(Math.abs(loss))}${citePaper ? ' (the paper reports 0.85 vs 0.62 on language models)' : ''}`,
   };
 }

@@ -45,7 +45,10 @@ function block(b: Block): string {
   }
 }
 
-function findings(list: Extract<Block, { kind: 'findings' }>['findings']): string {
+type FindingList = Extract<Block, { kind: 'findings' }>['findings'];
+const status = (f: FindingList[number]): 'yes' | 'no' | 'open' => (f.undecided ? 'open' : f.holds ? 'yes' : 'no');
+
+function findings(list: FindingList): string {
   const sections = [...new Set(list.map((f) => f.section))];
   return sections
     .map((s) => {
@@ -53,7 +56,7 @@ function findings(list: Extract<Block, { kind: 'findings' }>['findings']): strin
         .filter((f) => f.section === s)
         .map(
           (f) =>
-            `<li class="${f.holds ? 'yes' : 'no'}"><span class="badge">${f.holds ? 'yes' : 'no'}</span>` +
+            `<li class="${status(f)}"><span class="badge">${esc(f.undecided ?? status(f))}</span>` +
             `<span class="claim">${esc(f.claim)}</span><span class="evidence">${esc(f.evidence)}</span></li>`,
         )
         .join('\n');
@@ -120,6 +123,7 @@ ul.findings li{display:flex;gap:10px;align-items:baseline;padding:4px 0;border-b
 .badge{display:inline-block;min-width:34px;text-align:center;border-radius:4px;font-size:12px;font-weight:700;padding:1px 6px;color:#fff}
 li.yes .badge{background:#2e7d32}
 li.no .badge{background:#c62828}
+li.open .badge{background:#757575}
 .claim{flex:1 1 420px}
 .evidence{color:#555;font-size:13px;font-variant-numeric:tabular-nums}
 details{margin:8px 0}

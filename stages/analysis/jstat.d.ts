@@ -5,6 +5,8 @@ declare module 'jstat' {
       studentt: {
         /** Quantile of Student's t with `dof` degrees of freedom. */
         inv(p: number, dof: number): number;
+        /** Distribution function of Student's t with `dof` degrees of freedom. */
+        cdf(t: number, dof: number): number;
       };
     };
   };

@@ -23,7 +23,7 @@ function block(b: Block): string[] {
       for (const f of b.findings) {
         if (f.section !== section) lines.push('', `**${f.section}**`, '');
         section = f.section;
-        lines.push(`- ${f.holds ? '✅ **yes**' : '❌ **no**'}: ${f.claim} (${f.evidence})`);
+        lines.push(`- ${f.undecided ? `❔ **${f.undecided}**` : f.holds ? '✅ **yes**' : '❌ **no**'}: ${f.claim} (${f.evidence})`);
       }
       return lines;
     }

@@ -7,6 +7,8 @@
 import type { CorrelationResult } from './correlate-rows.js';
 import type { Table } from './document.js';
 import { fmt } from './format.js';
+import { verdictWords } from './findings.js';
+import { lossLabel, misalignmentLabel } from './report/predictor-labels.js';
 import { variantLabel } from './rows.js';
 import { fmtMeanSd, summarize } from './summary.js';
 import { targetKind } from './targets.js';
@@ -54,14 +56,40 @@ export function paperTable(variants: readonly Variant[], correlation: Correlatio
     .filter((v) => v.task === 'mean')
     .flatMap((v) => v.curve.filter((p) => p.length === 50 && p.baseline !== null).map((p) => p.baseline as number));
   if (at50.length > 0) rows.push(row(CONSTANT_50, fmt(summarize(at50)?.mean ?? null), 'ours: the evaluate stage\'s constant predictor (mean training target) at length 50'));
-  if (correlation) {
-    const n = `n = ${correlation.n} models`;
-    rows.push(row(R_MISALIGN, abs(correlation.misalignment.pearson.value), `ours: |Pearson r| with log10 OOD MSE, ${n}; a different setting`));
-    rows.push(row(R_LOSS, abs(correlation.trainLoss.pearson.value), `ours: |Pearson r| with log10 OOD MSE, ${n}; a different setting`));
-  }
+  if (correlation) rows.push(...correlationRows(correlation));
   if (rows.length === 0) return null;
   return { name: 'paper-vs-ours', columns: ['quantity', 'paper', "paper's source", 'ours', 'how ours is measured'], numeric: [false, true, false, true, false], rows };
 }
 
 const row = (p: PaperNumber, ours: string, how: string): string[] => [p.quantity, p.paper, p.source, ours, how];
 const abs = (v: number | null): string => (v === null ? '–' : fmt(Math.abs(v)));
+
+const WITHIN: PaperNumber = {
+  quantity: 'within variants: misalignment vs training loss',
+  paper: '–',
+  source: 'not in the paper (its models differ in everything at once)',
+};
+
+/** |Pearson r| over models and over variant means, each predictor; then the within-variant test. */
+function correlationRows(c: CorrelationResult): string[][] {
+  const levels = (model: number | null, variant: number | null | undefined): string =>
+    `${abs(model)} (models) · ${abs(variant ?? null)} (variant means)`;
+  const how = (name: string): string =>
+    `ours: |Pearson r| of ${name} with log10 OOD MSE over ${c.n} models and over the means of ${c.nVariants} variants; a different setting`;
+  const out = [
+    row(R_MISALIGN, levels(c.misalignment.pearson.value, c.variantLevel?.misalignment.pearson.value), how(misalignmentLabel(c.misalignmentMeasure))),
+    row(R_LOSS, levels(c.trainLoss.pearson.value, c.variantLevel?.trainLoss.pearson.value), how(lossLabel(c.trainLossMeasure))),
+  ];
+  const w = c.withinVariant?.pooled;
+  if (w && w.nVariants > 0) {
+    const d = w.difference.pearson;
+    out.push(
+      row(
+        WITHIN,
+        `r ${fmt(w.misalignment.pearson.value)} vs ${fmt(w.trainLoss.pearson.value)}; ${w.verdict.pearson === 'undecided' ? 'undecided' : w.verdict.pearson === 'misalignment' ? 'misalignment' : 'training loss'}`,
+        `ours: Pearson r of deviations from each variant's means, ${w.n} models in ${w.nVariants} variants; difference ${fmt(d.value)}${d.ci ? ` [${fmt(d.ci[0])}, ${fmt(d.ci[1])}]` : ''}: ${verdictWords(w.verdict.pearson)}`,
+      ),
+    );
+  }
+  return out;
+}

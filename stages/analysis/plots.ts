@@ -154,7 +154,8 @@ export interface ScatterOptions {
   predictor: 'misalignment' | 'trainLoss';
   title: string;
   xTitle: string;
-  stat: CorrelationStat | null;
+  /** With the number of variants where the correlation states it. */
+  stat: (CorrelationStat & { nVariants?: number }) | null;
 }
 
 /**
@@ -167,7 +168,7 @@ export interface ScatterOptions {
 export function scatterSpec(rows: readonly ModelRow[], o: ScatterOptions): TopLevelSpec {
   const enc = scatterEncodings(rows);
   const pts = rows
-    .map((r) => ({ r, x: o.predictor === 'misalignment' ? r.misalignment : r.finalLoss }))
+    .map((r) => ({ r, x: o.predictor === 'misalignment' ? r.misalignment : r.finalLossNorm }))
     .filter((p): p is { r: ModelRow; x: number } => p.x !== null && p.r.oodMse !== null && p.r.oodMse > 0);
   const values = pts.map(({ r, x }) => ({
     x,
@@ -180,7 +181,10 @@ export function scatterSpec(rows: readonly ModelRow[], o: ScatterOptions): TopLe
   const xs = pts.map((p) => p.x);
   const logX = isLogScale(xs);
   const fit = fitLine(values.map((v) => [v.x, v.ood]), logX);
-  const subtitle = o.stat?.value != null ? `Pearson r (vs log10 OOD MSE) = ${fmt(o.stat.value)} ${fmtCi(o.stat.ci)}, permutation p ${fmtP(o.stat.p)} · n = ${o.stat.n}` : 'too few models for a correlation';
+  const subtitle =
+    o.stat?.value != null
+      ? [`Pearson r (vs log10 OOD MSE) = ${fmt(o.stat.value)} ${fmtCi(o.stat.ci)}, permutation p ${fmtP(o.stat.p)}`, `n = ${o.stat.n} models${o.stat.nVariants === undefined ? '' : `, ${o.stat.nVariants} variants`}`]
+      : ['too few models for a correlation'];
   const x = { field: 'x', type: 'quantitative' as const, title: `${o.xTitle}${logX ? ' (log scale)' : ''}`, scale: logX ? { type: 'log' as const } : { zero: false } };
   const y = { field: 'ood', type: 'quantitative' as const, title: 'OOD MSE (log scale)', scale: { type: 'log' as const } };
   const colours = designOrder(enc.color, values.map((v) => v.colour));
@@ -190,7 +194,7 @@ export function scatterSpec(rows: readonly ModelRow[], o: ScatterOptions): TopLe
   const fillNote = enc.fill === null || fills.length !== 2 ? [] : [`filled: ${enc.fill}=${fills[0]} · hollow: ${enc.fill}=${fills[1]}`];
   return {
     $schema: SCHEMA,
-    title: { text: o.title, subtitle: [subtitle, ...fillNote] },
+    title: { text: o.title, subtitle: [...subtitle, ...fillNote] },
     config: CONFIG,
     width: 380,
     height: 280,

@@ -206,7 +206,7 @@ describe('report stage', () => {
     const expansive = find(/each of x², x³ does worse than x/);
     assert.equal(expansive.length, 4);
     assert.ok(expansive.every((f) => f.holds));
-    const vsLoss = find(/^all 56 models: \|Pearson r\| of misalignment above/);
+    const vsLoss = find(/^all 56 models in \d+ variants: \|Pearson r\| of excess misalignment \(scaled by Var f\(l\)\) above/);
     assert.equal(vsLoss.length, 1);
     assert.ok(vsLoss[0]?.holds);
     const md = await readFile(join(study.reportDir, 'report.md'), 'utf8');

@@ -1,0 +1,52 @@
+/**
+ * One row per trained model: its training loss, the parts of its
+ * misalignment, its errors, and whatever went wrong (an in-distribution
+ * failure, outputs clamped before inverting f).
+ */
+import type { Table } from '../document.js';
+import { fmt } from '../format.js';
+import { variantLabel, type ModelRow } from '../rows.js';
+
+const withSe = (v: number | null, se: number | null): string => (v === null ? '–' : se === null ? fmt(v) : `${fmt(v)} ± ${fmt(se, 2)}`);
+
+export function modelsTable(rows: readonly ModelRow[]): Table {
+  return {
+    name: 'models',
+    columns: [
+      'model',
+      'seed',
+      'training loss (normalized)',
+      'excess misalignment',
+      'measured',
+      'target',
+      'output-normalized',
+      'ID MSE',
+      'OOD MSE',
+      'horizon',
+      'flags',
+    ],
+    numeric: [false, true, true, true, true, true, true, true, true, true, false],
+    rows: [...rows]
+      .sort((a, b) => a.model.localeCompare(b.model))
+      .map((r) => [
+        variantLabel(r.axes) === 'all' ? r.model : variantLabel(r.axes),
+        r.seed === null ? '–' : String(r.seed),
+        fmt(r.finalLossNorm),
+        withSe(r.misalignment, r.misalignmentSe),
+        fmt(r.misalignmentMeasured),
+        fmt(r.misalignmentTarget),
+        withSe(r.misalignmentOutputNorm, r.misalignmentOutputNormSe),
+        fmt(r.idMse),
+        fmt(r.oodMse),
+        fmt(r.horizon),
+        flags(r),
+      ]),
+  };
+}
+
+export function flags(r: ModelRow): string {
+  const out: string[] = [];
+  if (r.idFailure === true) out.push('⚠ ID failure');
+  if (r.clamped !== null && r.clamped > 0) out.push(`${r.clamped} outputs clamped`);
+  return out.join('; ') || '–';
+}
