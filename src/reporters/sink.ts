@@ -6,22 +6,28 @@
  * stored or cleaned up as usual, and exits with the run's own code.
  */
 export class Sink {
-  private gone = false;
-
   constructor(readonly stream: NodeJS.WritableStream) {
-    stream.on('error', () => {
-      this.gone = true;
-    });
+    watch(stream);
   }
 
   /** Whether output still has a reader. */
   get open(): boolean {
-    return !this.gone;
+    return !closed.has(this.stream);
   }
 
   write(text: string): void {
-    if (!this.gone) this.stream.write(text);
+    if (this.open) this.stream.write(text);
   }
+}
+
+/** Streams whose reader has gone; one listener per stream, however many reporters or commands share it in one process. */
+const closed = new WeakSet<NodeJS.WritableStream>();
+const watched = new WeakSet<NodeJS.WritableStream>();
+
+function watch(stream: NodeJS.WritableStream): void {
+  if (watched.has(stream)) return;
+  watched.add(stream);
+  stream.on('error', () => closed.add(stream));
 }
 
 /**
@@ -29,5 +35,5 @@ export class Sink {
  * a closed stdout ends the output, not the process with a stack trace.
  */
 export function quietOnClosedStdout(): void {
-  process.stdout.on('error', () => undefined);
+  watch(process.stdout);
 }
