@@ -171,6 +171,14 @@ describe('models table', () => {
     assert.equal(t.rows[0]?.at(-1), '⚠ ID failure; 7 outputs clamped');
     assert.equal(t.rows[1]?.at(-1), '–');
   });
+  it('lists models in design order: task, f from least to most compressive, then seed', () => {
+    const m = (task: string, f: string, seed: number): ModelRow => ({ ...row(f, seed, {}), model: `train[f=${f},seed=${seed},task=${task}]`, task, f, axes: { task, f, seed } });
+    const t = modelsTable([m('length', 'sqrt', 1), m('length', 'identity', 0), m('mean', 'identity', 2), m('length', 'log', 0), m('length', 'sqrt', 0), m('length', 'cube', 0)]);
+    assert.deepEqual(
+      t.rows.map((r) => `${r[0]}:${r[1]}`),
+      ['task=mean · f=identity:2', 'task=length · f=cube:0', 'task=length · f=identity:0', 'task=length · f=sqrt:0', 'task=length · f=sqrt:1', 'task=length · f=log:0'],
+    );
+  });
 });
 
 describe('variant comparisons rest on the seeds', () => {

@@ -6,6 +6,7 @@
 import type { Table } from '../document.js';
 import { fmt } from '../format.js';
 import { variantLabel, type ModelRow } from '../rows.js';
+import { sortVariants } from '../variants.js';
 
 const withSe = (v: number | null, se: number | null): string => (v === null ? '–' : se === null ? fmt(v) : `${fmt(v)} ± ${fmt(se, 2)}`);
 
@@ -26,8 +27,8 @@ export function modelsTable(rows: readonly ModelRow[]): Table {
       'flags',
     ],
     numeric: [false, true, true, true, true, true, true, true, true, true, false],
-    rows: [...rows]
-      .sort((a, b) => a.model.localeCompare(b.model))
+    // Design order (task, f by compression, other axes as the matrix lists them), seeds in order within a variant.
+    rows: sortVariants([...rows].sort((a, b) => (a.seed ?? 0) - (b.seed ?? 0)))
       .map((r) => [
         variantLabel(r.axes) === 'all' ? r.model : variantLabel(r.axes),
         r.seed === null ? '–' : String(r.seed),
