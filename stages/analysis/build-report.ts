@@ -59,7 +59,7 @@ export async function buildReport(input: ReportInputs): Promise<BuiltReport> {
     ...(input.variants.length > 0 ? [lengthSection(input.variants, [...pick('curves-'), ...pick('ood-')])] : []),
     ...(pick('loss-').length > 0 ? [{ title: 'Training', blocks: [{ kind: 'figures', figures: pick('loss-') } satisfies Block] }] : []),
     ...(input.rows.length > 0 ? [predictorSection(input, pick('scatter-'))] : []),
-    ...(input.rows.length > 0 ? [modelsSection(input.rows)] : []),
+    ...(input.rows.length > 0 ? [modelsSection(input.rows, sortVariants(input.variants).map((v) => v.variant))] : []),
     ...((input.configuration ?? []).length > 0 ? [configurationSection(input.configuration ?? [])] : []),
     provenanceSection(input.trains ?? []),
     methodSection(input),
@@ -315,7 +315,7 @@ function beats(m: PredictorCorrelation, l: PredictorCorrelation): string {
   return a === null || b === null ? '–' : Math.abs(a) > Math.abs(b) ? 'yes' : 'no';
 }
 
-function modelsSection(rows: ModelRow[]): Section {
+function modelsSection(rows: ModelRow[], order: readonly string[]): Section {
   const meanMis = meanOf(rows.map((r) => r.misalignment));
   const failures = rows.filter((r) => r.idFailure === true).length;
   const clamped = rows.filter((r) => (r.clamped ?? 0) > 0).length;
@@ -330,7 +330,7 @@ function modelsSection(rows: ModelRow[]): Section {
         kind: 'text',
         text: `${rows.length} models; mean excess misalignment (scaled by Var f(l)) ${fmt(meanMis)}. ± is one standard error of the Monte Carlo estimate.${flags.length > 0 ? ` ${flags.join('; ')}.` : ''}`,
       },
-      { kind: 'table', table: modelsTable(rows), caption: `All ${rows.length} models. Excess: the misalignment of the residual g − f(l), E[((g(a) − g(b)) − (f(a) − f(b)))²], the part the target does not explain; measured: of g; target: of f(l) itself; all three divided by Var f(l) over the training lengths; output-normalized divides the measured misalignment by the model's own output variance (the earlier form). Training loss: final MSE / Var f(target).`, collapsed: rows.length > 12 },
+      { kind: 'table', table: modelsTable(rows, order), caption: `All ${rows.length} models. Excess: the misalignment of the residual g − f(l), E[((g(a) − g(b)) − (f(a) − f(b)))²], the part the target does not explain; measured: of g; target: of f(l) itself; all three divided by Var f(l) over the training lengths; output-normalized divides the measured misalignment by the model's own output variance (the earlier form). Training loss: final MSE / Var f(target).`, collapsed: rows.length > 12 },
     ],
   };
 }

@@ -179,6 +179,12 @@ describe('models table', () => {
       ['task=mean · f=identity:2', 'task=length · f=cube:0', 'task=length · f=identity:0', 'task=length · f=sqrt:0', 'task=length · f=sqrt:1', 'task=length · f=log:0'],
     );
   });
+
+  it('follows the variants table where it is given, so the matrix order of other axes holds whatever order rows arrive in', () => {
+    const m = (pe: string, seed: number): ModelRow => ({ ...row(pe, seed, {}), model: `train[pe=${pe},seed=${seed}]`, variant: `pe=${pe}`, axes: { pe, seed } });
+    const t = modelsTable([m('alibi', 0), m('learned', 1), m('none', 0), m('learned', 0)], ['pe=none', 'pe=learned', 'pe=alibi']);
+    assert.deepEqual(t.rows.map((r) => `${r[0]}:${r[1]}`), ['pe=none:0', 'pe=learned:0', 'pe=learned:1', 'pe=alibi:0']);
+  });
 });
 
 describe('variant comparisons rest on the seeds', () => {

@@ -10,7 +10,13 @@ import { sortVariants } from '../variants.js';
 
 const withSe = (v: number | null, se: number | null): string => (v === null ? '–' : se === null ? fmt(v) : `${fmt(v)} ± ${fmt(se, 2)}`);
 
-export function modelsTable(rows: readonly ModelRow[]): Table {
+/**
+ * `order`: variant keys in design order, as the variants table lists them,
+ * so both tables agree; rows of a variant not in it follow, ordered by their
+ * own axis values.
+ */
+export function modelsTable(rows: readonly ModelRow[], order: readonly string[] = []): Table {
+  const rank = (r: ModelRow): number => (order.includes(r.variant) ? order.indexOf(r.variant) : order.length);
   return {
     name: 'models',
     columns: [
@@ -29,6 +35,7 @@ export function modelsTable(rows: readonly ModelRow[]): Table {
     numeric: [false, true, true, true, true, true, true, true, true, true, false],
     // Design order (task, f by compression, other axes as the matrix lists them), seeds in order within a variant.
     rows: sortVariants([...rows].sort((a, b) => (a.seed ?? 0) - (b.seed ?? 0)))
+      .sort((a, b) => rank(a) - rank(b))
       .map((r) => [
         variantLabel(r.axes) === 'all' ? r.model : variantLabel(r.axes),
         r.seed === null ? '–' : String(r.seed),
