@@ -162,3 +162,36 @@ export function runSummary(text: string): { head: string; ran: number; cached: n
 export function log(message: string): void {
   process.stderr.write(`[bench] ${message}\n`);
 }
+
+/** One timed command of a benchmark. */
+export interface Step {
+  label: string;
+  args: string[];
+  /** Checks the command's output; a message means the step did not do what it measures. */
+  expect?: (logText: string) => string | undefined;
+  /** Runs untimed before each repetition. */
+  before?: () => void;
+}
+
+/**
+ * Times every step `reps` times in rotating order, so that drift in the
+ * machine's load falls on every step alike. Each step's output goes to
+ * `dir/step-<i>.log` and is checked; returns the timings per step.
+ */
+export function timeSteps(steps: readonly Step[], reps: number, dir: string): Timing[][] {
+  const times = steps.map((): Timing[] => []);
+  for (let r = 0; r < reps; r++) {
+    for (let k = 0; k < steps.length; k++) {
+      const i = (k + r) % steps.length;
+      const step = steps[i] as Step;
+      const stepLog = join(dir, `step-${i}.log`);
+      step.before?.();
+      const t = timeCommand({ command: process.execPath, args: step.args, cwd: dir, log: stepLog });
+      if (t.code !== 0) throw new Error(`${step.label} exited ${t.code}; see ${stepLog}`);
+      const problem = step.expect?.(readFileSync(stepLog, 'utf8'));
+      if (problem !== undefined) throw new Error(`${step.label}: ${problem}; see ${stepLog}`);
+      (times[i] as Timing[]).push(t);
+    }
+  }
+  return times;
+}

@@ -19,16 +19,8 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ablateBin, fmtSummary, loadAverages, log, machineInfo, parseFlags, summarize, table, timeCommand, type Timing } from './measure.js';
+import { ablateBin, fmtSummary, loadAverages, log, machineInfo, parseFlags, summarize, table, timeCommand, timeSteps, type Step, type Timing } from './measure.js';
 
-interface Step {
-  label: string;
-  args: string[];
-  /** Checks the command's output: a no-op must run nothing. */
-  expect?: (logText: string) => string | undefined;
-  /** Runs untimed before each repetition. */
-  before?: () => void;
-}
 
 function pipeline(half: number): string {
   const values = Array.from({ length: half }, (_, k) => k);
@@ -85,20 +77,7 @@ function main(argv: string[]): void {
       before: () => rmSync(join(cache, 'plans'), { recursive: true, force: true }),
     },
   ];
-  const times = steps.map((): Timing[] => []);
-  for (let r = 0; r < reps; r++) {
-    for (let k = 0; k < steps.length; k++) {
-      const i = (k + r) % steps.length;
-      const step = steps[i] as Step;
-      const stepLog = join(dir, `step-${i}.log`);
-      step.before?.();
-      const t = timeCommand({ command: process.execPath, args: step.args, cwd: dir, log: stepLog });
-      if (t.code !== 0) throw new Error(`${step.label} exited ${t.code}; see ${stepLog}`);
-      const problem = step.expect?.(readFileSync(stepLog, 'utf8'));
-      if (problem !== undefined) throw new Error(`${step.label}: ${problem}; see ${stepLog}`);
-      (times[i] as Timing[]).push(t);
-    }
-  }
+  const times = timeSteps(steps, reps, dir);
 
   const info = machineInfo();
   const floor = summarize((times[0] as Timing[]).map((t) => t.wallS)).median;

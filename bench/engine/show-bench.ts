@@ -18,7 +18,7 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ablateBin, fmtSummary, loadAverages, log, machineInfo, parseFlags, summarize, table, timeCommand, type Timing } from './measure.js';
+import { ablateBin, fmtSummary, loadAverages, log, machineInfo, parseFlags, summarize, table, timeCommand, timeSteps, type Step, type Timing } from './measure.js';
 
 function pipeline(values: number): string {
   const p = {
@@ -36,14 +36,6 @@ function pipeline(values: number): string {
   return `${JSON.stringify(p, null, 1)}\n`;
 }
 
-interface Step {
-  label: string;
-  args: string[];
-  /** Checks the output: every row is there. */
-  expect?: (text: string) => string | undefined;
-  /** Runs untimed before each repetition. */
-  before?: () => void;
-}
 
 function main(argv: string[]): void {
   const { flags } = parseFlags(argv);
@@ -73,20 +65,7 @@ function main(argv: string[]): void {
       before: () => rmSync(join(cache, 'plans'), { recursive: true, force: true }),
     },
   ];
-  const times = steps.map((): Timing[] => []);
-  for (let r = 0; r < reps; r++) {
-    for (let k = 0; k < steps.length; k++) {
-      const i = (k + r) % steps.length;
-      const step = steps[i] as Step;
-      const stepLog = join(dir, `step-${i}.log`);
-      step.before?.();
-      const t = timeCommand({ command: process.execPath, args: step.args, cwd: dir, log: stepLog });
-      if (t.code !== 0) throw new Error(`${step.label} exited ${t.code}; see ${stepLog}`);
-      const problem = step.expect?.(readFileSync(stepLog, 'utf8'));
-      if (problem !== undefined) throw new Error(`${step.label}: ${problem}; see ${stepLog}`);
-      (times[i] as Timing[]).push(t);
-    }
-  }
+  const times = timeSteps(steps, reps, dir);
   const info = machineInfo();
   const rows = steps.map((s, i) => {
     const wall = summarize((times[i] as Timing[]).map((t) => t.wallS));
