@@ -1,3 +1,5 @@
+import { booktabs } from '../util/latex.js';
+
 export const FORMATS = ['table', 'csv', 'json', 'markdown', 'latex'] as const;
 export type Format = (typeof FORMATS)[number];
 
@@ -46,37 +48,9 @@ function markdown(grid: Grid): string {
   return [line(grid.header), `|${grid.right.map((r) => (r ? ' ---: ' : ' --- ')).join('|')}|`, ...grid.rows.map(line)].join('\n');
 }
 
-const LATEX_SPECIAL: Record<string, string> = {
-  '\\': '\\textbackslash{}',
-  '&': '\\&',
-  '%': '\\%',
-  $: '\\$',
-  '#': '\\#',
-  _: '\\_',
-  '{': '\\{',
-  '}': '\\}',
-  '~': '\\textasciitilde{}',
-  '^': '\\textasciicircum{}',
-  '±': '$\\pm$',
-  '–': '--',
-};
-
-export function latexText(s: string): string {
-  return s.replace(/[\\&%$#_{}~^±–]/g, (c) => LATEX_SPECIAL[c] ?? c);
-}
-
 /** A booktabs tabular (needs \usepackage{booktabs}). */
 function latex(grid: Grid): string {
-  const row = (cells: string[]): string => `${cells.map(latexText).join(' & ')} \\\\`;
-  return [
-    `\\begin{tabular}{${grid.right.map((r) => (r ? 'r' : 'l')).join('')}}`,
-    '\\toprule',
-    row(grid.header),
-    '\\midrule',
-    ...grid.rows.map(row),
-    '\\bottomrule',
-    '\\end{tabular}',
-  ].join('\n');
+  return booktabs(grid.header, grid.rows, grid.right).join('\n');
 }
 
 /** CSV by RFC 4180 (quoted where needed), numbers at full precision, empty for none; the library loads only for CSV. */

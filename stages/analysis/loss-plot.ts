@@ -4,24 +4,15 @@
  * 95% interval as a band; one panel per architecture, two to a row.
  */
 import type { TopLevelSpec } from 'vega-lite';
-import { targetDisplay } from './targets.js';
+import { axisText, CONFIG, SCHEMA, varyingKeys } from './plots.js';
 import type { LossCurve } from './training.js';
-
-const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
-const CONFIG = {
-  font: 'Helvetica, Arial, sans-serif',
-  view: { stroke: '#ddd' },
-  axis: { labelFontSize: 11, titleFontSize: 12, gridColor: '#eee' },
-  legend: { labelFontSize: 11, titleFontSize: 12, labelLimit: 260 },
-  title: { fontSize: 14, anchor: 'start' as const, subtitleColor: '#555' },
-};
 
 export function lossSpec(task: string, curves: readonly LossCurve[]): TopLevelSpec {
   const archs = [...new Set(curves.map((c) => String(c.axes.arch ?? '')))];
   const facet = archs.length > 1;
-  const keys = varying(curves, ['task', 'seed', ...(facet ? ['arch'] : [])]);
+  const keys = varyingKeys(curves, ['task', 'seed', ...(facet ? ['arch'] : [])]);
   // Nothing varies within a panel (one variant per architecture): the colour names the architecture.
-  const labelOf = (c: LossCurve): string => keys.map((k) => `${k}=${text(c, k)}`).join(' · ') || (facet ? `arch=${text(c, 'arch')}` : c.label);
+  const labelOf = (c: LossCurve): string => keys.map((k) => `${k}=${axisText(c, k)}`).join(' · ') || (facet ? `arch=${axisText(c, 'arch')}` : c.label);
   const labels = [...new Set(curves.map(labelOf))];
   const values = curves.flatMap((c) =>
     c.points.map((p) => {
@@ -58,17 +49,4 @@ export function lossSpec(task: string, curves: readonly LossCurve[]): TopLevelSp
     columns: 2,
     spec: { width: 340, height: 220, layer },
   } as TopLevelSpec;
-}
-
-function varying(curves: readonly LossCurve[], skip: readonly string[]): string[] {
-  const keys = [...new Set(curves.flatMap((c) => Object.keys(c.axes)))].filter((k) => !skip.includes(k));
-  return keys.filter((k) => new Set(curves.map((c) => JSON.stringify(c.axes[k] ?? null))).size > 1).sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
-}
-
-const rank = (k: string): number => (['f', 'pe', 'arch'].includes(k) ? ['f', 'pe', 'arch'].indexOf(k) : 9);
-
-function text(c: LossCurve, k: string): string {
-  const v = c.axes[k];
-  const s = typeof v === 'string' ? v : JSON.stringify(v ?? null);
-  return k === 'f' ? targetDisplay(s) : s;
 }

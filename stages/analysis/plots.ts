@@ -11,10 +11,10 @@ import type { ModelRow } from './rows.js';
 import { compressionRank, targetDisplay } from './targets.js';
 import type { Variant } from './variants.js';
 
-const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
+export const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
 
 /** Shared look: system fonts (no web fonts: the report must work offline). */
-const CONFIG = {
+export const CONFIG = {
   font: 'Helvetica, Arial, sans-serif',
   view: { stroke: '#ddd' },
   axis: { labelFontSize: 11, titleFontSize: 12, gridColor: '#eee' },
@@ -126,8 +126,11 @@ export function curvesSpec(task: string, variants: readonly Variant[]): TopLevel
   } as TopLevelSpec;
 }
 
+/** Anything keyed by axis values: a variant, a loss curve. */
+type HasAxes = Pick<Variant, 'axes'>;
+
 /** Axes (other than `skip`) that take more than one value among the variants. */
-export function varyingKeys(variants: readonly Variant[], skip: readonly string[]): string[] {
+export function varyingKeys(variants: readonly HasAxes[], skip: readonly string[]): string[] {
   const keys = [...new Set(variants.flatMap((v) => Object.keys(v.axes)))].filter((k) => !skip.includes(k));
   const order = ['f', 'pe', 'arch'];
   return keys
@@ -135,10 +138,10 @@ export function varyingKeys(variants: readonly Variant[], skip: readonly string[
     .sort((a, b) => (order.includes(a) ? order.indexOf(a) : 9) - (order.includes(b) ? order.indexOf(b) : 9) || a.localeCompare(b));
 }
 
-const distinct = (variants: readonly Variant[], key: string): number => new Set(variants.map((v) => JSON.stringify(v.axes[key] ?? null))).size;
+const distinct = (variants: readonly HasAxes[], key: string): number => new Set(variants.map((v) => JSON.stringify(v.axes[key] ?? null))).size;
 
 /** `√x` for f, the plain value for other axes. */
-export function axisText(v: Variant, key: string): string {
+export function axisText(v: HasAxes, key: string): string {
   const value = v.axes[key];
   const text = typeof value === 'string' ? value : JSON.stringify(value ?? null);
   return key === 'f' ? targetDisplay(text) : text;
