@@ -23,7 +23,7 @@ const quantiles = new Map<number, number>();
 export function tQuantile(dof: number): number {
   let q = quantiles.get(dof);
   if (q === undefined) {
-    q = jStat.studentt.inv(1 - (1 - LEVEL) / 2, dof);
+    q = jStat.studentt.inv((1 + LEVEL) / 2, dof);
     quantiles.set(dof, q);
   }
   return q;
@@ -34,7 +34,7 @@ export function summarize(values: readonly number[]): Summary {
   const m = mean(values as number[]);
   if (n < 2) return { n, mean: m };
   const sd = sampleStandardDeviation(values as number[]);
-  const half = tQuantile(n - 1) * (sd / Math.sqrt(n));
+  const half = (tQuantile(n - 1) * sd) / Math.sqrt(n);
   return { n, mean: m, sd, low: m - half, high: m + half };
 }
 

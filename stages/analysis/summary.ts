@@ -4,11 +4,10 @@
  * seeds can honestly claim (a min-max band over 3 seeds has no coverage to
  * speak of).
  */
-import jstat from 'jstat';
-import { mean, sampleStandardDeviation } from 'simple-statistics';
+import { LEVEL, summarize as summarizeValues, tQuantile } from '../../src/metrics/stats.js';
 import { fmt } from './format.js';
 
-export const LEVEL = 0.95;
+export { LEVEL };
 
 export interface Summary {
   n: number;
@@ -19,19 +18,17 @@ export interface Summary {
   ci: [number, number] | null;
 }
 
-/** Critical value t_{(1+LEVEL)/2, n-1}. */
-export function tCritical(n: number, level = LEVEL): number {
-  return jstat.jStat.studentt.inv((1 + level) / 2, n - 1);
+/** Critical value t_{(1+LEVEL)/2, n-1}, as `ablate show` uses it. */
+export function tCritical(n: number): number {
+  return tQuantile(n - 1);
 }
 
+/** `ablate show`'s summary of the finite values, in the report's shape. */
 export function summarize(values: readonly number[]): Summary | null {
   const xs = values.filter((v) => Number.isFinite(v));
   if (xs.length === 0) return null;
-  const m = mean(xs);
-  if (xs.length < 2) return { n: xs.length, mean: m, sd: null, ci: null };
-  const sd = sampleStandardDeviation(xs);
-  const half = (tCritical(xs.length) * sd) / Math.sqrt(xs.length);
-  return { n: xs.length, mean: m, sd, ci: [m - half, m + half] };
+  const s = summarizeValues(xs);
+  return { n: s.n, mean: s.mean, sd: s.sd ?? null, ci: s.low === undefined || s.high === undefined ? null : [s.low, s.high] };
 }
 
 /**
