@@ -254,7 +254,7 @@ function checkCycle(config: PipelineConfig, source: JsonSource): Diagnostic[] {
 }
 
 function checkExecPaths(node: StageNode, source: JsonSource): Diagnostic[] {
-  if (node.kind.modulePath !== undefined) return [];
+  if (node.kind.type === 'module') return [];
   const out: Diagnostic[] = [];
   for (const field of ['outputs', 'deps'] as const) {
     const list = node.config.params[field];
@@ -273,9 +273,9 @@ function checkExecPaths(node: StageNode, source: JsonSource): Diagnostic[] {
 
 /** A param naming a plugin module (e.g. the reparameterization `f`) must name one that exists. */
 function checkPlugins(node: StageNode, cells: Map<string, Cell>, source: JsonSource): Diagnostic[] {
+  if (node.kind.type === 'exec') return [];
   const modulePath = node.kind.modulePath;
   const plugins = node.kind.definition.plugins ?? {};
-  if (modulePath === undefined) return [];
   const out: Diagnostic[] = [];
   for (const [param, dir] of Object.entries(plugins)) {
     const folder = resolve(dirname(modulePath), dir);

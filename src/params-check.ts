@@ -80,7 +80,7 @@ export function axisValuePlace(node: StageNode, axis: string, value: Scalar, sou
  * sees its axes through `{{name}}` and ABLATE_CELL.
  */
 export function checkAxesAccepted(node: StageNode, links: readonly { upstream: { axisNames: readonly string[] } }[], source: JsonSource): Diagnostic[] {
-  if (node.kind.modulePath === undefined) return [];
+  if (node.kind.type === 'exec') return [];
   const schema = node.kind.definition.params as { additionalProperties?: unknown; properties?: Record<string, unknown>; patternProperties?: Record<string, unknown> };
   if (schema.additionalProperties !== false) return [];
   const declared = Object.keys(schema.properties ?? {});

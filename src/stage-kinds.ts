@@ -5,13 +5,19 @@ import type { StageDefinition } from './stage-api.js';
 import { execDefinition } from './execution/exec-definition.js';
 import { describeThrown } from './util/thrown.js';
 
-/** Where a stage kind's code lives. `exec` runs inside the engine's child-process layer. */
-export interface KindInfo {
-  name: string;
-  /** Absolute path of the module; undefined for the built-in `exec`. */
-  modulePath: string | undefined;
-  definition: StageDefinition;
-}
+/**
+ * What the engine reads of a kind in its own process: everything but `run`,
+ * which only a worker calls.
+ */
+export type KindSchema = Omit<StageDefinition, 'run'>;
+
+/**
+ * A stage kind: the built-in `exec` (a shell command run by the engine's
+ * child-process layer) or a JS module whose `run` a worker imports.
+ */
+export type KindInfo =
+  | { type: 'exec'; name: string; definition: KindSchema }
+  | { type: 'module'; name: string; /** Absolute path of the module. */ modulePath: string; definition: KindSchema };
 
 /** dist/stages, next to the compiled engine. */
 export const builtinStagesDir = resolve(dirname(fileURLToPath(import.meta.url)), '..', 'stages');
@@ -36,14 +42,14 @@ export function kindModulePath(name: string, declared: Record<string, string>, p
 }
 
 export async function loadKind(name: string, modulePath: string | undefined): Promise<KindInfo> {
-  if (modulePath === undefined) return { name, modulePath, definition: execDefinition };
+  if (modulePath === undefined) return { type: 'exec', name, definition: execDefinition };
   if (!existsSync(modulePath)) throw new KindLoadError(`its module ${modulePath} does not exist`);
   const mod = (await importGuarded(modulePath)) as { default?: StageDefinition };
   const definition = mod.default;
   if (definition === undefined || typeof definition.run !== 'function' || typeof definition.params !== 'object') {
     throw new KindLoadError(`${modulePath} does not default-export a stage definition (defineStage({...}))`);
   }
-  return { name, modulePath, definition };
+  return { type: 'module', name, modulePath, definition };
 }
 
 export class KindLoadError extends Error {}
@@ -83,7 +89,7 @@ async function importGuarded(modulePath: string): Promise<unknown> {
 }
 
 /** The module a plugin param selects: its value, else its schema default, else none. */
-export function pluginValue(definition: StageDefinition, params: Record<string, unknown>, param: string): string | undefined {
+export function pluginValue(definition: KindSchema, params: Record<string, unknown>, param: string): string | undefined {
   const value = params[param] ?? (definition.params as { properties?: Record<string, { default?: unknown }> }).properties?.[param]?.default;
   return value === undefined ? undefined : String(value);
 }

@@ -1,4 +1,5 @@
-import type { JsonObject, JsonValue, StageDefinition } from '../stage-api.js';
+import type { JsonObject, JsonValue } from '../stage-api.js';
+import type { KindSchema } from '../stage-kinds.js';
 
 /**
  * The built-in `exec` kind: a shell command with declared outputs, as in DVC.
@@ -7,7 +8,7 @@ import type { JsonObject, JsonValue, StageDefinition } from '../stage-api.js';
  * ABLATE_IN_<INPUT>, ABLATE_SEED and ABLATE_PIPELINE_DIR. `deps` are files (relative to the pipeline) whose
  * content is part of the fingerprint.
  */
-export const execDefinition: StageDefinition = {
+export const execDefinition: KindSchema = {
   description: 'run a shell command',
   params: {
     type: 'object',
@@ -20,7 +21,6 @@ export const execDefinition: StageDefinition = {
     },
   },
   resources: { cpu: 1 },
-  run: () => Promise.reject(new Error('exec cells run through the engine, not a worker')),
 };
 
 const PLACEHOLDER = /\{\{\s*(raw:)?\s*([A-Za-z0-9_]+)\s*\}\}/g;

@@ -10,6 +10,7 @@ import type { Failure } from '../events.js';
 import type { FingerprintData, FingerprintHash } from '../fingerprint.js';
 import type { InputArtifact, ProgressUpdate } from '../stage-api.js';
 import { err, ok, type Result } from '../util/result.js';
+import { unreachable } from '../util/unreachable.js';
 import { collectOutputs, storeAndCommit } from './outputs.js';
 import { metricsSpec } from '../metrics/spec.js';
 import { metricsFromOutputs } from '../metrics/store.js';
@@ -74,40 +75,47 @@ async function attempt(job: CellJob, env: CellEnv, scratch: string): Promise<Res
   let stageDone = false;
   let exit: ExitReason;
   const { runShell, runWorker } = await import('../child-process.js');
-  if (job.node.kind.modulePath === undefined) {
-    exit = await runShell(execCommand(job), { ...base, env: { ...childEnv, ...execEnv(job, env, outDir, workDir, inputs) } });
-  } else {
-    const payload: WorkerPayload = {
-      modulePath: job.node.kind.modulePath,
-      stage: job.cell.stage,
-      cell: job.cell.id,
-      params: job.cell.params,
-      axes: job.cell.axes,
-      seed: job.cell.seed,
-      inputs,
-      outDir,
-      workDir,
-      runtime: job.runtime,
-    };
-    exit = await runWorker({
-      ...base,
-      env: { ...childEnv, ...(job.runtime.backend ? { ABLATE_BACKEND: job.runtime.backend } : {}) },
-      script: workerScript,
-      memoryMB: job.node.config.memoryMB,
-      payload,
-      onMessage: (m) => {
-        const msg = m as WorkerMessage;
-        if (msg.type === 'progress') env.onProgress(msg.update);
-        else if (msg.type === 'error') stageError = msg.message;
-        else if (msg.type === 'done') stageDone = true;
-      },
-    });
+  const kind = job.node.kind;
+  switch (kind.type) {
+    case 'exec':
+      exit = await runShell(execCommand(job), { ...base, env: { ...childEnv, ...execEnv(job, env, outDir, workDir, inputs) } });
+      break;
+    case 'module': {
+      const payload: WorkerPayload = {
+        modulePath: kind.modulePath,
+        stage: job.cell.stage,
+        cell: job.cell.id,
+        params: job.cell.params,
+        axes: job.cell.axes,
+        seed: job.cell.seed,
+        inputs,
+        outDir,
+        workDir,
+        runtime: job.runtime,
+      };
+      exit = await runWorker({
+        ...base,
+        env: { ...childEnv, ...(job.runtime.backend ? { ABLATE_BACKEND: job.runtime.backend } : {}) },
+        script: workerScript,
+        memoryMB: job.node.config.memoryMB,
+        payload,
+        onMessage: (m) => {
+          const msg = m as WorkerMessage;
+          if (msg.type === 'progress') env.onProgress(msg.update);
+          else if (msg.type === 'error') stageError = msg.message;
+          else if (msg.type === 'done') stageDone = true;
+        },
+      });
+      break;
+    }
+    default:
+      unreachable(kind);
   }
   env.onProcessExit?.();
   const failure = outOfMemory(exit, logFile, job.node.config.memoryMB) ?? classify(exit, stageError);
   if (failure !== undefined) return err(failure);
   // A worker that exits 0 without reporting "done" never finished run(): its outputs are not a result.
-  if (job.node.kind.modulePath !== undefined && endedUnfinished(exit, stageDone)) return err({ reason: 'stage-error', message: UNFINISHED_MESSAGE });
+  if (job.node.kind.type === 'module' && endedUnfinished(exit, stageDone)) return err({ reason: 'stage-error', message: UNFINISHED_MESSAGE });
   const files = collectOutputs(outDir, declaredOutputs(job));
   if (!files.ok) return files;
   if (verifying) return ok(recordOf(job, env, attemptOf(startedAt), { outputs: {}, outputsHash: job.fingerprint }));
@@ -161,10 +169,8 @@ export function classify(exit: ExitReason, stageError: string | undefined): Fail
       return { reason: 'cancelled' };
     case 'spawn-error':
       return { reason: 'spawn-error', message: exit.message };
-    default: {
-      const never: never = exit;
-      return { reason: 'unexpected', message: JSON.stringify(never) };
-    }
+    default:
+      return unreachable(exit);
   }
 }
 
@@ -243,7 +249,7 @@ async function materializeInputs(
 }
 
 export function declaredOutputs(job: Pick<CellJob, 'cell' | 'node'>): string[] | undefined {
-  if (job.node.kind.modulePath !== undefined) return undefined;
+  if (job.node.kind.type === 'module') return undefined;
   const o = job.cell.params.outputs;
   return Array.isArray(o) ? o.map(String) : undefined;
 }

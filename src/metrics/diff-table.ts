@@ -2,6 +2,7 @@ import type { Change, Comparison } from './compare.js';
 import { LEVEL } from './stats.js';
 import { num, renderCsv, renderGrid, type Format } from './render.js';
 import { summaryText } from './show-table.js';
+import { unreachable } from '../util/unreachable.js';
 
 export interface DiffView {
   left: string;
@@ -48,9 +49,7 @@ export async function renderDiff(v: DiffView, format: Format): Promise<{ body: s
       const legend = `left and right: mean ± sd [${LEVEL * 100}% t-interval]; diff = right - left, its interval by Welch's t where both sides have 2 or more cells`;
       return { body: `${renderGrid({ header, rows, right }, format)}\n`, notes: [legend, ...notes] };
     }
-    default: {
-      const never: never = format;
-      return never;
-    }
+    default:
+      return unreachable(format);
   }
 }

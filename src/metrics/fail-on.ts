@@ -3,6 +3,7 @@ import { UsageError } from '../exit.js';
 import type { Change } from './compare.js';
 import { num } from './render.js';
 import { variantName } from './compare.js';
+import { unreachable } from '../util/unreachable.js';
 
 /** `--fail-on 'NAME>0.1'`: fails when the difference (right - left) of a metric matching NAME passes the bound. */
 export interface Threshold {
@@ -31,10 +32,8 @@ function passes(x: number, t: Threshold): boolean {
       return x < t.bound;
     case '<=':
       return x <= t.bound;
-    default: {
-      const never: never = t.op;
-      return never;
-    }
+    default:
+      return unreachable(t.op);
   }
 }
 

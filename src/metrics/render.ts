@@ -1,4 +1,5 @@
 import { booktabs } from '../util/latex.js';
+import { unreachable } from '../util/unreachable.js';
 
 export const FORMATS = ['table', 'csv', 'json', 'markdown', 'latex'] as const;
 export type Format = (typeof FORMATS)[number];
@@ -25,10 +26,8 @@ export function renderGrid(grid: Grid, format: 'table' | 'markdown' | 'latex'): 
       return markdown(grid);
     case 'latex':
       return latex(grid);
-    default: {
-      const never: never = format;
-      return never;
-    }
+    default:
+      return unreachable(format);
   }
 }
 

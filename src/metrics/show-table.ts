@@ -1,6 +1,7 @@
 import type { Table, Row } from './group.js';
 import { LEVEL, type Summary } from './stats.js';
 import { num, renderCsv, renderGrid, type Format, type Grid } from './render.js';
+import { unreachable } from '../util/unreachable.js';
 
 /** A summary as one cell of text: `mean ± sd [low, high]`, or the value alone for one cell. */
 export function summaryText(s: Summary | undefined): string {
@@ -73,9 +74,7 @@ export async function renderTable(t: Table, format: Format): Promise<{ body: str
     case 'markdown':
     case 'latex':
       return { body: `${renderGrid(grid(t), format)}\n`, notes: [legend(t), ...notes] };
-    default: {
-      const never: never = format;
-      return never;
-    }
+    default:
+      return unreachable(format);
   }
 }

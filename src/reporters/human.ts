@@ -9,6 +9,7 @@ import { logCommand } from './shell-quote.js';
 import { Sink } from './sink.js';
 import { StartOrder } from './start-order.js';
 import { describeResults } from '../results.js';
+import { unreachable } from '../util/unreachable.js';
 
 interface Running {
   stage: string;
@@ -100,10 +101,8 @@ export class HumanReporter implements Reporter {
       case 'transfer-summary':
         this.print(transferSummary(e));
         break;
-      default: {
-        const never: never = e;
-        void never;
-      }
+      default:
+        unreachable(e);
     }
   }
 

@@ -8,6 +8,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { study, studyCells, type StudyShape } from './pipelines.js';
 import { cellsWith, doctorCounts, killGroup, parseEvents, type Running, sleep, startedCells, summaryOf, waitFor, waitGroupGone, Workspace } from './rig.js';
+import { unreachable } from '../../src/util/unreachable.js';
 
 /** When to kill: at a random time, right after a cell starts writing its outputs, or mid-training. */
 export type KillMoment = 'random' | 'writing' | 'training';
@@ -150,10 +151,8 @@ async function waitForMoment(run: Running, moment: KillMoment, base: Baseline, r
       await sleep(random() * base.shape.stepMs);
       return;
     }
-    default: {
-      const never: never = moment;
-      throw new Error(`unknown moment ${String(never)}`);
-    }
+    default:
+      return unreachable(moment);
   }
 }
 

@@ -60,7 +60,7 @@ function staleness(job: CellJob, run: StagedRun, result: JobResult): string | un
     const i = list.findIndex(({ record }, k) => !sameFiles(read[k], record.outputs));
     if (i >= 0) return `input "${name}" from ${list[i]?.cell.id ?? '?'} differs from its cached result`;
   }
-  if (job.node.kind.modulePath !== undefined && canonicalJson(run.runtime) !== canonicalJson(job.runtime)) return 'runtime facts changed';
+  if (job.node.kind.type === 'module' && canonicalJson(run.runtime) !== canonicalJson(job.runtime)) return 'runtime facts changed';
   return undefined;
 }
 

@@ -9,6 +9,7 @@ import type { WorkerMessage, WorkerPayload } from '../worker.js';
 import { endedUnfinished, UNFINISHED_MESSAGE } from '../worker-outcome.js';
 import { readJson, StagingDir, writeJsonAtomic, type JobResult, type JobSpec, type Manifest } from './job-files.js';
 import { listFiles, manifestOf, outputEntries, pruneUndeclared, seal } from './manifest.js';
+import { unreachable } from '../../util/unreachable.js';
 
 const workerScript = fileURLToPath(new URL('../worker.js', import.meta.url));
 
@@ -104,10 +105,8 @@ async function runWork(spec: JobSpec, files: StagingDir, inputs: WorkerPayload['
       onStageError(UNFINISHED_MESSAGE);
       return { kind: 'exit', code: 1 };
     }
-    default: {
-      const never: never = work;
-      throw new Error(`Internal error: unknown job work ${JSON.stringify(never)}`);
-    }
+    default:
+      return unreachable(work);
   }
 }
 

@@ -82,8 +82,8 @@ async function place(source: InputSource, dir: string, cache: Cache): Promise<Re
 }
 
 function work(o: PrepareOptions, inputs: StagedInput[]): JobWork {
-  const modulePath = o.node.kind.modulePath;
-  if (modulePath === undefined) {
+  const kind = o.node.kind;
+  if (kind.type === 'exec') {
     // The same command and variables as a local run; only the directories differ.
     const artifacts = Object.fromEntries(
       inputs.map((i) => {
@@ -97,7 +97,7 @@ function work(o: PrepareOptions, inputs: StagedInput[]): JobWork {
   }
   return {
     kind: 'worker',
-    modulePath,
+    modulePath: kind.modulePath,
     env: o.runtime.backend ? { ABLATE_BACKEND: o.runtime.backend } : {},
     seed: o.cell.seed,
     runtime: o.runtime,
@@ -115,7 +115,7 @@ function request(o: PrepareOptions, after: string[]): SbatchRequest {
     logFile: o.files.log,
     cpus: declared.cpu ?? defaults.cpu ?? 1,
     gpus: declared.gpu ?? defaults.gpu ?? 0,
-    ...(memoryMB === undefined ? {} : { memoryMB: o.node.kind.modulePath === undefined ? memoryMB : memoryMB + NODE_OVERHEAD_MB }),
+    ...(memoryMB === undefined ? {} : { memoryMB: o.node.kind.type === 'exec' ? memoryMB : memoryMB + NODE_OVERHEAD_MB }),
     ...(o.node.config.timeout === undefined ? {} : { timeoutSeconds: o.node.config.timeout }),
     ...(o.partition === undefined ? {} : { partition: o.partition }),
     after,
