@@ -1,6 +1,6 @@
 import yargs, { type ArgumentsCamelCase, type Argv } from 'yargs';
 import { CacheDamagedError, CacheUnavailableError } from './cache/errors.js';
-import { EXIT, UsageError } from './exit.js';
+import { CommandError, EXIT, UsageError } from './exit.js';
 
 /** Wiring only: each command's module is loaded when that command runs. */
 export async function main(args: string[]): Promise<void> {
@@ -215,17 +215,17 @@ function guardUnfinished(): void {
 function report(e: unknown): number {
   // yargs rethrows an error of an option's `coerce` (see `whole`) as its own YError, keeping only the message.
   if (e instanceof Error && e.name === 'YError') return report(new UsageError(e.message));
-  if (e instanceof UsageError) {
-    process.stderr.write(`${e.message}\n`);
-    return e.exitCode;
-  }
   if (e instanceof CacheDamagedError) {
     process.stderr.write(`error: ${e.message}\n  run "ablate doctor --rebuild" to move it aside and start a fresh one (artifacts are kept, so cells re-run quickly)\n`);
-    return EXIT.environment;
+    return e.exitCode;
   }
   if (e instanceof CacheUnavailableError) {
     process.stderr.write(`error: ${e.message}\n`);
-    return EXIT.environment;
+    return e.exitCode;
+  }
+  if (e instanceof CommandError) {
+    process.stderr.write(`${e.message}\n`);
+    return e.exitCode;
   }
   const err = e as Error;
   const cacheProblem = /MDB_|lmdb/i.test(String(err.message));

@@ -11,6 +11,8 @@ import { pluginValue } from './stage-kinds.js';
 import { changedSince } from './util/file-stamp.js';
 import { canonicalJson, sha256, type Sha256 } from './util/hash.js';
 import { err, ok, type Result } from './util/result.js';
+import { unreachable } from './util/unreachable.js';
+import { EnvironmentError, UsageError } from './exit.js';
 
 /** The package root, for naming built-in stage files in fingerprints. */
 const packageRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -167,7 +169,7 @@ export class Planner {
    * Upstream params count only for JS kinds (see InputEntry.params).
    */
   private fingerprintInputs(cell: Cell, node: StageNode, inputs: Record<string, DoneEntry[]>): FingerprintData['inputs'] {
-    const showsParams = node.kind.modulePath !== undefined;
+    const showsParams = node.kind.type === 'module';
     const out: FingerprintData['inputs'] = {};
     for (const name of Object.keys(inputs).sort()) {
       const input = cell.inputs[name] as CellInput;
@@ -233,8 +235,8 @@ export class Planner {
   }
 
   private async code(cell: Cell, node: StageNode): Promise<CodeHashes> {
+    if (node.kind.type === 'exec') return NO_CODE;
     const modulePath = node.kind.modulePath;
-    if (modulePath === undefined) return NO_CODE;
     const root = modulePath.startsWith(packageRoot) ? packageRoot : this.analysis.pipeline.dir;
     const plugins = Object.entries(node.kind.definition.plugins ?? {}).flatMap(([param, dir]) => {
       const value = pluginValue(node.kind.definition, cell.params, param);
@@ -283,15 +285,26 @@ export class Planner {
   }
 }
 
+/** The error a command ends with when planning fails: a missing dependency is the user's (2), a backend that will not start the machine's (4). */
+export function planFailureError(f: PlanFailure, prefix = ''): UsageError | EnvironmentError {
+  const message = prefix + describePlanFailure(f);
+  switch (f.reason) {
+    case 'dep-missing':
+      return new UsageError(message);
+    case 'runtime-probe':
+      return new EnvironmentError(message);
+    default:
+      return unreachable(f);
+  }
+}
+
 export function describePlanFailure(f: PlanFailure): string {
   switch (f.reason) {
     case 'dep-missing':
       return `${f.cell}: declared dependency "${f.path}" does not exist`;
     case 'runtime-probe':
       return f.message;
-    default: {
-      const never: never = f;
-      return String(never);
-    }
+    default:
+      return unreachable(f);
   }
 }

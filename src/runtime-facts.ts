@@ -5,6 +5,8 @@ import type { Cache } from './cache/cache.js';
 import type { RuntimeProvider } from './stage-api.js';
 import { builtinStagesDir } from './stage-kinds.js';
 import { canonicalJson, sha256 } from './util/hash.js';
+import { unreachable } from './util/unreachable.js';
+import { EnvironmentError } from './exit.js';
 
 const require = createRequire(import.meta.url);
 const TFJS_PACKAGES = ['@tensorflow/tfjs', '@tensorflow/tfjs-backend-wasm', '@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu'];
@@ -27,10 +29,8 @@ export async function runtimeFacts(providers: readonly RuntimeProvider[], cache:
       case 'tfjs':
         Object.assign(facts, await tfjsFacts(cache, options));
         break;
-      default: {
-        const never: never = p;
-        throw new Error(`Internal error: unknown runtime provider ${String(never)}`);
-      }
+      default:
+        return unreachable(p);
     }
   }
   return facts;
@@ -62,4 +62,4 @@ function installedVersion(pkg: string): string | undefined {
   }
 }
 
-export class RuntimeProbeError extends Error {}
+export class RuntimeProbeError extends EnvironmentError {}

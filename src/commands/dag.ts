@@ -2,7 +2,7 @@ import { analyze } from '../analyzer.js';
 import { formatDiagnostic } from '../diagnostics.js';
 import { parseOverrides } from '../overrides.js';
 import { loadPipelineFile } from '../pipeline-loader.js';
-import { describePlanFailure } from '../planner.js';
+import { planFailureError } from '../planner.js';
 import { openSession, UsageError, type CommonOptions } from '../session.js';
 import { dagView, toDot, toMermaid, toSvg, type CellStatus, type DagLevel } from './dag-view.js';
 import type { Analysis } from '../analyzer.js';
@@ -38,7 +38,7 @@ export async function dagCommand(o: DagOptions): Promise<number> {
   const session = await openSession(o);
   try {
     const planned = await session.planner.planAll(session.analysis.order);
-    if (!planned.ok) throw new UsageError(describePlanFailure(planned.error));
+    if (!planned.ok) throw planFailureError(planned.error);
     const status = new Map<string, CellStatus>();
     for (const c of session.analysis.order) {
       const s = planned.value.get(c.id);

@@ -1,6 +1,6 @@
 import { diffFingerprints } from '../fingerprint.js';
 import type { CellRecord } from '../cache/cache.js';
-import { describePlanFailure } from '../planner.js';
+import { planFailureError } from '../planner.js';
 import { findCell, openSession, UsageError, type CommonOptions } from '../session.js';
 
 /**
@@ -12,7 +12,7 @@ export async function explainCommand(o: CommonOptions & { cell: string }): Promi
   try {
     const cell = findCell(session.analysis, o.cell);
     const planned = await session.planner.planAll(session.analysis.order);
-    if (!planned.ok) throw new UsageError(describePlanFailure(planned.error));
+    if (!planned.ok) throw planFailureError(planned.error);
     const state = planned.value.get(cell.id);
     const lastFp = session.cache.latest(session.pipelineKey, cell.id);
     const last: CellRecord | undefined = lastFp === undefined ? undefined : session.cache.getRecord(lastFp);

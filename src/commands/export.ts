@@ -2,16 +2,14 @@ import { join, resolve } from 'node:path';
 import type { Cell } from '../analyzer.js';
 import type { Cache, CellRecord } from '../cache/cache.js';
 import { describeRefusal, firstUnsafeName, writeInside, type Refusal } from '../cache/safe-fs.js';
-import { EXIT } from '../exit.js';
-import { describePlanFailure } from '../planner.js';
+import { EnvironmentError } from '../exit.js';
+import { planFailureError } from '../planner.js';
 import { openSession, UsageError, type CommonOptions } from '../session.js';
 import { provenanceOf } from '../provenance.js';
 import { sha256 } from '../util/hash.js';
 
 /** Exit 4, like other cache problems. */
-class CacheCorruptError extends UsageError {
-  override readonly exitCode: number = EXIT.environment;
-}
+class CacheCorruptError extends EnvironmentError {}
 
 /**
  * Copies the final artifacts (cells nothing else consumes; every cell with
@@ -21,7 +19,7 @@ export async function exportCommand(o: CommonOptions & { out: string; all?: bool
   const session = await openSession(o);
   try {
     const planned = await session.planner.planAll(session.analysis.order);
-    if (!planned.ok) throw new UsageError(describePlanFailure(planned.error));
+    if (!planned.ok) throw planFailureError(planned.error);
     const missing = session.analysis.order.filter((c) => planned.value.get(c.id)?.kind !== 'cached');
     if (missing.length > 0) {
       throw new UsageError(`cannot export: ${missing.length} cell(s) are not cached (e.g. ${missing[0]?.id}); run the pipeline first`);

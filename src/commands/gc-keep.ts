@@ -2,7 +2,7 @@ import { readdirSync, rmSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { LmdbCache } from '../cache/lmdb-cache.js';
 import { doomed, freedBlobs, type Keep, type StoreEntries } from '../cache/prune.js';
-import { describePlanFailure } from '../planner.js';
+import { planFailureError } from '../planner.js';
 import { bytes } from '../reporters/transfer-format.js';
 import { cacheDir, openSession, UsageError } from '../session.js';
 
@@ -49,7 +49,7 @@ async function keptCells(o: KeepOptions): Promise<{ fingerprints: Set<string>; c
     const session = await openSession({ pipeline, cacheDir: o.cacheDir, set: o.set });
     try {
       const planned = await session.planner.planAll(session.analysis.order);
-      if (!planned.ok) throw new UsageError(`gc --keep ${pipeline}: ${describePlanFailure(planned.error)}`);
+      if (!planned.ok) throw planFailureError(planned.error, `gc --keep ${pipeline}: `);
       for (const cell of session.analysis.order) {
         const state = planned.value.get(cell.id);
         // A cell that would run has a fingerprint too: a concurrent run may be committing exactly that record.

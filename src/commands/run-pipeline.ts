@@ -2,7 +2,7 @@ import type { Analysis, Cell } from '../analyzer.js';
 import type { Reporter, RunEvent } from '../events.js';
 import { Executor } from '../executor.js';
 import { writeSnapshot } from '../plan-snapshot.js';
-import { describePlanFailure, type CellState } from '../planner.js';
+import { planFailureError, type CellState } from '../planner.js';
 import { planVerified } from '../preflight.js';
 import { HumanReporter } from '../reporters/human.js';
 import { JsonReporter } from '../reporters/json.js';
@@ -36,10 +36,10 @@ export async function runPipeline(o: RunOptions, jobs: number): Promise<number> 
     remote = await remoteForRun(o, session, emit);
     const cells = cellsToPlan(session, o.only ?? [], emit);
     const planned = await planVerified(session.planner, session.cache, cells, emit);
-    if (!planned.ok) throw new UsageError(describePlanFailure(planned.error));
+    if (!planned.ok) throw planFailureError(planned.error);
     // A remote is consulted before anything is scheduled (not on a dry run, which changes nothing).
     const fetched = remote === undefined || o.dryRun ? ok({ states: planned.value, hits: new Set<string>() }) : await remote.prefetch(session.planner, cells, planned.value);
-    if (!fetched.ok) throw new UsageError(describePlanFailure(fetched.error));
+    if (!fetched.ok) throw planFailureError(fetched.error);
     const states = fetched.value.states;
     const toRun = cells.filter((c) => states.get(c.id)?.kind !== 'cached');
     emit({ type: 'plan', pipeline: session.analysis.pipeline.name, cells: cells.length, cached: cells.length - toRun.length, toRun: toRun.length, jobs: o.executor === 'slurm' ? Math.max(1, toRun.length) : jobs, runtime: session.planner.runtimeSummary(), toRunByStage: countByStage(toRun) });
@@ -78,7 +78,7 @@ export async function runPipeline(o: RunOptions, jobs: number): Promise<number> 
       states,
     );
     const result = await executor.run();
-    if (!result.ok) throw new UsageError(describePlanFailure(result.error));
+    if (!result.ok) throw planFailureError(result.error);
     const finals = result.value.interrupted ? null : finalOutputs(session.analysis, session.cache, executor.finalStates());
     if (cells.length === session.analysis.order.length) rememberIfAllCached(session, executor.finalStates(), finals);
     if (result.value.interrupted) return EXIT.interrupted;

@@ -3,6 +3,7 @@ import { currentSnapshot, writeSnapshot, type SnapshotRow } from '../plan-snapsh
 import type { CellState } from '../planner.js';
 import { namesList } from '../reporters/format.js';
 import type { CommonOptions } from '../session.js';
+import { unreachable } from '../util/unreachable.js';
 
 export interface StatusOptions extends CommonOptions {
   json?: boolean;
@@ -21,11 +22,11 @@ export async function statusCommand(o: StatusOptions): Promise<number> {
     }
   }
   // Analysis and planning are loaded only when the stored plan cannot answer.
-  const [{ openSession }, { describePlanFailure }] = await Promise.all([import('../session.js'), import('../planner.js')]);
+  const [{ openSession }, { planFailureError }] = await Promise.all([import('../session.js'), import('../planner.js')]);
   const session = await openSession(o);
   try {
     const planned = await session.planner.planAll(session.analysis.order);
-    if (!planned.ok) throw new UsageError(describePlanFailure(planned.error));
+    if (!planned.ok) throw planFailureError(planned.error);
     const rows = session.analysis.order.map((c) => ({ stage: c.stage, cell: c.id, ...describe(planned.value.get(c.id) as CellState) }));
     writeSnapshot(session.cache, session.snapshotKey, {
       pipeline: session.analysis.pipeline.name,
@@ -62,9 +63,7 @@ function describe(s: CellState): { status: 'cached' | 'run'; reasons: string[] }
       return { status: 'run', reasons: s.reasons };
     case 'blocked':
       return { status: 'run', reasons: [`after ${namesList(s.upstream)}`] };
-    default: {
-      const never: never = s;
-      return never;
-    }
+    default:
+      return unreachable(s);
   }
 }

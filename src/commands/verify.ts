@@ -7,7 +7,7 @@ import { checkPathInside, firstUnsafeName, readRegular } from '../cache/safe-fs.
 import { compareArtifact } from '../compare.js';
 import { describeFailure } from '../events.js';
 import { runCell } from '../execution/run-cell.js';
-import { describePlanFailure } from '../planner.js';
+import { planFailureError } from '../planner.js';
 import { findCell, openSession, UsageError, type CommonOptions } from '../session.js';
 import { engineVersions } from '../versions.js';
 
@@ -25,7 +25,7 @@ export async function verifyCommand(o: VerifyOptions): Promise<number> {
   const session = await openSession(o);
   try {
     const planned = await session.planner.planAll(session.analysis.order);
-    if (!planned.ok) throw new UsageError(describePlanFailure(planned.error));
+    if (!planned.ok) throw planFailureError(planned.error);
     const states = planned.value;
     const cached = session.analysis.order.filter((c) => states.get(c.id)?.kind === 'cached');
     const chosen = o.cell?.length ? o.cell.map((id) => findCell(session.analysis, id)) : sample(cached, o.sample ?? 3, o.seed ?? Date.now());

@@ -86,7 +86,7 @@ export async function collectResults(session: Session, stages: readonly string[]
 
 async function planCells(session: Session): Promise<PlannedCell[]> {
   const planned = await session.planner.planAll(session.analysis.order);
-  if (!planned.ok) throw new UsageError((await import('../planner.js')).describePlanFailure(planned.error));
+  if (!planned.ok) throw (await import('../planner.js')).planFailureError(planned.error);
   return session.analysis.order.map((c) => {
     const state = planned.value.get(c.id);
     return { id: c.id, stage: c.stage, axes: c.axes, ...(state?.kind === 'cached' ? { fingerprint: state.fingerprint } : {}) };

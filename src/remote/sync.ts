@@ -1,7 +1,7 @@
 import type { Cell } from '../analyzer.js';
 import type { TransferEvent, TransferOutcome } from '../events.js';
 import type { CellState } from '../planner.js';
-import { describePlanFailure } from '../planner.js';
+import { planFailureError } from '../planner.js';
 import { UsageError, type Session } from '../session.js';
 import { mapBounded } from './pool.js';
 import type { Remote } from './remote.js';
@@ -83,6 +83,6 @@ function note(x: SyncContext, cell: Cell, outcome: TransferOutcome, bytes = 0, m
 
 async function plan(session: Session): Promise<Map<string, CellState>> {
   const planned = await session.planner.planAll(session.analysis.order);
-  if (!planned.ok) throw new UsageError(describePlanFailure(planned.error));
+  if (!planned.ok) throw planFailureError(planned.error);
   return planned.value;
 }

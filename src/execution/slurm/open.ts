@@ -1,13 +1,11 @@
 import { resolve } from 'node:path';
 import type { Cell } from '../../analyzer.js';
-import { EXIT, UsageError } from '../../exit.js';
+import { EnvironmentError } from '../../exit.js';
 import type { CellState } from '../../planner.js';
 import { SlurmBackend, type BackendOptions, type SlurmSettings } from './backend.js';
 
 /** No cluster to talk to: an environment problem (exit 4), not a mistake in the command. */
-export class SlurmUnavailableError extends UsageError {
-  override readonly exitCode: number = EXIT.environment;
-}
+export class SlurmUnavailableError extends EnvironmentError {}
 
 export interface SlurmFlags {
   partition?: string;
