@@ -7,7 +7,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync, appendFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { provenanceMarkdown, withProvenanceHtml } from '../dist/src/provenance.js';
+import { provenanceMarkdown, withProvenanceHtml } from '../dist/src/report/provenance.js';
 
 const bin = resolve(import.meta.dirname, '../bin/ablate.js');
 const pipelines = ['paper', 'ablation-reparam', 'ablation-arch'];

@@ -11,8 +11,8 @@ const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.ur
 export const ENGINE_STAMP = createHash('sha256')
   .update(pkg.version)
   .update(readFileSync(new URL('../schema/pipeline.schema.json', import.meta.url)))
-  .update(readFileSync(new URL('./analyzer.js', import.meta.url)))
-  .update(readFileSync(new URL('./pipeline-loader.js', import.meta.url)))
+  .update(readFileSync(new URL('./plan/analyzer.js', import.meta.url)))
+  .update(readFileSync(new URL('./pipeline/pipeline-loader.js', import.meta.url)))
   .digest('hex');
 
 /** Versions stored with every record, for provenance. */

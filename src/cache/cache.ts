@@ -1,4 +1,4 @@
-import type { FingerprintData, FingerprintHash } from '../fingerprint.js';
+import type { FingerprintData, FingerprintHash } from '../plan/fingerprint.js';
 import type { MetricsEntry } from '../metrics/extract.js';
 import type { Sha256 } from '../util/hash.js';
 

@@ -3,7 +3,7 @@ import { accessSync, constants, mkdirSync, readFileSync, renameSync, statSync, w
 import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import { ABORT, open, type Database, type RootDatabase } from 'lmdb';
-import type { FingerprintHash } from '../fingerprint.js';
+import type { FingerprintHash } from '../plan/fingerprint.js';
 import { canonicalJson, sha256, type Sha256 } from '../util/hash.js';
 import { BlobStore, type Sweep } from './blobs.js';
 import type { Doomed, RecordSummary, StoreEntries } from './prune.js';

@@ -1,4 +1,4 @@
-import type { Analysis } from '../analyzer.js';
+import type { Analysis } from '../plan/types.js';
 
 /** What the cache says of a cell: as `status` plans it, and failed when that very computation failed last. */
 export type CellStatus = 'cached' | 'run' | 'failed';

@@ -1,11 +1,11 @@
-import { analyze } from '../analyzer.js';
-import { formatDiagnostic } from '../diagnostics.js';
-import { parseOverrides } from '../overrides.js';
-import { loadPipelineFile } from '../pipeline-loader.js';
-import { planFailureError } from '../planner.js';
-import { openSession, UsageError, type CommonOptions } from '../session.js';
+import { analyze } from '../plan/analyzer.js';
+import { formatDiagnostic } from '../pipeline/diagnostics.js';
+import { parseOverrides } from '../pipeline/overrides.js';
+import { loadPipelineFile } from '../pipeline/pipeline-loader.js';
+import { planFailureError } from '../plan/planner.js';
+import { openSession, UsageError, type CommonOptions } from './session.js';
 import { dagView, toDot, toMermaid, toSvg, type CellStatus, type DagLevel } from './dag-view.js';
-import type { Analysis } from '../analyzer.js';
+import type { Analysis } from '../plan/types.js';
 
 export interface AnalysisOptions {
   pipeline: string;

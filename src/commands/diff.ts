@@ -8,7 +8,7 @@ import { pipelineAtRevision } from '../metrics/git-rev.js';
 import { globMatcher } from '../metrics/glob.js';
 import { buildTable, type Table, type TableOptions } from '../metrics/group.js';
 import type { Format } from '../metrics/render.js';
-import { openSession, type CommonOptions } from '../session.js';
+import { openSession, type CommonOptions } from './session.js';
 import { listOption } from './show.js';
 
 export interface DiffOptions extends Omit<CommonOptions, 'pipeline'> {

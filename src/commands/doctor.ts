@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { CellRecord } from '../cache/cache.js';
 import { LmdbCache } from '../cache/lmdb-cache.js';
 import { firstUnsafeName } from '../cache/safe-fs.js';
-import { cacheDir } from '../session.js';
+import { cacheDir } from './session.js';
 
 /**
  * Checks the cache: the database opens, every record's output names stay

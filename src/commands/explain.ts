@@ -1,7 +1,7 @@
-import { diffFingerprints } from '../fingerprint.js';
+import { diffFingerprints } from '../plan/fingerprint.js';
 import type { CellRecord } from '../cache/cache.js';
-import { planFailureError } from '../planner.js';
-import { findCell, openSession, UsageError, type CommonOptions } from '../session.js';
+import { planFailureError } from '../plan/planner.js';
+import { findCell, openSession, UsageError, type CommonOptions } from './session.js';
 
 /**
  * Why would this cell run? A value-level diff of its fingerprint against

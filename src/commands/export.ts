@@ -1,11 +1,11 @@
 import { join, resolve } from 'node:path';
-import type { Cell } from '../analyzer.js';
+import type { Cell } from '../plan/types.js';
 import type { Cache, CellRecord } from '../cache/cache.js';
 import { describeRefusal, firstUnsafeName, writeInside, type Refusal } from '../cache/safe-fs.js';
 import { EnvironmentError } from '../exit.js';
-import { planFailureError } from '../planner.js';
-import { openSession, UsageError, type CommonOptions } from '../session.js';
-import { provenanceOf } from '../provenance.js';
+import { planFailureError } from '../plan/planner.js';
+import { openSession, UsageError, type CommonOptions } from './session.js';
+import { provenanceOf } from '../report/provenance.js';
 import { sha256 } from '../util/hash.js';
 
 /** Exit 4, like other cache problems. */

@@ -2,7 +2,7 @@ import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { pidAlive } from '../cache/blobs.js';
 import { LmdbCache } from '../cache/lmdb-cache.js';
-import { cacheDir, UsageError } from '../session.js';
+import { cacheDir, UsageError } from './session.js';
 
 /**
  * Deletes blobs no record references and leftovers of killed runs. Safe

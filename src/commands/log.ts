@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { findCell, openSession, UsageError, type CommonOptions } from '../session.js';
+import { findCell, openSession, UsageError, type CommonOptions } from './session.js';
 
 /** Prints the log of a cell's last attempt (failed or successful). */
 export async function logCommand(o: CommonOptions & { cell: string }): Promise<number> {

@@ -1,22 +1,22 @@
-import type { Analysis, Cell } from '../analyzer.js';
-import type { Reporter, RunEvent } from '../events.js';
-import { Executor } from '../executor.js';
-import { writeSnapshot } from '../plan-snapshot.js';
-import { planFailureError, type CellState } from '../planner.js';
-import { planVerified } from '../preflight.js';
+import type { Analysis, Cell } from '../plan/types.js';
+import type { Reporter, RunEvent } from '../execution/events.js';
+import { Executor } from '../execution/executor.js';
+import { writeSnapshot } from '../plan/plan-snapshot.js';
+import { planFailureError, type CellState } from '../plan/planner.js';
+import { planVerified } from '../plan/preflight.js';
 import { HumanReporter } from '../reporters/human.js';
 import { JsonReporter } from '../reporters/json.js';
-import { EXIT, openSession, UsageError, type Session } from '../session.js';
-import { describeSelectorProblem, selectCells, withUpstream } from '../selectors.js';
+import { EXIT, openSession, UsageError, type Session } from './session.js';
+import { describeSelectorProblem, selectCells, withUpstream } from '../plan/selectors.js';
 import { namesList } from '../reporters/format.js';
 import { logArgs } from '../reporters/shell-quote.js';
-import { detectGpus } from '../gpus.js';
+import { detectGpus } from '../execution/gpus.js';
 import { engineVersions } from '../versions.js';
 import { ok } from '../util/result.js';
 import type { SlurmBackend } from '../execution/slurm/backend.js';
 import { remoteForRun, type RunRemote } from '../remote/run-hook.js';
-import { finalOutputs, resultsEvent, type ResultsEvent } from '../results.js';
-import type { RunOptions } from './run.js';
+import { finalOutputs, resultsEvent, type ResultsEvent } from '../report/results.js';
+import type { RunOptions } from './run-options.js';
 
 /** Plans the pipeline and runs what is not cached. */
 export async function runPipeline(o: RunOptions, jobs: number): Promise<number> {

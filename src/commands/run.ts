@@ -1,33 +1,13 @@
 import { availableParallelism } from 'node:os';
 import type { Cache } from '../cache/cache.js';
-import type { Reporter } from '../events.js';
+import type { Reporter } from '../execution/events.js';
 import { EXIT, UsageError } from '../exit.js';
-import { currentSnapshot, type PlanSnapshot } from '../plan-snapshot.js';
+import { currentSnapshot, type PlanSnapshot } from '../plan/plan-snapshot.js';
 import { HumanReporter } from '../reporters/human.js';
 import { JsonReporter } from '../reporters/json.js';
 import { logArgs } from '../reporters/shell-quote.js';
-import { resultsEvent } from '../results.js';
-import type { CommonOptions } from '../session.js';
-
-export interface RunOptions extends CommonOptions {
-  jobs?: number;
-  /** Cell selectors (see selectors.ts): run these cells and what they need. */
-  only?: string[];
-  /** Cell selectors: run these cells even when cached. */
-  force?: string[];
-  dryRun?: boolean;
-  reporter?: 'human' | 'json';
-  requireCached?: boolean;
-  gpus?: string;
-  executor?: 'local' | 'slurm';
-  partition?: string;
-  slurmOpt?: string[];
-  slurmStaging?: string;
-  /** A shared remote cache (else ABLATE_REMOTE or ablate.config.json). */
-  remote?: string;
-  /** Upload each newly computed cell to the remote. */
-  push?: boolean;
-}
+import { resultsEvent } from '../report/results.js';
+import type { RunOptions } from './run-options.js';
 
 /**
  * `ablate run`. A fully cached pipeline whose stored plan is exact is

@@ -3,7 +3,7 @@ import { globMatcher } from '../metrics/glob.js';
 import { buildTable } from '../metrics/group.js';
 import type { Format } from '../metrics/render.js';
 import { renderTable } from '../metrics/show-table.js';
-import type { CommonOptions } from '../session.js';
+import type { CommonOptions } from './session.js';
 
 export interface ShowOptions extends CommonOptions {
   stage?: string[];

@@ -1,8 +1,8 @@
 import { UsageError } from '../exit.js';
-import { currentSnapshot, writeSnapshot, type SnapshotRow } from '../plan-snapshot.js';
-import type { CellState } from '../planner.js';
+import { currentSnapshot, writeSnapshot, type SnapshotRow } from '../plan/plan-snapshot.js';
+import type { CellState } from '../plan/planner.js';
 import { namesList } from '../reporters/format.js';
-import type { CommonOptions } from '../session.js';
+import type { CommonOptions } from './session.js';
 import { unreachable } from '../util/unreachable.js';
 
 export interface StatusOptions extends CommonOptions {
@@ -22,7 +22,7 @@ export async function statusCommand(o: StatusOptions): Promise<number> {
     }
   }
   // Analysis and planning are loaded only when the stored plan cannot answer.
-  const [{ openSession }, { planFailureError }] = await Promise.all([import('../session.js'), import('../planner.js')]);
+  const [{ openSession }, { planFailureError }] = await Promise.all([import('./session.js'), import('../plan/planner.js')]);
   const session = await openSession(o);
   try {
     const planned = await session.planner.planAll(session.analysis.order);

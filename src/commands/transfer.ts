@@ -1,10 +1,10 @@
-import type { Reporter } from '../events.js';
+import type { Reporter } from '../execution/events.js';
 import { EXIT, UsageError } from '../exit.js';
 import { openRemote, remoteSettings } from '../remote/config.js';
 import { noCounts, pullPipeline, pushPipeline } from '../remote/sync.js';
 import { HumanReporter } from '../reporters/human.js';
 import { JsonReporter } from '../reporters/json.js';
-import { openSession } from '../session.js';
+import { openSession } from './session.js';
 
 export interface TransferOptions {
   pipelines: string[];

@@ -1,14 +1,14 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Cell, StageNode } from '../analyzer.js';
+import type { Cell, StageNode } from '../plan/types.js';
 import type { CellRecord, DoneEntry } from '../cache/cache.js';
 import { checkPathInside, firstUnsafeName, readRegular } from '../cache/safe-fs.js';
-import { compareArtifact } from '../compare.js';
-import { describeFailure } from '../events.js';
+import { compareArtifact } from '../cache/compare.js';
+import { describeFailure } from '../execution/events.js';
 import { runCell } from '../execution/run-cell.js';
-import { planFailureError } from '../planner.js';
-import { findCell, openSession, UsageError, type CommonOptions } from '../session.js';
+import { planFailureError } from '../plan/planner.js';
+import { findCell, openSession, UsageError, type CommonOptions } from './session.js';
 import { engineVersions } from '../versions.js';
 
 export interface VerifyOptions extends CommonOptions {
@@ -61,7 +61,7 @@ async function verifyOne(
   cell: Cell,
   record: CellRecord,
   session: Awaited<ReturnType<typeof openSession>>,
-  states: Map<string, import('../planner.js').CellState>,
+  states: Map<string, import('../plan/planner.js').CellState>,
 ): Promise<{ ok: boolean; exact: boolean; detail?: string }> {
   const node = session.analysis.stages.get(cell.stage) as StageNode;
   const inputs: Record<string, { cell: Cell; record: DoneEntry }[]> = {};

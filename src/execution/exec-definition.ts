@@ -1,5 +1,5 @@
 import type { JsonObject, JsonValue } from '../stage-api.js';
-import type { KindSchema } from '../stage-kinds.js';
+import type { KindSchema } from '../plan/types.js';
 
 /**
  * The built-in `exec` kind: a shell command with declared outputs, as in DVC.

@@ -1,6 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Cell } from '../analyzer.js';
+import type { Cell } from '../plan/types.js';
 import type { Sha256 } from '../util/hash.js';
 
 /**

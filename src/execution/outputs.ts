@@ -1,7 +1,7 @@
 import { relative } from 'node:path';
 import type { Cache, CellRecord } from '../cache/cache.js';
 import { checkPathInside, listTree } from '../cache/safe-fs.js';
-import type { Failure } from '../events.js';
+import type { Failure } from './events.js';
 import type { MetricsEntry } from '../metrics/extract.js';
 import { err, ok, type Result } from '../util/result.js';
 

@@ -3,11 +3,11 @@ import { appendFile, mkdir, rm } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Cell, StageNode } from '../analyzer.js';
+import type { Cell, StageNode } from '../plan/types.js';
 import type { Cache, CellRecord, DoneEntry } from '../cache/cache.js';
-import type { ExitReason } from '../child-process.js';
-import type { Failure } from '../events.js';
-import type { FingerprintData, FingerprintHash } from '../fingerprint.js';
+import type { ExitReason } from './child-process.js';
+import type { Failure } from './events.js';
+import type { FingerprintData, FingerprintHash } from '../plan/fingerprint.js';
 import type { InputArtifact, ProgressUpdate } from '../stage-api.js';
 import { err, ok, type Result } from '../util/result.js';
 import { unreachable } from '../util/unreachable.js';
@@ -74,7 +74,7 @@ async function attempt(job: CellJob, env: CellEnv, scratch: string): Promise<Res
   let stageError: string | undefined;
   let stageDone = false;
   let exit: ExitReason;
-  const { runShell, runWorker } = await import('../child-process.js');
+  const { runShell, runWorker } = await import('./child-process.js');
   const kind = job.node.kind;
   switch (kind.type) {
     case 'exec':

@@ -1,4 +1,4 @@
-import type { ExitReason } from '../child-process.js';
+import type { ExitReason } from './child-process.js';
 
 /**
  * A worker reports "done" only after run() has resolved. One that exits 0

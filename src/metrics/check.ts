@@ -1,6 +1,6 @@
-import type { StageNode } from '../analyzer.js';
-import type { Diagnostic } from '../diagnostics.js';
-import { locate, type JsonSource } from '../source.js';
+import type { StageNode } from '../plan/types.js';
+import type { Diagnostic } from '../pipeline/diagnostics.js';
+import { locate, type JsonSource } from '../pipeline/source.js';
 import { metricsSpec, undeclaredMetricsFiles } from './spec.js';
 
 /** An exec stage's metrics files must be among its `outputs`: nothing else is stored. */

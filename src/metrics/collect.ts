@@ -1,9 +1,9 @@
 import type { Cache } from '../cache/cache.js';
-import type { FingerprintHash } from '../fingerprint.js';
-import type { Scalar } from '../pipeline-config.js';
-import { currentSnapshot, writeSnapshot, type PlanSnapshot, type SnapshotRow } from '../plan-snapshot.js';
+import type { FingerprintHash } from '../plan/fingerprint.js';
+import type { Scalar } from '../pipeline/pipeline-config.js';
+import { currentSnapshot, writeSnapshot, type PlanSnapshot, type SnapshotRow } from '../plan/plan-snapshot.js';
 import { UsageError } from '../exit.js';
-import type { CommonOptions, Session } from '../session.js';
+import type { CommonOptions, Session } from '../commands/session.js';
 import type { MetricsEntry } from './extract.js';
 import { metricsSpec, type MetricsDecl, type MetricsSpec } from './spec.js';
 import { MetricsReader } from './store.js';
@@ -54,7 +54,7 @@ export async function showResults(o: CommonOptions, stages: readonly string[] | 
   }
   if (quick !== undefined) await quick.cache.close();
   // Analysis and planning are loaded only when the stored answer cannot serve.
-  const { openSession } = await import('../session.js');
+  const { openSession } = await import('../commands/session.js');
   const session = await openSession(o);
   try {
     const declared = declarations(session);
@@ -86,7 +86,7 @@ export async function collectResults(session: Session, stages: readonly string[]
 
 async function planCells(session: Session): Promise<PlannedCell[]> {
   const planned = await session.planner.planAll(session.analysis.order);
-  if (!planned.ok) throw (await import('../planner.js')).planFailureError(planned.error);
+  if (!planned.ok) throw (await import('../plan/planner.js')).planFailureError(planned.error);
   return session.analysis.order.map((c) => {
     const state = planned.value.get(c.id);
     return { id: c.id, stage: c.stage, axes: c.axes, ...(state?.kind === 'cached' ? { fingerprint: state.fingerprint } : {}) };

@@ -1,4 +1,4 @@
-import type { Scalar } from '../pipeline-config.js';
+import type { Scalar } from '../pipeline/pipeline-config.js';
 import type { Row, Table } from './group.js';
 import { welch, type Summary } from './stats.js';
 

@@ -1,4 +1,4 @@
-import type { Scalar } from '../pipeline-config.js';
+import type { Scalar } from '../pipeline/pipeline-config.js';
 import { UsageError } from '../exit.js';
 import type { CellResult, Results } from './collect.js';
 import { summarize, type Summary } from './stats.js';

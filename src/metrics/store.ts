@@ -1,5 +1,5 @@
 import type { Cache, OutputEntry } from '../cache/cache.js';
-import type { FingerprintHash } from '../fingerprint.js';
+import type { FingerprintHash } from '../plan/fingerprint.js';
 import { extractMetrics, type MetricsEntry } from './extract.js';
 import type { MetricsSpec } from './spec.js';
 

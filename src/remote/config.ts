@@ -1,9 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { formatDiagnostic, suggest } from '../diagnostics.js';
+import { formatDiagnostic, suggest } from '../pipeline/diagnostics.js';
 import { UsageError } from '../exit.js';
-import { locate, parseJsonSource, type JsonPath } from '../source.js';
+import { locate, parseJsonSource, type JsonPath } from '../pipeline/source.js';
 import { REMOTE_DEFAULTS, type Remote, type RemoteSettings } from './remote.js';
 
 /** The project config file, read from the working directory. */

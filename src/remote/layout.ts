@@ -1,4 +1,4 @@
-import type { FingerprintHash } from '../fingerprint.js';
+import type { FingerprintHash } from '../plan/fingerprint.js';
 import type { Sha256 } from '../util/hash.js';
 
 /**

@@ -1,7 +1,7 @@
-import type { Analysis, Cell, StageNode } from '../analyzer.js';
+import type { Analysis, Cell, StageNode } from '../plan/types.js';
 import type { Cache, DoneEntry } from '../cache/cache.js';
-import type { RunEvent } from '../events.js';
-import type { CellState, Planner, PlanFailure } from '../planner.js';
+import type { RunEvent } from '../execution/events.js';
+import type { CellState, Planner, PlanFailure } from '../plan/planner.js';
 import { ok, type Result } from '../util/result.js';
 import { mapBounded } from './pool.js';
 import type { Remote } from './remote.js';

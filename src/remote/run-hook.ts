@@ -1,9 +1,9 @@
-import type { Cell } from '../analyzer.js';
-import type { RunEvent } from '../events.js';
+import type { Cell } from '../plan/types.js';
+import type { RunEvent } from '../execution/events.js';
 import { UsageError } from '../exit.js';
-import type { ExecutorOptions } from '../executor.js';
-import type { CellState, Planner, PlanFailure } from '../planner.js';
-import type { Session } from '../session.js';
+import type { ExecutorOptions } from '../execution/executor.js';
+import type { CellState, Planner, PlanFailure } from '../plan/planner.js';
+import type { Session } from '../commands/session.js';
 import { ok, type Result } from '../util/result.js';
 import { openRemote, remoteSettings } from './config.js';
 import { RemoteReader } from './read-through.js';

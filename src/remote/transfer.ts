@@ -1,5 +1,5 @@
 import type { Cache, CellRecord, OutputEntry } from '../cache/cache.js';
-import type { FingerprintData, FingerprintHash } from '../fingerprint.js';
+import type { FingerprintData, FingerprintHash } from '../plan/fingerprint.js';
 import { describeRemoteFailure, type Remote } from './remote.js';
 import { blobKey, recordKey } from './layout.js';
 import { artifactMatches, checkRecord } from './trust.js';

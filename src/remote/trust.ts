@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { CellRecord, OutputEntry } from '../cache/cache.js';
-import type { FingerprintHash } from '../fingerprint.js';
+import type { FingerprintHash } from '../plan/fingerprint.js';
 import { canonicalJson, sha256, type Sha256 } from '../util/hash.js';
 import { err, ok, type Result } from '../util/result.js';
 

@@ -1,6 +1,6 @@
 import type { Cache } from '../cache/cache.js';
-import type { RunEvent } from '../events.js';
-import type { FingerprintHash } from '../fingerprint.js';
+import type { RunEvent } from '../execution/events.js';
+import type { FingerprintHash } from '../plan/fingerprint.js';
 import type { Remote } from './remote.js';
 import { pushCell } from './transfer.js';
 

@@ -1,6 +1,6 @@
 import type { createLogUpdate } from 'log-update';
 import type { ProgressUpdate } from '../stage-api.js';
-import type { Reporter, RunEvent, TransferEvent } from '../events.js';
+import type { Reporter, RunEvent, TransferEvent } from '../execution/events.js';
 import { Eta } from './eta.js';
 import { bar, duration, metrics } from './format.js';
 import { transferLine, transferSummary } from './transfer-format.js';
@@ -8,7 +8,7 @@ import { LineBuffer } from './line-buffer.js';
 import { logCommand } from './shell-quote.js';
 import { Sink } from './sink.js';
 import { StartOrder } from './start-order.js';
-import { describeResults } from '../results.js';
+import { describeResults } from '../report/results.js';
 import { unreachable } from '../util/unreachable.js';
 
 interface Running {

@@ -1,4 +1,4 @@
-import type { Reporter, RunEvent, TransferEvent } from '../events.js';
+import type { Reporter, RunEvent, TransferEvent } from '../execution/events.js';
 import { LineBuffer } from './line-buffer.js';
 import { Sink } from './sink.js';
 

@@ -1,4 +1,4 @@
-import type { CommonOptions } from '../session.js';
+import type { CommonOptions } from '../commands/session.js';
 
 /** Words a shell takes as they are: no globbing, expansion or splitting in bash or zsh (zsh expands a leading `=`). */
 const PLAIN = /^[A-Za-z0-9_./:@%+,-][A-Za-z0-9_./:@%+,=-]*$/;

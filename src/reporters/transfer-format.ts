@@ -1,4 +1,4 @@
-import type { TransferEvent, TransferOutcome } from '../events.js';
+import type { TransferEvent, TransferOutcome } from '../execution/events.js';
 import { duration } from './format.js';
 
 const TAGS: Record<TransferOutcome, string> = {

@@ -3,8 +3,8 @@ import test from 'node:test';
 import { CacheDamagedError, CacheUnavailableError } from '../../src/cache/errors.js';
 import { CommandError, EnvironmentError, EXIT, UsageError } from '../../src/exit.js';
 import { SlurmUnavailableError } from '../../src/execution/slurm/open.js';
-import { planFailureError } from '../../src/planner.js';
-import { RuntimeProbeError } from '../../src/runtime-facts.js';
+import { planFailureError } from '../../src/plan/planner.js';
+import { RuntimeProbeError } from '../../src/plan/runtime-facts.js';
 
 test('every expected failure carries its documented exit code by class', () => {
   const cases: [CommandError, number][] = [

@@ -6,7 +6,7 @@ import test from 'node:test';
 import type { CellRecord } from '../../src/cache/cache.js';
 import { LmdbCache } from '../../src/cache/lmdb-cache.js';
 import { doomed, freedBlobs } from '../../src/cache/prune.js';
-import type { FingerprintData, FingerprintHash } from '../../src/fingerprint.js';
+import type { FingerprintData, FingerprintHash } from '../../src/plan/fingerprint.js';
 import { tempProject } from './harness.js';
 
 async function commitCell(cache: LmdbCache, dir: string, cell: string, content: string): Promise<CellRecord> {

@@ -1,10 +1,11 @@
-import { analyze, type Analysis } from '../../src/analyzer.js';
+import { analyze } from '../../src/plan/analyzer.js';
+import type { Analysis } from '../../src/plan/types.js';
 import type { Cache, DoneEntry } from '../../src/cache/cache.js';
-import { formatDiagnostic } from '../../src/diagnostics.js';
-import type { FingerprintHash } from '../../src/fingerprint.js';
-import { parseOverrides } from '../../src/overrides.js';
-import { loadPipelineFile } from '../../src/pipeline-loader.js';
-import { Planner } from '../../src/planner.js';
+import { formatDiagnostic } from '../../src/pipeline/diagnostics.js';
+import type { FingerprintHash } from '../../src/plan/fingerprint.js';
+import { parseOverrides } from '../../src/pipeline/overrides.js';
+import { loadPipelineFile } from '../../src/pipeline/pipeline-loader.js';
+import { Planner } from '../../src/plan/planner.js';
 import { sha256 } from '../../src/util/hash.js';
 
 /**

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { execFileSync } from 'node:child_process';
 import { createLogUpdate } from 'log-update';
-import type { RunEvent } from '../../src/events.js';
+import type { RunEvent } from '../../src/execution/events.js';
 import { HumanReporter } from '../../src/reporters/human.js';
 import { shellWord } from '../../src/reporters/shell-quote.js';
 

@@ -1,11 +1,12 @@
-/** Cell selectors (src/selectors.ts) against a real analysed pipeline. */
+/** Cell selectors (src/plan/selectors.ts) against a real analysed pipeline. */
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import test from 'node:test';
-import { analyze, type Analysis } from '../../src/analyzer.js';
-import { cellId } from '../../src/matrix.js';
-import { loadPipelineFile } from '../../src/pipeline-loader.js';
-import { describeSelectorProblem, displayedValue, parseSelector, selectCells, selectOne, withUpstream } from '../../src/selectors.js';
+import { analyze } from '../../src/plan/analyzer.js';
+import type { Analysis } from '../../src/plan/types.js';
+import { cellId } from '../../src/pipeline/matrix.js';
+import { loadPipelineFile } from '../../src/pipeline/pipeline-loader.js';
+import { describeSelectorProblem, displayedValue, parseSelector, selectCells, selectOne, withUpstream } from '../../src/plan/selectors.js';
 import { tempProject, writeJson } from './harness.js';
 
 const LONG = 'x'.repeat(80);

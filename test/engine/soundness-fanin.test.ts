@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import test from 'node:test';
-import { diffFingerprints, fingerprintHash, type FingerprintData, type FingerprintDataV1, type InputEntry } from '../../src/fingerprint.js';
+import { diffFingerprints, fingerprintHash, type FingerprintData, type FingerprintDataV1, type InputEntry } from '../../src/plan/fingerprint.js';
 import type { Sha256 } from '../../src/util/hash.js';
 import { ablate, byStatus, runJson, tempProject, writeJson } from './harness.js';
 

@@ -10,8 +10,8 @@ import test from 'node:test';
 import { LmdbCache } from '../../src/cache/lmdb-cache.js';
 import type { CellRecord } from '../../src/cache/cache.js';
 import { safe as exportFolderName } from '../../src/commands/export.js';
-import type { FingerprintHash } from '../../src/fingerprint.js';
-import { cellId, MAX_CELL_ID_LENGTH } from '../../src/matrix.js';
+import type { FingerprintHash } from '../../src/plan/fingerprint.js';
+import { cellId, MAX_CELL_ID_LENGTH } from '../../src/pipeline/matrix.js';
 import type { Sha256 } from '../../src/util/hash.js';
 import { ablate, byStatus, runJson, tempProject, writeJson } from './harness.js';
 

@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import test from 'node:test';
-import type { RunEvent } from '../../src/events.js';
+import type { RunEvent } from '../../src/execution/events.js';
 import { ablate, byStatus, events, runJson, tempProject, writeJson } from './harness.js';
 
 function noStack(text: string): void {
@@ -77,8 +77,8 @@ test('a runner that throws fails its cell and skips its dependents; nothing pass
       b: { kind: 'exec', inputs: { a: 'a' }, params: { command: 'cp $ABLATE_IN_A/v.txt w.txt', outputs: ['w.txt'] } },
     },
   });
-  const { openSession } = await import('../../src/session.js');
-  const { Executor } = await import('../../src/executor.js');
+  const { openSession } = await import('../../src/commands/session.js');
+  const { Executor } = await import('../../src/execution/executor.js');
   const session = await openSession({ pipeline: join(dir, 'p.json'), cacheDir: join(dir, 'cache') });
   try {
     const planned = await session.planner.planAll(session.analysis.order);

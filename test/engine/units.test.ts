@@ -4,14 +4,14 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test from 'node:test';
-import { codeHashes } from '../../src/code-hash.js';
-import { formatDiagnostic, lineColOf, suggest } from '../../src/diagnostics.js';
-import { diffFingerprints, fingerprintHash, ParamsCanonicalizer, type FingerprintData } from '../../src/fingerprint.js';
-import { findStageCycle } from '../../src/graph.js';
-import { cellId, expandMatrix } from '../../src/matrix.js';
-import type { StageConfig } from '../../src/pipeline-config.js';
+import { codeHashes } from '../../src/plan/code-hash.js';
+import { formatDiagnostic, lineColOf, suggest } from '../../src/pipeline/diagnostics.js';
+import { diffFingerprints, fingerprintHash, ParamsCanonicalizer, type FingerprintData } from '../../src/plan/fingerprint.js';
+import { findStageCycle } from '../../src/plan/graph.js';
+import { cellId, expandMatrix } from '../../src/pipeline/matrix.js';
+import type { StageConfig } from '../../src/pipeline/pipeline-config.js';
 import { canonicalJson } from '../../src/util/hash.js';
-import { compareArtifact } from '../../src/compare.js';
+import { compareArtifact } from '../../src/cache/compare.js';
 
 test('cell ids come from sorted axis values, not positions', () => {
   assert.equal(cellId('train', { seed: 0, arch: 'gpt' }), 'train[arch=gpt,seed=0]');

@@ -3,7 +3,7 @@
  * killed once the bound passes, so a regression fails the test instead of
  * holding the suite.
  */
-import type { RunEvent } from '../../src/events.js';
+import type { RunEvent } from '../../src/execution/events.js';
 import { killGroup, waitGroupGone, type Exit, type Running } from './rig.js';
 
 export type Bounded = Exit & { hung: boolean };

@@ -10,7 +10,7 @@ import { test } from 'node:test';
 import type { CellRecord } from '../../src/cache/cache.js';
 import { LmdbCache } from '../../src/cache/lmdb-cache.js';
 import { storeAndCommit } from '../../src/execution/outputs.js';
-import type { FingerprintData, FingerprintHash } from '../../src/fingerprint.js';
+import type { FingerprintData, FingerprintHash } from '../../src/plan/fingerprint.js';
 import { within } from './bounded.js';
 import { cellsWith, parseEvents, Workspace } from './rig.js';
 

@@ -1,12 +1,12 @@
 import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import type { Analysis, Cell, StageNode } from '../../analyzer.js';
+import type { Analysis, Cell, StageNode } from '../../plan/types.js';
 import type { Cache, CellRecord, DoneEntry } from '../../cache/cache.js';
-import { describeFailure, type Failure, type RunEvent } from '../../events.js';
-import type { CellRunner } from '../../executor.js';
-import type { FingerprintHash } from '../../fingerprint.js';
-import type { CellState, Planner } from '../../planner.js';
+import { describeFailure, type Failure, type RunEvent } from '../events.js';
+import type { CellRunner } from '../executor.js';
+import type { FingerprintHash } from '../../plan/fingerprint.js';
+import type { CellState, Planner } from '../../plan/planner.js';
 import type { Sha256 } from '../../util/hash.js';
 import { err, ok, type Result } from '../../util/result.js';
 import { unreachable } from '../../util/unreachable.js';

@@ -1,6 +1,6 @@
 import { rmSync } from 'node:fs';
 import type { CellRecord } from '../../cache/cache.js';
-import type { Failure } from '../../events.js';
+import type { Failure } from '../events.js';
 import { canonicalJson } from '../../util/hash.js';
 import { metricsSpec } from '../../metrics/spec.js';
 import { metricsFromOutputs } from '../../metrics/store.js';

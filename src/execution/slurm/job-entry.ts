@@ -3,7 +3,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { OutputEntry } from '../../cache/cache.js';
-import { runShell, runWorker, type ExitReason } from '../../child-process.js';
+import { runShell, runWorker, type ExitReason } from '../child-process.js';
 import type { InputArtifact } from '../../stage-api.js';
 import type { WorkerMessage, WorkerPayload } from '../worker.js';
 import { endedUnfinished, UNFINISHED_MESSAGE } from '../worker-outcome.js';

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { OutputEntry } from '../../cache/cache.js';
-import type { ExitReason } from '../../child-process.js';
+import type { ExitReason } from '../child-process.js';
 import type { JsonObject, JsonValue } from '../../stage-api.js';
 import type { Sha256 } from '../../util/hash.js';
 

@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
-import type { Cell } from '../../analyzer.js';
+import type { Cell } from '../../plan/types.js';
 import { EnvironmentError } from '../../exit.js';
-import type { CellState } from '../../planner.js';
+import type { CellState } from '../../plan/planner.js';
 import { SlurmBackend, type BackendOptions, type SlurmSettings } from './backend.js';
 
 /** No cluster to talk to: an environment problem (exit 4), not a mistake in the command. */

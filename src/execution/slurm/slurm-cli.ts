@@ -1,4 +1,4 @@
-import { runCapture, runCaptureSync } from '../../child-process.js';
+import { runCapture, runCaptureSync } from '../child-process.js';
 import { err, ok, type Result } from '../../util/result.js';
 import { parseSbatchId } from './job-script.js';
 import { isUnknownJob, parseJobLine, type JobState } from './job-state.js';

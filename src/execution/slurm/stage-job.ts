@@ -1,9 +1,9 @@
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Cell, StageNode } from '../../analyzer.js';
+import type { Cell, StageNode } from '../../plan/types.js';
 import type { Cache, DoneEntry } from '../../cache/cache.js';
-import type { Failure } from '../../events.js';
+import type { Failure } from '../events.js';
 import type { InputArtifact } from '../../stage-api.js';
 import { err, ok, type Result } from '../../util/result.js';
 import { declaredOutputs, execCommand, execEnv } from '../run-cell.js';

@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import type { Graph } from '@dagrejs/graphlib';
-import type { Cell } from './analyzer.js';
-import type { StageConfig } from './pipeline-config.js';
+import type { Cell } from './types.js';
+import type { StageConfig } from '../pipeline/pipeline-config.js';
 
 type Graphlib = typeof import('@dagrejs/graphlib');
 let graphlib: Graphlib | undefined;

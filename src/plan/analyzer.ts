@@ -1,52 +1,18 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { dirname, isAbsolute, normalize, resolve } from 'node:path';
-import { suggest, uniqueDiagnostics, type Diagnostic } from './diagnostics.js';
+import { suggest, uniqueDiagnostics, type Diagnostic } from '../pipeline/diagnostics.js';
 import { buildCellGraph, findStageCycle } from './graph.js';
-import { cellId, expandMatrix, matrixSize, project, type Axes } from './matrix.js';
-import type { PipelineConfig, StageConfig } from './pipeline-config.js';
-import type { LoadedPipeline, LoadFailure } from './pipeline-loader.js';
+import { cellId, expandMatrix, matrixSize, project, type Axes } from '../pipeline/matrix.js';
+import type { PipelineConfig, StageConfig } from '../pipeline/pipeline-config.js';
+import type { LoadedPipeline, LoadFailure } from '../pipeline/pipeline-loader.js';
 import { axisValuePlace, checkAxesAccepted, validateParams } from './params-check.js';
-import { locate, type JsonSource } from './source.js';
-import type { JsonObject } from './stage-api.js';
-import { availableKinds, kindModulePath, loadKind, pluginValue, type KindInfo } from './stage-kinds.js';
-import { checkMetricsFiles } from './metrics/check.js';
-import { err, ok, type Result } from './util/result.js';
+import { locate, type JsonSource } from '../pipeline/source.js';
+import type { JsonObject } from '../stage-api.js';
+import { availableKinds, kindModulePath, loadKind, pluginValue } from './stage-kinds.js';
+import { checkMetricsFiles } from '../metrics/check.js';
+import { err, ok, type Result } from '../util/result.js';
 import type { Graph } from '@dagrejs/graphlib';
-
-export interface CellInput {
-  stage: string;
-  all: boolean;
-  /** Upstream cell ids in the order the cell is fed: a fan-in's folder i (and ctx.inputs[i]) is cells[i], and so is its fingerprint's entry i. */
-  cells: string[];
-}
-
-/** One unit of work: a stage at one point of its matrix. */
-export interface Cell {
-  id: string;
-  stage: string;
-  kind: string;
-  axes: Axes;
-  params: JsonObject;
-  seed: number;
-  inputs: Record<string, CellInput>;
-}
-
-export interface StageNode {
-  config: StageConfig;
-  kind: KindInfo;
-  axisNames: string[];
-  cells: string[];
-}
-
-export interface Analysis {
-  pipeline: PipelineConfig;
-  stages: Map<string, StageNode>;
-  cells: Map<string, Cell>;
-  /** Cells in an order where every input comes before its consumer. */
-  order: Cell[];
-  /** The cell DAG (graphlib), built on first use: status and no-op runs never need it. */
-  readonly graph: Graph;
-}
+import type { Analysis, Cell, CellInput, KindInfo, StageNode } from './types.js';
 
 /** Turns a structurally valid pipeline into cells and the DAG between them. */
 export async function analyze(loaded: LoadedPipeline): Promise<Result<Analysis, LoadFailure>> {

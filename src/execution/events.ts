@@ -1,5 +1,5 @@
-import type { ProgressUpdate } from './stage-api.js';
-import { unreachable } from './util/unreachable.js';
+import type { ProgressUpdate } from '../stage-api.js';
+import { unreachable } from '../util/unreachable.js';
 
 export type CellStatus = 'ran' | 'cached' | 'failed' | 'skipped';
 

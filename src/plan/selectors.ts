@@ -1,9 +1,9 @@
-import type { Analysis, Cell, StageNode } from './analyzer.js';
-import { suggest } from './diagnostics.js';
-import { cellId } from './matrix.js';
-import type { Scalar } from './pipeline-config.js';
-import { err, ok, type Result } from './util/result.js';
-import { unreachable } from './util/unreachable.js';
+import type { Analysis, Cell, StageNode } from './types.js';
+import { suggest } from '../pipeline/diagnostics.js';
+import { cellId } from '../pipeline/matrix.js';
+import type { Scalar } from '../pipeline/pipeline-config.js';
+import { err, ok, type Result } from '../util/result.js';
+import { unreachable } from '../util/unreachable.js';
 
 /**
  * Cell selectors, as `--only` and `--force` take them:

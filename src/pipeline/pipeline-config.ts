@@ -1,6 +1,6 @@
 import type { JsonPath } from './source.js';
-import type { MetricsDecl } from './metrics/spec.js';
-import type { JsonObject, JsonValue } from './stage-api.js';
+import type { MetricsDecl } from '../metrics/spec.js';
+import type { JsonObject, JsonValue } from '../stage-api.js';
 
 export type Scalar = string | number | boolean;
 

@@ -1,5 +1,5 @@
 import type { Diagnostic } from './diagnostics.js';
-import { err, ok, type Result } from './util/result.js';
+import { err, ok, type Result } from '../util/result.js';
 
 /** Why a file's bytes are not pipeline text, and the text to show its location in. */
 export interface EncodingFailure {

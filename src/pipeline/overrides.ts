@@ -1,7 +1,7 @@
-import { UsageError } from './exit.js';
+import { UsageError } from '../exit.js';
 import type { Scalar } from './pipeline-config.js';
 import { MAX_DEPTH, nestingBeyond } from './source.js';
-import type { JsonValue } from './stage-api.js';
+import type { JsonValue } from '../stage-api.js';
 
 /** `--set name=value`: one pipeline variable for this run. */
 export interface SetOverride {

@@ -1,6 +1,6 @@
 import type { Scalar } from './pipeline-config.js';
-import type { JsonValue } from './stage-api.js';
-import { canonicalJson, sha256 } from './util/hash.js';
+import type { JsonValue } from '../stage-api.js';
+import { canonicalJson, sha256 } from '../util/hash.js';
 
 export type Axes = Record<string, Scalar>;
 

@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import type { Node, ParseError } from 'jsonc-parser';
 import type { Diagnostic, Location } from './diagnostics.js';
-import { err, ok, type Result } from './util/result.js';
+import { err, ok, type Result } from '../util/result.js';
 
 type JsoncParser = typeof import('jsonc-parser');
 let jsoncParser: JsoncParser | undefined;

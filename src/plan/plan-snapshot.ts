@@ -2,11 +2,11 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameS
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Cache } from './cache/cache.js';
-import { cacheDir } from './cache/location.js';
-import { LmdbCache } from './cache/lmdb-cache.js';
-import { changedSince, fileStamp } from './util/file-stamp.js';
-import { canonicalJson, sha256 } from './util/hash.js';
+import type { Cache } from '../cache/cache.js';
+import { cacheDir } from '../cache/location.js';
+import { LmdbCache } from '../cache/lmdb-cache.js';
+import { changedSince, fileStamp } from '../util/file-stamp.js';
+import { canonicalJson, sha256 } from '../util/hash.js';
 
 /**
  * The answer of the last full plan of a pipeline, kept so that `status` and
@@ -59,7 +59,7 @@ export interface SnapshotKeyInput {
   backend: string | undefined;
 }
 
-const engineDir = dirname(fileURLToPath(import.meta.url));
+const engineDir = dirname(dirname(fileURLToPath(import.meta.url)));
 
 export function snapshotKey(k: SnapshotKeyInput): string {
   return sha256(

@@ -2,7 +2,7 @@ import { suggest, type Diagnostic } from './diagnostics.js';
 import type { AxisOverride } from './overrides.js';
 import type { AxisSource, Exclusion, Scalar } from './pipeline-config.js';
 import { locate, type JsonSource } from './source.js';
-import type { JsonValue } from './stage-api.js';
+import type { JsonValue } from '../stage-api.js';
 
 /** A matrix axis as written: its values, or `{"$axis": name}` naming a shared axis. */
 export type RawAxis = Scalar[] | { $axis: string };

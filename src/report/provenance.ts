@@ -8,7 +8,7 @@
  * listed too, for completeness.
  */
 import { spawnSync } from 'node:child_process';
-import type { CellRecord } from './cache/cache.js';
+import type { CellRecord } from '../cache/cache.js';
 
 export interface Provenance {
   pipeline: string;

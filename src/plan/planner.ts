@@ -2,20 +2,20 @@ import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Analysis, Cell, CellInput, StageNode } from './analyzer.js';
-import type { Cache, DoneEntry } from './cache/cache.js';
+import type { Analysis, Cell, CellInput, StageNode } from './types.js';
+import type { Cache, DoneEntry } from '../cache/cache.js';
 import { codeFiles, codeHashes, type CodeHashes } from './code-hash.js';
 import { diffFingerprints, fingerprintHash, ParamsCanonicalizer, type FingerprintData, type FingerprintHash, type InputEntry } from './fingerprint.js';
 import { runtimeFacts, RuntimeProbeError, type RuntimeOptions } from './runtime-facts.js';
 import { pluginValue } from './stage-kinds.js';
-import { changedSince } from './util/file-stamp.js';
-import { canonicalJson, sha256, type Sha256 } from './util/hash.js';
-import { err, ok, type Result } from './util/result.js';
-import { unreachable } from './util/unreachable.js';
-import { EnvironmentError, UsageError } from './exit.js';
+import { changedSince } from '../util/file-stamp.js';
+import { canonicalJson, sha256, type Sha256 } from '../util/hash.js';
+import { err, ok, type Result } from '../util/result.js';
+import { unreachable } from '../util/unreachable.js';
+import { EnvironmentError, UsageError } from '../exit.js';
 
 /** The package root, for naming built-in stage files in fingerprints. */
-const packageRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const packageRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 
 /**
  * The code and runtime parts of a fingerprint when a kind has none (exec):

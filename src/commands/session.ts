@@ -1,27 +1,28 @@
 import { existsSync, realpathSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { analyze, type Analysis, type Cell } from './analyzer.js';
-import type { Cache } from './cache/cache.js';
-import { LmdbCache } from './cache/lmdb-cache.js';
-import { formatDiagnostic } from './diagnostics.js';
-import { loadPipelineFile } from './pipeline-loader.js';
-import { parseOverrides, type Overrides } from './overrides.js';
-import type { SnapshotKeyInput } from './plan-snapshot.js';
-import { cacheDir } from './cache/location.js';
-import { Planner } from './planner.js';
-import { kindModulePath } from './stage-kinds.js';
-import { codeHashes } from './code-hash.js';
-import { canonicalJson, sha256 } from './util/hash.js';
-import { ENGINE_STAMP } from './versions.js';
-import { describeSelectorProblem, selectCells } from './selectors.js';
+import { analyze } from '../plan/analyzer.js';
+import type { Analysis, Cell } from '../plan/types.js';
+import type { Cache } from '../cache/cache.js';
+import { LmdbCache } from '../cache/lmdb-cache.js';
+import { formatDiagnostic } from '../pipeline/diagnostics.js';
+import { loadPipelineFile } from '../pipeline/pipeline-loader.js';
+import { parseOverrides, type Overrides } from '../pipeline/overrides.js';
+import type { SnapshotKeyInput } from '../plan/plan-snapshot.js';
+import { cacheDir } from '../cache/location.js';
+import { Planner } from '../plan/planner.js';
+import { kindModulePath } from '../plan/stage-kinds.js';
+import { codeHashes } from '../plan/code-hash.js';
+import { canonicalJson, sha256 } from '../util/hash.js';
+import { ENGINE_STAMP } from '../versions.js';
+import { describeSelectorProblem, selectCells } from '../plan/selectors.js';
 
-import { UsageError } from './exit.js';
+import { UsageError } from '../exit.js';
 
-export { EXIT, UsageError } from './exit.js';
+export { EXIT, UsageError } from '../exit.js';
 
 /** The installed package; code under it is hashed relative to it, as the planner does (codeHashes remembers the first naming). */
-const packageRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const packageRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 
 export interface CommonOptions {
   pipeline: string;

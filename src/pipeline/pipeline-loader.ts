@@ -6,14 +6,14 @@ import { suggest } from './diagnostics.js';
 import { NO_OVERRIDES, type Overrides } from './overrides.js';
 import { DEFAULT_MAX_CELLS, type InputConfig, type PipelineConfig, type Scalar, type StageConfig, type VarRef } from './pipeline-config.js';
 import { axisTable, stageExclusions, stageMatrix, type AxisTable, type RawAxis, type RawExclude } from './shared-axes.js';
-import { placeholders } from './execution/exec-definition.js';
-import type { MetricsDecl } from './metrics/spec.js';
+import { placeholders } from '../execution/exec-definition.js';
+import type { MetricsDecl } from '../metrics/spec.js';
 import { schemaDiagnostics } from './schema-errors.js';
 import { locate, parseJsonSource, type JsonPath, type JsonSource } from './source.js';
 import { decodePipelineText } from './text-encoding.js';
-import type { JsonObject, JsonValue } from './stage-api.js';
-import { err, ok, type Result } from './util/result.js';
-import pipelineSchema from '../schema/pipeline.schema.json' with { type: 'json' };
+import type { JsonObject, JsonValue } from '../stage-api.js';
+import { err, ok, type Result } from '../util/result.js';
+import pipelineSchema from '../../schema/pipeline.schema.json' with { type: 'json' };
 
 export interface LoadedPipeline {
   config: PipelineConfig;

@@ -1,26 +1,13 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import type { StageDefinition } from './stage-api.js';
-import { execDefinition } from './execution/exec-definition.js';
-import { describeThrown } from './util/thrown.js';
-
-/**
- * What the engine reads of a kind in its own process: everything but `run`,
- * which only a worker calls.
- */
-export type KindSchema = Omit<StageDefinition, 'run'>;
-
-/**
- * A stage kind: the built-in `exec` (a shell command run by the engine's
- * child-process layer) or a JS module whose `run` a worker imports.
- */
-export type KindInfo =
-  | { type: 'exec'; name: string; definition: KindSchema }
-  | { type: 'module'; name: string; /** Absolute path of the module. */ modulePath: string; definition: KindSchema };
+import type { StageDefinition } from '../stage-api.js';
+import type { KindInfo, KindSchema } from './types.js';
+import { execDefinition } from '../execution/exec-definition.js';
+import { describeThrown } from '../util/thrown.js';
 
 /** dist/stages, next to the compiled engine. */
-export const builtinStagesDir = resolve(dirname(fileURLToPath(import.meta.url)), '..', 'stages');
+export const builtinStagesDir = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'stages');
 
 /** Names of every kind a pipeline in `pipelineDir` may use. */
 export function availableKinds(declared: Record<string, string>): string[] {

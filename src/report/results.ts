@@ -3,10 +3,10 @@
  * consumes, e.g. the report), the files each produced, and the `ablate
  * export` command that copies them out of the cache.
  */
-import type { Analysis } from './analyzer.js';
-import type { Cache } from './cache/cache.js';
-import type { RunEvent } from './events.js';
-import type { CellState } from './planner.js';
+import type { Analysis } from '../plan/types.js';
+import type { Cache } from '../cache/cache.js';
+import type { RunEvent } from '../execution/events.js';
+import type { CellState } from '../plan/planner.js';
 
 export type ResultsEvent = Extract<RunEvent, { type: 'results' }>;
 

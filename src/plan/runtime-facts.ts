@@ -1,12 +1,12 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import type { Cache } from './cache/cache.js';
-import type { RuntimeProvider } from './stage-api.js';
+import type { Cache } from '../cache/cache.js';
+import type { RuntimeProvider } from '../stage-api.js';
 import { builtinStagesDir } from './stage-kinds.js';
-import { canonicalJson, sha256 } from './util/hash.js';
-import { unreachable } from './util/unreachable.js';
-import { EnvironmentError } from './exit.js';
+import { canonicalJson, sha256 } from '../util/hash.js';
+import { unreachable } from '../util/unreachable.js';
+import { EnvironmentError } from '../exit.js';
 
 const require = createRequire(import.meta.url);
 const TFJS_PACKAGES = ['@tensorflow/tfjs', '@tensorflow/tfjs-backend-wasm', '@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu'];
@@ -44,7 +44,7 @@ async function tfjsFacts(cache: Cache, options: RuntimeOptions): Promise<Record<
   const probe = join(builtinStagesDir, 'ml', 'probe.js');
   if (!existsSync(probe)) return { tfjs: versions['@tensorflow/tfjs'] ?? 'absent', backend: options.backend ?? 'unknown' };
   const env: Record<string, string> = options.backend === undefined ? {} : { ABLATE_BACKEND: options.backend };
-  const { runNodeScript } = await import('./child-process.js');
+  const { runNodeScript } = await import('../execution/child-process.js');
   const result = await runNodeScript(probe, env);
   if (!result.ok) throw new RuntimeProbeError(`cannot initialise a TensorFlow.js backend${options.backend ? ` "${options.backend}"` : ''}: ${result.error}`);
   const parsed = JSON.parse(result.value) as { backend: string; tfjsVersion: string };

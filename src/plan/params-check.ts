@@ -1,10 +1,10 @@
 import type { ValidateFunction } from 'ajv';
-import type { Cell, StageNode } from './analyzer.js';
-import { suggest, type Diagnostic, type Location } from './diagnostics.js';
-import type { Scalar } from './pipeline-config.js';
-import { schemaProblems } from './schema-errors.js';
-import { locate, type JsonSource } from './source.js';
-import type { JsonObject } from './stage-api.js';
+import type { Cell, StageNode } from './types.js';
+import { suggest, type Diagnostic, type Location } from '../pipeline/diagnostics.js';
+import type { Scalar } from '../pipeline/pipeline-config.js';
+import { schemaProblems } from '../pipeline/schema-errors.js';
+import { locate, type JsonSource } from '../pipeline/source.js';
+import type { JsonObject } from '../stage-api.js';
 
 /*
  * How a stage's params and matrix axes are checked against its kind's

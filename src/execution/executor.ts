@@ -1,9 +1,9 @@
-import type { Analysis, Cell, StageNode } from './analyzer.js';
-import type { Cache, DoneEntry } from './cache/cache.js';
+import type { Analysis, Cell, StageNode } from '../plan/types.js';
+import type { Cache, DoneEntry } from '../cache/cache.js';
 import { describeFailure, type Failure, type FailureSummary, type RunEvent } from './events.js';
-import { runCell, readLogTail } from './execution/run-cell.js';
-import type { CellState, Planner, PlanFailure } from './planner.js';
-import { ok, type Result } from './util/result.js';
+import { runCell, readLogTail } from './run-cell.js';
+import type { CellState, Planner, PlanFailure } from '../plan/planner.js';
+import { ok, type Result } from '../util/result.js';
 
 export interface ExecutorOptions {
   analysis: Analysis;

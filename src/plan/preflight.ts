@@ -1,8 +1,8 @@
-import type { Cell } from './analyzer.js';
-import type { Cache } from './cache/cache.js';
-import type { RunEvent } from './events.js';
+import type { Cell } from './types.js';
+import type { Cache } from '../cache/cache.js';
+import type { RunEvent } from '../execution/events.js';
 import type { CellState, Planner, PlanFailure } from './planner.js';
-import { ok, type Result } from './util/result.js';
+import { ok, type Result } from '../util/result.js';
 
 /**
  * Plans the cells, then fully verifies every cached artifact that a cell

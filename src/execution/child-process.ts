@@ -1,7 +1,7 @@
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { execa, execaNode, execaSync } from 'execa';
-import { err, ok, type Result } from './util/result.js';
+import { err, ok, type Result } from '../util/result.js';
 
 /** The only module that starts processes. */
 

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, relative, resolve } from 'node:path';
 import { init, parse } from 'es-module-lexer';
-import { sha256, type Sha256 } from './util/hash.js';
+import { sha256, type Sha256 } from '../util/hash.js';
 
 /** Files of a module and every local module it imports, with their hashes. */
 export type CodeHashes = Record<string, Sha256>;

@@ -1,6 +1,6 @@
 import type { CodeHashes } from './code-hash.js';
-import type { JsonObject, JsonValue } from './stage-api.js';
-import { canonicalJson, sha256, type Sha256 } from './util/hash.js';
+import type { JsonObject, JsonValue } from '../stage-api.js';
+import { canonicalJson, sha256, type Sha256 } from '../util/hash.js';
 
 /**
  * Everything that determines a cell's outputs, and everything the engine

@@ -1,0 +1,22 @@
+/** The options of `ablate run`, shared by its fast path (run.ts) and the full run (run-pipeline.ts). */
+import type { CommonOptions } from './session.js';
+
+export interface RunOptions extends CommonOptions {
+  jobs?: number;
+  /** Cell selectors (see selectors.ts): run these cells and what they need. */
+  only?: string[];
+  /** Cell selectors: run these cells even when cached. */
+  force?: string[];
+  dryRun?: boolean;
+  reporter?: 'human' | 'json';
+  requireCached?: boolean;
+  gpus?: string;
+  executor?: 'local' | 'slurm';
+  partition?: string;
+  slurmOpt?: string[];
+  slurmStaging?: string;
+  /** A shared remote cache (else ABLATE_REMOTE or ablate.config.json). */
+  remote?: string;
+  /** Upload each newly computed cell to the remote. */
+  push?: boolean;
+}
