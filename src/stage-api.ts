@@ -5,7 +5,12 @@
  * The engine imports it in a worker process (never in its own), builds a
  * StageContext for one cell and awaits `run`. Everything the stage writes
  * under `ctx.outDir` becomes the cell's artifacts once `run` resolves.
+ *
+ * Write a kind with {@link defineStage}: its params schema is written once,
+ * and `ctx.params` gets the TypeScript type that schema describes
+ * (json-schema-to-ts), with every default filled in before `run`.
  */
+import type { FromSchema, JSONSchema } from 'json-schema-to-ts';
 
 export type JsonValue =
   | null
@@ -36,7 +41,18 @@ export interface VerifyPolicy {
   tolerance?: number;
 }
 
-export interface StageDefinition {
+/** An input the kind reads, checked against the pipeline by `ablate validate`. */
+export interface InputDeclaration {
+  /** A fan-in (`{"stage": ..., "all": true}`): one artifact per upstream cell. Default: one artifact. */
+  fanIn?: boolean;
+  /** Files the kind reads from the input; an upstream kind that declares its outputs must list them. */
+  files?: string[];
+  /** Absent from the pipeline is allowed. */
+  optional?: boolean;
+  description?: string;
+}
+
+export interface StageDefinition<P = JsonObject> {
   /** One line shown by `ablate dag` and in errors. */
   description?: string;
   /**
@@ -64,11 +80,20 @@ export interface StageDefinition {
    */
   plugins?: Record<string, string>;
   /**
+   * The inputs the kind reads, by name. Declared inputs are checked at
+   * `ablate validate`: a missing or unknown name, one artifact where a
+   * fan-in is wired (or the reverse), a file the upstream does not declare.
+   * Omitted: any inputs.
+   */
+  inputs?: Record<string, InputDeclaration>;
+  /** Files the kind writes under `ctx.outDir` on success; checked by downstream `inputs[].files`. */
+  outputs?: string[];
+  /**
    * Keep top-level imports light: the engine imports the definition to read
    * its schema. Load heavy modules inside `run` with `await import('./x.js')`
    * (literal specifiers are followed by the code hash).
    */
-  run(ctx: StageContext): Promise<void>;
+  run(ctx: StageContext<P>): Promise<void>;
 }
 
 /** One upstream cell's artifacts, materialised for reading. */
@@ -95,10 +120,10 @@ export interface ProgressUpdate {
   message?: string;
 }
 
-export interface StageContext {
+export interface StageContext<P = unknown> {
   stage: string;
   cell: string;
-  params: JsonObject;
+  params: P;
   axes: Record<string, JsonValue>;
   /** The `seed` param or axis value; 0 when the cell has none. */
   seed: number;
@@ -119,7 +144,50 @@ export interface StageContext {
   signal: AbortSignal;
 }
 
-/** Helper so stage modules get type checking without importing engine internals. */
-export function defineStage(def: StageDefinition): StageDefinition {
-  return def;
+/** A params schema whose TypeScript type json-schema-to-ts can derive. */
+export type ParamsSchema = JSONSchema;
+
+/** The params a kind's `run` sees: the schema's type, defaulted properties present. */
+export type ParamsOf<S> = S extends ParamsSchema ? FromSchema<S> : JsonObject;
+
+/** What {@link defineStage} takes: a definition whose `run` is typed by its params schema. */
+export interface TypedStageDefinition<S> extends Omit<StageDefinition, 'params' | 'run'> {
+  params: S;
+  run(ctx: StageContext<ParamsOf<S>>): Promise<void>;
+}
+
+/**
+ * Defines a stage kind. Write the schema inline (or `as const`): `ctx.params`
+ * is typed from it, and every top-level property with a `default` that the
+ * cell leaves out is filled in before `run`, so defaults live only in the
+ * schema.
+ */
+export function defineStage<const S extends object>(def: TypedStageDefinition<S>): StageDefinition {
+  const schema = def.params as unknown as JsonObject;
+  // The run is typed at the call site; here S is unresolved, so its params type is not computed.
+  const run = def.run as unknown as (ctx: StageContext) => Promise<void>;
+  return {
+    ...(def as unknown as StageDefinition),
+    params: schema,
+    run: (ctx) => run({ ...ctx, params: withSchemaDefaults(schema, ctx.params) }),
+  };
+}
+
+/**
+ * `params` with the schema's top-level defaults filled in where a property
+ * is absent. Keys come in the schema's order, then any others in theirs, so
+ * a stage that writes its params out writes them the same way every time.
+ */
+export function withSchemaDefaults(schema: JsonObject, params: JsonObject): JsonObject {
+  const properties = schema.properties;
+  if (properties === null || typeof properties !== 'object' || Array.isArray(properties)) return params;
+  const out: JsonObject = {};
+  for (const [name, property] of Object.entries(properties)) {
+    if (Object.hasOwn(params, name)) out[name] = params[name] as JsonValue;
+    else if (property !== null && typeof property === 'object' && !Array.isArray(property) && Object.hasOwn(property, 'default')) {
+      out[name] = structuredClone(property.default as JsonValue);
+    }
+  }
+  for (const [name, value] of Object.entries(params)) if (!Object.hasOwn(out, name)) out[name] = value;
+  return out;
 }

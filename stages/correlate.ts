@@ -14,34 +14,37 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { defineStage, type JsonValue, type StageContext } from '../src/stage-api.js';
-import { isLossMeasure, isMisalignmentMeasure, LOSS_MEASURES, MISALIGNMENT_MEASURES } from './analysis/stats/predictors.js';
+import { defineStage, type ParamsOf, type StageContext } from '../src/stage-api.js';
+import { LOSS_MEASURES, MISALIGNMENT_MEASURES } from './analysis/stats/predictors.js';
+
+const schema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    measure: {
+      enum: [...MISALIGNMENT_MEASURES, 'normalized'], default: 'excess',
+      description: "The headline misalignment ('normalized' is the earlier name of outputNorm)",
+    },
+    lossMeasure: { enum: [...LOSS_MEASURES], default: 'normLog10', description: 'The headline training loss' },
+    minSeeds: { type: 'integer', minimum: 2, default: 3, description: 'Seeds a variant needs for the within-variant test' },
+    groupBy: { type: 'array', items: { type: 'string' }, default: ['task', 'arch'] },
+    bootstrap: { type: 'integer', minimum: 0, default: 2000 },
+    permutations: { type: 'integer', minimum: 0, default: 2000 },
+    level: { type: 'number', exclusiveMinimum: 0, exclusiveMaximum: 1, default: 0.95 },
+    seed: { type: 'integer', default: 0 },
+  },
+} as const;
 
 export default defineStage({
   description: 'Correlation of misalignment and training loss with out-of-distribution error',
-  params: {
-    type: 'object',
-    properties: {
-      measure: {
-        enum: [...MISALIGNMENT_MEASURES, 'normalized'], default: 'excess',
-        description: "The headline misalignment ('normalized' is the earlier name of outputNorm)",
-      },
-      lossMeasure: { enum: [...LOSS_MEASURES], default: 'normLog10', description: 'The headline training loss' },
-      minSeeds: { type: 'integer', minimum: 2, default: 3, description: 'Seeds a variant needs for the within-variant test' },
-      groupBy: { type: 'array', items: { type: 'string' }, default: ['task', 'arch'] },
-      bootstrap: { type: 'integer', minimum: 0, default: 2000 },
-      permutations: { type: 'integer', minimum: 0, default: 2000 },
-      level: { type: 'number', exclusiveMinimum: 0, exclusiveMaximum: 1, default: 0.95 },
-      seed: { type: 'integer', default: 0 },
-    },
-  },
+  params: schema,
   verify: { tolerance: 1e-9 },
   async run(ctx) {
     await runCorrelate(ctx);
   },
 });
 
-export async function runCorrelate(ctx: StageContext): Promise<void> {
+export async function runCorrelate(ctx: StageContext<ParamsOf<typeof schema>>): Promise<void> {
   const { manyInputs, requireJson } = await import('./analysis/artifacts.js');
   const { parseRow } = await import('./analysis/rows.js');
   const { correlateRows } = await import('./analysis/correlate-rows.js');
@@ -50,25 +53,12 @@ export async function runCorrelate(ctx: StageContext): Promise<void> {
   const rows = await Promise.all(inputs.map(async (a) => parseRow(await requireJson(a, 'row.json'))));
   const p = ctx.params;
   const result = correlateRows(rows, {
-    measure: p.measure === 'normalized' ? 'outputNorm' : isMisalignmentMeasure(p.measure) ? p.measure : 'excess',
-    lossMeasure: isLossMeasure(p.lossMeasure) ? p.lossMeasure : 'normLog10',
-    minSeeds: intOr(p.minSeeds, 3),
-    groupBy: stringArray(p.groupBy) ?? ['task', 'arch'],
-    uncertainty: {
-      bootstrap: intOr(p.bootstrap, 2000),
-      permutations: intOr(p.permutations, 2000),
-      level: typeof p.level === 'number' ? p.level : 0.95,
-      seed: intOr(p.seed, 0),
-    },
+    measure: p.measure === 'normalized' ? 'outputNorm' : p.measure,
+    lossMeasure: p.lossMeasure,
+    minSeeds: p.minSeeds,
+    groupBy: p.groupBy,
+    uncertainty: { bootstrap: p.bootstrap, permutations: p.permutations, level: p.level, seed: p.seed },
   });
   for (const e of result.excluded) ctx.log(`left out ${e.model}: ${e.reason}`);
   await writeFile(join(ctx.outDir, 'correlation.json'), JSON.stringify(result, null, 2) + '\n');
-}
-
-function intOr(v: JsonValue | undefined, fallback: number): number {
-  return typeof v === 'number' && Number.isInteger(v) ? v : fallback;
-}
-
-function stringArray(v: JsonValue | undefined): string[] | undefined {
-  return Array.isArray(v) && v.every((x) => typeof x === 'string') ? (v as string[]) : undefined;
 }

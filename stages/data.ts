@@ -8,18 +8,7 @@
  * Output format: see stages/ml/dataset.ts.
  */
 import { defineStage } from '../src/stage-api.js';
-import { posInt, withDefaults } from './ml/stage-util.js';
-
-export const DATA_DEFAULTS = {
-  task: 'mean' as 'mean' | 'length',
-  f: 'identity',
-  trainLengthMin: 1,
-  trainLengthMax: 10,
-  testLengthMax: 50,
-  trainSamples: 20000,
-  testSamplesPerLength: 128,
-  bos: true,
-};
+import { posInt } from './ml/stage-util.js';
 
 export default defineStage({
   description: 'Synthetic 0/1 sequences with mean or length targets (train + per-length test split)',
@@ -32,11 +21,11 @@ export default defineStage({
         type: 'string', pattern: '^[a-z][a-z0-9_]*$', default: 'identity',
         description: 'Reparameterization stages/reparam/<f> of the length target; task mean needs identity',
       },
-      trainLengthMin: posInt('Shortest training sequence', DATA_DEFAULTS.trainLengthMin),
-      trainLengthMax: posInt('Longest training sequence', DATA_DEFAULTS.trainLengthMax),
-      testLengthMax: posInt('Test lengths are 1..testLengthMax', DATA_DEFAULTS.testLengthMax, 10000),
-      trainSamples: posInt('Training sequences', DATA_DEFAULTS.trainSamples),
-      testSamplesPerLength: posInt('Test sequences per length', DATA_DEFAULTS.testSamplesPerLength),
+      trainLengthMin: posInt('Shortest training sequence', 1),
+      trainLengthMax: posInt('Longest training sequence', 10),
+      testLengthMax: posInt('Test lengths are 1..testLengthMax', 50, 10000),
+      trainSamples: posInt('Training sequences', 20000),
+      testSamplesPerLength: posInt('Test sequences per length', 128),
       bos: { type: 'boolean', default: true, description: 'Models prepend a BOS token (id 2), so NoPE can sense length' },
       seed: { type: 'integer', minimum: 0, default: 0, description: 'Seed of the data PRNG (mulberry32)' },
     },
@@ -45,7 +34,7 @@ export default defineStage({
   async run(ctx) {
     const { generateDataset, writeDataset } = await import('./ml/dataset.js');
     const { loadReparam } = await import('./ml/reparam.js');
-    const p = { ...withDefaults(DATA_DEFAULTS, ctx.params), seed: ctx.seed };
+    const p = { ...ctx.params, seed: ctx.seed };
     const data = generateDataset(p, await loadReparam(p.f));
     await writeDataset(ctx.outDir, data);
     ctx.log(`data: ${data.train.count} train and ${data.test.count} test sequences (task ${p.task}, f ${data.meta.f})`);

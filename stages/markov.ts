@@ -12,19 +12,7 @@
  *   source.json        { order, vocab, transition, stationary }
  */
 import { defineStage } from '../src/stage-api.js';
-import { posInt, withDefaults } from './ml/stage-util.js';
-
-export const MARKOV_DEFAULTS = {
-  vocab: 8,
-  order: 2,
-  concentration: 0.5,
-  sourceSeed: 0,
-  lTrain: 32,
-  testLengthFactor: 4,
-  trainTokens: 200000,
-  testSequences: 256,
-  seed: 0,
-};
+import { posInt } from './ml/stage-util.js';
 
 export default defineStage({
   description: 'Next-token data from a random order-k Markov source (exact entropy rate)',
@@ -32,17 +20,17 @@ export default defineStage({
     type: 'object',
     additionalProperties: false,
     properties: {
-      vocab: { type: 'integer', minimum: 2, maximum: 26, default: MARKOV_DEFAULTS.vocab, description: 'Tokens (named a, b, ...); vocab^order must be at most 1024' },
-      order: posInt('Markov order k: the next token depends on the last k', MARKOV_DEFAULTS.order, 10),
+      vocab: { type: 'integer', minimum: 2, maximum: 26, default: 8, description: 'Tokens (named a, b, ...); vocab^order must be at most 1024' },
+      order: posInt('Markov order k: the next token depends on the last k', 2, 10),
       concentration: {
-        type: 'number', minimum: 0.05, default: MARKOV_DEFAULTS.concentration,
+        type: 'number', minimum: 0.05, default: 0.5,
         description: 'Symmetric Dirichlet concentration of each transition row (small: peaked rows, low entropy; large: near uniform)',
       },
-      sourceSeed: { type: 'integer', minimum: 0, default: MARKOV_DEFAULTS.sourceSeed, description: 'Which source: the same sourceSeed gives the same transition table' },
-      lTrain: posInt('Training window length l_train', MARKOV_DEFAULTS.lTrain, 4096),
-      testLengthFactor: posInt('Test sequences have testLengthFactor * lTrain tokens (plus one target)', MARKOV_DEFAULTS.testLengthFactor, 64),
-      trainTokens: posInt('Length of the train stream', MARKOV_DEFAULTS.trainTokens, 100000000),
-      testSequences: posInt('Independent test chains', MARKOV_DEFAULTS.testSequences, 1000000),
+      sourceSeed: { type: 'integer', minimum: 0, default: 0, description: 'Which source: the same sourceSeed gives the same transition table' },
+      lTrain: posInt('Training window length l_train', 32, 4096),
+      testLengthFactor: posInt('Test sequences have testLengthFactor * lTrain tokens (plus one target)', 4, 64),
+      trainTokens: posInt('Length of the train stream', 200000, 100000000),
+      testSequences: posInt('Independent test chains', 256, 1000000),
       seed: { type: 'integer', minimum: 0, default: 0, description: 'Seed of the train stream and test chains (not of the source)' },
     },
   },
@@ -50,7 +38,7 @@ export default defineStage({
     const { generateMarkovData, sourceOf } = await import('./lm/data/markov-data.js');
     const { MAX_CONTEXTS, writeMarkovSource } = await import('./lm/data/markov-source.js');
     const { writeLmData } = await import('./lm/data/format.js');
-    const p = { ...withDefaults(MARKOV_DEFAULTS, ctx.params), seed: ctx.seed };
+    const p = { ...ctx.params, seed: ctx.seed };
     if (p.vocab ** p.order > MAX_CONTEXTS) {
       throw new Error(`markov: vocab^order = ${p.vocab}^${p.order} = ${p.vocab ** p.order} contexts; at most ${MAX_CONTEXTS} are supported (lower vocab or order)`);
     }

@@ -18,7 +18,7 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { defineStage, type JsonObject, type JsonValue, type StageContext } from '../src/stage-api.js';
+import { defineStage, type JsonObject, type JsonValue, type ParamsOf, type StageContext, type StageDefinition } from '../src/stage-api.js';
 import type { Decomposition, Predictor } from './analysis/misalignment.js';
 
 export const DEFAULT_SAMPLES = 2000;
@@ -37,32 +37,39 @@ export interface LoadedModel {
 
 export type ModelLoader = (dir: string, options: { backend?: string }) => Promise<LoadedModel>;
 
-export default defineStage({
-  description: 'Long-short misalignment E[(g(x[-l1:]) - g(x[-l2:]))^2] of one trained model',
-  params: {
-    type: 'object',
-    properties: {
-      samples: { type: 'integer', minimum: 2, default: DEFAULT_SAMPLES },
-      sampleSeed: { type: 'integer', default: 0 },
-      trainLength: { type: 'integer', minimum: 1 },
-      f: {
-        type: 'string', pattern: '^[a-z][a-z0-9_]*$',
-        description: "The model's reparameterization (read from model.json); as a matrix axis it makes the engine " +
-          'hash stages/reparam/<f>, whose forward function the target decomposition uses',
-      },
+const schema = {
+  type: 'object',
+  properties: {
+    samples: { type: 'integer', minimum: 2, default: DEFAULT_SAMPLES },
+    sampleSeed: { type: 'integer', default: 0 },
+    trainLength: { type: 'integer', minimum: 1 },
+    f: {
+      type: 'string', pattern: '^[a-z][a-z0-9_]*$',
+      description: "The model's reparameterization (read from model.json); as a matrix axis it makes the engine " +
+        'hash stages/reparam/<f>, whose forward function the target decomposition uses',
     },
   },
-  plugins: { f: './reparam' },
-  runtime: ['tfjs'],
-  verify: { tolerance: 1e-6 },
-  async run(ctx) {
-    const { loadTrained } = await import('./ml/predict.js');
-    await runMisalignment(ctx, loadTrained);
-  },
-});
+} as const;
 
-/** The stage body with the model loader injected, so tests can hand it constructed models. */
-export async function runMisalignment(ctx: StageContext, load: ModelLoader): Promise<void> {
+export type MisalignmentParams = ParamsOf<typeof schema>;
+
+/** The kind with its model loader injected, so tests can hand it constructed models. */
+export function misalignmentKind(loader: () => Promise<ModelLoader>): StageDefinition {
+  return defineStage({
+    description: 'Long-short misalignment E[(g(x[-l1:]) - g(x[-l2:]))^2] of one trained model',
+    params: schema,
+    plugins: { f: './reparam' },
+    runtime: ['tfjs'],
+    verify: { tolerance: 1e-6 },
+    async run(ctx) {
+      await runMisalignment(ctx, await loader());
+    },
+  });
+}
+
+export default misalignmentKind(async () => (await import('./ml/predict.js')).loadTrained);
+
+async function runMisalignment(ctx: StageContext<MisalignmentParams>, load: ModelLoader): Promise<void> {
   const { singleInput } = await import('./analysis/artifacts.js');
   const { regressionMisalignment } = await import('./analysis/misalignment.js');
   const { isTargetTask, targetSpace } = await import('./analysis/target-space.js');
@@ -71,10 +78,10 @@ export async function runMisalignment(ctx: StageContext, load: ModelLoader): Pro
   // The engine resolved the backend when it fingerprinted this cell; use the same one.
   const model = await load(input.dir, { backend: ctx.runtime.backend });
   try {
-    const samples = intParam(ctx.params.samples) ?? DEFAULT_SAMPLES;
-    const seed = intParam(ctx.params.sampleSeed) ?? 0;
+    const samples = ctx.params.samples;
+    const seed = ctx.params.sampleSeed;
     const source = model.file ?? model.config;
-    const trainLength = intParam(ctx.params.trainLength) ?? trainLengthOf(source) ?? DEFAULT_TRAIN_LENGTH;
+    const trainLength = ctx.params.trainLength ?? trainLengthOf(source) ?? DEFAULT_TRAIN_LENGTH;
     const trainLengthMin = trainLengthMinOf(source);
     const range: [number, number] = [Math.min(trainLengthMin ?? 1, trainLength), trainLength];
     const task = model.task;
@@ -121,10 +128,6 @@ function decompositionJson(d: Decomposition | null): JsonObject {
     scale: d.scale,
     scaled: { measured: { ...d.scaled.measured }, target: { ...d.scaled.target }, excess: { ...d.scaled.excess } },
   };
-}
-
-function intParam(v: JsonValue | undefined): number | undefined {
-  return typeof v === 'number' && Number.isInteger(v) ? v : undefined;
 }
 
 /** The largest training length, wherever model.json keeps it. */

@@ -13,16 +13,7 @@
  *   split.json         { corpus, version, train: [document ids], heldOut: [document ids] }
  */
 import { defineStage } from '../src/stage-api.js';
-import { posInt, withDefaults } from './ml/stage-util.js';
-
-export const TEXT_DEFAULTS = {
-  lTrain: 32,
-  testLengthFactor: 4,
-  trainTokens: 1000000,
-  testSequences: 256,
-  heldOutEvery: 10,
-  seed: 0,
-};
+import { posInt } from './ml/stage-util.js';
 
 export default defineStage({
   description: 'Character-level English (Brown corpus), split by document',
@@ -30,12 +21,12 @@ export default defineStage({
     type: 'object',
     additionalProperties: false,
     properties: {
-      lTrain: posInt('Training window length l_train', TEXT_DEFAULTS.lTrain, 4096),
-      testLengthFactor: posInt('Test windows have testLengthFactor * lTrain characters (plus one target)', TEXT_DEFAULTS.testLengthFactor, 64),
-      trainTokens: posInt('Most characters in the train stream (the train documents hold about 5.5 million)', TEXT_DEFAULTS.trainTokens, 100000000),
-      testSequences: posInt('Test windows drawn from held-out documents', TEXT_DEFAULTS.testSequences, 1000000),
+      lTrain: posInt('Training window length l_train', 32, 4096),
+      testLengthFactor: posInt('Test windows have testLengthFactor * lTrain characters (plus one target)', 4, 64),
+      trainTokens: posInt('Most characters in the train stream (the train documents hold about 5.5 million)', 1000000, 100000000),
+      testSequences: posInt('Test windows drawn from held-out documents', 256, 1000000),
       heldOutEvery: {
-        type: 'integer', minimum: 2, default: TEXT_DEFAULTS.heldOutEvery,
+        type: 'integer', minimum: 2, default: 10,
         description: 'Every heldOutEvery-th document (in id order ca01 ... cr09) is held out for testing',
       },
       seed: { type: 'integer', minimum: 0, default: 0, description: 'Seed of the train document order and the test windows' },
@@ -48,7 +39,7 @@ export default defineStage({
     const { writeFileAtomic } = await import('./ml/binio.js');
     const { readFile } = await import('node:fs/promises');
     const path = await import('node:path');
-    const p = { ...withDefaults(TEXT_DEFAULTS, ctx.params), seed: ctx.seed };
+    const p = { ...ctx.params, seed: ctx.seed };
     const dir = brownDir();
     const version = (JSON.parse(await readFile(path.join(dir, 'package.json'), 'utf8')) as { version: string }).version;
     const docs = await readBrown(dir);

@@ -13,33 +13,15 @@
  *   timing.json               { stepsPerSec, wallSeconds, resumedFrom }: volatile, outside the content hash
  */
 import { defineStage } from '../src/stage-api.js';
-import { posInt, singleInput, withDefaults } from './ml/stage-util.js';
+import { posInt, singleInput } from './ml/stage-util.js';
 
 /**
- * Sized for the default study (~80 cells on 2 cores): a cell trains in about
- * 30-60 s on wasm and still shows the paper's effects (mean task with NoPE
- * generalises; the raw length target fails beyond the training range;
+ * The defaults are sized for the default study (~80 cells on 2 cores): a
+ * cell trains in about 30-60 s on wasm and still shows the paper's effects
+ * (mean task with NoPE generalises; the raw length target fails beyond the training range;
  * sqrt < log < inv_sqrt improve on it, in that order). The reference model of
  * the benchmark (d_model 64, d_ff 256) is DEFAULT_MODEL_CONFIG in ml/models.
  */
-export const TRAIN_DEFAULTS = {
-  arch: 'decoder' as 'decoder' | 'encdec' | 'lstm' | 'gru',
-  pe: 'none' as 'none' | 'learned' | 'sinusoidal' | 'rope' | 'alibi',
-  layers: 2,
-  dModel: 32,
-  heads: 4,
-  dFF: 128,
-  hidden: 64,
-  activation: 'relu' as 'relu' | 'gelu',
-  maxLen: 64,
-  steps: 1500,
-  batchSize: 64,
-  lr: 1e-3,
-  lrSchedule: 'cosine' as 'cosine' | 'constant',
-  clip: 1,
-  checkpointEvery: 250,
-};
-
 export default defineStage({
   description: 'Train a Transformer / RNN regressor on a data artifact (Adam, MSE in f-space)',
   params: {
@@ -51,16 +33,16 @@ export default defineStage({
         enum: ['none', 'learned', 'sinusoidal', 'rope', 'alibi'], default: 'none',
         description: 'Positional encoding of the Transformers (ignored by lstm/gru)',
       },
-      layers: posInt('Transformer blocks (encdec: per stack) or stacked RNN layers', TRAIN_DEFAULTS.layers, 16),
-      dModel: posInt('Transformer width', TRAIN_DEFAULTS.dModel, 1024),
-      heads: posInt('Attention heads (must divide dModel)', TRAIN_DEFAULTS.heads, 64),
-      dFF: posInt('Transformer MLP width', TRAIN_DEFAULTS.dFF, 4096),
-      hidden: posInt('RNN hidden size', TRAIN_DEFAULTS.hidden, 1024),
+      layers: posInt('Transformer blocks (encdec: per stack) or stacked RNN layers', 2, 16),
+      dModel: posInt('Transformer width', 32, 1024),
+      heads: posInt('Attention heads (must divide dModel)', 4, 64),
+      dFF: posInt('Transformer MLP width', 128, 4096),
+      hidden: posInt('RNN hidden size', 64, 1024),
       activation: { enum: ['relu', 'gelu'], default: 'relu', description: 'MLP activation (relu is fused, faster)' },
-      maxLen: posInt('Positions covered by a learned PE table (BOS included)', TRAIN_DEFAULTS.maxLen, 100000),
-      steps: posInt('Optimizer steps', TRAIN_DEFAULTS.steps),
-      batchSize: posInt('Sequences per step (all of one length)', TRAIN_DEFAULTS.batchSize),
-      lr: { type: 'number', exclusiveMinimum: 0, default: TRAIN_DEFAULTS.lr, description: 'Adam learning rate' },
+      maxLen: posInt('Positions covered by a learned PE table (BOS included)', 64, 100000),
+      steps: posInt('Optimizer steps', 1500),
+      batchSize: posInt('Sequences per step (all of one length)', 64),
+      lr: { type: 'number', exclusiveMinimum: 0, default: 1e-3, description: 'Adam learning rate' },
       lrSchedule: {
         enum: ['cosine', 'constant'], default: 'cosine', description: 'cosine decays to 10% of lr by the last step',
       },
@@ -74,6 +56,6 @@ export default defineStage({
   runtime: ['tfjs'],
   async run(ctx) {
     const { trainStage } = await import('./ml/train-stage.js');
-    await trainStage(ctx, withDefaults(TRAIN_DEFAULTS, ctx.params), singleInput(ctx, 'data'));
+    await trainStage(ctx, ctx.params, singleInput(ctx, 'data'));
   },
 });

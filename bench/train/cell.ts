@@ -20,7 +20,7 @@ async function run(root: string, def: StageDefinition, stage: string, params: Js
   await mkdir(outDir, { recursive: true });
   await mkdir(workDir, { recursive: true });
   const seed = typeof params['seed'] === 'number' ? params['seed'] : 0;
-  const ctx: StageContext = {
+  const ctx: StageContext<JsonObject> = {
     stage, cell: stage, params, axes: {}, seed, inputs, outDir, workDir, runtime: {},
     progress: () => undefined, log: (m) => console.error(`[${stage}] ${m}`), signal: new AbortController().signal,
   };

@@ -34,7 +34,7 @@ async function main(payload: WorkerPayload): Promise<void> {
     setTimeout(() => process.exit(143), 1500).unref();
   });
   const mod = (await import(pathToFileURL(payload.modulePath).href)) as { default: StageDefinition };
-  const ctx: StageContext = {
+  const ctx: StageContext<JsonObject> = {
     ...payload,
     progress: (update) => send({ type: 'progress', update }),
     log: (message) => console.log(message),

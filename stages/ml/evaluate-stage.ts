@@ -2,18 +2,18 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { InputArtifact, StageContext } from '../../src/stage-api.js';
+import type { EvaluateParams } from '../evaluate.js';
 import { readDatasetMeta, readSplit } from './dataset.js';
 import { evaluateTrained } from './evaluation.js';
 import { loadTrained } from './predict.js';
 
-export async function evaluateStage(ctx: StageContext, modelIn: InputArtifact, dataIn: InputArtifact): Promise<void> {
-  const threshold = typeof ctx.params['threshold'] === 'number' ? ctx.params['threshold'] : undefined;
-  const batchSize = typeof ctx.params['batchSize'] === 'number' ? ctx.params['batchSize'] : 512;
+export async function evaluateStage(ctx: StageContext<EvaluateParams>, modelIn: InputArtifact, dataIn: InputArtifact): Promise<void> {
+  const { threshold, batchSize } = ctx.params;
   const meta = await readDatasetMeta(dataIn.dir);
   const model = await loadTrained(modelIn.dir, { backend: ctx.runtime['backend'], batchSize });
   try {
-    const f = ctx.params['f'];
-    if (typeof f === 'string' && f !== model.f) {
+    const f = ctx.params.f;
+    if (f !== undefined && f !== model.f) {
       throw new Error(`Param f='${f}' but model ${modelIn.cell} was trained with f='${model.f}'`);
     }
     if (model.task !== meta.task || model.f !== meta.f) {

@@ -2,10 +2,10 @@
  * Small helpers the stage kinds share. No TF.js here: stage modules import
  * this at the top level and the engine imports them to read their schemas.
  */
-import type { InputArtifact, JsonObject, StageContext } from '../../src/stage-api.js';
+import type { InputArtifact, StageContext } from '../../src/stage-api.js';
 
 /** The one upstream artifact bound to input `name`. */
-export function singleInput(ctx: StageContext, name: string): InputArtifact {
+export function singleInput(ctx: Pick<StageContext<unknown>, 'inputs' | 'stage' | 'cell'>, name: string): InputArtifact {
   const input = ctx.inputs[name];
   if (!input) throw new Error(`Stage ${ctx.stage} needs an input named '${name}' (got: ${Object.keys(ctx.inputs).join(', ') || 'none'})`);
   if (Array.isArray(input)) {
@@ -15,18 +15,7 @@ export function singleInput(ctx: StageContext, name: string): InputArtifact {
   return input;
 }
 
-/** `ctx.params` over `defaults`; the engine validates types against the schema. */
-export function withDefaults<T extends object>(defaults: T, params: JsonObject): T {
-  const out = { ...defaults } as Record<string, unknown>;
-  for (const [k, v] of Object.entries(params)) {
-    if (v !== null && v !== undefined) out[k] = v;
-  }
-  return out as T;
-}
-
-/** JSON Schema snippet for a positive integer param. */
-export function posInt(description: string, dflt: number, maximum?: number): JsonObject {
-  const s: JsonObject = { type: 'integer', minimum: 1, default: dflt, description };
-  if (maximum !== undefined) s['maximum'] = maximum;
-  return s;
+/** JSON Schema for a positive integer param; the literal types let defineStage derive `number`. */
+export function posInt(description: string, dflt: number, maximum?: number) {
+  return { type: 'integer', minimum: 1, default: dflt, description, ...(maximum === undefined ? {} : { maximum }) } as const;
 }

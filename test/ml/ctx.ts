@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { InputArtifact, JsonObject, ProgressUpdate, StageContext, StageDefinition } from '../../src/stage-api.js';
 
-export interface FakeCtx extends StageContext {
+export interface FakeCtx extends StageContext<JsonObject> {
   progressUpdates: ProgressUpdate[];
   logs: string[];
   abort: AbortController;
@@ -46,14 +46,14 @@ export async function makeCtx(
 }
 
 /** The finished cell as another stage's input. */
-export async function asInput(ctx: StageContext): Promise<InputArtifact> {
+export async function asInput(ctx: StageContext<JsonObject>): Promise<InputArtifact> {
   return {
     stage: ctx.stage, cell: ctx.cell, axes: ctx.axes, params: ctx.params, dir: ctx.outDir,
     files: (await readdir(ctx.outDir)).sort(),
   };
 }
 
-export async function runStage(def: StageDefinition, ctx: StageContext): Promise<InputArtifact> {
+export async function runStage(def: StageDefinition, ctx: StageContext<JsonObject>): Promise<InputArtifact> {
   await def.run(ctx);
   return asInput(ctx);
 }

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { runCorrelate } from '../../stages/correlate.js';
+import correlateKind from '../../stages/correlate.js';
 import { correlateRows, type CorrelationResult } from '../../stages/analysis/correlate-rows.js';
 import { pearson } from '../../stages/analysis/correlation.js';
 import { parseRow, type ModelRow } from '../../stages/analysis/rows.js';
@@ -135,7 +135,7 @@ describe('row and correlate stages on written artifacts', () => {
       rowCells.push(await artifact(ws, 'row', axes, { 'row.json': json }));
     }
     const c = await context(ws, 'correlate', { rows: rowCells }, { bootstrap: 100, permutations: 100 });
-    await runCorrelate(c.ctx);
+    await correlateKind.run(c.ctx);
     const out = JSON.parse(await readFile(join(c.ctx.outDir, 'correlation.json'), 'utf8')) as CorrelationResult;
     assert.equal(out.misalignmentMeasure, 'excess');
     assert.equal(out.trainLossMeasure, 'normLog10');

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { regressionMisalignment, type Predictor } from '../../stages/analysis/misalignment.js';
 import { targetSpace } from '../../stages/analysis/target-space.js';
-import { runMisalignment, type ModelLoader } from '../../stages/misalignment.js';
+import { misalignmentKind, type ModelLoader } from '../../stages/misalignment.js';
 import { availableReparams, loadReparam } from '../../stages/ml/reparam.js';
 import { artifact, context, workspace, type Workspace } from './fixtures.js';
 
@@ -85,7 +85,7 @@ describe('misalignment stage decomposition', () => {
       dispose: () => undefined,
     });
     const run = await context(ws, 'misalignment', { model }, { samples: 2000 }, { f: 'sqrt' });
-    await runMisalignment(run.ctx, load);
+    await misalignmentKind(async () => load).run(run.ctx);
     const out = JSON.parse(await readFile(join(run.ctx.outDir, 'misalignment.json'), 'utf8')) as {
       scale: number;
       excess: { mean: number; se: number };

@@ -42,7 +42,7 @@ export async function artifact(
 }
 
 export interface RunContext {
-  ctx: StageContext;
+  ctx: StageContext<JsonObject>;
   logs: string[];
   outputs(): Promise<string[]>;
 }
@@ -56,7 +56,7 @@ export async function context(
 ): Promise<RunContext> {
   const outDir = await mkdtemp(join(ws.root, `${stage}-out-`));
   const logs: string[] = [];
-  const ctx: StageContext = {
+  const ctx: StageContext<JsonObject> = {
     stage,
     cell: cellId(stage, axes),
     params: { ...params, ...axes },

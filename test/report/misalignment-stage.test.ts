@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { JsonObject } from '../../src/stage-api.js';
-import { runMisalignment, type ModelLoader } from '../../stages/misalignment.js';
+import { misalignmentKind, type ModelLoader } from '../../stages/misalignment.js';
 import { artifact, context, workspace, type Workspace } from './fixtures.js';
 
 const readJson = async (dir: string, file: string): Promise<JsonObject> =>
@@ -27,7 +27,7 @@ describe('misalignment stage', () => {
       dispose: () => void (disposed = true),
     });
     const run = await context(ws, 'misalignment', { model }, { samples: 3000, sampleSeed: 1 }, { seed: 4 });
-    await runMisalignment(run.ctx, load);
+    await misalignmentKind(async () => load).run(run.ctx);
     const out = await readJson(run.ctx.outDir, 'misalignment.json');
     assert.ok(disposed);
     assert.deepEqual(out.suffixRange, [4, 8]);

@@ -2,7 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { InputArtifact, JsonObject } from '../../src/stage-api.js';
-import { runCorrelate } from '../../stages/correlate.js';
+import correlateKind from '../../stages/correlate.js';
 import { runReport } from '../../stages/report.js';
 import { runRow } from '../../stages/row.js';
 import { artifact, context, modelCells, type FakeModel, type Workspace } from './fixtures.js';
@@ -30,7 +30,7 @@ export async function runStudy(ws: Workspace, models: FakeModel[], correlatePara
     rows.push(await asArtifact(ws, 'row', m.axes, run.ctx.outDir, 'row.json'));
   }
   const corr = await context(ws, 'correlate', { rows }, { bootstrap: 400, permutations: 400, ...correlateParams });
-  await runCorrelate(corr.ctx);
+  await correlateKind.run(corr.ctx);
   const correlation = await asArtifact(ws, 'correlate', {}, corr.ctx.outDir, 'correlation.json');
   const report = await context(ws, 'report', { correlation, evals, trains });
   await runReport(report.ctx);

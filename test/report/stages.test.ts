@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { JsonObject } from '../../src/stage-api.js';
-import { runCorrelate } from '../../stages/correlate.js';
+import correlateKind from '../../stages/correlate.js';
 import { buildRow } from '../../stages/analysis/rows.js';
 import { parseEval } from '../../stages/analysis/variants.js';
 import { runReport } from '../../stages/report.js';
@@ -84,7 +84,7 @@ describe('row and correlate stages', () => {
     }
     rows.push(await artifact(ws, 'row', { seed: 9 }, { 'row.json': { model: 'train[seed=9]', finalLoss: 1 } }));
     const run = await context(ws, 'correlate', { rows }, { bootstrap: 50, permutations: 50 });
-    await runCorrelate(run.ctx);
+    await correlateKind.run(run.ctx);
     const c = await readJson(run.ctx.outDir, 'correlation.json');
     assert.equal(c.n, 4);
     assert.deepEqual(c.excluded, [{ model: 'train[seed=9]', reason: 'no misalignment.excess' }]);

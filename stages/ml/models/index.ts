@@ -35,7 +35,7 @@ function validateConfig(c: ModelConfig): void {
  * The reference model of the synthetic study (paper notes section 8.1, minus
  * GELU): decoder-only, 2 layers, d_model 64, 4 heads, d_ff 256, NoPE, BOS.
  * bench/train measures it. The train stage's own defaults are smaller (see
- * TRAIN_DEFAULTS in stages/train.ts).
+ * the schema of stages/train.ts).
  */
 export const DEFAULT_MODEL_CONFIG: ModelConfig = {
   arch: 'decoder',
