@@ -146,7 +146,8 @@ test('lm-train writes model, weights and train.json; loadLm reproduces the log-p
     const lm = await loadLm(ctx.outDir, { backend: 'wasm' });
     assert.equal(lm.file.train.alpha, 0.3);
     assert.equal(lm.file.data.lTrain, 8);
-    assert.deepEqual(lm.config, { ...lm.config, arch: 'decoder', pe: 'learned', vocab: VOCAB });
+    assert.deepEqual(lm.config, { arch: 'decoder', pe: 'learned', layers: 1, dModel: 8, heads: 2, dFF: 16, hidden: 64, activation: 'relu', maxLen: 16, vocab: VOCAB });
+    assert.equal(lm.file.train.seed, 2);
     const rows = test.subarray(0, 2 * 16);
     const lp = await lm.logProbs(rows, 2, 16);
     assert.equal(lp.length, 2 * 16 * VOCAB);
