@@ -164,3 +164,17 @@ test('lm-train writes model, weights and train.json; loadLm reproduces the log-p
     await removeDir(root);
   }
 });
+
+test('training and inference free every tensor they make, for every arch', async () => {
+  await initBackend('wasm');
+  for (const arch of ['decoder', 'encdec', 'lstm', 'gru'] as const) {
+    const model = buildLm({ ...CONFIG, arch });
+    const cfg = { ...BASE, steps: 2, alpha: 0.3 };
+    await trainLm(model, stream(), cfg); // warm the constant cache
+    const before = tf.memory().numTensors;
+    await trainLm(model, stream(), { ...cfg, steps: 4 });
+    await trainLm(model, stream(), { ...cfg, steps: 4, alpha: 0 });
+    assert.equal(tf.memory().numTensors, before, `${arch} leaks tensors`);
+    model.dispose();
+  }
+});
