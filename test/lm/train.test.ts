@@ -12,6 +12,7 @@ import { nextTokenCe, oneHotRows } from '../../stages/lm/loss.js';
 import { loadLm } from '../../stages/lm/model-io.js';
 import { buildLm, type LmConfig, type LmModel } from '../../stages/lm/models/index.js';
 import { trainLm, type LmTrainConfig } from '../../stages/lm/train-loop.js';
+import { finalMisalignOf } from '../../stages/lm/train-stage.js';
 import { windowTokens, WindowSampler } from '../../stages/lm/windows.js';
 import lmTrain from '../../stages/lm-train.js';
 import { asInput, makeCtx, removeDir, tempDir } from '../ml/ctx.js';
@@ -177,4 +178,22 @@ test('training and inference free every tensor they make, for every arch', async
     assert.equal(tf.memory().numTensors, before, `${arch} leaks tensors`);
     model.dispose();
   }
+});
+
+test('overlap last and the full l_extra range train, skipping steps whose windows share no prediction', async () => {
+  await initBackend('wasm');
+  const model = buildLm(CONFIG);
+  const data = stream();
+  const all = await trainLm(model, data, { ...BASE, alpha: 0.3 });
+  const last = await trainLm(model, data, { ...BASE, alpha: 0.3, overlap: 'last' });
+  assert.ok(last.misalign.every(Number.isFinite));
+  assert.ok(!bytes(last.params).equals(bytes(all.params)), 'comparing only the last position is a different loss');
+  // lTrain 8, full range: l_extra = 8 (probability 1/8 per step) leaves nothing to compare.
+  const full = await trainLm(model, data, { ...BASE, alpha: 0.3, lExtraRange: 'full', steps: 40 });
+  const skipped = [...full.misalign].filter(Number.isNaN).length;
+  assert.ok(skipped > 0 && skipped < 40, `${skipped} of 40 steps without overlap`);
+  assert.ok(full.losses.every(Number.isFinite));
+  assert.equal(finalMisalignOf(Float32Array.from([NaN, 1, 2, NaN, 3])), 3);
+  assert.equal(finalMisalignOf(Float32Array.from([1, NaN])), null);
+  model.dispose();
 });
