@@ -1,0 +1,163 @@
+/**
+ * Training loop of the language models: next-token CE on random windows of
+ * the train stream plus alpha times the misalignment divergence between the
+ * overlapping predictions of two shifted windows (windows.ts), Adam with
+ * global-norm clipping and the cosine schedule of the synthetic study,
+ * checkpoint/resume, NaN detection, throttled progress and cooperative abort.
+ *
+ * With alpha = 0 the shifted window is never built: the step is plain
+ * next-token training on the same draws. Same seed, same backend, same data:
+ * byte-identical weights, whether or not the run was interrupted and resumed.
+ */
+import { readdir, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { FlatAdam } from '../ml/adam.js';
+import { readF32, writeBin } from '../ml/binio.js';
+import { loadCheckpoint, saveCheckpoint } from '../ml/checkpoint.js';
+import { deriveSeed, Rng } from '../ml/prng.js';
+import { DivergenceError, learningRate, type LrSchedule } from '../ml/train-loop.js';
+import type { Divergence } from './loss.js';
+import { lmLossAndGrad } from './loss-step.js';
+import type { LmModel } from './models/types.js';
+import { WindowSampler, type LExtraRange, type Overlap } from './windows.js';
+
+export { lmLossAndGrad, type StepResult } from './loss-step.js';
+
+export interface LmTrainConfig {
+  steps: number;
+  batchSize: number;
+  lr: number;
+  lrSchedule: LrSchedule;
+  clip: number;
+  beta1: number;
+  beta2: number;
+  eps: number;
+  seed: number;
+  checkpointEvery: number;
+  /** Weight of the misalignment term; 0 trains on plain next-token CE. */
+  alpha: number;
+  divergence: Divergence;
+  lExtraRange: LExtraRange;
+  overlap: Overlap;
+  /** Window length l_train. */
+  lTrain: number;
+}
+
+export interface LmTrainHooks {
+  checkpointDir?: string;
+  /** Identity of the data and backend, folded into the checkpoint key. */
+  runKey?: string;
+  progress?(update: { step: number; total: number; metrics: Record<string, number> }): void;
+  log?(message: string): void;
+  signal?: AbortSignal;
+  progressIntervalMs?: number;
+  afterStep?(step: number, loss: number): void;
+}
+
+export interface LmTrainOutcome {
+  params: Float32Array;
+  /** Plain next-token CE of every step (nats/token). */
+  losses: Float32Array;
+  /** Divergence of every step (NaN where not computed: alpha = 0, or no overlap). */
+  misalign: Float32Array;
+  resumedFrom: number | null;
+  stepsThisRun: number;
+  stepsPerSec: number;
+  wallSeconds: number;
+}
+
+function checkpointKey(model: LmModel, cfg: LmTrainConfig, runKey: string): string {
+  const { checkpointEvery: _ignored, ...rest } = cfg;
+  return JSON.stringify({ model: model.config, size: model.layout.size, train: rest, runKey, kind: 'lm' });
+}
+
+/** The per-step divergences ride next to the checkpoint (it stores one loss series). */
+async function saveMisalign(dir: string, step: number, misalign: Float32Array): Promise<void> {
+  await writeBin(path.join(dir, `misalign-${step}.bin`), misalign.subarray(0, step));
+  for (const f of await readdir(dir)) {
+    if (/^misalign-\d+\.bin$/.test(f) && f !== `misalign-${step}.bin`) await rm(path.join(dir, f), { force: true });
+  }
+}
+
+async function loadMisalign(dir: string, step: number): Promise<Float32Array | undefined> {
+  try {
+    const m = await readF32(path.join(dir, `misalign-${step}.bin`));
+    return m.length === step ? m : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export async function trainLm(
+  model: LmModel, stream: ArrayLike<number>, cfg: LmTrainConfig, hooks: LmTrainHooks = {},
+): Promise<LmTrainOutcome> {
+  const log = hooks.log ?? (() => undefined);
+  const key = checkpointKey(model, cfg, hooks.runKey ?? '');
+  const rng = new Rng(deriveSeed(cfg.seed, 'windows'));
+  const adam = new FlatAdam(model.layout.size, cfg);
+  let params: Float32Array = model.layout.initialise(new Rng(deriveSeed(cfg.seed, 'init')));
+  const losses = new Float32Array(cfg.steps);
+  const misalign = new Float32Array(cfg.steps).fill(NaN);
+  let start = 0;
+  const saved = hooks.checkpointDir ? await loadCheckpoint(hooks.checkpointDir, key, log) : undefined;
+  const savedMisalign = saved && hooks.checkpointDir ? await loadMisalign(hooks.checkpointDir, saved.step) : undefined;
+  if (saved && savedMisalign && saved.step <= cfg.steps) {
+    params = saved.params;
+    adam.restore(saved.m, saved.v, saved.adamT);
+    rng.restore(saved.rngState);
+    losses.set(saved.losses);
+    misalign.set(savedMisalign);
+    start = saved.step;
+    log(`Resuming from the checkpoint at step ${start}`);
+  }
+  const sampler = new WindowSampler(stream.length, cfg.lTrain, cfg.batchSize, cfg.lExtraRange, rng);
+  const grad = new Float32Array(model.layout.size);
+  const checkpoint = async (step: number): Promise<void> => {
+    if (!hooks.checkpointDir) return;
+    await saveMisalign(hooks.checkpointDir, step, misalign);
+    await saveCheckpoint(hooks.checkpointDir, key, {
+      step, rngState: rng.state, adamT: adam.t, params, m: adam.m, v: adam.v, losses: losses.subarray(0, step),
+    });
+  };
+  const interval = hooks.progressIntervalMs ?? 500;
+  const t0 = performance.now();
+  let lastReport = -Infinity;
+  let lastYield = t0;
+  for (let step = start; step < cfg.steps; step++) {
+    if (hooks.signal?.aborted) {
+      await checkpoint(step);
+      throw new Error(`Training aborted at step ${step} (checkpoint saved)`, { cause: hooks.signal.reason });
+    }
+    const r = lmLossAndGrad(model, params, stream, sampler.next(), cfg, grad);
+    const total = Number.isNaN(r.misalign) ? r.ce : r.ce + cfg.alpha * r.misalign;
+    if (!Number.isFinite(total)) throw new DivergenceError(step, total, cfg.lr);
+    adam.apply(params, grad, learningRate(cfg, step));
+    losses[step] = r.ce;
+    misalign[step] = r.misalign;
+    hooks.afterStep?.(step + 1, r.ce);
+    const done = step + 1;
+    const now = performance.now();
+    if (cfg.checkpointEvery > 0 && done % cfg.checkpointEvery === 0 && done < cfg.steps) await checkpoint(done);
+    if (hooks.progress && (now - lastReport >= interval || done === cfg.steps)) {
+      lastReport = now;
+      const rate = (done - start) / ((now - t0) / 1000);
+      const metrics: Record<string, number> = { loss: r.ce, 'steps/s': Math.round(rate * 10) / 10 };
+      if (!Number.isNaN(r.misalign)) metrics['misalign'] = r.misalign;
+      hooks.progress({ step: done, total: cfg.steps, metrics });
+    }
+    if (now - lastYield > 100) {
+      // Let timers, IPC and abort signals through.
+      await new Promise((resolve) => setImmediate(resolve));
+      lastYield = performance.now();
+    }
+  }
+  const wallSeconds = (performance.now() - t0) / 1000;
+  const stepsThisRun = cfg.steps - start;
+  return {
+    params, losses, misalign,
+    resumedFrom: start > 0 ? start : null,
+    stepsThisRun,
+    stepsPerSec: stepsThisRun > 0 ? stepsThisRun / wallSeconds : 0,
+    wallSeconds,
+  };
+}
