@@ -5,8 +5,8 @@
  *
  * inputs:  { correlation: lm-correlate cell, evals: [lm-evaluate cells], trains: [lm-train cells],
  *            datasets?: [markov/text cells] (entropy-rate floor) }; a study with one chain per
- *            task adds more of each under names with the same prefix (`evals-text`, `trains-text`,
- *            `correlation-text`); the first correlation input is report.json's headline
+ *            task adds more of each under names with the same prefix (`evalsText`, `trainsText`,
+ *            `correlationText`); the first correlation input is report.json's headline
  * params:  none
  * outputs: report.md, report.html, report.json, plots/*.svg, plots/*.vl.json,
  *          tables/*.csv and tables/*.tex (the pipeline names the stage `report`, so

@@ -2,8 +2,8 @@
  * Gathers the report's inputs. A study with several tasks whose data come
  * from different stage kinds (markov, text) has one train/evaluate/correlate
  * chain per task, so every input family may come several times under names
- * that share its prefix: `evals`, `evals-text`; `trains`, `trains-text`;
- * `correlation`, `correlation-text`; `datasets`, `datasets-text`. An evals
+ * that share its prefix: `evals`, `evalsText`; `trains`, `trainsText`;
+ * `correlation`, `correlationText`; `datasets`, `datasetsText`. An evals
  * input pairs with the trains input of the same suffix, cell by cell on
  * equal axes.
  */
@@ -53,7 +53,7 @@ function toModel(a: InputArtifact, json: Parameters<typeof parseEvalJson>[1], tr
 
 /** An axis named `task`, else the data source the model was trained on, else the input's suffix. */
 function taskOf(axes: Record<string, JsonValue>, train: TrainFacts | null, suffix: string, entropyRate: number | null): string {
-  return str(axes.task ?? null) ?? train?.source ?? (suffix.replace(/^[-_]/, '') || (entropyRate !== null ? 'markov' : 'text'));
+  return str(axes.task ?? null) ?? train?.source ?? (suffix.replace(/^[-_]/, '').toLowerCase() || (entropyRate !== null ? 'markov' : 'text'));
 }
 
 /** Entropy rates of the markov data cells, by source (the task name a model without a task axis gets). */
