@@ -51,7 +51,17 @@ const predictor = (v: number): JsonObject => ({ pearson: stat(v), spearman: stat
 
 export function correlationJson(): JsonObject {
   const correlation = { misalignment: predictor(0.7), symkl: predictor(0.6), trainLoss: predictor(0.4) };
-  return { target: 'longCe', n: 24, nVariants: 8, correlation, groups: [{ task: 'markov', n: 24, nVariants: 8, correlation }], regularizer: [] };
+  return { target: 'longCe', n: 24, nVariants: 8, correlation, groups: [{ task: 'markov', n: 24, nVariants: 8, correlation }], regularizer: regularizerJson() };
+}
+
+const difference = (d: number, meanB: number): JsonObject => ({ difference: d, ci: [d - 0.02, d + 0.02], t: -3, df: 4, p: 0.04, meanA: meanB + d, meanB, nA: 3, nB: 3 });
+
+/** lm-correlate's regularizer entries: lstm at α 0.3 with both ranges, decoder-rope at α 1. */
+export function regularizerJson(): JsonObject[] {
+  const entry = (arch: string, pe: string, alpha: number, lExtraRange: string, d: number): JsonObject => ({
+    task: 'markov', arch, pe, context: '', alpha, divergence: 'sce', lExtraRange, longCe: difference(d, 1.5), idCe: difference(d / 2, 1.3),
+  });
+  return [entry('lstm', 'none', 0.3, 'half', -0.03), entry('lstm', 'none', 0.3, 'full', -0.08), entry('decoder', 'rope', 1, 'half', 0.01)];
 }
 
 async function cell(root: string, stage: string, axes: Record<string, JsonValue>, files: Record<string, JsonObject>): Promise<InputArtifact> {

@@ -39,7 +39,7 @@ test('lm-report writes report.json with the correlation, the regularizer table a
     }
     assert.equal(json.correlation.misalignment?.pearson?.value, 0.7);
     assert.deepEqual(json.correlationByTask.map((g) => g.task), ['markov']);
-    assert.equal(json.regularizer.length, 6);
+    assert.equal(json.regularizer.length, 3, 'the effects lm-correlate computed, not recomputed');
     assert.equal(json.variants.length, 8);
     assert.equal(json.models.length, 24);
     assert.ok(json.paper.some((r) => r.paper === '0.85 (Table 1)' && r.ours.startsWith('0.7 ')));

@@ -2,9 +2,11 @@ import assert from 'node:assert/strict';
 import test from 'node:test';
 import { curveData } from '../../stages/lm/report/plots.js';
 import { parseEvalJson, type ModelRecord } from '../../stages/lm/report/records.js';
-import { regularizerEffects, sweepPoints } from '../../stages/lm/report/sweep.js';
+import { parseRegularizer } from '../../stages/lm/report/regularizer.js';
+import { sweepPoints } from '../../stages/lm/report/sweep.js';
+import { paperRows, regularizerTable } from '../../stages/lm/report/tables.js';
 import { groupVariants } from '../../stages/lm/report/variants.js';
-import { evalJson, fixtureModels, L_TRAIN, longCeOf } from './report-fixtures.js';
+import { evalJson, fixtureModels, L_TRAIN, longCeOf, regularizerJson } from './report-fixtures.js';
 
 const models = (): ModelRecord[] =>
   fixtureModels().map((m) => ({ ...parseEvalJson(`eval[${m.arch},${m.alpha},${m.lExtraRange},${m.seed}]`, evalJson(m)), task: 'markov', axes: { ...m }, seed: m.seed, trainLoss: 1 }));
@@ -37,20 +39,20 @@ test('the α sweep has one point per α per arch and setting, with the seeds\' t
   assert.equal(points.length, 10);
 });
 
-test('the regularizer effect is the difference of seed means with a Welch interval and p', () => {
-  const effects = regularizerEffects(groupVariants(models()));
-  assert.equal(effects.length, 6, 'three regularized variants per family');
-  const e = effects.find((x) => x.family === 'arch=lstm · pe=none' && x.alpha === 1 && x.settings === 'lExtraRange=half');
-  assert.ok(e && e.ci && e.p !== null);
-  assert.ok(Math.abs(e.delta - -0.1) < 1e-12);
-  // Equal spreads of 0.01 over 3 seeds: se = 0.01·sqrt(2/3), Welch df = 4, t(0.975, 4) = 2.7764.
-  const half = 2.7764451051977987 * 0.01 * Math.sqrt(2 / 3);
-  assert.ok(Math.abs(e.ci[1] - e.delta - half) < 1e-9);
-  assert.ok(e.p < 0.001, `t = -12.2 on 4 df: p ${e.p}`);
-  assert.equal(e.nSeeds, 3);
-  assert.equal(e.nBaselineSeeds, 3);
-  const full = effects.find((x) => x.family === 'arch=decoder · pe=rope' && x.settings === 'lExtraRange=full');
-  assert.ok(full && Math.abs(full.delta - (-0.03 - 0.05)) < 1e-12, 'the full range is compared with the shared α = 0 variant');
+test('the regularizer table reads lm-correlate\'s effects and names the setting that varies', () => {
+  const effects = parseRegularizer(regularizerJson(), 'markov');
+  assert.deepEqual(effects.map((e) => [e.family, e.settings, e.alpha]), [
+    ['arch=lstm · pe=none', 'lExtraRange=half', 0.3],
+    ['arch=lstm · pe=none', 'lExtraRange=full', 0.3],
+    ['arch=decoder · pe=rope', 'lExtraRange=half', 1],
+  ]);
+  const full = effects[1];
+  assert.ok(full && full.longCe.delta === -0.08 && full.idCe.delta === -0.04 && full.regularized === 1.5 - 0.08 && full.nSeeds === 3);
+  const table = regularizerTable(effects);
+  assert.equal(table.rows.length, 3);
+  assert.deepEqual(table.rows[1]?.slice(6, 8), ['-0.08 [-0.1, -0.06]', '0.04']);
+  const paper = paperRows([], effects).find((r) => r.quantity === 'α that lowers long-context CE');
+  assert.equal(paper?.ours, 'arch=lstm · pe=none (lExtraRange=half): α 0.3, Δ -0.03 (interval below 0); arch=lstm · pe=none (lExtraRange=full): α 0.3, Δ -0.08 (interval below 0); arch=decoder · pe=rope (lExtraRange=half): no α lowers it');
 });
 
 test('the position curve is the mean over seeds at every position', () => {

@@ -9,7 +9,8 @@ import { byTask, type LmCorrelation } from './correlation.js';
 import { positionSpec, predictorSpec, sweepSpec } from './plots.js';
 import { modelPoints } from './points.js';
 import type { ModelRecord } from './records.js';
-import { regularizerEffects, sweepPoints } from './sweep.js';
+import type { RegularizerEffect } from './regularizer.js';
+import { sweepPoints } from './sweep.js';
 import { correlationTable, paperRows, paperTable, regularizerTable, variantsTable } from './tables.js';
 import { groupVariants, tasksOf, type LmVariant } from './variants.js';
 import { methodItems } from './method.js';
@@ -36,7 +37,7 @@ export const TITLE = 'Long-short alignment: language models';
 export async function buildLmReport(input: LmReportInputs): Promise<BuiltLmReport> {
   const models = input.models.map((m) => ({ ...m, entropyRate: m.entropyRate ?? input.entropyRates?.[m.task] ?? null }));
   const variants = groupVariants(models);
-  const effects = regularizerEffects(variants);
+  const effects = input.correlations.flatMap((c) => c.regularizer);
   const groups = input.correlations.flatMap((c, i) => byTask(c, tasksOf(models)[i] ?? `task ${i + 1}`));
   const specs = figureSpecs(variants, models);
   const warnings: string[] = [];
@@ -105,14 +106,14 @@ function correlationBlocks(groups: ReturnType<typeof byTask>, figures: Figure[])
   ];
 }
 
-function regularizerBlocks(effects: ReturnType<typeof regularizerEffects>, figures: Figure[]): Block[] {
-  if (effects.length === 0) return [{ kind: 'text', text: 'No model family was trained both with and without the regularizer.' }];
+function regularizerBlocks(effects: readonly RegularizerEffect[], figures: Figure[]): Block[] {
+  if (effects.length === 0) return [{ kind: 'text', text: 'No model family was trained both with and without the regularizer.' }, { kind: 'figures', figures }];
   return [
     { kind: 'figures', figures },
     {
       kind: 'table',
       table: regularizerTable(effects),
-      caption: `Long-context cross-entropy of each regularized variant minus that of its family at α = 0 (negative: the regularizer helped), with the Welch 95% interval of the difference and the two-sided Welch t test over seeds. ${effects.length} comparisons; with 3 seeds a side an interval is wide.`,
+      caption: `Long-context and in-distribution cross-entropy of each regularized variant minus that of the same model at α = 0 (negative: lower with the regularizer), mean over seeds with the Welch 95% interval of the difference and the two-sided Welch t test, as lm-correlate computed them. ${effects.length} comparisons; with 3 seeds a side an interval is wide.`,
     },
   ];
 }

@@ -5,6 +5,7 @@
  */
 import type { JsonObject, JsonValue } from '../../../src/stage-api.js';
 import { at, num, str } from '../../analysis/artifacts.js';
+import { parseRegularizer, type RegularizerEffect } from './regularizer.js';
 
 export const METHODS = ['pearson', 'spearman', 'kendall'] as const;
 export type Method = (typeof METHODS)[number];
@@ -35,6 +36,8 @@ export interface LmCorrelation {
   nVariants: number | null;
   pooled: Record<string, PredictorStats>;
   groups: CorrelationGroup[];
+  /** The regularizer's effect per family and α > 0 setting. */
+  regularizer: RegularizerEffect[];
   /** The file as written, carried into report.json. */
   raw: JsonObject;
 }
@@ -46,7 +49,8 @@ export function parseCorrelation(cell: string, json: JsonObject): LmCorrelation 
     if (!pooled[key]) throw new Error(`${cell}: correlation.json lacks correlation.${key}.{pearson,spearman,kendall}; was it written by lm-correlate?`);
   }
   const groups = Array.isArray(json.groups) ? json.groups.flatMap((g) => groupOf(g)) : [];
-  return { cell, target: str(at(json, 'target')) ?? 'longCe', n: num(at(json, 'n')), nVariants: num(at(json, 'nVariants')), pooled, groups, raw: json };
+  const task = groups[0]?.task ?? 'task';
+  return { cell, target: str(at(json, 'target')) ?? 'longCe', n: num(at(json, 'n')), nVariants: num(at(json, 'nVariants')), pooled, groups, regularizer: parseRegularizer(json.regularizer, task), raw: json };
 }
 
 function groupOf(g: JsonValue): CorrelationGroup[] {

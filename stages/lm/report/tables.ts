@@ -6,7 +6,7 @@ import type { Table } from '../../analysis/document.js';
 import { fmt, fmtCi, fmtP } from '../../analysis/format.js';
 import { fmtMeanSd } from '../../analysis/summary.js';
 import { METHODS, type CorrelationGroup, type LmStat } from './correlation.js';
-import type { RegularizerEffect } from './sweep.js';
+import type { RegularizerEffect } from './regularizer.js';
 import type { LmVariant } from './variants.js';
 
 /** Predictors in the order the table lists them, with their names. */
@@ -36,11 +36,12 @@ export function correlationTable(groups: readonly CorrelationGroup[]): Table {
 }
 
 export function regularizerTable(effects: readonly RegularizerEffect[]): Table {
+  const diff = (d: RegularizerEffect['longCe']): string => `${fmt(d.delta)} ${fmtCi(d.ci)}`;
   return {
     name: 'regularizer',
-    columns: ['task', 'model', 'setting', 'α', 'long CE at α = 0', 'long CE at α', 'Δ long CE [95% CI]', 'p', 'n seeds (α / α = 0)'],
-    numeric: [false, false, false, true, true, true, true, true, true],
-    rows: effects.map((e) => [e.task, e.family, e.settings, fmt(e.alpha), fmt(e.baseline), fmt(e.regularized), `${fmt(e.delta)} ${fmtCi(e.ci)}`, fmtP(e.p), `${e.nSeeds} / ${e.nBaselineSeeds}`]),
+    columns: ['task', 'model', 'setting', 'α', 'long CE at α = 0', 'long CE at α', 'Δ long CE [95% CI]', 'p', 'Δ ID CE [95% CI]', 'p (ID)', 'n seeds (α / α = 0)'],
+    numeric: [false, false, false, true, true, true, true, true, true, true, true],
+    rows: effects.map((e) => [e.task, e.family, e.settings || '–', fmt(e.alpha), fmt(e.baseline), fmt(e.regularized), diff(e.longCe), fmtP(e.longCe.p), diff(e.idCe), fmtP(e.idCe.p), `${e.nSeeds ?? '–'} / ${e.nBaselineSeeds ?? '–'}`]),
   };
 }
 
@@ -83,13 +84,15 @@ export function paperRows(groups: readonly CorrelationGroup[], effects: readonly
 
 /** Per model family, the α with the largest drop in long CE, and whether its interval excludes 0. */
 function bestAlphas(effects: readonly RegularizerEffect[]): string {
-  const families = [...new Set(effects.map((e) => `${e.family}${e.settings ? ` (${e.settings})` : ''}`))];
+  const name = (e: RegularizerEffect): string => `${e.family}${e.settings ? ` (${e.settings})` : ''}`;
+  const families = [...new Set(effects.map(name))];
   return families
     .map((f) => {
-      const best = effects.filter((e) => `${e.family}${e.settings ? ` (${e.settings})` : ''}` === f).sort((a, b) => a.delta - b.delta)[0];
+      const best = effects.filter((e) => name(e) === f && e.longCe.delta !== null).sort((a, b) => (a.longCe.delta ?? 0) - (b.longCe.delta ?? 0))[0];
       if (!best) return '';
-      const sure = best.ci !== null && best.ci[1] < 0 ? 'interval below 0' : 'interval includes 0 or above';
-      return `${f}: ${best.delta < 0 ? `α ${fmt(best.alpha)}, Δ ${fmt(best.delta)} (${sure})` : 'no α lowers it'}`;
+      const d = best.longCe;
+      const sure = d.ci !== null && d.ci[1] < 0 ? 'interval below 0' : 'interval reaches 0';
+      return `${f}: ${(d.delta ?? 0) < 0 ? `α ${fmt(best.alpha)}, Δ ${fmt(d.delta)} (${sure})` : 'no α lowers it'}`;
     })
     .filter(Boolean)
     .join('; ');
