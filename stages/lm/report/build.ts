@@ -67,7 +67,7 @@ export async function buildLmReport(input: LmReportInputs): Promise<BuiltLmRepor
       correlationFiles: input.correlations.map((c) => ({ cell: c.cell, ...c.raw })),
       regularizer: effects,
       sweep: sweepPoints(variants),
-      variants: variants.map(({ curve: _, longCeBySeed: __, ...v }) => v),
+      variants: variants.map(({ curve: _, ...v }) => v),
       models: modelPoints(models),
       paper,
       plots: specs.map((s) => `plots/${s.file}`),

@@ -30,8 +30,6 @@ export interface LmVariant {
   sce: Summary | null;
   symkl: Summary | null;
   trainLoss: Summary | null;
-  /** Per-seed longCe, for tests between variants. */
-  longCeBySeed: number[];
 }
 
 const AXIS_ORDER = ['arch', 'pe', 'alpha', 'lExtraRange', 'divergence', 'overlap'];
@@ -62,7 +60,6 @@ function toVariant(key: string, ms: ModelRecord[]): LmVariant {
   const first = ms[0] as ModelRecord;
   const axes = variantAxes(first.axes);
   const values = (pick: (m: ModelRecord) => number | null): number[] => ms.map(pick).filter((v): v is number => v !== null);
-  const longCeBySeed = ms.map((m) => m.longCe);
   return {
     key,
     task: first.task,
@@ -73,19 +70,24 @@ function toVariant(key: string, ms: ModelRecord[]): LmVariant {
     testLength: first.testLength,
     entropyRate: first.entropyRate,
     curve: meanCurve(ms),
-    longCe: summarize(longCeBySeed),
+    longCe: summarize(ms.map((m) => m.longCe)),
     idCe: summarize(ms.map((m) => m.idCe)),
     sce: summarize(values((m) => m.sce)),
     symkl: summarize(values((m) => m.symkl)),
     trainLoss: summarize(values((m) => m.trainLoss)),
-    longCeBySeed,
   };
 }
 
 /** Per position, the mean CE over the seeds that evaluated it. */
 export function meanCurve(ms: readonly ModelRecord[]): CurvePoint[] {
   const byPosition = new Map<number, number[]>();
-  for (const m of ms) for (const p of m.perPosition) byPosition.set(p.position, [...(byPosition.get(p.position) ?? []), p.ce]);
+  for (const m of ms) {
+    for (const p of m.perPosition) {
+      const ces = byPosition.get(p.position);
+      if (ces) ces.push(p.ce);
+      else byPosition.set(p.position, [p.ce]);
+    }
+  }
   return [...byPosition]
     .sort(([a], [b]) => a - b)
     .flatMap(([position, ces]) => {
