@@ -45,6 +45,7 @@ test('lm-report writes report.json with the correlation, the regularizer table a
     assert.ok(json.paper.some((r) => r.paper === '0.85 (Table 1)' && r.ours.startsWith('0.7 ')));
     assert.ok(json.paper.some((r) => r.paper === '0.62 (Table 1)' && r.ours.startsWith('0.4 ')));
     assert.ok(json.paper.some((r) => r.paper === '0.1–0.3 recommended'));
+    assert.ok(json.paper.some((r) => r.quantity.startsWith('misalignment predicts better') && r.ours.startsWith('yes (misalignment 0.7 ')), 'Pearson 0.7 against 0.4');
     assert.deepEqual(json.plots.sort(), ['plots/position-markov.svg', 'plots/predictors-markov.svg', 'plots/sweep-markov.svg']);
     const html = await readFile(join(ctx.outDir, 'report.html'), 'utf8');
     assert.equal(html.match(/<svg/g)?.length, 3);

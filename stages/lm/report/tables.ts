@@ -77,9 +77,17 @@ export function paperRows(groups: readonly CorrelationGroup[], effects: readonly
   const rows: PaperRow[] = groups.flatMap((g) => [
     { task: g.task, quantity: '|Pearson r|, misalignment vs long-context performance', paper: '0.85 (Table 1)', ours: abs(g.predictors.misalignment?.pearson) },
     { task: g.task, quantity: '|Pearson r|, training loss vs long-context performance', paper: '0.62 (Table 1)', ours: abs(g.predictors.trainLoss?.pearson) },
+    { task: g.task, quantity: 'misalignment predicts better than training loss (larger |r|)', paper: 'yes', ours: larger(g.predictors.misalignment?.pearson, g.predictors.trainLoss?.pearson) },
   ]);
   for (const task of [...new Set(effects.map((e) => e.task))]) rows.push({ task, quantity: 'α that lowers long-context CE', paper: '0.1–0.3 recommended', ours: bestAlphas(effects.filter((e) => e.task === task)) });
   return rows;
+}
+
+/** Which |r| is larger; the intervals say whether the difference is more than noise, so they are quoted. */
+function larger(m: LmStat | undefined, l: LmStat | undefined): string {
+  if (!m || !l || m.value === null || l.value === null) return '–';
+  const word = Math.abs(m.value) > Math.abs(l.value) ? 'yes' : 'no';
+  return `${word} (misalignment ${fmt(m.value)} ${fmtCi(m.ci)}, training loss ${fmt(l.value)} ${fmtCi(l.ci)})`;
 }
 
 /** Per model family, the α with the largest drop in long CE, and whether its interval excludes 0. */
