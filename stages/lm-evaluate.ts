@@ -17,7 +17,10 @@ export default defineStage({
     additionalProperties: false,
     properties: {
       samples: { type: 'integer', minimum: 2, default: 512, description: 'Suffix pairs (x, l1, l2) drawn for the misalignment metric' },
-      seed: { type: 'integer', minimum: 0, default: 0, description: 'Seed of the suffix draws' },
+      seed: {
+        type: 'integer', minimum: 0, default: 0,
+        description: 'Seed of the suffix draws (a seed matrix axis gives each model its own draws)',
+      },
       batchSize: { type: 'integer', minimum: 1, default: 64, description: 'Sequences per model call' },
     },
   },

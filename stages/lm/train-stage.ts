@@ -53,8 +53,11 @@ export async function lmTrainStage(ctx: StageContext, p: LmTrainParams, data: In
   const backend = await initBackend(ctx.runtime['backend']);
   const lm = await readLmData(data.dir);
   const { meta } = lm;
-  const { steps, batchSize, lr, lrSchedule, clip, checkpointEvery, alpha, divergence, lExtraRange, overlap, ...arch } = p;
-  const config: LmConfig = { ...arch, vocab: meta.vocab };
+  const { steps, batchSize, lr, lrSchedule, clip, checkpointEvery, alpha, divergence, lExtraRange, overlap } = p;
+  const config: LmConfig = {
+    arch: p.arch, pe: p.pe, layers: p.layers, dModel: p.dModel, heads: p.heads, dFF: p.dFF,
+    hidden: p.hidden, activation: p.activation, maxLen: p.maxLen, vocab: meta.vocab,
+  };
   if (config.pe === 'learned' && config.arch !== 'lstm' && config.arch !== 'gru' && config.maxLen < meta.testLength) {
     ctx.log(`lm-train: maxLen ${config.maxLen} < testLength ${meta.testLength}: evaluation at the test length will fail`);
   }

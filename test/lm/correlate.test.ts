@@ -126,3 +126,13 @@ test('the lm-correlate kind reads row.json from every input and writes correlati
     await removeDir(root);
   }
 });
+
+test('lm-correlate with no rows says which input is empty', async () => {
+  const root = await tempDir('lm-correlate-');
+  try {
+    const ctx = await makeCtx(root, 'lm-correlate', {}, { rows: [] } as unknown as Record<string, InputArtifact>);
+    await assert.rejects(lmCorrelate.run(ctx), /input 'rows' matched no cells/);
+  } finally {
+    await removeDir(root);
+  }
+});

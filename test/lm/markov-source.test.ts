@@ -81,6 +81,7 @@ test('the exact entropy rate agrees with a Monte-Carlo estimate', () => {
   const se = Math.sqrt(mean(batches.map((v) => (v - m) ** 2)) / (batches.length - 1));
   assert.ok(h > 0 && h < Math.log(8));
   assert.ok(Math.abs(m - h) < 4 * se, `Monte Carlo ${m} ± ${se}, exact ${h}`);
+  assert.ok(se < 0.004, `the estimate is precise enough to tell pi from a uniform weighting (se ${se})`);
 });
 
 /** P(prefix) by summing over the hidden stationary start context and every path. */
