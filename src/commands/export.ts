@@ -1,7 +1,7 @@
 import { join, resolve } from 'node:path';
 import type { Cell } from '../plan/types.js';
 import type { Cache, CellRecord } from '../cache/cache.js';
-import { describeRefusal, firstUnsafeName, writeInside, type Refusal } from '../cache/safe-fs.js';
+import { describeRefusal, firstUnsafeName, writeInsideSync, type Refusal } from '../cache/safe-fs.js';
 import { EnvironmentError } from '../exit.js';
 import { planFailureError } from '../plan/planner.js';
 import { openSession, UsageError, type CommonOptions } from './session.js';
@@ -45,9 +45,9 @@ export async function exportCommand(o: CommonOptions & { out: string; all?: bool
       manifests[cell.id] = manifestOf(cell, r);
     }
     const manifest = `${JSON.stringify({ pipeline: session.analysis.pipeline.name, exportedAt: new Date().toISOString(), cells: manifests }, null, 2)}\n`;
-    refuseIfBlocked(writeInside(out, 'manifest.json', Buffer.from(manifest)));
+    refuseIfBlocked(writeInsideSync(out, 'manifest.json', Buffer.from(manifest)));
     const provenance = provenanceOf(session.analysis.pipeline.name, session.analysis.pipeline.dir, chosen.map((c) => c.record));
-    refuseIfBlocked(writeInside(out, 'provenance.json', Buffer.from(`${JSON.stringify(provenance, null, 2)}\n`)));
+    refuseIfBlocked(writeInsideSync(out, 'provenance.json', Buffer.from(`${JSON.stringify(provenance, null, 2)}\n`)));
     process.stdout.write(`exported ${Object.keys(manifests).length} cell manifests to ${join(o.out, 'manifest.json')}, provenance to ${join(o.out, 'provenance.json')} and final artifacts to ${join(o.out, 'artifacts')}\n`);
     return 0;
   } finally {
@@ -60,7 +60,7 @@ async function exportArtifacts(cache: Cache, cell: Cell, r: CellRecord, out: str
   for (const [rel, entry] of Object.entries(r.outputs)) {
     const bytes = cache.readArtifact(entry);
     if (bytes === undefined) await drop(cache, cell, r, `cached artifact "${rel}" is missing or corrupt`);
-    else refuseIfBlocked(writeInside(out, `${folder}/${rel}`, bytes));
+    else refuseIfBlocked(writeInsideSync(out, `${folder}/${rel}`, bytes));
   }
 }
 
