@@ -1,6 +1,6 @@
 import { join, resolve } from 'node:path';
 import type { Cell } from '../plan/types.js';
-import type { Cache, CellRecord } from '../cache/cache.js';
+import type { ArtifactStore, CellRecord, RecordStore } from '../cache/cache.js';
 import { describeRefusal, firstUnsafeName, writeInsideSync, type Refusal } from '../cache/safe-fs.js';
 import { EnvironmentError } from '../exit.js';
 import { planFailureError } from '../plan/planner.js';
@@ -56,7 +56,7 @@ export async function exportCommand(o: CommonOptions & { out: string; all?: bool
 }
 
 /** Writes a record's artifacts under OUT/FOLDER, each verified against its hash, none through a link. */
-async function exportArtifacts(cache: Cache, cell: Cell, r: CellRecord, out: string, folder: string): Promise<void> {
+async function exportArtifacts(cache: RecordStore & ArtifactStore, cell: Cell, r: CellRecord, out: string, folder: string): Promise<void> {
   for (const [rel, entry] of Object.entries(r.outputs)) {
     const bytes = cache.readArtifact(entry);
     if (bytes === undefined) await drop(cache, cell, r, `cached artifact "${rel}" is missing or corrupt`);
@@ -82,7 +82,7 @@ function manifestOf(cell: Cell, r: CellRecord): Record<string, unknown> {
 }
 
 /** Drops the record, so that the next run rebuilds the cell instead of serving it again. */
-async function drop(cache: Cache, cell: Cell, r: CellRecord, problem: string): Promise<never> {
+async function drop(cache: RecordStore, cell: Cell, r: CellRecord, problem: string): Promise<never> {
   await cache.forget(r.fingerprint);
   throw new CacheCorruptError(`${cell.id}: ${problem}; it was removed from the cache, run the pipeline to rebuild it`);
 }

@@ -1,5 +1,5 @@
 import { relative } from 'node:path';
-import type { Cache, CellRecord } from '../cache/cache.js';
+import type { ArtifactStore, CellRecord, RecordStore } from '../cache/cache.js';
 import { checkPathInsideSync, listTreeSync } from '../cache/safe-fs.js';
 import type { Failure } from './events.js';
 import type { MetricsEntry } from '../metrics/extract.js';
@@ -35,7 +35,7 @@ const COMMIT_ATTEMPTS = 5;
  * again: the cell does not fail because gc ran.
  */
 export async function storeAndCommit(
-  cache: Cache,
+  cache: ArtifactStore & RecordStore,
   outDir: string,
   files: readonly string[],
   volatile: readonly string[] | undefined,
