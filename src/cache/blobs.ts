@@ -4,7 +4,8 @@ import { lstat, mkdir, open, rename, rm, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Sha256 } from '../util/hash.js';
 import type { OutputEntry } from './cache.js';
-import { kindOf, lstatOrUndefined, readRegular, readRegularSync } from './safe-fs.js';
+import { kindOf, lstatOrUndefinedSync, readRegularSync } from './safe-fs.js';
+import { lstatOrUndefined, readRegular } from './safe-fs-promises.js';
 
 const HASH = /^[0-9a-f]{64}$/;
 
@@ -30,15 +31,22 @@ export class BlobStore {
   }
 
   /** The blob's path when its shard is a real folder, not a link to elsewhere. */
-  private checkedPath(hash: string): string | undefined {
+  private checkedPathSync(hash: string): string | undefined {
     const path = this.path(hash);
-    if (path === undefined || !lstatOrUndefined(join(path, '..'))?.isDirectory()) return undefined;
+    if (path === undefined || !lstatOrUndefinedSync(join(path, '..'))?.isDirectory()) return undefined;
     return path;
   }
 
-  has(hash: Sha256, size: number): boolean {
-    const path = this.checkedPath(hash);
-    const st = path === undefined ? undefined : lstatOrUndefined(path);
+  private async checkedPath(hash: string): Promise<string | undefined> {
+    const path = this.path(hash);
+    if (path === undefined || !(await lstatOrUndefined(join(path, '..')))?.isDirectory()) return undefined;
+    return path;
+  }
+
+  /** Synchronous: a commit checks its blobs inside LMDB's write transaction, whose callback cannot await. */
+  hasSync(hash: Sha256, size: number): boolean {
+    const path = this.checkedPathSync(hash);
+    const st = path === undefined ? undefined : lstatOrUndefinedSync(path);
     return st !== undefined && st.isFile() && st.size === size;
   }
 
@@ -46,12 +54,19 @@ export class BlobStore {
    * Reads and verifies; undefined when missing, not a regular file, of
    * another size than recorded, or corrupt. At most `size` bytes are read.
    */
-  read(entry: OutputEntry): Buffer | undefined {
-    const path = this.checkedPath(entry.sha256);
+  readSync(entry: OutputEntry): Buffer | undefined {
+    const path = this.checkedPathSync(entry.sha256);
     if (path === undefined || !Number.isSafeInteger(entry.size) || entry.size < 0) return undefined;
     const r = readRegularSync(path, entry.size);
-    if (!r.ok) return undefined;
-    return createHash('sha256').update(r.value).digest('hex') === entry.sha256 ? r.value : undefined;
+    return r.ok ? verified(r.value, entry.sha256) : undefined;
+  }
+
+  /** As readSync, on libuv's thread pool. */
+  async read(entry: OutputEntry): Promise<Buffer | undefined> {
+    const path = await this.checkedPath(entry.sha256);
+    if (path === undefined || !Number.isSafeInteger(entry.size) || entry.size < 0) return undefined;
+    const r = await readRegular(path, entry.size);
+    return r.ok ? verified(r.value, entry.sha256) : undefined;
   }
 
   /**
@@ -101,24 +116,24 @@ export class BlobStore {
    * are gone, and links or special files anywhere in the store. Links are
    * removed, never followed; folders inside a shard are left alone.
    */
-  sweep(live: ReadonlySet<string>, pendingSince: number | undefined): Sweep {
+  sweepSync(live: ReadonlySet<string>, pendingSince: number | undefined): Sweep {
     const result: Sweep = { removed: 0, bytes: 0, pending: 0 };
-    for (const shard of list(this.dir)) {
+    for (const shard of listSync(this.dir)) {
       const shardPath = join(this.dir, shard);
-      const st = lstatOrUndefined(shardPath);
+      const st = lstatOrUndefinedSync(shardPath);
       if (st === undefined) continue;
       if (!st.isDirectory()) {
         rmSync(shardPath, { force: true });
         result.removed++;
         continue;
       }
-      for (const name of list(shardPath)) this.sweepEntry(join(shardPath, name), name, live, pendingSince, result);
+      for (const name of listSync(shardPath)) this.sweepEntrySync(join(shardPath, name), name, live, pendingSince, result);
     }
     return result;
   }
 
-  private sweepEntry(path: string, name: string, live: ReadonlySet<string>, pendingSince: number | undefined, result: Sweep): void {
-    const st = lstatOrUndefined(path);
+  private sweepEntrySync(path: string, name: string, live: ReadonlySet<string>, pendingSince: number | undefined, result: Sweep): void {
+    const st = lstatOrUndefinedSync(path);
     if (st === undefined || st.isDirectory()) return;
     const file = kindOf(st) === 'regular file';
     if (name.endsWith('.tmp')) {
@@ -136,6 +151,10 @@ export class BlobStore {
   }
 }
 
+function verified(bytes: Buffer, hash: string): Buffer | undefined {
+  return createHash('sha256').update(bytes).digest('hex') === hash ? bytes : undefined;
+}
+
 async function intact(path: string, hash: Sha256, size: number): Promise<boolean> {
   const st = await lstat(path).catch(() => undefined);
   if (st === undefined || !st.isFile() || st.size !== size) return false;
@@ -143,7 +162,7 @@ async function intact(path: string, hash: Sha256, size: number): Promise<boolean
   return r.ok && createHash('sha256').update(r.value).digest('hex') === hash;
 }
 
-function list(dir: string): string[] {
+function listSync(dir: string): string[] {
   try {
     return readdirSync(dir);
   } catch {

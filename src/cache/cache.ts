@@ -48,8 +48,14 @@ export interface DoneEntry {
   outputsHash: Sha256;
 }
 
-export interface Cache {
-  readonly dir: string;
+/**
+ * The cache, split by what each part owns, so that a module's signature says
+ * which concern it touches. Everything lives under one folder and one LMDB
+ * environment; LmdbCache implements them all.
+ */
+
+/** Records: what makes a cell done, its latest pointer, and the metrics kept beside it. */
+export interface RecordStore {
   /** Changes with every committed write to the database (LMDB's last transaction id). */
   generation(): number;
   /** The "done" entry of a fingerprint: present only once its record and artifacts are whole. */
@@ -57,34 +63,60 @@ export interface Cache {
   getRecord(fingerprint: FingerprintHash): CellRecord | undefined;
   /** The fingerprint of the last successful run of a cell of a pipeline. */
   latest(pipeline: string, cell: string): FingerprintHash | undefined;
-  /** Cheap check: every artifact exists with the recorded size. */
+  /** Makes the record visible, atomically, with the cell's "latest" pointer, if its artifacts are all stored. */
+  commit(record: CellRecord, metrics?: MetricsEntry): Promise<CommitOutcome>;
+  forget(fingerprint: FingerprintHash): Promise<void>;
+  allRecords(): Iterable<CellRecord>;
+  /** The metrics extracted from a record's outputs, kept beside it (no blob is read). */
+  getMetrics(fingerprint: FingerprintHash): MetricsEntry | undefined;
+  /** Stores metrics extracted later (a record committed before its stage declared them), in one transaction. */
+  putMetrics(entries: readonly [FingerprintHash, MetricsEntry][]): Promise<void>;
+}
+
+/** Artifacts: the content-addressed blobs that records name. */
+export interface ArtifactStore {
+  /** Cheap check: every artifact exists with the recorded size. Synchronous: it runs on the no-op path, once per cached cell. */
   artifactsPresent(record: DoneEntry): boolean;
   /** Full check: every artifact hashes to its recorded value. Returns the first bad path. */
   verifyArtifacts(record: DoneEntry): Promise<string | undefined>;
   /** Stores the files of `dir` as content-addressed blobs (data first). */
   storeOutputs(dir: string, only?: readonly string[], volatile?: readonly string[]): Promise<{ outputs: Record<string, OutputEntry>; outputsHash: Sha256 }>;
-  /** Makes the record visible, atomically, with the cell's "latest" pointer, if its artifacts are all stored. */
-  commit(record: CellRecord, metrics?: MetricsEntry): Promise<CommitOutcome>;
-  /** The metrics extracted from a record's outputs, kept beside it (no blob is read). */
-  getMetrics(fingerprint: FingerprintHash): MetricsEntry | undefined;
-  /** Stores metrics extracted later (a record committed before its stage declared them), in one transaction. */
-  putMetrics(entries: readonly [FingerprintHash, MetricsEntry][]): Promise<void>;
   /** An artifact's bytes, verified against its hash and size; undefined when missing or corrupt. */
   readArtifact(entry: OutputEntry): Buffer | undefined;
   /** Stores bytes received from elsewhere (a remote) as a blob; returns their hash. */
   putBlob(bytes: Uint8Array): Promise<Sha256>;
   /** Copies artifacts into `dir`, verifying each; returns the first bad path. */
   materialize(record: DoneEntry, dir: string): Promise<string | undefined>;
-  forget(fingerprint: FingerprintHash): Promise<void>;
-  recordFailure(failure: FailureRecord): Promise<void>;
-  lastFailure(pipeline: string, cell: string): FailureRecord | undefined;
+}
+
+/** Leases: which process is running a fingerprint now. */
+export interface LeaseStore {
   acquireLease(fingerprint: FingerprintHash): Promise<LeaseResult>;
   releaseLease(fingerprint: FingerprintHash): Promise<void>;
+}
+
+/** The last failed run of each cell, until a run of it succeeds. */
+export interface FailureLog {
+  recordFailure(failure: FailureRecord): Promise<void>;
+  lastFailure(pipeline: string, cell: string): FailureRecord | undefined;
+}
+
+/** Folders and files a run writes beside the database. */
+export interface CachePaths {
+  readonly dir: string;
   workDir(fingerprint: FingerprintHash): string;
   logPath(fingerprint: FingerprintHash): string;
+  /** A fresh folder of this process under the cache, created before it is returned. */
   scratchDir(): string;
+}
+
+/** Small values kept across runs by key (probed runtime facts, planning memos). */
+export interface MetaStore {
   getMeta<T>(key: string): T | undefined;
   putMeta(key: string, value: unknown): Promise<void>;
-  allRecords(): Iterable<CellRecord>;
+}
+
+/** The whole cache, for the code that opens, passes on and closes it. */
+export interface Cache extends RecordStore, ArtifactStore, LeaseStore, FailureLog, CachePaths, MetaStore {
   close(): Promise<void>;
 }

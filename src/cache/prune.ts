@@ -4,7 +4,7 @@ import type { OutputEntry } from './cache.js';
  * What `gc --keep` decides, apart from the database it acts on: which
  * records, latest pointers and failure entries go, given what the kept
  * pipelines' current cells use. The store removes them later, each only if
- * it is still as it was read here (see LmdbCache.removeEntries), so anything
+ * it is still as it was read here (see GcSweep.removeEntries), so anything
  * a concurrent run writes meanwhile stays.
  */
 export interface RecordSummary {

@@ -1,5 +1,4 @@
 import { closeSync, constants, fstatSync, lstatSync, mkdirSync, openSync, readdirSync, readSync, writeSync, type Stats } from 'node:fs';
-import { open } from 'node:fs/promises';
 import { isAbsolute, join, relative } from 'node:path';
 import { err, ok, type Result } from '../util/result.js';
 
@@ -8,6 +7,8 @@ import { err, ok, type Result } from '../util/result.js';
  * symbolic link below the root they are given and never open a FIFO or a
  * device in a way that could block or stream forever. The root itself is
  * the caller's choice (a flag, the cache folder) and may be a link.
+ * Functions that block on the file system are named *Sync; their
+ * counterparts for async code are in safe-fs-promises.ts.
  */
 
 /** What an entry is, seen without following links. */
@@ -23,7 +24,7 @@ export function kindOf(st: Stats | undefined): EntryKind {
   return 'device';
 }
 
-export function lstatOrUndefined(path: string): Stats | undefined {
+export function lstatOrUndefinedSync(path: string): Stats | undefined {
   try {
     return lstatSync(path);
   } catch (e) {
@@ -32,7 +33,7 @@ export function lstatOrUndefined(path: string): Stats | undefined {
   }
 }
 
-function isMissing(e: unknown): boolean {
+export function isMissing(e: unknown): boolean {
   const code = (e as NodeJS.ErrnoException).code;
   return code === 'ENOENT' || code === 'ENOTDIR';
 }
@@ -64,12 +65,12 @@ export interface Refusal {
  * folder (for the parents) or a regular file (for the last part);
  * undefined when every part is as it must be.
  */
-export function checkPathInside(root: string, rel: string): Refusal | undefined {
+export function checkPathInsideSync(root: string, rel: string): Refusal | undefined {
   const parts = rel.split('/');
   let path = root;
   for (const [i, part] of parts.entries()) {
     path = join(path, part);
-    const kind = kindOf(lstatOrUndefined(path));
+    const kind = kindOf(lstatOrUndefinedSync(path));
     const wanted: EntryKind = i === parts.length - 1 ? 'regular file' : 'folder';
     if (kind !== wanted) return { path, kind };
   }
@@ -77,8 +78,8 @@ export function checkPathInside(root: string, rel: string): Refusal | undefined 
 }
 
 /** O_NOFOLLOW refuses a link at the last part; O_NONBLOCK keeps a FIFO from blocking the open. */
-const READ_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK;
-const WRITE_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW | constants.O_NONBLOCK;
+export const READ_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK;
+export const WRITE_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW | constants.O_NONBLOCK;
 
 export type ReadProblem = { problem: 'missing' } | { problem: 'not-regular'; kind: EntryKind } | { problem: 'wrong-size'; size: number };
 
@@ -112,27 +113,10 @@ export function readRegularSync(path: string, size?: number): Result<Buffer, Rea
 }
 
 /** Why an O_NOFOLLOW open failed, for the expected cases; anything else is rethrown. */
-function openProblem(e: unknown): ReadProblem {
+export function openProblem(e: unknown): ReadProblem {
   if ((e as NodeJS.ErrnoException).code === 'ELOOP') return { problem: 'not-regular', kind: 'symbolic link' };
   if (isMissing(e)) return { problem: 'missing' };
   throw e;
-}
-
-/** As readRegularSync, on libuv's thread pool; the open cannot block on a FIFO. */
-export async function readRegular(path: string): Promise<Result<Buffer, ReadProblem>> {
-  let file;
-  try {
-    file = await open(path, READ_FLAGS);
-  } catch (e) {
-    return err(openProblem(e));
-  }
-  try {
-    const st = await file.stat();
-    if (!st.isFile()) return err({ problem: 'not-regular', kind: kindOf(st) });
-    return ok(await file.readFile());
-  } finally {
-    await file.close();
-  }
 }
 
 /**
@@ -140,7 +124,7 @@ export async function readRegular(path: string): Promise<Result<Buffer, ReadProb
  * real folders. An existing part that is a link, or a last part that is
  * not a regular file, is refused and nothing is written there.
  */
-export function writeInside(root: string, rel: string, bytes: Uint8Array): Refusal | undefined {
+export function writeInsideSync(root: string, rel: string, bytes: Uint8Array): Refusal | undefined {
   // Callers check names from records first; a name that climbs out is a bug, never written.
   if (!isPlainRelative(rel)) throw new Error(`not a plain relative path: ${JSON.stringify(rel)}`);
   mkdirSync(root, { recursive: true });
@@ -148,12 +132,12 @@ export function writeInside(root: string, rel: string, bytes: Uint8Array): Refus
   let path = root;
   for (const part of parts.slice(0, -1)) {
     path = join(path, part);
-    const kind = kindOf(lstatOrUndefined(path));
+    const kind = kindOf(lstatOrUndefinedSync(path));
     if (kind === 'missing') mkdirSync(path);
     else if (kind !== 'folder') return { path, kind };
   }
   const target = join(path, parts[parts.length - 1] as string);
-  const kind = kindOf(lstatOrUndefined(target));
+  const kind = kindOf(lstatOrUndefinedSync(target));
   if (kind !== 'missing' && kind !== 'regular file') return { path: target, kind };
   let fd: number;
   try {
@@ -183,12 +167,12 @@ export function describeRefusal(r: Refusal): string {
  * Every regular file under `dir` (relative, `/`-separated), walking real
  * folders only; the first link or special file is refused.
  */
-export function listTree(dir: string): Result<string[], Refusal> {
+export function listTreeSync(dir: string): Result<string[], Refusal> {
   const out: string[] = [];
   const walk = (d: string): Refusal | undefined => {
     for (const entry of readdirSync(d, { withFileTypes: true })) {
       const path = join(d, entry.name);
-      const kind = entry.isFile() || entry.isDirectory() || entry.isSymbolicLink() || entry.isFIFO() || entry.isSocket() ? kindOfDirent(entry) : kindOf(lstatOrUndefined(path));
+      const kind = entry.isFile() || entry.isDirectory() || entry.isSymbolicLink() || entry.isFIFO() || entry.isSocket() ? kindOfDirent(entry) : kindOf(lstatOrUndefinedSync(path));
       if (kind === 'folder') {
         const inner = walk(path);
         if (inner !== undefined) return inner;
@@ -201,7 +185,7 @@ export function listTree(dir: string): Result<string[], Refusal> {
   return refused === undefined ? ok(out) : err(refused);
 }
 
-function kindOfDirent(e: { isFile(): boolean; isDirectory(): boolean; isSymbolicLink(): boolean; isFIFO(): boolean }): EntryKind {
+export function kindOfDirent(e: { isFile(): boolean; isDirectory(): boolean; isSymbolicLink(): boolean; isFIFO(): boolean }): EntryKind {
   if (e.isFile()) return 'regular file';
   if (e.isDirectory()) return 'folder';
   if (e.isSymbolicLink()) return 'symbolic link';

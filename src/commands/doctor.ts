@@ -1,6 +1,6 @@
 import { existsSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
-import type { CellRecord } from '../cache/cache.js';
+import type { ArtifactStore, CellRecord } from '../cache/cache.js';
 import { LmdbCache } from '../cache/lmdb-cache.js';
 import { firstUnsafeName } from '../cache/safe-fs.js';
 import { cacheDir } from './session.js';
@@ -47,7 +47,7 @@ export async function doctorCommand(o: { cacheDir?: string; rebuild?: boolean })
  * it is copied into, or an artifact that is missing, not a regular file, or
  * does not hash to its recorded value.
  */
-async function recordProblem(cache: LmdbCache, r: CellRecord): Promise<string | undefined> {
+async function recordProblem(cache: ArtifactStore, r: CellRecord): Promise<string | undefined> {
   const unsafe = firstUnsafeName(Object.keys(r.outputs));
   if (unsafe !== undefined) return `output name ${JSON.stringify(unsafe)} is not a plain relative path`;
   const path = await cache.verifyArtifacts(r);

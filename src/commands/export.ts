@@ -1,7 +1,7 @@
 import { join, resolve } from 'node:path';
 import type { Cell } from '../plan/types.js';
-import type { Cache, CellRecord } from '../cache/cache.js';
-import { describeRefusal, firstUnsafeName, writeInside, type Refusal } from '../cache/safe-fs.js';
+import type { ArtifactStore, CellRecord, RecordStore } from '../cache/cache.js';
+import { describeRefusal, firstUnsafeName, writeInsideSync, type Refusal } from '../cache/safe-fs.js';
 import { EnvironmentError } from '../exit.js';
 import { planFailureError } from '../plan/planner.js';
 import { openSession, UsageError, type CommonOptions } from './session.js';
@@ -45,9 +45,9 @@ export async function exportCommand(o: CommonOptions & { out: string; all?: bool
       manifests[cell.id] = manifestOf(cell, r);
     }
     const manifest = `${JSON.stringify({ pipeline: session.analysis.pipeline.name, exportedAt: new Date().toISOString(), cells: manifests }, null, 2)}\n`;
-    refuseIfBlocked(writeInside(out, 'manifest.json', Buffer.from(manifest)));
+    refuseIfBlocked(writeInsideSync(out, 'manifest.json', Buffer.from(manifest)));
     const provenance = provenanceOf(session.analysis.pipeline.name, session.analysis.pipeline.dir, chosen.map((c) => c.record));
-    refuseIfBlocked(writeInside(out, 'provenance.json', Buffer.from(`${JSON.stringify(provenance, null, 2)}\n`)));
+    refuseIfBlocked(writeInsideSync(out, 'provenance.json', Buffer.from(`${JSON.stringify(provenance, null, 2)}\n`)));
     process.stdout.write(`exported ${Object.keys(manifests).length} cell manifests to ${join(o.out, 'manifest.json')}, provenance to ${join(o.out, 'provenance.json')} and final artifacts to ${join(o.out, 'artifacts')}\n`);
     return 0;
   } finally {
@@ -56,11 +56,11 @@ export async function exportCommand(o: CommonOptions & { out: string; all?: bool
 }
 
 /** Writes a record's artifacts under OUT/FOLDER, each verified against its hash, none through a link. */
-async function exportArtifacts(cache: Cache, cell: Cell, r: CellRecord, out: string, folder: string): Promise<void> {
+async function exportArtifacts(cache: RecordStore & ArtifactStore, cell: Cell, r: CellRecord, out: string, folder: string): Promise<void> {
   for (const [rel, entry] of Object.entries(r.outputs)) {
     const bytes = cache.readArtifact(entry);
     if (bytes === undefined) await drop(cache, cell, r, `cached artifact "${rel}" is missing or corrupt`);
-    else refuseIfBlocked(writeInside(out, `${folder}/${rel}`, bytes));
+    else refuseIfBlocked(writeInsideSync(out, `${folder}/${rel}`, bytes));
   }
 }
 
@@ -82,7 +82,7 @@ function manifestOf(cell: Cell, r: CellRecord): Record<string, unknown> {
 }
 
 /** Drops the record, so that the next run rebuilds the cell instead of serving it again. */
-async function drop(cache: Cache, cell: Cell, r: CellRecord, problem: string): Promise<never> {
+async function drop(cache: RecordStore, cell: Cell, r: CellRecord, problem: string): Promise<never> {
   await cache.forget(r.fingerprint);
   throw new CacheCorruptError(`${cell.id}: ${problem}; it was removed from the cache, run the pipeline to rebuild it`);
 }

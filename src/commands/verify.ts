@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Cell, StageNode } from '../plan/types.js';
 import type { CellRecord, DoneEntry } from '../cache/cache.js';
-import { checkPathInside, firstUnsafeName, readRegular } from '../cache/safe-fs.js';
+import { firstUnsafeName } from '../cache/safe-fs.js';
+import { checkPathInside, readRegular } from '../cache/safe-fs-promises.js';
 import { compareArtifact } from '../cache/compare.js';
 import { describeFailure } from '../execution/events.js';
 import { runCell } from '../execution/run-cell.js';
@@ -82,7 +83,7 @@ async function verifyOne(
       if (volatile.includes(path)) continue;
       const cachedBytes = session.cache.readArtifact(entry);
       if (cachedBytes === undefined) return { ok: false, exact: false, detail: `cached artifact "${path}" is missing or corrupt; run "ablate doctor"` };
-      const fresh = checkPathInside(outDir, path) === undefined ? await readRegular(join(outDir, path)) : undefined;
+      const fresh = (await checkPathInside(outDir, path)) === undefined ? await readRegular(join(outDir, path)) : undefined;
       if (fresh === undefined || !fresh.ok) return { ok: false, exact: false, detail: `${path} was not produced again as a regular file` };
       const c = compareArtifact(path, cachedBytes, fresh.value, tolerance);
       if (!c.equal) return { ok: false, exact: false, detail: `${path}: ${c.detail}` };

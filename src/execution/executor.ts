@@ -1,5 +1,5 @@
 import type { Analysis, Cell, StageNode } from '../plan/types.js';
-import type { Cache, DoneEntry } from '../cache/cache.js';
+import type { ArtifactStore, CachePaths, DoneEntry, FailureLog, LeaseStore, RecordStore } from '../cache/cache.js';
 import { describeFailure, type Failure, type FailureSummary, type RunEvent } from './events.js';
 import { runCell, readLogTail } from './run-cell.js';
 import type { CellState, Planner, PlanFailure } from '../plan/planner.js';
@@ -8,7 +8,7 @@ import { ok, type Result } from '../util/result.js';
 export interface ExecutorOptions {
   analysis: Analysis;
   planner: Planner;
-  cache: Cache;
+  cache: RecordStore & ArtifactStore & LeaseStore & FailureLog & CachePaths;
   pipelineKey: string;
   cells: readonly Cell[];
   jobs: number;

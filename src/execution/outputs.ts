@@ -1,6 +1,6 @@
 import { relative } from 'node:path';
-import type { Cache, CellRecord } from '../cache/cache.js';
-import { checkPathInside, listTree } from '../cache/safe-fs.js';
+import type { ArtifactStore, CellRecord, RecordStore } from '../cache/cache.js';
+import { checkPathInsideSync, listTreeSync } from '../cache/safe-fs.js';
 import type { Failure } from './events.js';
 import type { MetricsEntry } from '../metrics/extract.js';
 import { err, ok, type Result } from '../util/result.js';
@@ -13,11 +13,11 @@ import { err, ok, type Result } from '../util/result.js';
  */
 export function collectOutputs(outDir: string, declared: readonly string[] | undefined): Result<string[], Failure> {
   if (declared === undefined) {
-    const listed = listTree(outDir);
+    const listed = listTreeSync(outDir);
     return listed.ok ? listed : err({ reason: 'bad-output', path: listed.error.path, kind: listed.error.kind });
   }
   for (const path of declared) {
-    const refused = checkPathInside(outDir, path);
+    const refused = checkPathInsideSync(outDir, path);
     if (refused === undefined) continue;
     if (refused.kind === 'missing') return err({ reason: 'missing-output', path });
     // Names the part that is wrong: `sub` when `sub/x.txt` lies under a linked `sub`.
@@ -35,7 +35,7 @@ const COMMIT_ATTEMPTS = 5;
  * again: the cell does not fail because gc ran.
  */
 export async function storeAndCommit(
-  cache: Cache,
+  cache: ArtifactStore & RecordStore,
   outDir: string,
   files: readonly string[],
   volatile: readonly string[] | undefined,

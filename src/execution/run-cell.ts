@@ -4,7 +4,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Cell, StageNode } from '../plan/types.js';
-import type { Cache, CellRecord, DoneEntry } from '../cache/cache.js';
+import type { ArtifactStore, CachePaths, CellRecord, DoneEntry, RecordStore } from '../cache/cache.js';
 import type { ExitReason } from './child-process.js';
 import type { Failure } from './events.js';
 import type { FingerprintData, FingerprintHash } from '../plan/fingerprint.js';
@@ -32,7 +32,7 @@ export interface CellJob {
 }
 
 export interface CellEnv {
-  cache: Cache;
+  cache: RecordStore & ArtifactStore & CachePaths;
   pipeline: string;
   pipelineDir: string;
   signal: AbortSignal;
@@ -228,7 +228,7 @@ function fileError(e: unknown): string {
 
 async function materializeInputs(
   job: CellJob,
-  cache: Cache,
+  cache: ArtifactStore,
   root: string,
 ): Promise<Result<Record<string, InputArtifact | InputArtifact[]>, Failure>> {
   const out: Record<string, InputArtifact | InputArtifact[]> = {};

@@ -1,4 +1,4 @@
-import type { Cache } from '../cache/cache.js';
+import type { ArtifactStore, RecordStore } from '../cache/cache.js';
 import type { FingerprintHash } from '../plan/fingerprint.js';
 import type { Scalar } from '../pipeline/pipeline-config.js';
 import { currentSnapshot, writeSnapshot, type PlanSnapshot, type SnapshotRow } from '../plan/plan-snapshot.js';
@@ -68,7 +68,7 @@ export async function showResults(o: CommonOptions, stages: readonly string[] | 
   }
 }
 
-async function fromSnapshot(cache: Cache, snap: PlanSnapshot, stages: readonly string[] | undefined): Promise<Results> {
+async function fromSnapshot(cache: RecordStore & ArtifactStore, snap: PlanSnapshot, stages: readonly string[] | undefined): Promise<Results> {
   const cells: PlannedCell[] = snap.rows.map((r) => ({ id: r.cell, stage: r.stage, axes: r.axes ?? {}, ...(r.fingerprint === undefined ? {} : { fingerprint: r.fingerprint }) }));
   const all = [...new Set(snap.rows.map((r) => r.stage))];
   return resultsOf(cache, snap.pipeline, cells, all, new Map(Object.entries(snap.metrics ?? {}) as [string, MetricsDecl][]), stages);
@@ -97,7 +97,7 @@ function stageNames(session: Session): string[] {
   return [...session.analysis.stages.keys()];
 }
 
-async function resultsOf(cache: Cache, pipeline: string, cells: readonly PlannedCell[], all: string[], declared: Declarations, stages: readonly string[] | undefined): Promise<Results> {
+async function resultsOf(cache: RecordStore & ArtifactStore, pipeline: string, cells: readonly PlannedCell[], all: string[], declared: Declarations, stages: readonly string[] | undefined): Promise<Results> {
   const chosen = chooseStages(pipeline, all, stages, declared);
   const reader = new MetricsReader(cache);
   const specs = new Map<string, MetricsSpec | undefined>(chosen.map((s) => [s, metricsSpec(declared.get(s))]));

@@ -1,10 +1,10 @@
-import type { Cache, OutputEntry } from '../cache/cache.js';
+import type { ArtifactStore, OutputEntry, RecordStore } from '../cache/cache.js';
 import type { FingerprintHash } from '../plan/fingerprint.js';
 import { extractMetrics, type MetricsEntry } from './extract.js';
 import type { MetricsSpec } from './spec.js';
 
 /** Metrics of a cell from its stored outputs; used at commit time and for records stored before the stage declared them. */
-export function metricsFromOutputs(cache: Pick<Cache, 'readArtifact'>, spec: MetricsSpec, outputs: Record<string, OutputEntry>): MetricsEntry {
+export function metricsFromOutputs(cache: Pick<ArtifactStore, 'readArtifact'>, spec: MetricsSpec, outputs: Record<string, OutputEntry>): MetricsEntry {
   return extractMetrics(spec, (file) => {
     const entry = Object.hasOwn(outputs, file) ? outputs[file] : undefined;
     return entry === undefined ? undefined : cache.readArtifact(entry);
@@ -19,7 +19,7 @@ export function metricsFromOutputs(cache: Pick<Cache, 'readArtifact'>, spec: Met
 export class MetricsReader {
   private readonly pending: [FingerprintHash, MetricsEntry][] = [];
 
-  constructor(private readonly cache: Cache) {}
+  constructor(private readonly cache: RecordStore & ArtifactStore) {}
 
   /** Undefined only when the record is gone (removed since the plan). */
   read(fingerprint: FingerprintHash, spec: MetricsSpec): MetricsEntry | undefined {

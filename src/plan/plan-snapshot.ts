@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameS
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Cache } from '../cache/cache.js';
+import type { Cache, CachePaths, RecordStore } from '../cache/cache.js';
 import { cacheDir } from '../cache/location.js';
 import { LmdbCache } from '../cache/lmdb-cache.js';
 import { changedSince, fileStamp } from '../util/file-stamp.js';
@@ -106,12 +106,12 @@ function runtimeFiles(): string[] {
 }
 
 /** `kind` names a command's own snapshot ('show'); the plan of status and run has none. */
-function snapshotPath(cache: Cache, pipelinePath: string, kind?: string): string {
+function snapshotPath(cache: CachePaths, pipelinePath: string, kind?: string): string {
   return join(cache.dir, 'plans', `${sha256(pipelinePath).slice(0, 32)}${kind === undefined ? '' : `.${kind}`}.json`);
 }
 
 /** The stored answer, if it is still exact; undefined otherwise. */
-export function readSnapshot(cache: Cache, key: SnapshotKeyInput, kind?: string): PlanSnapshot | undefined {
+export function readSnapshot(cache: CachePaths & RecordStore, key: SnapshotKeyInput, kind?: string): PlanSnapshot | undefined {
   let snap: PlanSnapshot;
   try {
     snap = JSON.parse(readFileSync(snapshotPath(cache, key.pipelinePath, kind), 'utf8')) as PlanSnapshot;
@@ -133,7 +133,7 @@ export interface SnapshotContent {
 }
 
 /** Stores the answer of a full plan; written whole (temporary file, then rename) or not at all. */
-export function writeSnapshot(cache: Cache, key: SnapshotKeyInput, content: SnapshotContent, kind?: string): void {
+export function writeSnapshot(cache: CachePaths & RecordStore, key: SnapshotKeyInput, content: SnapshotContent, kind?: string): void {
   const files: Record<string, string> = {};
   for (const f of [...content.inputs.files, ...(content.inputs.runtime ? runtimeFiles() : [])]) {
     // A file changed since the plan began may hold other contents than the plan read: no snapshot this time.

@@ -3,7 +3,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Analysis, Cell, CellInput, StageNode } from './types.js';
-import type { Cache, DoneEntry } from '../cache/cache.js';
+import type { DoneEntry, MetaStore, RecordStore } from '../cache/cache.js';
 import { codeFiles, codeHashes, type CodeHashes } from './code-hash.js';
 import { diffFingerprints, fingerprintHash, ParamsCanonicalizer, type FingerprintData, type FingerprintHash, type InputEntry } from './fingerprint.js';
 import { runtimeFacts, RuntimeProbeError, type RuntimeOptions } from './runtime-facts.js';
@@ -51,7 +51,7 @@ export type PlanFailure =
   | { reason: 'runtime-probe'; message: string };
 
 export interface PlanOptions {
-  cache: Cache;
+  cache: RecordStore & MetaStore;
   /** Identifies the pipeline for "last run of this cell" lookups. */
   pipelineKey: string;
   runtime: RuntimeOptions;

@@ -1,5 +1,5 @@
 import type { Cell } from './types.js';
-import type { Cache } from '../cache/cache.js';
+import type { ArtifactStore, RecordStore } from '../cache/cache.js';
 import type { RunEvent } from '../execution/events.js';
 import type { CellState, Planner, PlanFailure } from './planner.js';
 import { ok, type Result } from '../util/result.js';
@@ -11,7 +11,7 @@ import { ok, type Result } from '../util/result.js';
  */
 export async function planVerified(
   planner: Planner,
-  cache: Cache,
+  cache: RecordStore & ArtifactStore,
   cells: readonly Cell[],
   emit: (e: RunEvent) => void,
 ): Promise<Result<Map<string, CellState>, PlanFailure>> {

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import type { Cache } from '../cache/cache.js';
+import type { MetaStore } from '../cache/cache.js';
 import type { RuntimeProvider } from '../stage-api.js';
 import { builtinStagesDir } from './stage-kinds.js';
 import { canonicalJson, sha256 } from '../util/hash.js';
@@ -22,7 +22,7 @@ export interface RuntimeOptions {
  * everything that could change it: installed package versions, the forced
  * backend and the visible GPUs.
  */
-export async function runtimeFacts(providers: readonly RuntimeProvider[], cache: Cache, options: RuntimeOptions): Promise<Record<string, string>> {
+export async function runtimeFacts(providers: readonly RuntimeProvider[], cache: MetaStore, options: RuntimeOptions): Promise<Record<string, string>> {
   const facts: Record<string, string> = {};
   for (const p of providers) {
     switch (p) {
@@ -36,7 +36,7 @@ export async function runtimeFacts(providers: readonly RuntimeProvider[], cache:
   return facts;
 }
 
-async function tfjsFacts(cache: Cache, options: RuntimeOptions): Promise<Record<string, string>> {
+async function tfjsFacts(cache: MetaStore, options: RuntimeOptions): Promise<Record<string, string>> {
   const versions = Object.fromEntries(TFJS_PACKAGES.map((p) => [p, installedVersion(p) ?? 'absent']));
   const key = `tfjs-probe:${sha256(canonicalJson({ versions, backend: options.backend ?? '', gpus: process.env.CUDA_VISIBLE_DEVICES ?? '' }))}`;
   const memo = cache.getMeta<Record<string, string>>(key);

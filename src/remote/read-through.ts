@@ -1,5 +1,5 @@
 import type { Analysis, Cell, StageNode } from '../plan/types.js';
-import type { Cache, DoneEntry } from '../cache/cache.js';
+import type { ArtifactStore, DoneEntry, RecordStore } from '../cache/cache.js';
 import type { RunEvent } from '../execution/events.js';
 import type { CellState, Planner, PlanFailure } from '../plan/planner.js';
 import { ok, type Result } from '../util/result.js';
@@ -10,7 +10,7 @@ import { pullCell, type LocalCell } from './transfer.js';
 export interface RemoteRunContext {
   remote: Remote;
   concurrency: number;
-  cache: Cache;
+  cache: RecordStore & ArtifactStore;
   analysis: Analysis;
   pipelineKey: string;
   emit(event: RunEvent): void;

@@ -1,4 +1,4 @@
-import type { Cache, CellRecord, OutputEntry } from '../cache/cache.js';
+import type { ArtifactStore, CellRecord, OutputEntry, RecordStore } from '../cache/cache.js';
 import type { FingerprintData, FingerprintHash } from '../plan/fingerprint.js';
 import { describeRemoteFailure, type Remote } from './remote.js';
 import { blobKey, recordKey } from './layout.js';
@@ -31,7 +31,7 @@ export interface LocalCell {
  * Objects already there (same size) are skipped, so a push killed part-way
  * resumes where it stopped.
  */
-export async function pushCell(remote: Remote, cache: Cache, fingerprint: FingerprintHash): Promise<PushOutcome> {
+export async function pushCell(remote: Remote, cache: RecordStore & ArtifactStore, fingerprint: FingerprintHash): Promise<PushOutcome> {
   const record = cache.getRecord(fingerprint);
   if (record === undefined) return { kind: 'failed', message: 'its local record is gone', local: true };
   let bytes = 0;
@@ -55,7 +55,7 @@ export async function pushCell(remote: Remote, cache: Cache, fingerprint: Finger
  * plan and commits them through the cache's ordinary commit (artifacts
  * first, record and done entry last, in one transaction).
  */
-export async function pullCell(remote: Remote, cache: Cache, local: LocalCell): Promise<PullOutcome> {
+export async function pullCell(remote: Remote, cache: RecordStore & ArtifactStore, local: LocalCell): Promise<PullOutcome> {
   const got = await remote.get(recordKey(local.fingerprint));
   if (!got.ok) return { kind: 'failed', message: `record: ${describeRemoteFailure(got.error)}` };
   if (got.value === undefined) return { kind: 'absent' };
@@ -84,7 +84,7 @@ const COMMIT_ATTEMPTS = 3;
 type NotSent = { message: string; local: boolean };
 
 /** Uploads one artifact unless the remote has it; returns the bytes sent, or why not. */
-async function sendBlob(remote: Remote, cache: Cache, o: OutputEntry): Promise<number | NotSent> {
+async function sendBlob(remote: Remote, cache: ArtifactStore, o: OutputEntry): Promise<number | NotSent> {
   const there = await remote.head(blobKey(o.sha256));
   if (!there.ok) return { message: describeRemoteFailure(there.error), local: false };
   if (there.value?.size === o.size) return 0;
@@ -97,7 +97,7 @@ async function sendBlob(remote: Remote, cache: Cache, o: OutputEntry): Promise<n
 type Fetched = { kind: 'stored'; bytes: number } | { kind: 'rejected' | 'failed'; message: string };
 
 /** Downloads one artifact, verifies it and stores it locally. */
-async function fetchBlob(remote: Remote, cache: Cache, o: OutputEntry): Promise<Fetched> {
+async function fetchBlob(remote: Remote, cache: ArtifactStore, o: OutputEntry): Promise<Fetched> {
   const blob = await remote.get(blobKey(o.sha256));
   if (!blob.ok) return { kind: 'failed', message: describeRemoteFailure(blob.error) };
   if (blob.value === undefined) return { kind: 'rejected', message: 'is missing on the remote' };

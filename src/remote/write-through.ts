@@ -1,4 +1,4 @@
-import type { Cache } from '../cache/cache.js';
+import type { ArtifactStore, RecordStore } from '../cache/cache.js';
 import type { RunEvent } from '../execution/events.js';
 import type { FingerprintHash } from '../plan/fingerprint.js';
 import type { Remote } from './remote.js';
@@ -16,7 +16,7 @@ export class WriteThrough {
   private failed = false;
   private skipped = 0;
 
-  constructor(private readonly remote: Remote, private readonly cache: Cache, private readonly concurrency: number, private readonly emit: (e: RunEvent) => void) {}
+  constructor(private readonly remote: Remote, private readonly cache: RecordStore & ArtifactStore, private readonly concurrency: number, private readonly emit: (e: RunEvent) => void) {}
 
   add(cell: string, fingerprint: FingerprintHash): void {
     this.queue.push({ cell, fingerprint });

@@ -4,7 +4,7 @@
  * export` command that copies them out of the cache.
  */
 import type { Analysis } from '../plan/types.js';
-import type { Cache } from '../cache/cache.js';
+import type { RecordStore } from '../cache/cache.js';
 import type { RunEvent } from '../execution/events.js';
 import type { CellState } from '../plan/planner.js';
 
@@ -17,7 +17,7 @@ export interface ResultsOptions {
 }
 
 /** The final cells and their files; null when one has no stored result (it failed or was skipped). */
-export function finalOutputs(analysis: Analysis, cache: Cache, states: ReadonlyMap<string, CellState>): ResultsEvent['cells'] | null {
+export function finalOutputs(analysis: Analysis, cache: RecordStore, states: ReadonlyMap<string, CellState>): ResultsEvent['cells'] | null {
   const cells: ResultsEvent['cells'] = [];
   for (const cell of analysis.order) {
     if ((analysis.graph.successors(cell.id) ?? []).length > 0) continue;

@@ -1,6 +1,6 @@
 import { analyze } from '../../src/plan/analyzer.js';
 import type { Analysis } from '../../src/plan/types.js';
-import type { Cache, DoneEntry } from '../../src/cache/cache.js';
+import type { DoneEntry, MetaStore, RecordStore } from '../../src/cache/cache.js';
 import { formatDiagnostic } from '../../src/pipeline/diagnostics.js';
 import type { FingerprintHash } from '../../src/plan/fingerprint.js';
 import { parseOverrides } from '../../src/pipeline/overrides.js';
@@ -15,17 +15,16 @@ import { sha256 } from '../../src/util/hash.js';
  * outputs' hashes) as well as its own id, params, code and inputs.
  * Runtime facts are fixed, so no TensorFlow.js backend is probed.
  */
-function everythingDone(): Cache {
+function everythingDone(): RecordStore & MetaStore {
   const done = (fingerprint: FingerprintHash): DoneEntry => ({ fingerprint, cell: '', outputs: {}, outputsHash: sha256(`outputs of ${fingerprint}`) });
-  const fake: Partial<Cache> = {
-    dir: '/nonexistent',
+  const fake: Partial<RecordStore & MetaStore> = {
     getDone: done,
     latest: () => undefined,
     getRecord: () => undefined,
     getMeta: <T>(key: string) => (key.startsWith('tfjs-probe:') ? ({ tfjs: 'fixed', backend: 'fixed' } as T) : undefined),
     putMeta: async () => {},
   };
-  return fake as Cache;
+  return fake as RecordStore & MetaStore;
 }
 
 export async function analysisOf(pipeline: string, flags: { set?: string[]; axis?: string[] } = {}): Promise<Analysis> {

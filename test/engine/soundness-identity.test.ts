@@ -145,8 +145,8 @@ test('a commit that fails part-way leaves no record behind', async () => {
       versions: {},
     } as unknown as CellRecord;
     // A write that fails after the record and its done entry are written (as a full disk would).
-    const tables = cache as unknown as { latestDb: { put: () => never } };
-    tables.latestDb.put = () => {
+    const { tables } = cache as unknown as { tables: { latest: { put: () => never } } };
+    tables.latest.put = () => {
       throw new Error('injected write failure');
     };
     await assert.rejects(cache.commit(record), /injected write failure/);

@@ -2,7 +2,7 @@ import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync } from 'nod
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { Analysis, Cell, StageNode } from '../../plan/types.js';
-import type { Cache, CellRecord, DoneEntry } from '../../cache/cache.js';
+import type { ArtifactStore, CachePaths, CellRecord, DoneEntry, LeaseStore } from '../../cache/cache.js';
 import { describeFailure, type Failure, type RunEvent } from '../events.js';
 import type { CellRunner } from '../executor.js';
 import type { FingerprintHash } from '../../plan/fingerprint.js';
@@ -37,7 +37,7 @@ export interface SlurmSettings {
 export interface BackendOptions {
   analysis: Analysis;
   planner: Planner;
-  cache: Cache;
+  cache: LeaseStore & CachePaths & ArtifactStore;
   settings: SlurmSettings;
   signal: AbortSignal;
   emit(event: RunEvent): void;

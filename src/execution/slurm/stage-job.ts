@@ -2,7 +2,7 @@ import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Cell, StageNode } from '../../plan/types.js';
-import type { Cache, DoneEntry } from '../../cache/cache.js';
+import type { ArtifactStore, DoneEntry } from '../../cache/cache.js';
 import type { Failure } from '../events.js';
 import type { InputArtifact } from '../../stage-api.js';
 import { err, ok, type Result } from '../../util/result.js';
@@ -24,7 +24,7 @@ export interface PrepareOptions {
   workDir: string;
   runtime: Record<string, string>;
   pipelineDir: string;
-  cache: Cache;
+  cache: ArtifactStore;
   partition?: string;
   /** Node on the compute nodes; the coordinator's own by default (shared installs). */
   nodePath: string;
@@ -70,7 +70,7 @@ export async function prepareJob(o: PrepareOptions): Promise<Result<{ script: st
   return ok({ script: o.files.script, after: [...after] });
 }
 
-async function place(source: InputSource, dir: string, cache: Cache): Promise<Result<void, Failure>> {
+async function place(source: InputSource, dir: string, cache: ArtifactStore): Promise<Result<void, Failure>> {
   if (source.kind === 'staged') {
     mkdirSync(join(dir, '..'), { recursive: true });
     symlinkSync(source.outDir, dir, 'dir');
