@@ -39,6 +39,8 @@ export default defineStage({
   description: 'Correlation of misalignment and training loss with out-of-distribution error',
   params: schema,
   verify: { tolerance: 1e-9 },
+  inputs: { rows: { fanIn: true, files: ['row.json'] } },
+  outputs: ['correlation.json'],
   async run(ctx) {
     await runCorrelate(ctx);
   },

@@ -31,6 +31,7 @@ export default defineStage({
     },
   },
   plugins: { f: './reparam' },
+  outputs: ['meta.json', 'train.tokens.bin', 'train.lengths.bin', 'train.targets.bin', 'train.targets_f.bin', 'test.tokens.bin', 'test.lengths.bin', 'test.targets.bin', 'test.targets_f.bin'],
   async run(ctx) {
     const { generateDataset, writeDataset } = await import('./ml/dataset.js');
     const { loadReparam } = await import('./ml/reparam.js');

@@ -33,6 +33,11 @@ export default defineStage({
   plugins: { f: './reparam' },
   resources: { cpu: 1 },
   runtime: ['tfjs'],
+  inputs: {
+    model: { files: ['model.json', 'weights.bin'] },
+    data: { files: ['meta.json', 'test.tokens.bin', 'test.lengths.bin', 'test.targets.bin', 'test.targets_f.bin'] },
+  },
+  outputs: ['eval.json'],
   async run(ctx) {
     const { evaluateStage } = await import('./ml/evaluate-stage.js');
     await evaluateStage(ctx, singleInput(ctx, 'model'), singleInput(ctx, 'data'));

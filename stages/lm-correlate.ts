@@ -30,6 +30,8 @@ export default defineStage({
     },
   },
   verify: { tolerance: 1e-9 },
+  inputs: { rows: { fanIn: true, files: ['row.json'] } },
+  outputs: ['correlation.json'],
   async run(ctx) {
     const { manyInputs, requireJson } = await import('./analysis/artifacts.js');
     const { parseLmRow } = await import('./lm/stats/row.js');
@@ -37,10 +39,10 @@ export default defineStage({
     const inputs = manyInputs(ctx, 'rows');
     if (inputs.length === 0) throw new Error(`${ctx.cell}: input 'rows' matched no cells`);
     const rows = await Promise.all(inputs.map(async (a) => parseLmRow(await requireJson(a, 'row.json'), `${a.cell}/row.json`)));
-    const numOr = (k: string, d: number): number => (typeof ctx.params[k] === 'number' ? (ctx.params[k] as number) : d);
+    const p = ctx.params;
     const result = correlateLmRows(rows, {
-      minSeeds: numOr('minSeeds', 3),
-      uncertainty: { bootstrap: numOr('bootstrap', 2000), permutations: numOr('permutations', 2000), level: numOr('level', 0.95), seed: numOr('seed', 0) },
+      minSeeds: p.minSeeds,
+      uncertainty: { bootstrap: p.bootstrap, permutations: p.permutations, level: p.level, seed: p.seed },
     });
     for (const e of result.excluded) ctx.log(`left out ${e.model}: ${e.reason}`);
     await writeFile(join(ctx.outDir, 'correlation.json'), JSON.stringify(result, null, 2) + '\n');

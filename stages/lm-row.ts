@@ -14,6 +14,11 @@ import { defineStage } from '../src/stage-api.js';
 export default defineStage({
   description: "One language model's row: training loss, misalignment, in-distribution and long-context CE",
   params: { type: 'object' },
+  inputs: {
+    model: { files: ['model.json', 'train.json'] },
+    eval: { files: ['eval.json'] },
+  },
+  outputs: ['row.json'],
   async run(ctx) {
     const { requireJson, singleInput } = await import('./analysis/artifacts.js');
     const { buildLmRow } = await import('./lm/stats/row.js');

@@ -13,29 +13,7 @@
  * train.json, timing.json (volatile).
  */
 import { defineStage } from '../src/stage-api.js';
-import { posInt, singleInput, withDefaults } from './ml/stage-util.js';
-
-export const LM_TRAIN_DEFAULTS = {
-  arch: 'decoder' as 'decoder' | 'encdec' | 'lstm' | 'gru',
-  pe: 'none' as 'none' | 'learned' | 'sinusoidal' | 'rope' | 'alibi',
-  layers: 2,
-  dModel: 32,
-  heads: 4,
-  dFF: 64,
-  hidden: 64,
-  activation: 'relu' as 'relu' | 'gelu',
-  maxLen: 512,
-  steps: 600,
-  batchSize: 32,
-  lr: 3e-3,
-  lrSchedule: 'cosine' as 'cosine' | 'constant',
-  clip: 1,
-  checkpointEvery: 200,
-  alpha: 0,
-  divergence: 'sce' as 'sce' | 'symkl',
-  lExtraRange: 'half' as 'half' | 'full',
-  overlap: 'all' as 'all' | 'last',
-};
+import { posInt, singleInput } from './ml/stage-util.js';
 
 export default defineStage({
   description: 'Train a language model on token data (next-token CE + alpha * misalignment regularizer)',
@@ -48,16 +26,16 @@ export default defineStage({
         enum: ['none', 'learned', 'sinusoidal', 'rope', 'alibi'], default: 'none',
         description: 'Positional encoding of the Transformers (ignored by lstm/gru)',
       },
-      layers: posInt('Transformer blocks (encdec: per stack) or stacked RNN layers', LM_TRAIN_DEFAULTS.layers, 16),
-      dModel: posInt('Transformer width', LM_TRAIN_DEFAULTS.dModel, 1024),
-      heads: posInt('Attention heads (must divide dModel)', LM_TRAIN_DEFAULTS.heads, 64),
-      dFF: posInt('Transformer MLP width', LM_TRAIN_DEFAULTS.dFF, 4096),
-      hidden: posInt('RNN hidden size', LM_TRAIN_DEFAULTS.hidden, 1024),
+      layers: posInt('Transformer blocks (encdec: per stack) or stacked RNN layers', 2, 16),
+      dModel: posInt('Transformer width', 32, 1024),
+      heads: posInt('Attention heads (must divide dModel)', 4, 64),
+      dFF: posInt('Transformer MLP width', 64, 4096),
+      hidden: posInt('RNN hidden size', 64, 1024),
       activation: { enum: ['relu', 'gelu'], default: 'relu', description: 'MLP activation (relu is fused, faster)' },
-      maxLen: posInt('Rows of a learned PE table: the longest input such a model accepts (cover the test length)', LM_TRAIN_DEFAULTS.maxLen, 100000),
-      steps: posInt('Optimizer steps', LM_TRAIN_DEFAULTS.steps),
-      batchSize: posInt('Windows per step', LM_TRAIN_DEFAULTS.batchSize),
-      lr: { type: 'number', exclusiveMinimum: 0, default: LM_TRAIN_DEFAULTS.lr, description: 'Adam learning rate' },
+      maxLen: posInt('Rows of a learned PE table: the longest input such a model accepts (cover the test length)', 512, 100000),
+      steps: posInt('Optimizer steps', 600),
+      batchSize: posInt('Windows per step', 32),
+      lr: { type: 'number', exclusiveMinimum: 0, default: 3e-3, description: 'Adam learning rate' },
       lrSchedule: { enum: ['cosine', 'constant'], default: 'cosine', description: 'cosine decays to 10% of lr by the last step' },
       clip: { type: 'number', minimum: 0, default: 1, description: 'Global gradient-norm clip (0: off)' },
       checkpointEvery: { type: 'integer', minimum: 0, default: 200, description: 'Steps between checkpoints (0: off)' },
@@ -71,8 +49,10 @@ export default defineStage({
   resources: { cpu: 1 },
   volatile: ['timing.json'],
   runtime: ['tfjs'],
+  inputs: { data: { files: ['meta.json', 'train.tokens.bin'] } },
+  outputs: ['weights.bin', 'model.json', 'train.json', 'timing.json'],
   async run(ctx) {
     const { lmTrainStage } = await import('./lm/train-stage.js');
-    await lmTrainStage(ctx, withDefaults(LM_TRAIN_DEFAULTS, ctx.params), singleInput(ctx, 'data'));
+    await lmTrainStage(ctx, ctx.params, singleInput(ctx, 'data'));
   },
 });

@@ -34,6 +34,7 @@ export default defineStage({
       seed: { type: 'integer', minimum: 0, default: 0, description: 'Seed of the train stream and test chains (not of the source)' },
     },
   },
+  outputs: ['meta.json', 'train.tokens.bin', 'test.tokens.bin', 'source.json'],
   async run(ctx) {
     const { generateMarkovData, sourceOf } = await import('./lm/data/markov-data.js');
     const { MAX_CONTEXTS, writeMarkovSource } = await import('./lm/data/markov-source.js');

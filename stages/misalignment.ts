@@ -61,6 +61,8 @@ export function misalignmentKind(loader: () => Promise<ModelLoader>): StageDefin
     plugins: { f: './reparam' },
     runtime: ['tfjs'],
     verify: { tolerance: 1e-6 },
+    inputs: { model: { files: ['model.json', 'weights.bin'] } },
+    outputs: ['misalignment.json'],
     async run(ctx) {
       await runMisalignment(ctx, await loader());
     },

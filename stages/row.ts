@@ -16,6 +16,12 @@ import { defineStage, type StageContext } from '../src/stage-api.js';
 export default defineStage({
   description: "One model's row: training loss, misalignment, in- and out-of-distribution error",
   params: { type: 'object' },
+  inputs: {
+    model: { files: ['model.json', 'train.json'] },
+    eval: { files: ['eval.json'] },
+    misalignment: { files: ['misalignment.json'] },
+  },
+  outputs: ['row.json'],
   async run(ctx) {
     await runRow(ctx);
   },

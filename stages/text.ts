@@ -32,6 +32,7 @@ export default defineStage({
       seed: { type: 'integer', minimum: 0, default: 0, description: 'Seed of the train document order and the test windows' },
     },
   },
+  outputs: ['meta.json', 'train.tokens.bin', 'test.tokens.bin', 'split.json'],
   async run(ctx) {
     const { brownDir, readBrown } = await import('./lm/data/brown.js');
     const { generateTextData, splitDocuments } = await import('./lm/data/text-data.js');

@@ -54,6 +54,8 @@ export default defineStage({
   resources: { cpu: 1 },
   volatile: ['timing.json'],
   runtime: ['tfjs'],
+  inputs: { data: { files: ['meta.json', 'train.tokens.bin', 'train.lengths.bin', 'train.targets.bin', 'train.targets_f.bin'] } },
+  outputs: ['weights.bin', 'model.json', 'train.json', 'timing.json'],
   async run(ctx) {
     const { trainStage } = await import('./ml/train-stage.js');
     await trainStage(ctx, ctx.params, singleInput(ctx, 'data'));

@@ -1,4 +1,4 @@
-import { pathToFileURL } from 'node:url';
+import { importModule } from '../util/import-module.js';
 import { describeThrown } from '../util/thrown.js';
 import type { InputArtifact, JsonObject, JsonValue, ProgressUpdate, StageContext, StageDefinition } from '../stage-api.js';
 
@@ -33,7 +33,7 @@ async function main(payload: WorkerPayload): Promise<void> {
     controller.abort();
     setTimeout(() => process.exit(143), 1500).unref();
   });
-  const mod = (await import(pathToFileURL(payload.modulePath).href)) as { default: StageDefinition };
+  const mod = (await importModule(payload.modulePath)) as { default: StageDefinition };
   const ctx: StageContext<JsonObject> = {
     ...payload,
     progress: (update) => send({ type: 'progress', update }),

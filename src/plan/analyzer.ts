@@ -6,6 +6,7 @@ import { cellId, expandMatrix, matrixSize, project, type Axes } from '../pipelin
 import type { PipelineConfig, StageConfig } from '../pipeline/pipeline-config.js';
 import type { LoadedPipeline, LoadFailure } from '../pipeline/pipeline-loader.js';
 import { axisValuePlace, checkAxesAccepted, validateParams } from './params-check.js';
+import { checkDeclaredInputs } from './inputs-check.js';
 import { locate, type JsonSource } from '../pipeline/source.js';
 import type { JsonObject } from '../stage-api.js';
 import { availableKinds, kindModulePath, loadKind, pluginValue } from './stage-kinds.js';
@@ -50,7 +51,7 @@ export async function analyze(loaded: LoadedPipeline): Promise<Result<Analysis, 
     stages.set(stageConfig.name, node);
     const links = inputLinks(node, stages, source, diagnostics);
     if (links === undefined) return fail(diagnostics, source);
-    diagnostics.push(...checkAxesAccepted(node, links, source));
+    diagnostics.push(...checkAxesAccepted(node, links, source), ...checkDeclaredInputs(node, stages, source));
     if (diagnostics.length > 0) return fail(diagnostics, source);
     for (const axes of expandMatrix(stageConfig.matrix, stageConfig.exclude.map((e) => e.match))) {
       const cell = makeCell(node, links, axes, cells, source, diagnostics);

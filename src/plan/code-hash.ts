@@ -34,8 +34,8 @@ export async function codeHashes(entry: string, root: string): Promise<CodeHashe
     const text = readFileSync(file);
     out[displayName(file, root)] = sha256(text);
     for (const spec of localImports(text.toString('utf8'))) {
-      const target = resolve(dirname(file), spec);
-      if (existsSync(target)) queue.push(target);
+      const target = sourceOf(resolve(dirname(file), spec));
+      if (target !== undefined) queue.push(target);
     }
   }
   const sorted: CodeHashes = {};
@@ -43,6 +43,16 @@ export async function codeHashes(entry: string, root: string): Promise<CodeHashe
   memo.set(entry, sorted);
   filesOf.set(entry, [...seen]);
   return sorted;
+}
+
+/**
+ * The file an import names. A TypeScript kind, run without compiling it,
+ * imports `./x.js` and means `./x.ts` (the convention tsc and tsx follow).
+ */
+function sourceOf(target: string): string | undefined {
+  if (existsSync(target)) return target;
+  const ts = target.replace(/\.(m?)js$/, '.$1ts');
+  return ts !== target && existsSync(ts) ? ts : undefined;
 }
 
 function localImports(source: string): string[] {

@@ -1,10 +1,11 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import type { StageDefinition } from '../stage-api.js';
 import type { KindInfo, KindSchema } from './types.js';
 import { execDefinition } from '../execution/exec-definition.js';
 import { describeThrown } from '../util/thrown.js';
+import { importModule } from '../util/import-module.js';
 
 /** dist/stages, next to the compiled engine. */
 export const builtinStagesDir = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'stages');
@@ -64,7 +65,7 @@ async function importGuarded(modulePath: string): Promise<unknown> {
     throw new KindLoadError(`its module called process.exit(${code ?? ''}) while loading`);
   }) as typeof process.exit;
   try {
-    return await Promise.race([import(pathToFileURL(modulePath).href), stuck]);
+    return await Promise.race([importModule(modulePath), stuck]);
   } catch (e) {
     if (e instanceof KindLoadError) throw e;
     throw new KindLoadError(e instanceof Error ? e.message : `its module threw ${describeThrown(e)} while loading`);
