@@ -31,7 +31,8 @@ async function main(argv: string[]): Promise<void> {
   const { flags } = parseFlags(argv);
   const only = (flags.get('only') ?? Object.keys(PARTS).join(',')).split(',').map((s) => s.trim());
   const unknown = only.filter((p) => !(p in PARTS));
-  if (unknown.length > 0) throw new Error(`--only: unknown part(s) ${unknown.join(', ')}; parts are ${Object.keys(PARTS).join(', ')}`);
+  if (unknown.length > 0)
+    throw new Error(`--only: unknown part(s) ${unknown.join(', ')}; parts are ${Object.keys(PARTS).join(', ')}`);
   const forwarded = dropFlags(argv, ['only', 'out', 'train-args', 'noop-args']);
   const own = (name: string): string[] => (flags.get(name) ?? '').split(/\s+/).filter((s) => s !== '');
   const argsOf: Record<string, string[]> = { train: own('train-args'), noop: own('noop-args') };
@@ -43,7 +44,9 @@ async function main(argv: string[]): Promise<void> {
     if (out !== undefined) appendFileSync(out, text);
   };
   const info = machineInfo();
-  print(`# ablate benchmarks\n\n${new Date().toISOString()} · ${info.nproc} cores (${info.cpu}) · node ${info.node} · load averages ${loadAverages()}\n\n`);
+  print(
+    `# ablate benchmarks\n\n${new Date().toISOString()} · ${info.nproc} cores (${info.cpu}) · node ${info.node} · load averages ${loadAverages()}\n\n`,
+  );
   let failed = 0;
   for (const part of only) {
     const script = join(repoRoot, PARTS[part] as string);

@@ -11,7 +11,11 @@ import ts from 'typescript';
 
 const graphlib = createRequire(import.meta.url)('@dagrejs/graphlib');
 const root = resolve(import.meta.dirname, '..');
-const config = ts.parseJsonConfigFileContent(ts.readConfigFile(resolve(root, 'tsconfig.json'), ts.sys.readFile).config, ts.sys, root);
+const config = ts.parseJsonConfigFileContent(
+  ts.readConfigFile(resolve(root, 'tsconfig.json'), ts.sys.readFile).config,
+  ts.sys,
+  root,
+);
 const inSrc = (f) => f.startsWith(resolve(root, 'src') + '/') && f.endsWith('.ts') && !f.endsWith('.d.ts');
 const graph = new graphlib.Graph();
 

@@ -27,13 +27,18 @@ for (const { name, extra } of runs) {
   const run = spawnSync(process.execPath, [bin, 'run', `pipelines/${name}.json`, ...extra], { stdio: 'inherit' });
   if (run.status !== 0) process.exit(run.status ?? 1);
   const out = `reports/${name}`;
-  const exp = spawnSync(process.execPath, [bin, 'export', `pipelines/${name}.json`, '--out', out, ...sets], { stdio: 'inherit' });
+  const exp = spawnSync(process.execPath, [bin, 'export', `pipelines/${name}.json`, '--out', out, ...sets], {
+    stdio: 'inherit',
+  });
   if (exp.status !== 0) process.exit(exp.status ?? 1);
   const report = join(out, 'artifacts', 'report');
   if (existsSync(join(report, 'report.md'))) {
     const provenance = JSON.parse(readFileSync(join(out, 'provenance.json'), 'utf8'));
     appendFileSync(join(report, 'report.md'), provenanceMarkdown(provenance));
-    writeFileSync(join(report, 'report.html'), withProvenanceHtml(readFileSync(join(report, 'report.html'), 'utf8'), provenance));
+    writeFileSync(
+      join(report, 'report.html'),
+      withProvenanceHtml(readFileSync(join(report, 'report.html'), 'utf8'), provenance),
+    );
     written.push(name);
   }
   console.log(`${name}: ${((Date.now() - started) / 1000).toFixed(0)} s`);
@@ -42,5 +47,7 @@ for (const { name, extra } of runs) {
 console.log('\nreports written:');
 for (const name of written) {
   const dir = `reports/${name}/artifacts/report`;
-  console.log(`  ${name}: ${dir}/report.html, ${dir}/report.md (tables as CSV and LaTeX in ${dir}/tables/, plots in ${dir}/plots/)`);
+  console.log(
+    `  ${name}: ${dir}/report.html, ${dir}/report.md (tables as CSV and LaTeX in ${dir}/tables/, plots in ${dir}/plots/)`,
+  );
 }

@@ -15,7 +15,10 @@ export interface IndexedInput extends InputArtifact {
 /** The input with its outputs hash; throws if the engine that ran the stage did not provide one. */
 export function indexed(input: InputArtifact): IndexedInput {
   const hash = (input as Partial<IndexedInput>).outputsHash;
-  if (typeof hash !== 'string') throw new Error(`input from ${input.cell} carries no outputsHash (it was prepared by an executor that does not index inputs, e.g. --executor slurm)`);
+  if (typeof hash !== 'string')
+    throw new Error(
+      `input from ${input.cell} carries no outputsHash (it was prepared by an executor that does not index inputs, e.g. --executor slurm)`,
+    );
   return input as IndexedInput;
 }
 

@@ -12,13 +12,7 @@
  */
 import type { FromSchema, JSONSchema } from 'json-schema-to-ts';
 
-export type JsonValue =
-  | null
-  | boolean
-  | number
-  | string
-  | JsonValue[]
-  | { [key: string]: JsonValue };
+export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
 
 export type JsonObject = { [key: string]: JsonValue };
 
@@ -184,7 +178,12 @@ export function withSchemaDefaults(schema: JsonObject, params: JsonObject): Json
   const out: JsonObject = {};
   for (const [name, property] of Object.entries(properties)) {
     if (Object.hasOwn(params, name)) out[name] = params[name] as JsonValue;
-    else if (property !== null && typeof property === 'object' && !Array.isArray(property) && Object.hasOwn(property, 'default')) {
+    else if (
+      property !== null &&
+      typeof property === 'object' &&
+      !Array.isArray(property) &&
+      Object.hasOwn(property, 'default')
+    ) {
       out[name] = structuredClone(property.default as JsonValue);
     }
   }

@@ -22,11 +22,17 @@ const schema = {
   additionalProperties: false,
   properties: {
     measure: {
-      enum: [...MISALIGNMENT_MEASURES, 'normalized'], default: 'excess',
+      enum: [...MISALIGNMENT_MEASURES, 'normalized'],
+      default: 'excess',
       description: "The headline misalignment ('normalized' is the earlier name of outputNorm)",
     },
     lossMeasure: { enum: [...LOSS_MEASURES], default: 'normLog10', description: 'The headline training loss' },
-    minSeeds: { type: 'integer', minimum: 2, default: 3, description: 'Seeds a variant needs for the within-variant test' },
+    minSeeds: {
+      type: 'integer',
+      minimum: 2,
+      default: 3,
+      description: 'Seeds a variant needs for the within-variant test',
+    },
     groupBy: { type: 'array', items: { type: 'string' }, default: ['task', 'arch'] },
     bootstrap: { type: 'integer', minimum: 0, default: 2000 },
     permutations: { type: 'integer', minimum: 0, default: 2000 },

@@ -16,9 +16,15 @@ export default defineStage({
     type: 'object',
     additionalProperties: false,
     properties: {
-      task: { enum: ['mean', 'length'], default: 'mean', description: 'Target: mean of the tokens, or the sequence length' },
+      task: {
+        enum: ['mean', 'length'],
+        default: 'mean',
+        description: 'Target: mean of the tokens, or the sequence length',
+      },
       f: {
-        type: 'string', pattern: '^[a-z][a-z0-9_]*$', default: 'identity',
+        type: 'string',
+        pattern: '^[a-z][a-z0-9_]*$',
+        default: 'identity',
         description: 'Reparameterization stages/reparam/<f> of the length target; task mean needs identity',
       },
       trainLengthMin: posInt('Shortest training sequence', 1),
@@ -26,12 +32,26 @@ export default defineStage({
       testLengthMax: posInt('Test lengths are 1..testLengthMax', 50, 10000),
       trainSamples: posInt('Training sequences', 20000),
       testSamplesPerLength: posInt('Test sequences per length', 128),
-      bos: { type: 'boolean', default: true, description: 'Models prepend a BOS token (id 2), so NoPE can sense length' },
+      bos: {
+        type: 'boolean',
+        default: true,
+        description: 'Models prepend a BOS token (id 2), so NoPE can sense length',
+      },
       seed: { type: 'integer', minimum: 0, default: 0, description: 'Seed of the data PRNG (mulberry32)' },
     },
   },
   plugins: { f: './reparam' },
-  outputs: ['meta.json', 'train.tokens.bin', 'train.lengths.bin', 'train.targets.bin', 'train.targets_f.bin', 'test.tokens.bin', 'test.lengths.bin', 'test.targets.bin', 'test.targets_f.bin'],
+  outputs: [
+    'meta.json',
+    'train.tokens.bin',
+    'train.lengths.bin',
+    'train.targets.bin',
+    'train.targets_f.bin',
+    'test.tokens.bin',
+    'test.lengths.bin',
+    'test.targets.bin',
+    'test.targets_f.bin',
+  ],
   async run(ctx) {
     const { generateDataset, writeDataset } = await import('./ml/dataset.js');
     const { loadReparam } = await import('./ml/reparam.js');

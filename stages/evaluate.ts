@@ -11,14 +11,18 @@ const schema = {
   additionalProperties: false,
   properties: {
     threshold: {
-      type: 'number', exclusiveMinimum: 0,
-      description: 'MSE (target space) below which a length counts as solved, for `horizon`. ' +
+      type: 'number',
+      exclusiveMinimum: 0,
+      description:
+        'MSE (target space) below which a length counts as solved, for `horizon`. ' +
         'Default by task: 0.001 for mean, 1 (one token RMS) for length.',
     },
     batchSize: { type: 'integer', minimum: 1, default: 512, description: 'Sequences per forward pass' },
     f: {
-      type: 'string', pattern: '^[a-z][a-z0-9_]*$',
-      description: 'The model\'s reparameterization (read from model.json; when given, e.g. as a matrix axis, ' +
+      type: 'string',
+      pattern: '^[a-z][a-z0-9_]*$',
+      description:
+        "The model's reparameterization (read from model.json; when given, e.g. as a matrix axis, " +
         'it must match, and the engine hashes stages/reparam/<f>, whose inverse the metrics use)',
     },
     seed: { type: 'integer', minimum: 0, description: 'Unused (evaluation is deterministic); accepted for matrices' },

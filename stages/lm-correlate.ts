@@ -22,10 +22,26 @@ export default defineStage({
     type: 'object',
     additionalProperties: false,
     properties: {
-      minSeeds: { type: 'integer', minimum: 2, default: 3, description: 'Seeds a variant needs for the within-variant test' },
+      minSeeds: {
+        type: 'integer',
+        minimum: 2,
+        default: 3,
+        description: 'Seeds a variant needs for the within-variant test',
+      },
       bootstrap: { type: 'integer', minimum: 0, default: 2000, description: 'Cluster bootstrap resamples' },
-      permutations: { type: 'integer', minimum: 0, default: 2000, description: 'Whole-variant permutations per p-value' },
-      level: { type: 'number', exclusiveMinimum: 0, exclusiveMaximum: 1, default: 0.95, description: 'Interval coverage' },
+      permutations: {
+        type: 'integer',
+        minimum: 0,
+        default: 2000,
+        description: 'Whole-variant permutations per p-value',
+      },
+      level: {
+        type: 'number',
+        exclusiveMinimum: 0,
+        exclusiveMaximum: 1,
+        default: 0.95,
+        description: 'Interval coverage',
+      },
       seed: { type: 'integer', minimum: 0, default: 0, description: 'Seed of the resampling' },
     },
   },
@@ -38,7 +54,9 @@ export default defineStage({
     const { correlateLmRows } = await import('./lm/stats/correlate.js');
     const inputs = manyInputs(ctx, 'rows');
     if (inputs.length === 0) throw new Error(`${ctx.cell}: input 'rows' matched no cells`);
-    const rows = await Promise.all(inputs.map(async (a) => parseLmRow(await requireJson(a, 'row.json'), `${a.cell}/row.json`)));
+    const rows = await Promise.all(
+      inputs.map(async (a) => parseLmRow(await requireJson(a, 'row.json'), `${a.cell}/row.json`)),
+    );
     const p = ctx.params;
     const result = correlateLmRows(rows, {
       minSeeds: p.minSeeds,

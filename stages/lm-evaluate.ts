@@ -11,14 +11,22 @@ import { defineStage } from '../src/stage-api.js';
 import { singleInput } from './ml/stage-util.js';
 
 export default defineStage({
-  description: 'Per-position CE at full test length, in-distribution and long-context CE, long-short misalignment (SCE, symmetric KL)',
+  description:
+    'Per-position CE at full test length, in-distribution and long-context CE, long-short misalignment (SCE, symmetric KL)',
   params: {
     type: 'object',
     additionalProperties: false,
     properties: {
-      samples: { type: 'integer', minimum: 2, default: 512, description: 'Suffix pairs (x, l1, l2) drawn for the misalignment metric' },
+      samples: {
+        type: 'integer',
+        minimum: 2,
+        default: 512,
+        description: 'Suffix pairs (x, l1, l2) drawn for the misalignment metric',
+      },
       sampleSeed: {
-        type: 'integer', minimum: 0, default: 0,
+        type: 'integer',
+        minimum: 0,
+        default: 0,
         description: 'Seed of the suffix draws: the same for every model, so models are compared on the same pairs',
       },
       seed: { type: 'integer', minimum: 0, description: "The model's seed when it is a matrix axis; unused" },
@@ -35,6 +43,10 @@ export default defineStage({
   async run(ctx) {
     const { lmEvaluateStage } = await import('./lm/eval/stage.js');
     const { samples, sampleSeed, batchSize } = ctx.params;
-    await lmEvaluateStage(ctx, singleInput(ctx, 'model'), singleInput(ctx, 'data'), { samples, seed: sampleSeed, batchSize });
+    await lmEvaluateStage(ctx, singleInput(ctx, 'model'), singleInput(ctx, 'data'), {
+      samples,
+      seed: sampleSeed,
+      batchSize,
+    });
   },
 });

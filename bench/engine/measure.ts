@@ -36,7 +36,9 @@ export interface RunSpec {
 export function timeCommand(spec: RunSpec): Timing {
   const haveTime = existsSync(GNU_TIME);
   const timeFile = `${spec.log}.time`;
-  const [cmd, args] = haveTime ? [GNU_TIME, ['-f', '%U %S', '-o', timeFile, spec.command, ...spec.args]] : [spec.command, spec.args];
+  const [cmd, args] = haveTime
+    ? [GNU_TIME, ['-f', '%U %S', '-o', timeFile, spec.command, ...spec.args]]
+    : [spec.command, spec.args];
   const fd = openSync(spec.log, 'w');
   let r;
   const start = process.hrtime.bigint();
@@ -101,7 +103,9 @@ export function table(header: string[], rows: string[][]): string {
 }
 
 export function loadAverages(): string {
-  return loadavg().map((x) => x.toFixed(2)).join(', ');
+  return loadavg()
+    .map((x) => x.toFixed(2))
+    .join(', ');
 }
 
 function firstLine(command: string, args: string[]): string {
@@ -115,7 +119,10 @@ export function machineInfo(): Record<string, string> {
   return {
     nproc: firstLine('nproc', []) || String(cpus().length),
     cpu: cpus()[0]?.model ?? '?',
-    memory: free !== '' ? free : `${(totalmem() / 2 ** 30).toFixed(1)} GiB total, ${(freemem() / 2 ** 30).toFixed(1)} GiB free`,
+    memory:
+      free !== ''
+        ? free
+        : `${(totalmem() / 2 ** 30).toFixed(1)} GiB total, ${(freemem() / 2 ** 30).toFixed(1)} GiB free`,
     node: process.version,
     uptime: firstLine('uptime', []).trim(),
   };
@@ -148,11 +155,16 @@ export function parseFlags(argv: string[]): { flags: Map<string, string>; positi
 }
 
 export function intList(s: string): number[] {
-  return s.split(',').map((x) => Number(x.trim())).filter((n) => Number.isInteger(n) && n > 0);
+  return s
+    .split(',')
+    .map((x) => Number(x.trim()))
+    .filter((n) => Number.isInteger(n) && n > 0);
 }
 
 /** Counts from the last line of `ablate run`'s human output: "done: 2 ran, 5 cached, 0 failed, 0 skipped in 1.2 s". */
-export function runSummary(text: string): { head: string; ran: number; cached: number; failed: number; skipped: number } | undefined {
+export function runSummary(
+  text: string,
+): { head: string; ran: number; cached: number; failed: number; skipped: number } | undefined {
   const all = [...text.matchAll(/^(done|failed|interrupted): (\d+) ran, (\d+) cached, (\d+) failed, (\d+) skipped/gm)];
   const m = all.at(-1);
   if (m === undefined) return undefined;

@@ -19,8 +19,20 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ablateBin, fmtSummary, loadAverages, log, machineInfo, parseFlags, summarize, table, timeCommand, timeSteps, type Step, type Timing } from './measure.js';
-
+import {
+  ablateBin,
+  fmtSummary,
+  loadAverages,
+  log,
+  machineInfo,
+  parseFlags,
+  summarize,
+  table,
+  timeCommand,
+  timeSteps,
+  type Step,
+  type Timing,
+} from './measure.js';
 
 function pipeline(half: number): string {
   const values = Array.from({ length: half }, (_, k) => k);
@@ -29,9 +41,22 @@ function pipeline(half: number): string {
     description: 'No-op benchmark: gen -> train -> fan-in report, trivial shell commands.',
     maxCells: 2 * half + 10,
     stages: {
-      gen: { kind: 'exec', params: { command: 'echo {{i}} > value.txt', outputs: ['value.txt'] }, matrix: { i: values } },
-      train: { kind: 'exec', inputs: { gen: 'gen' }, params: { command: 'cat "$ABLATE_IN_GEN/value.txt" > model.txt', outputs: ['model.txt'] }, matrix: { i: values } },
-      report: { kind: 'exec', inputs: { models: { stage: 'train', all: true } }, params: { command: 'cat "$ABLATE_IN_MODELS"/*/model.txt | wc -l > report.txt', outputs: ['report.txt'] } },
+      gen: {
+        kind: 'exec',
+        params: { command: 'echo {{i}} > value.txt', outputs: ['value.txt'] },
+        matrix: { i: values },
+      },
+      train: {
+        kind: 'exec',
+        inputs: { gen: 'gen' },
+        params: { command: 'cat "$ABLATE_IN_GEN/value.txt" > model.txt', outputs: ['model.txt'] },
+        matrix: { i: values },
+      },
+      report: {
+        kind: 'exec',
+        inputs: { models: { stage: 'train', all: true } },
+        params: { command: 'cat "$ABLATE_IN_MODELS"/*/model.txt | wc -l > report.txt', outputs: ['report.txt'] },
+      },
     },
   };
   return `${JSON.stringify(p, null, 1)}\n`;
@@ -62,18 +87,33 @@ function main(argv: string[]): void {
 
   const fresh = !existsSync(cache);
   log(`noop: ${cells} cells in ${dir}; ${fresh ? 'filling the cache (cold run)' : 'cache exists, completing it'}`);
-  const fill = timeCommand({ command: process.execPath, args: [...ablate(['run']), '--reporter', 'json'], cwd: dir, log: runLog });
+  const fill = timeCommand({
+    command: process.execPath,
+    args: [...ablate(['run']), '--reporter', 'json'],
+    cwd: dir,
+    log: runLog,
+  });
   if (fill.code !== 0) throw new Error(`the filling run exited ${fill.code}; see ${runLog}`);
 
   const steps: Step[] = [
     { label: '`node -e 0` (Node start-up)', args: ['-e', '0'] },
-    { label: '`ablate status`', args: ablate(['status']), expect: (t) => (t.startsWith(`${cells} cells: ${cells} cached, 0 to run`) ? undefined : `unexpected status: ${t.slice(0, 80)}`) },
-    { label: '`ablate run` (no-op, JSON reporter)', args: [...ablate(['run']), '--reporter', 'json'], expect: nothingRan(cells) },
+    {
+      label: '`ablate status`',
+      args: ablate(['status']),
+      expect: (t) =>
+        t.startsWith(`${cells} cells: ${cells} cached, 0 to run`) ? undefined : `unexpected status: ${t.slice(0, 80)}`,
+    },
+    {
+      label: '`ablate run` (no-op, JSON reporter)',
+      args: [...ablate(['run']), '--reporter', 'json'],
+      expect: nothingRan(cells),
+    },
     { label: '`ablate run --dry-run`', args: [...ablate(['run']), '--dry-run'] },
     {
       label: '`ablate status`, stored plan deleted first (full plan)',
       args: ablate(['status']),
-      expect: (t) => (t.startsWith(`${cells} cells: ${cells} cached, 0 to run`) ? undefined : `unexpected status: ${t.slice(0, 80)}`),
+      expect: (t) =>
+        t.startsWith(`${cells} cells: ${cells} cached, 0 to run`) ? undefined : `unexpected status: ${t.slice(0, 80)}`,
       before: () => rmSync(join(cache, 'plans'), { recursive: true, force: true }),
     },
   ];
@@ -85,7 +125,13 @@ function main(argv: string[]): void {
     const wall = summarize((times[i] as Timing[]).map((t) => t.wallS));
     const cpu = summarize((times[i] as Timing[]).map((t) => t.cpuS));
     const goal = i === 0 ? '' : wall.median < 0.5 ? 'meets < 0.5 s' : 'misses < 0.5 s';
-    return [s.label, fmtSummary(wall), cpu.median.toFixed(2), i === 0 ? '1.00' : (wall.median / floor).toFixed(2), goal];
+    return [
+      s.label,
+      fmtSummary(wall),
+      cpu.median.toFixed(2),
+      i === 0 ? '1.00' : (wall.median / floor).toFixed(2),
+      goal,
+    ];
   });
   const out = [
     `## No-op over ${cells.toLocaleString('en-US')} cached cells`,

@@ -18,7 +18,20 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ablateBin, fmtSummary, loadAverages, log, machineInfo, parseFlags, summarize, table, timeCommand, timeSteps, type Step, type Timing } from './measure.js';
+import {
+  ablateBin,
+  fmtSummary,
+  loadAverages,
+  log,
+  machineInfo,
+  parseFlags,
+  summarize,
+  table,
+  timeCommand,
+  timeSteps,
+  type Step,
+  type Timing,
+} from './measure.js';
 
 function pipeline(values: number): string {
   const p = {
@@ -28,14 +41,16 @@ function pipeline(values: number): string {
       m: {
         kind: 'exec',
         metrics: 'metrics.json',
-        params: { command: 'echo "{\\"score\\": $(( {{x}} + {{seed}} )), \\"loss\\": 0.{{x}}}" > metrics.json', outputs: ['metrics.json'] },
+        params: {
+          command: 'echo "{\\"score\\": $(( {{x}} + {{seed}} )), \\"loss\\": 0.{{x}}}" > metrics.json',
+          outputs: ['metrics.json'],
+        },
         matrix: { x: Array.from({ length: values }, (_, k) => k), seed: [0, 1, 2] },
       },
     },
   };
   return `${JSON.stringify(p, null, 1)}\n`;
 }
-
 
 function main(argv: string[]): void {
   const { flags } = parseFlags(argv);
@@ -50,14 +65,30 @@ function main(argv: string[]): void {
   const ablate = (args: string[]): string[] => [ablateBin, ...args, file, '--cache-dir', cache];
   const fresh = !existsSync(cache);
   log(`show: ${cells} cells in ${dir}; ${fresh ? 'filling the cache (cold run)' : 'cache exists, completing it'}`);
-  const fill = timeCommand({ command: process.execPath, args: [...ablate(['run']), '--reporter', 'json'], cwd: dir, log: join(dir, 'run.log') });
+  const fill = timeCommand({
+    command: process.execPath,
+    args: [...ablate(['run']), '--reporter', 'json'],
+    cwd: dir,
+    log: join(dir, 'run.log'),
+  });
   if (fill.code !== 0) throw new Error(`the filling run exited ${fill.code}; see ${join(dir, 'run.log')}`);
-  const lines = (n: number) => (t: string): string | undefined => (t.trim().split('\n').length >= n ? undefined : `expected at least ${n} lines, got ${t.trim().split('\n').length}`);
+  const lines =
+    (n: number) =>
+    (t: string): string | undefined =>
+      t.trim().split('\n').length >= n ? undefined : `expected at least ${n} lines, got ${t.trim().split('\n').length}`;
   const steps: Step[] = [
     { label: '`node -e 0` (Node start-up)', args: ['-e', '0'] },
     { label: `\`ablate show\` (${values} rows, seeds aggregated)`, args: ablate(['show']), expect: lines(values + 2) },
-    { label: `\`ablate show --cells --format csv\` (${cells} rows)`, args: ablate(['show', '--cells', '--format', 'csv']), expect: lines(cells + 1) },
-    { label: '`ablate show --format json`', args: ablate(['show', '--format', 'json']), expect: (t) => ((JSON.parse(t) as { rows: unknown[] }).rows.length === values ? undefined : 'wrong row count') },
+    {
+      label: `\`ablate show --cells --format csv\` (${cells} rows)`,
+      args: ablate(['show', '--cells', '--format', 'csv']),
+      expect: lines(cells + 1),
+    },
+    {
+      label: '`ablate show --format json`',
+      args: ablate(['show', '--format', 'json']),
+      expect: (t) => ((JSON.parse(t) as { rows: unknown[] }).rows.length === values ? undefined : 'wrong row count'),
+    },
     {
       label: '`ablate show`, stored answer deleted first (full plan)',
       args: ablate(['show']),
@@ -70,7 +101,12 @@ function main(argv: string[]): void {
   const rows = steps.map((s, i) => {
     const wall = summarize((times[i] as Timing[]).map((t) => t.wallS));
     const cpu = summarize((times[i] as Timing[]).map((t) => t.cpuS));
-    return [s.label, fmtSummary(wall), cpu.median.toFixed(2), i === 0 ? '' : wall.median < 1 ? 'meets < 1 s' : 'misses < 1 s'];
+    return [
+      s.label,
+      fmtSummary(wall),
+      cpu.median.toFixed(2),
+      i === 0 ? '' : wall.median < 1 ? 'meets < 1 s' : 'misses < 1 s',
+    ];
   });
   const out = [
     `## \`ablate show\` over ${cells.toLocaleString('en-US')} cached cells`,

@@ -21,7 +21,7 @@ import { WindowSampler } from '../../stages/lm/windows.js';
 
 function arg(name: string, dflt: string): string {
   const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] ?? dflt : dflt;
+  return i >= 0 ? (process.argv[i + 1] ?? dflt) : dflt;
 }
 
 const STEPS = Number(arg('steps', '30'));
@@ -33,7 +33,12 @@ const SIZES = {
   base: { layers: 2, dModel: 32, heads: 4, dFF: 128, hidden: 64 },
 };
 const MODELS: Array<[LmConfig['arch'], LmConfig['pe']]> = [
-  ['decoder', 'none'], ['decoder', 'rope'], ['decoder', 'alibi'], ['encdec', 'none'], ['lstm', 'none'], ['gru', 'none'],
+  ['decoder', 'none'],
+  ['decoder', 'rope'],
+  ['decoder', 'alibi'],
+  ['encdec', 'none'],
+  ['lstm', 'none'],
+  ['gru', 'none'],
 ];
 
 /** Wall and CPU seconds per step (CPU time is steadier on a loaded machine: it is what the study's core budget pays). */
@@ -43,7 +48,11 @@ function timeSteps(config: LmConfig, alpha: number, stream: Int8Array): { wall: 
   const grad = new Float32Array(model.layout.size);
   const sampler = new WindowSampler(stream.length, L_TRAIN, BATCH, 'half', new Rng(1));
   const cfg = { alpha, divergence: 'sce' as const, overlap: 'all' as const, lTrain: L_TRAIN };
-  const adam = new (class { apply(p: Float32Array, g: Float32Array): void { for (let i = 0; i < p.length; i++) p[i] = p[i]! - 1e-4 * g[i]!; } })();
+  const adam = new (class {
+    apply(p: Float32Array, g: Float32Array): void {
+      for (let i = 0; i < p.length; i++) p[i] = p[i]! - 1e-4 * g[i]!;
+    }
+  })();
   for (let i = 0; i < 3; i++) lmLossAndGrad(model, params, stream, sampler.next(), cfg, grad);
   const t0 = performance.now();
   const c0 = process.cpuUsage();
@@ -62,7 +71,15 @@ function timeInference(config: LmConfig, stream: Int8Array): number {
   const tensors = model.layout.tensors(model.layout.initialise(new Rng(2)));
   const named = model.layout.named(tensors);
   const run = (): void => {
-    const t = tf.tidy(() => tf.logSoftmax(model.forward(named, { batch: 64, length: 128, onehot: oneHotRows(stream.subarray(0, 64 * 128), config.vocab) })));
+    const t = tf.tidy(() =>
+      tf.logSoftmax(
+        model.forward(named, {
+          batch: 64,
+          length: 128,
+          onehot: oneHotRows(stream.subarray(0, 64 * 128), config.vocab),
+        }),
+      ),
+    );
     t.dataSync();
     t.dispose();
   };
@@ -87,13 +104,28 @@ for (const vocab of [8, 32]) {
       const plain = timeSteps(config, 0, stream);
       const reg = timeSteps(config, 0.3, stream);
       const infer = timeInference(config, stream);
-      const row = { backend: backend.backend, arch, pe, size, vocab, lTrain: L_TRAIN, batch: BATCH, alpha0: plain, alpha03: reg, inferSec64x128: infer };
+      const row = {
+        backend: backend.backend,
+        arch,
+        pe,
+        size,
+        vocab,
+        lTrain: L_TRAIN,
+        batch: BATCH,
+        alpha0: plain,
+        alpha03: reg,
+        inferSec64x128: infer,
+      };
       console.error(JSON.stringify(row));
-      rows.push(`| ${arch}/${pe} | ${size} | ${vocab} | ${(1 / plain.wall).toFixed(1)} | ${(1 / reg.wall).toFixed(1)} | ${(600 * plain.cpu).toFixed(0)} | ${(600 * reg.cpu).toFixed(0)} | ${infer.toFixed(2)} |`);
+      rows.push(
+        `| ${arch}/${pe} | ${size} | ${vocab} | ${(1 / plain.wall).toFixed(1)} | ${(1 / reg.wall).toFixed(1)} | ${(600 * plain.cpu).toFixed(0)} | ${(600 * reg.cpu).toFixed(0)} | ${infer.toFixed(2)} |`,
+      );
     }
   }
 }
 console.log(`backend ${backend.backend}, lTrain ${L_TRAIN}, batch ${BATCH}, ${STEPS} timed steps`);
-console.log('| model | size | vocab | wall steps/s α=0 | wall steps/s α=0.3 | CPU s / 600 steps α=0 | CPU s / 600 steps α=0.3 | logProbs 64×128 wall s |');
+console.log(
+  '| model | size | vocab | wall steps/s α=0 | wall steps/s α=0.3 | CPU s / 600 steps α=0 | CPU s / 600 steps α=0.3 | logProbs 64×128 wall s |',
+);
 console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');
 for (const r of rows) console.log(r);

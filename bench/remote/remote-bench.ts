@@ -19,7 +19,19 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { ablateBin, fmtRatio, fmtSeconds, loadAverages, log, machineInfo, parseFlags, repoRoot, table, timeCommand, type Timing } from '../engine/measure.js';
+import {
+  ablateBin,
+  fmtRatio,
+  fmtSeconds,
+  loadAverages,
+  log,
+  machineInfo,
+  parseFlags,
+  repoRoot,
+  table,
+  timeCommand,
+  type Timing,
+} from '../engine/measure.js';
 
 interface Row {
   label: string;
@@ -29,7 +41,12 @@ interface Row {
   cells?: string;
 }
 
-const S3_ENV = { AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER', AWS_REGION: 'us-east-1', AWS_EC2_METADATA_DISABLED: 'true' };
+const S3_ENV = {
+  AWS_ACCESS_KEY_ID: 'S3RVER',
+  AWS_SECRET_ACCESS_KEY: 'S3RVER',
+  AWS_REGION: 'us-east-1',
+  AWS_EC2_METADATA_DISABLED: 'true',
+};
 
 async function main(argv: string[]): Promise<void> {
   const { flags, positional } = parseFlags(argv);
@@ -47,23 +64,64 @@ async function main(argv: string[]): Promise<void> {
     const ablate = (label: string, cwd: string, args: string[], env: NodeJS.ProcessEnv = {}): Row => {
       log(`${label}: ablate ${args.join(' ')}`);
       const logFile = join(work, `${rows.length}.log`);
-      const timing = timeCommand({ command: process.execPath, args: [ablateBin, ...args], cwd, log: logFile, env: { ...process.env, ...S3_ENV, ...env } });
+      const timing = timeCommand({
+        command: process.execPath,
+        args: [ablateBin, ...args],
+        cwd,
+        log: logFile,
+        env: { ...process.env, ...S3_ENV, ...env },
+      });
       const text = readFileSync(logFile, 'utf8');
       if (timing.code !== 0) throw new Error(`${label} exited ${timing.code}:\n${text.slice(-2000)}`);
-      const row: Row = { label, command: `ablate ${args.map((a) => (a.startsWith(work) ? a.replace(work, '$TMP') : a.replace(repoRoot + '/', ''))).join(' ')}`, timing, ...facts(text) };
+      const row: Row = {
+        label,
+        command: `ablate ${args.map((a) => (a.startsWith(work) ? a.replace(work, '$TMP') : a.replace(repoRoot + '/', ''))).join(' ')}`,
+        timing,
+        ...facts(text),
+      };
       rows.push(row);
       return row;
     };
-    const cold = ablate('cold run, empty cache', work, ['run', pipeline, '--cache-dir', join(work, 'cold'), '--reporter', 'json', ...jobArgs]);
+    const cold = ablate('cold run, empty cache', work, [
+      'run',
+      pipeline,
+      '--cache-dir',
+      join(work, 'cold'),
+      '--reporter',
+      'json',
+      ...jobArgs,
+    ]);
     if (!/"cached":0\b/.test(cold.cells ?? '')) throw new Error('the cold run found cached cells');
     for (const kind of remotes) {
       const cwd = join(work, kind);
       rmSync(cwd, { recursive: true, force: true });
       mkdirSync(cwd);
       writeFileSync(join(cwd, 'ablate.config.json'), JSON.stringify({ remote: await remoteFor(kind, work, stopS3) }));
-      ablate(`push to ${kind} remote`, cwd, ['push', pipeline, '--cache-dir', join(work, 'cold'), '--reporter', 'json']);
-      ablate(`pull from ${kind} remote into an empty cache`, cwd, ['pull', pipeline, '--cache-dir', join(cwd, 'pulled'), '--reporter', 'json']);
-      const hit = ablate(`run into an empty cache, ${kind} remote`, cwd, ['run', pipeline, '--cache-dir', join(cwd, 'read-through'), '--reporter', 'json', ...jobArgs]);
+      ablate(`push to ${kind} remote`, cwd, [
+        'push',
+        pipeline,
+        '--cache-dir',
+        join(work, 'cold'),
+        '--reporter',
+        'json',
+      ]);
+      ablate(`pull from ${kind} remote into an empty cache`, cwd, [
+        'pull',
+        pipeline,
+        '--cache-dir',
+        join(cwd, 'pulled'),
+        '--reporter',
+        'json',
+      ]);
+      const hit = ablate(`run into an empty cache, ${kind} remote`, cwd, [
+        'run',
+        pipeline,
+        '--cache-dir',
+        join(cwd, 'read-through'),
+        '--reporter',
+        'json',
+        ...jobArgs,
+      ]);
       if (!/"ran":0\b/.test(hit.cells ?? '')) throw new Error(`the remote-cached run computed cells: ${hit.cells}`);
     }
   } finally {
@@ -71,21 +129,42 @@ async function main(argv: string[]): Promise<void> {
     rmSync(work, { recursive: true, force: true });
   }
   const coldS = rows[0]?.timing.wallS ?? Number.NaN;
-  const body = rows.map((r) => [r.label, fmtSeconds(r.timing.wallS), fmtSeconds(r.timing.cpuS), fmtRatio(r.timing.wallS / coldS), r.bytes === undefined ? '–' : mib(r.bytes), r.cells ?? '–']);
+  const body = rows.map((r) => [
+    r.label,
+    fmtSeconds(r.timing.wallS),
+    fmtSeconds(r.timing.cpuS),
+    fmtRatio(r.timing.wallS / coldS),
+    r.bytes === undefined ? '–' : mib(r.bytes),
+    r.cells ?? '–',
+  ]);
   process.stdout.write(`## Remote cache (${pipeline.replace(repoRoot + '/', '')})\n\n`);
   process.stdout.write(`${table(['step', 'wall s', 'cpu s', 'x cold', 'moved', 'cells'], body)}\n\n`);
-  process.stdout.write(`Commands (cwd holds ablate.config.json naming the remote):\n\n${rows.map((r) => `- ${r.label}: \`${r.command}\``).join('\n')}\n\n`);
-  process.stdout.write(`Machine: ${info.nproc} cores (${info.cpu}), node ${info.node}; load averages start: ${loadStart}; end: ${loadAverages()}\n\n`);
+  process.stdout.write(
+    `Commands (cwd holds ablate.config.json naming the remote):\n\n${rows.map((r) => `- ${r.label}: \`${r.command}\``).join('\n')}\n\n`,
+  );
+  process.stdout.write(
+    `Machine: ${info.nproc} cores (${info.cpu}), node ${info.node}; load averages start: ${loadStart}; end: ${loadAverages()}\n\n`,
+  );
 }
 
 /** Bytes moved (push/pull) or the run's cell counts, from the JSON events in a log. */
 function facts(text: string): { bytes?: number; cells?: string } {
   for (const line of text.split('\n').reverse()) {
     if (!line.startsWith('{')) continue;
-    const e = JSON.parse(line) as { type: string; bytes?: number; counts?: Record<string, number>; ran?: number; cached?: number; remote?: number };
+    const e = JSON.parse(line) as {
+      type: string;
+      bytes?: number;
+      counts?: Record<string, number>;
+      ran?: number;
+      cached?: number;
+      remote?: number;
+    };
     if (e.type === 'transfer-summary') {
       const c = e.counts ?? {};
-      return { bytes: e.bytes, cells: `${(c.sent ?? 0) + (c.received ?? 0)} moved, ${c.present ?? 0} present, ${(c.failed ?? 0) + (c.rejected ?? 0)} failed` };
+      return {
+        bytes: e.bytes,
+        cells: `${(c.sent ?? 0) + (c.received ?? 0)} moved, ${c.present ?? 0} present, ${(c.failed ?? 0) + (c.rejected ?? 0)} failed`,
+      };
     }
     if (e.type === 'summary') return { cells: `"ran":${e.ran} "cached":${e.cached} (remote ${e.remote ?? 0})` };
   }
@@ -95,7 +174,11 @@ function facts(text: string): { bytes?: number; cells?: string } {
 async function remoteFor(kind: string, work: string, stops: (() => void)[]): Promise<Record<string, unknown>> {
   if (kind === 'file') return { url: pathToFileURL(join(work, 'file-remote')).href };
   if (kind !== 's3') throw new Error(`--remotes: unknown remote kind "${kind}" (file, s3)`);
-  const child = spawn(process.execPath, [join(repoRoot, 'dist', 'test', 'remote', 's3-child.js'), join(work, 's3-objects'), 'bench'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(
+    process.execPath,
+    [join(repoRoot, 'dist', 'test', 'remote', 's3-child.js'), join(work, 's3-objects'), 'bench'],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
   stops.push(() => child.kill('SIGKILL'));
   const port = await new Promise<number>((done, fail) => {
     let text = '';

@@ -21,7 +21,21 @@
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
-import { ablateBin, fmtSeconds, fmtSummary, loadAverages, log, machineInfo, parseFlags, repoRoot, runSummary, summarize, table, timeCommand, type Timing } from '../engine/measure.js';
+import {
+  ablateBin,
+  fmtSeconds,
+  fmtSummary,
+  loadAverages,
+  log,
+  machineInfo,
+  parseFlags,
+  repoRoot,
+  runSummary,
+  summarize,
+  table,
+  timeCommand,
+  type Timing,
+} from '../engine/measure.js';
 
 interface Step {
   label: string;
@@ -71,14 +85,19 @@ async function main(argv: string[]): Promise<void> {
   const env = { ...process.env };
   const jobArgs = jobs === undefined ? [] : ['-j', jobs];
   const run = (label: string, args: string[], isRun: boolean): Step => {
-    const step: Step = { label, command: `ablate ${args.join(' ').replace(copy, pipelineArg).replace(cacheDir, 'CACHE')}`, timings: [] };
+    const step: Step = {
+      label,
+      command: `ablate ${args.join(' ').replace(copy, pipelineArg).replace(cacheDir, 'CACHE')}`,
+      timings: [],
+    };
     const logFile = join(logDir, `${steps.length}.log`);
     const t = timeCommand({ command: process.execPath, args: [ablateBin, ...args], cwd: repoRoot, log: logFile, env });
     const text = readFileSync(logFile, 'utf8');
     if (t.code !== 0) throw new Error(`${step.command} exited ${t.code}:\n${text.split('\n').slice(-20).join('\n')}`);
     if (isRun) {
       const s = runSummary(text);
-      if (s === undefined || s.failed > 0 || s.head !== 'done') throw new Error(`${step.command}: the run did not finish cleanly:\n${text.split('\n').slice(-20).join('\n')}`);
+      if (s === undefined || s.failed > 0 || s.head !== 'done')
+        throw new Error(`${step.command}: the run did not finish cleanly:\n${text.split('\n').slice(-20).join('\n')}`);
       step.ran = s.ran;
       step.cached = s.cached;
     }
@@ -91,7 +110,9 @@ async function main(argv: string[]): Promise<void> {
     step.timings.push(...s.timings);
   };
 
-  log(`study benchmark: ${pipelineArg}, adding ${axis}=${JSON.stringify(value)} to ${extended.stages.join(', ')}; cache ${cacheDir}`);
+  log(
+    `study benchmark: ${pipelineArg}, adding ${axis}=${JSON.stringify(value)} to ${extended.stages.join(', ')}; cache ${cacheDir}`,
+  );
   try {
     writeFileSync(copy, original);
     const runArgs = ['run', copy, '--cache-dir', cacheDir, ...jobArgs];
@@ -155,17 +176,27 @@ function parseValue(raw: string): string | number | boolean {
  * exclusions of an existing value (`like`, default the axis's last value):
  * a new f is excluded from the mean task exactly as the other f's are.
  */
-function extend(text: string, axis: string, value: string | number | boolean, like: string | undefined): { text: string; stages: string[] } {
+function extend(
+  text: string,
+  axis: string,
+  value: string | number | boolean,
+  like: string | undefined,
+): { text: string; stages: string[] } {
   const raw = JSON.parse(text) as {
     axes?: Record<string, unknown[]>;
-    stages: Record<string, { matrix?: Record<string, unknown[] | { $axis: string }>; exclude?: Record<string, unknown>[] }>;
+    stages: Record<
+      string,
+      { matrix?: Record<string, unknown[] | { $axis: string }>; exclude?: Record<string, unknown>[] }
+    >;
   };
   const shared = raw.axes?.[axis];
   if (shared !== undefined) {
     // A shared axis is one edit; exclusions written with {"$not": ...} follow it.
     if (shared.includes(value)) throw new Error(`the shared axis ${axis} already has ${JSON.stringify(value)}`);
     shared.push(value);
-    const users = Object.entries(raw.stages).filter(([, s]) => Object.values(s.matrix ?? {}).some((m) => !Array.isArray(m) && m.$axis === axis));
+    const users = Object.entries(raw.stages).filter(([, s]) =>
+      Object.values(s.matrix ?? {}).some((m) => !Array.isArray(m) && m.$axis === axis),
+    );
     return { text: `${JSON.stringify(raw, null, 2)}\n`, stages: users.map(([name]) => name) };
   }
   const stages: string[] = [];
@@ -174,7 +205,8 @@ function extend(text: string, axis: string, value: string | number | boolean, li
     if (!Array.isArray(values)) continue;
     if (values.includes(value)) throw new Error(`stage "${name}" already has ${axis}=${JSON.stringify(value)}`);
     const model = like === undefined ? values.at(-1) : values.find((v) => String(v) === like);
-    if (model === undefined) throw new Error(`stage "${name}" has no ${axis}=${like ?? '(any)'} to copy exclusions from`);
+    if (model === undefined)
+      throw new Error(`stage "${name}" has no ${axis}=${like ?? '(any)'} to copy exclusions from`);
     values.push(value);
     for (const ex of [...(stage.exclude ?? [])]) {
       if (ex[axis] === model) stage.exclude?.push({ ...ex, [axis]: value });

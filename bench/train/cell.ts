@@ -14,15 +14,31 @@ import data from '../../stages/data.js';
 import evaluate from '../../stages/evaluate.js';
 import train from '../../stages/train.js';
 
-async function run(root: string, def: StageDefinition, stage: string, params: JsonObject, inputs: Record<string, InputArtifact>): Promise<InputArtifact> {
+async function run(
+  root: string,
+  def: StageDefinition,
+  stage: string,
+  params: JsonObject,
+  inputs: Record<string, InputArtifact>,
+): Promise<InputArtifact> {
   const outDir = path.join(root, stage, 'out');
   const workDir = path.join(root, stage, 'work');
   await mkdir(outDir, { recursive: true });
   await mkdir(workDir, { recursive: true });
   const seed = typeof params['seed'] === 'number' ? params['seed'] : 0;
   const ctx: StageContext<JsonObject> = {
-    stage, cell: stage, params, axes: {}, seed, inputs, outDir, workDir, runtime: {},
-    progress: () => undefined, log: (m) => console.error(`[${stage}] ${m}`), signal: new AbortController().signal,
+    stage,
+    cell: stage,
+    params,
+    axes: {},
+    seed,
+    inputs,
+    outDir,
+    workDir,
+    runtime: {},
+    progress: () => undefined,
+    log: (m) => console.error(`[${stage}] ${m}`),
+    signal: new AbortController().signal,
   };
   await def.run(ctx);
   return { stage, cell: stage, axes: {}, params, dir: outDir, files: await readdir(outDir) };
@@ -44,11 +60,17 @@ try {
     perLength: Array<{ length: number; mse: number | null; baselineMse: number | null }>;
     summary: Record<string, unknown>;
   };
-  console.log(JSON.stringify({
-    data: dataParams, train: trainParams,
-    trainSeconds: Math.round((t1 - t0) / 100) / 10, evalSeconds: Math.round((t2 - t1) / 100) / 10,
-    stepsPerSec: timing['stepsPerSec'], finalLoss: report['finalLoss'], summary: ev.summary,
-  }));
+  console.log(
+    JSON.stringify({
+      data: dataParams,
+      train: trainParams,
+      trainSeconds: Math.round((t1 - t0) / 100) / 10,
+      evalSeconds: Math.round((t2 - t1) / 100) / 10,
+      stepsPerSec: timing['stepsPerSec'],
+      finalLoss: report['finalLoss'],
+      summary: ev.summary,
+    }),
+  );
   const pick = new Set([1, 5, 10, 11, 15, 20, 30, 40, 50]);
   for (const p of ev.perLength.filter((x) => pick.has(x.length))) {
     console.log(`  L=${p.length}\tmse ${p.mse?.toExponential(2)}\tbaseline ${p.baselineMse?.toExponential(2)}`);

@@ -93,7 +93,10 @@ function randomSet(rng: Rng, count: number, length: number): SeqSet {
   const tokens = Int8Array.from({ length: count * length }, () => rng.int(2));
   const targetsF = new Float32Array(count).map(() => rng.next());
   return {
-    count, tokens, targetsF, targets: targetsF,
+    count,
+    tokens,
+    targetsF,
+    targets: targetsF,
     lengths: new Int32Array(count).fill(length),
     offsets: Int32Array.from({ length: count }, (_, i) => i * length),
   };
@@ -122,7 +125,12 @@ function measure(work: () => number, seconds: number): Rate {
   return { wall, cpu };
 }
 
-function trainStep(model: Model, set: SeqSet, batch: number, state: { params: Float32Array; adam: FlatAdam; grad: Float32Array; rng: Rng }): number {
+function trainStep(
+  model: Model,
+  set: SeqSet,
+  batch: number,
+  state: { params: Float32Array; adam: FlatAdam; grad: Float32Array; rng: Rng },
+): number {
   const idx = Array.from({ length: batch }, () => state.rng.int(set.count));
   lossAndGrad(model, state.params, set, idx, NORM, state.grad);
   state.adam.apply(state.params, state.grad);
@@ -149,8 +157,10 @@ function benchTfjs(backend: string, name: string, length: number, opts: Options)
   const rng = new Rng(1);
   const set = randomSet(rng, 1024, length);
   const state = {
-    params: model.layout.initialise(rng), adam: new FlatAdam(model.layout.size, DEFAULT_ADAM),
-    grad: new Float32Array(model.layout.size), rng,
+    params: model.layout.initialise(rng),
+    adam: new FlatAdam(model.layout.size, DEFAULT_ADAM),
+    grad: new Float32Array(model.layout.size),
+    rng,
   };
   const seconds = backend === 'cpu' ? Math.min(opts.seconds, 3) : opts.seconds;
   const train = measure(() => trainStep(model, set, opts.batch, state), seconds);
@@ -181,7 +191,12 @@ interface TorchVariant {
 }
 
 function torchEnv(core?: string): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1', MKL_NUM_THREADS: '1' };
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    OMP_NUM_THREADS: '1',
+    OPENBLAS_NUM_THREADS: '1',
+    MKL_NUM_THREADS: '1',
+  };
   delete env['OPENBLAS_CORETYPE'];
   delete env['PYTHONPATH'];
   if (core !== undefined) env['OPENBLAS_CORETYPE'] = core;
@@ -192,7 +207,11 @@ function torchEnv(core?: string): NodeJS.ProcessEnv {
 function runTorch<T>(python: string, args: string[], core: string | undefined, timeoutS: number): T {
   // -s: no user site-packages, so a pip-installed torch in ~/.local cannot shadow Debian's.
   const r = spawnSync(python, ['-s', TORCH_SCRIPT, ...args], {
-    encoding: 'utf8', env: torchEnv(core), timeout: timeoutS * 1000, maxBuffer: 1 << 26, cwd: repoRoot,
+    encoding: 'utf8',
+    env: torchEnv(core),
+    timeout: timeoutS * 1000,
+    maxBuffer: 1 << 26,
+    cwd: repoRoot,
   });
   if (r.error) throw new Error(`${python}: ${r.error.message}`);
   if (r.status !== 0) {
@@ -205,7 +224,10 @@ function runTorch<T>(python: string, args: string[], core: string | undefined, t
 
 function aptInstall(packages: string[]): boolean {
   const apt = (args: string[]): number =>
-    spawnSync('apt-get', args, { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } }).status ?? 1;
+    spawnSync('apt-get', args, {
+      stdio: ['ignore', 'ignore', 'inherit'],
+      env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+    }).status ?? 1;
   log(`installing Debian's ${packages.join(' ')} (apt-get install -y)`);
   if (apt(['install', '-y', '-qq', ...packages]) === 0) return true;
   apt(['update', '-qq']);
@@ -229,7 +251,8 @@ function ensureTorch(python: string): { runtime?: TorchRuntime; why?: string } {
   const openblas = (r: TorchRuntime | undefined): boolean => r?.blas.openblas !== undefined;
   if (root && python === '/usr/bin/python3' && (got.runtime === undefined || !openblas(got.runtime))) {
     if (aptInstall(['python3-torch', 'libopenblas0-pthread'])) got = probe();
-    else if (got.runtime === undefined) got.why = `${got.why ?? ''}; apt-get install python3-torch libopenblas0-pthread failed`;
+    else if (got.runtime === undefined)
+      got.why = `${got.why ?? ''}; apt-get install python3-torch libopenblas0-pthread failed`;
   } else if (got.runtime === undefined && !root) {
     got.why = `${got.why ?? ''} (not root, so not installing python3-torch)`;
   }
@@ -243,7 +266,9 @@ function dpkgVersion(pkg: string): string | undefined {
 
 function cpuFlags(): Set<string> {
   try {
-    const line = readFileSync('/proc/cpuinfo', 'utf8').split('\n').find((l) => l.startsWith('flags'));
+    const line = readFileSync('/proc/cpuinfo', 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith('flags'));
     return new Set((line?.split(':')[1] ?? '').trim().split(/\s+/));
   } catch {
     return new Set();
@@ -275,9 +300,13 @@ function betterCore(chosen: string | undefined, flags: Set<string>): string | un
 
 function benchTorch(python: string, v: TorchVariant, name: string, length: number, opts: Options): Result {
   const r = runTorch<{ params: number; train: Rate; infer: Rate; blas: TorchRuntime['blas'] }>(
-    python, [name, String(length), String(opts.batch), String(opts.seconds)], v.core, 120 + 4 * opts.seconds,
+    python,
+    [name, String(length), String(opts.batch), String(opts.seconds)],
+    v.core,
+    120 + 4 * opts.seconds,
   );
-  if (r.blas.core !== v.runtime.blas.core) throw new Error(`OpenBLAS core ${r.blas.core} differs from the probe's ${v.runtime.blas.core}`);
+  if (r.blas.core !== v.runtime.blas.core)
+    throw new Error(`OpenBLAS core ${r.blas.core} differs from the probe's ${v.runtime.blas.core}`);
   return r;
 }
 
@@ -311,13 +340,16 @@ function parity(python: string, backend: string, name: string, length: number, b
     const dir = mkdtempSync(join(tmpdir(), 'train-bench-'));
     try {
       const input = join(dir, 'in.json');
-      writeFileSync(input, JSON.stringify({
-        model: name,
-        layout: model.layout.entries.map((e) => ({ name: e.name, shape: e.shape })),
-        params: Array.from(params),
-        tokens: idx.map((i) => Array.from(set.tokens.subarray(set.offsets[i]!, set.offsets[i]! + length))),
-        targets: idx.map((i) => (set.targetsF[i]! - NORM.mean) / NORM.std),
-      }));
+      writeFileSync(
+        input,
+        JSON.stringify({
+          model: name,
+          layout: model.layout.entries.map((e) => ({ name: e.name, shape: e.shape })),
+          params: Array.from(params),
+          tokens: idx.map((i) => Array.from(set.tokens.subarray(set.offsets[i]!, set.offsets[i]! + length))),
+          targets: idx.map((i) => (set.targetsF[i]! - NORM.mean) / NORM.std),
+        }),
+      );
       const out = runTorch<CheckOut>(python, ['--check', input], undefined, 300);
       let maxDiff = 0;
       let maxGrad = 0;
@@ -326,9 +358,11 @@ function parity(python: string, backend: string, name: string, length: number, b
         maxGrad = Math.max(maxGrad, Math.abs(g));
       });
       const f = (x: number): string => x.toPrecision(7);
-      return `${name} L=${length} batch ${batch}, tfjs-${backend} / pytorch: loss ${f(loss)} / ${f(out.loss)}; ` +
+      return (
+        `${name} L=${length} batch ${batch}, tfjs-${backend} / pytorch: loss ${f(loss)} / ${f(out.loss)}; ` +
         `max |grad diff| ${maxDiff.toExponential(1)} (max |grad| ${maxGrad.toExponential(1)}); ` +
-        `loss after 3 Adam steps on that batch ${f(adamLosses[3]!)} / ${f(out.adamLosses[3]!)}`;
+        `loss after 3 Adam steps on that batch ${f(adamLosses[3]!)} / ${f(out.adamLosses[3]!)}`
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -349,9 +383,14 @@ function fmtX(r: number): string {
 
 async function main(): Promise<void> {
   const opts = parseArgs(process.argv.slice(2));
-  const load = (): string => loadavg().map((x) => x.toFixed(2)).join(' ');
-  console.log(`# load average ${load()}, ${cpus().length} cores (${cpuModel()}), node ${process.version}, tfjs ${tf.version.tfjs}, batch ${opts.batch}, ` +
-    `inference ${INFER_ROWS} sequences per pass; rates are the best of 3 windows of ${opts.seconds}/3 s after 3 warm-up calls (cpu backend: at most 3 s)`);
+  const load = (): string =>
+    loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' ');
+  console.log(
+    `# load average ${load()}, ${cpus().length} cores (${cpuModel()}), node ${process.version}, tfjs ${tf.version.tfjs}, batch ${opts.batch}, ` +
+      `inference ${INFER_ROWS} sequences per pass; rates are the best of 3 windows of ${opts.seconds}/3 s after 3 warm-up calls (cpu backend: at most 3 s)`,
+  );
 
   const backends: string[] = [];
   for (const backend of opts.backends) {
@@ -375,23 +414,34 @@ async function main(): Promise<void> {
       console.log(`# pytorch: unavailable: ${got.why ?? 'unknown reason'}`);
     } else {
       const rt = got.runtime;
-      const blas = rt.blas.openblas !== undefined
-        ? `${rt.blas.openblas} (${rt.blas.libraries.join(', ')}), ${rt.blas.threads} BLAS thread`
-        : `NOT OpenBLAS: ${rt.blas.libraries.join(', ') || 'no BLAS library mapped'}`;
-      console.log(`# pytorch: torch ${rt.torch} (Debian python3-torch ${dpkgVersion('python3-torch') ?? '?'}, ${rt.torchPath}) under ${opts.python}, ` +
-        `${rt.threads} intra-op / ${rt.interopThreads} inter-op thread, OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1; BLAS: ${blas}`);
+      const blas =
+        rt.blas.openblas !== undefined
+          ? `${rt.blas.openblas} (${rt.blas.libraries.join(', ')}), ${rt.blas.threads} BLAS thread`
+          : `NOT OpenBLAS: ${rt.blas.libraries.join(', ') || 'no BLAS library mapped'}`;
+      console.log(
+        `# pytorch: torch ${rt.torch} (Debian python3-torch ${dpkgVersion('python3-torch') ?? '?'}, ${rt.torchPath}) under ${opts.python}, ` +
+          `${rt.threads} intra-op / ${rt.interopThreads} inter-op thread, OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1; BLAS: ${blas}`,
+      );
       variants.push({ label: 'pytorch', runtime: rt });
       console.log(`# pytorch: OpenBLAS kernels as OpenBLAS picks them for this CPU: ${rt.blas.core ?? '?'}`);
-      const forced = opts.openblasCore === 'none' ? undefined
-        : opts.openblasCore === 'auto' ? betterCore(rt.blas.core, cpuFlags()) : opts.openblasCore;
+      const forced =
+        opts.openblasCore === 'none'
+          ? undefined
+          : opts.openblasCore === 'auto'
+            ? betterCore(rt.blas.core, cpuFlags())
+            : opts.openblasCore;
       if (forced !== undefined && rt.blas.openblas !== undefined) {
         try {
           const frt = runTorch<TorchRuntime>(opts.python, ['--probe'], forced, 300);
           variants.push({ label: `pytorch[${frt.blas.core ?? forced}]`, core: forced, runtime: frt });
-          console.log(`# pytorch[${frt.blas.core ?? forced}]: the same with OPENBLAS_CORETYPE=${forced} (kernels ${frt.blas.core ?? '?'}), ` +
-            `which this CPU supports${opts.openblasCore === 'auto' ? ' but OpenBLAS did not pick by itself' : ''}`);
+          console.log(
+            `# pytorch[${frt.blas.core ?? forced}]: the same with OPENBLAS_CORETYPE=${forced} (kernels ${frt.blas.core ?? '?'}), ` +
+              `which this CPU supports${opts.openblasCore === 'auto' ? ' but OpenBLAS did not pick by itself' : ''}`,
+          );
         } catch (error) {
-          console.log(`# pytorch with OPENBLAS_CORETYPE=${forced}: failed: ${error instanceof Error ? error.message : String(error)}`);
+          console.log(
+            `# pytorch with OPENBLAS_CORETYPE=${forced}: failed: ${error instanceof Error ? error.message : String(error)}`,
+          );
         }
       }
     }
@@ -405,22 +455,44 @@ async function main(): Promise<void> {
         try {
           console.log(`# parity ${parity(opts.python, backend, name, length, opts.batch)}`);
         } catch (error) {
-          console.log(`# parity ${name} L=${length}: failed: ${error instanceof Error ? error.message : String(error)}`);
+          console.log(
+            `# parity ${name} L=${length}: failed: ${error instanceof Error ? error.message : String(error)}`,
+          );
         }
       }
     }
   }
 
-  const header = ['model', 'length', 'implementation', 'params', 'train steps/s (wall)', 'train steps/s (cpu time)', 'inference seqs/s (wall)', 'inference seqs/s (cpu time)'];
+  const header = [
+    'model',
+    'length',
+    'implementation',
+    'params',
+    'train steps/s (wall)',
+    'train steps/s (cpu time)',
+    'inference seqs/s (wall)',
+    'inference seqs/s (cpu time)',
+  ];
   const rows: string[][] = [];
   for (const name of Object.keys(MODELS)) {
     for (const length of opts.lengths) {
       const results = new Map<string, Result | undefined>();
       const row = (impl: string, r: Result | undefined, note?: string): void => {
         results.set(impl, r);
-        rows.push(r === undefined
-          ? [name, String(length), impl, '', note ?? 'failed', '', '', '']
-          : [name, String(length), impl, String(r.params), fmtRate(r.train.wall, 1), fmtRate(r.train.cpu, 1), fmtRate(r.infer.wall, 0), fmtRate(r.infer.cpu, 0)]);
+        rows.push(
+          r === undefined
+            ? [name, String(length), impl, '', note ?? 'failed', '', '', '']
+            : [
+                name,
+                String(length),
+                impl,
+                String(r.params),
+                fmtRate(r.train.wall, 1),
+                fmtRate(r.train.cpu, 1),
+                fmtRate(r.infer.wall, 0),
+                fmtRate(r.infer.cpu, 0),
+              ],
+        );
       };
       for (const backend of backends) {
         await initBackend(backend);
@@ -446,8 +518,16 @@ async function main(): Promise<void> {
           const b = results.get(v.label);
           if (a === undefined || b === undefined) continue;
           const sameParams = a.params === b.params ? '' : ` (params differ: ${a.params} vs ${b.params})`;
-          rows.push([name, String(length), `ratio tfjs-${backend} / ${v.label}${sameParams}`, '',
-            fmtX(a.train.wall / b.train.wall), fmtX(a.train.cpu / b.train.cpu), fmtX(a.infer.wall / b.infer.wall), fmtX(a.infer.cpu / b.infer.cpu)]);
+          rows.push([
+            name,
+            String(length),
+            `ratio tfjs-${backend} / ${v.label}${sameParams}`,
+            '',
+            fmtX(a.train.wall / b.train.wall),
+            fmtX(a.train.cpu / b.train.cpu),
+            fmtX(a.infer.wall / b.infer.wall),
+            fmtX(a.infer.cpu / b.infer.cpu),
+          ]);
         }
       }
     }

@@ -38,7 +38,11 @@ export function dagView(a: Analysis, status: ReadonlyMap<string, CellStatus>, le
     const total = n.cached + n.run + n.failed;
     const parts = (['cached', 'run', 'failed'] as const).filter((k) => n[k] > 0).map((k) => `${n[k]} ${WORDS[k]}`);
     const worst: CellStatus = n.failed > 0 ? 'failed' : n.run > 0 ? 'run' : 'cached';
-    return { id: ids.get(s) as string, label: `${s}\n${total} cell${total === 1 ? '' : 's'}: ${parts.join(', ')}`, status: worst };
+    return {
+      id: ids.get(s) as string,
+      label: `${s}\n${total} cell${total === 1 ? '' : 's'}: ${parts.join(', ')}`,
+      status: worst,
+    };
   });
   const edges = new Map<string, [string, string]>();
   for (const e of a.graph.edges()) {
@@ -50,8 +54,15 @@ export function dagView(a: Analysis, status: ReadonlyMap<string, CellStatus>, le
 }
 
 export function toDot(v: DagView): string {
-  const lines = ['digraph ablate {', '  rankdir=LR;', '  node [shape=box, style="rounded,filled", fontname="Helvetica"];'];
-  for (const n of v.nodes) lines.push(`  ${n.id} [label=${JSON.stringify(n.label)}, fillcolor="${COLOURS[n.status]}", tooltip="${WORDS[n.status]}"];`);
+  const lines = [
+    'digraph ablate {',
+    '  rankdir=LR;',
+    '  node [shape=box, style="rounded,filled", fontname="Helvetica"];',
+  ];
+  for (const n of v.nodes)
+    lines.push(
+      `  ${n.id} [label=${JSON.stringify(n.label)}, fillcolor="${COLOURS[n.status]}", tooltip="${WORDS[n.status]}"];`,
+    );
   for (const [a, b] of v.edges) lines.push(`  ${a} -> ${b};`);
   lines.push('}');
   return lines.join('\n');
@@ -59,7 +70,8 @@ export function toDot(v: DagView): string {
 
 export function toMermaid(v: DagView): string {
   const lines = ['flowchart LR'];
-  for (const n of v.nodes) lines.push(`  ${n.id}["${n.label.replace(/"/g, '#quot;').replace(/\n/g, '<br/>')}"]:::${n.status}`);
+  for (const n of v.nodes)
+    lines.push(`  ${n.id}["${n.label.replace(/"/g, '#quot;').replace(/\n/g, '<br/>')}"]:::${n.status}`);
   for (const [a, b] of v.edges) lines.push(`  ${a} --> ${b}`);
   for (const s of ['cached', 'run', 'failed'] as const) lines.push(`  classDef ${s} fill:${COLOURS[s]}`);
   return lines.join('\n');

@@ -18,7 +18,8 @@ export interface AnalysisOptions {
 /** The pipeline's cells as the given overrides make them, without opening the cache. */
 export async function loadAnalysis(o: AnalysisOptions): Promise<Analysis> {
   const loaded = await loadPipelineFile(o.pipeline, parseOverrides(o));
-  if (!loaded.ok) throw new UsageError(loaded.error.diagnostics.map((d) => formatDiagnostic(d, loaded.error.sources)).join('\n\n'));
+  if (!loaded.ok)
+    throw new UsageError(loaded.error.diagnostics.map((d) => formatDiagnostic(d, loaded.error.sources)).join('\n\n'));
   const a = await analyze(loaded.value);
   if (!a.ok) throw new UsageError(a.error.diagnostics.map((d) => formatDiagnostic(d, a.error.sources)).join('\n\n'));
   return a.value;
@@ -44,7 +45,14 @@ export async function dagCommand(o: DagOptions): Promise<number> {
       const s = planned.value.get(c.id);
       const failure = session.cache.lastFailure(session.pipelineKey, c.id);
       // Failed: this very fingerprint failed last time; a cell whose inputs are not cached has no fingerprint yet.
-      status.set(c.id, s?.kind === 'cached' ? 'cached' : s?.kind === 'run' && failure?.fingerprint === s.fingerprint ? 'failed' : 'run');
+      status.set(
+        c.id,
+        s?.kind === 'cached'
+          ? 'cached'
+          : s?.kind === 'run' && failure?.fingerprint === s.fingerprint
+            ? 'failed'
+            : 'run',
+      );
     }
     const view = dagView(session.analysis, status, o.level ?? 'stage');
     const text = o.format === 'mermaid' ? toMermaid(view) : o.format === 'svg' ? await toSvg(view) : toDot(view);

@@ -42,14 +42,22 @@ export async function diffCommand(o: DiffOptions): Promise<number> {
   const [left, right, cleanup] = await sides(o);
   try {
     const metrics = listOption(o.metrics);
-    const options: TableOptions = { groupBy: listOption(o.groupBy), where: o.where, metrics, match: await globMatcher(metrics) };
+    const options: TableOptions = {
+      groupBy: listOption(o.groupBy),
+      where: o.where,
+      metrics,
+      match: await globMatcher(metrics),
+    };
     // Metrics are read from outputs, not fingerprinted: a side that does not declare them (an older revision) uses the other's declarations.
     const b = await tableOf(right, o, options, new Map());
     const a = await tableOf(left, o, options, b.declared);
     const comparison = compareTables(a.table, b.table);
     const shown = o.all === true ? comparison.changes : comparison.changes.filter((c) => c.changed);
     const failed = violations(comparison.changes, thresholds);
-    const { body, notes } = await renderDiff({ left: left.label, right: right.label, comparison, shown, violations: failed }, o.format);
+    const { body, notes } = await renderDiff(
+      { left: left.label, right: right.label, comparison, shown, violations: failed },
+      o.format,
+    );
     process.stdout.write(body);
     if (o.format === 'table' || o.format === 'markdown') process.stdout.write(`\n${notes.join('\n')}\n`);
     else if (notes.length > 0) process.stderr.write(`${notes.join('\n')}\n`);
@@ -59,8 +67,18 @@ export async function diffCommand(o: DiffOptions): Promise<number> {
   }
 }
 
-async function tableOf(side: Side, o: DiffOptions, options: TableOptions, other: Declarations): Promise<{ table: Table; declared: Declarations }> {
-  const session = await openSession({ pipeline: side.pipeline, cacheDir: o.cacheDir, set: side.set, backend: o.backend });
+async function tableOf(
+  side: Side,
+  o: DiffOptions,
+  options: TableOptions,
+  other: Declarations,
+): Promise<{ table: Table; declared: Declarations }> {
+  const session = await openSession({
+    pipeline: side.pipeline,
+    cacheDir: o.cacheDir,
+    set: side.set,
+    backend: o.backend,
+  });
   try {
     const declared = new Map([...other, ...declarations(session)]);
     return { table: buildTable(await collectResults(session, listOption(o.stage), declared), options), declared };
@@ -79,13 +97,29 @@ async function sides(o: DiffOptions): Promise<[Side, Side, () => Promise<void>]>
   const rightSet = [...common, ...(o.rightSet ?? [])];
   const none = async (): Promise<void> => {};
   if (o.rev !== undefined) {
-    if (o.right !== undefined) throw new UsageError('--rev compares one pipeline file with itself at a revision; give one file, not two');
+    if (o.right !== undefined)
+      throw new UsageError('--rev compares one pipeline file with itself at a revision; give one file, not two');
     const old = await pipelineAtRevision(o.left, o.rev);
-    return [{ label: `${o.left} at ${o.rev}${setLabel(leftSet)}`, pipeline: old, set: leftSet }, { label: `${o.left}${setLabel(rightSet)}`, pipeline: o.left, set: rightSet }, () => rm(old, { force: true })];
+    return [
+      { label: `${o.left} at ${o.rev}${setLabel(leftSet)}`, pipeline: old, set: leftSet },
+      { label: `${o.left}${setLabel(rightSet)}`, pipeline: o.left, set: rightSet },
+      () => rm(old, { force: true }),
+    ];
   }
-  if (o.right !== undefined) return [{ label: `${o.left}${setLabel(leftSet)}`, pipeline: o.left, set: leftSet }, { label: `${o.right}${setLabel(rightSet)}`, pipeline: o.right, set: rightSet }, none];
+  if (o.right !== undefined)
+    return [
+      { label: `${o.left}${setLabel(leftSet)}`, pipeline: o.left, set: leftSet },
+      { label: `${o.right}${setLabel(rightSet)}`, pipeline: o.right, set: rightSet },
+      none,
+    ];
   if ((o.leftSet ?? []).length === 0 && (o.rightSet ?? []).length === 0) {
-    throw new UsageError('ablate diff needs two states: two pipeline files, --rev REV, or --left-set/--right-set name=value');
+    throw new UsageError(
+      'ablate diff needs two states: two pipeline files, --rev REV, or --left-set/--right-set name=value',
+    );
   }
-  return [{ label: `${o.left}${setLabel(leftSet)}`, pipeline: o.left, set: leftSet }, { label: `${o.left}${setLabel(rightSet)}`, pipeline: o.left, set: rightSet }, none];
+  return [
+    { label: `${o.left}${setLabel(leftSet)}`, pipeline: o.left, set: leftSet },
+    { label: `${o.left}${setLabel(rightSet)}`, pipeline: o.left, set: rightSet },
+    none,
+  ];
 }

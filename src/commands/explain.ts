@@ -19,15 +19,23 @@ export async function explainCommand(o: CommonOptions & { cell: string }): Promi
     const out: string[] = [`${cell.id}`];
     if (state?.kind === 'cached') {
       const full = session.cache.getRecord(state.fingerprint) as CellRecord;
-      out.push(`  cached: fingerprint ${state.fingerprint.slice(0, 16)} (ran ${full.startedAt}, ${full.durationMs} ms)`);
+      out.push(
+        `  cached: fingerprint ${state.fingerprint.slice(0, 16)} (ran ${full.startedAt}, ${full.durationMs} ms)`,
+      );
       if (last && last.fingerprint !== state.fingerprint) {
-        out.push(`  the last run of this cell (${last.startedAt}) had other inputs; this cached result differs from it by:`);
+        out.push(
+          `  the last run of this cell (${last.startedAt}) had other inputs; this cached result differs from it by:`,
+        );
         out.push(...diffFingerprints(last.breakdown, full.breakdown).map((l) => `    ${l}`));
       }
     } else if (state?.kind === 'blocked') {
-      out.push(`  waits for ${state.upstream.join(', ')}, which will run; its fingerprint is known only after that (identical outputs keep this cell cached)`);
+      out.push(
+        `  waits for ${state.upstream.join(', ')}, which will run; its fingerprint is known only after that (identical outputs keep this cell cached)`,
+      );
     } else if (state?.kind === 'run') {
-      out.push(`  will run: ${last === undefined ? 'no earlier run of this cell' : `fingerprint ${last.fingerprint.slice(0, 12)} -> ${state.fingerprint.slice(0, 12)}`}`);
+      out.push(
+        `  will run: ${last === undefined ? 'no earlier run of this cell' : `fingerprint ${last.fingerprint.slice(0, 12)} -> ${state.fingerprint.slice(0, 12)}`}`,
+      );
       out.push(...state.reasons.map((r) => `  ${r}`));
     }
     process.stdout.write(`${out.join('\n')}\n`);

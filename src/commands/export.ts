@@ -22,7 +22,9 @@ export async function exportCommand(o: CommonOptions & { out: string; all?: bool
     if (!planned.ok) throw planFailureError(planned.error);
     const missing = session.analysis.order.filter((c) => planned.value.get(c.id)?.kind !== 'cached');
     if (missing.length > 0) {
-      throw new UsageError(`cannot export: ${missing.length} cell(s) are not cached (e.g. ${missing[0]?.id}); run the pipeline first`);
+      throw new UsageError(
+        `cannot export: ${missing.length} cell(s) are not cached (e.g. ${missing[0]?.id}); run the pipeline first`,
+      );
     }
     const out = resolve(o.out);
     const chosen: { cell: Cell; record: CellRecord; artifacts: boolean }[] = [];
@@ -37,7 +39,8 @@ export async function exportCommand(o: CommonOptions & { out: string; all?: bool
     // Every name is checked before anything is written: a bad record leaves no partial export.
     for (const { cell, record } of chosen) {
       const unsafe = firstUnsafeName(Object.keys(record.outputs));
-      if (unsafe !== undefined) await drop(session.cache, cell, record, `output name ${JSON.stringify(unsafe)} is not a plain relative path`);
+      if (unsafe !== undefined)
+        await drop(session.cache, cell, record, `output name ${JSON.stringify(unsafe)} is not a plain relative path`);
     }
     const manifests: Record<string, unknown> = {};
     for (const { cell, record: r, artifacts } of chosen) {
@@ -46,9 +49,15 @@ export async function exportCommand(o: CommonOptions & { out: string; all?: bool
     }
     const manifest = `${JSON.stringify({ pipeline: session.analysis.pipeline.name, exportedAt: new Date().toISOString(), cells: manifests }, null, 2)}\n`;
     refuseIfBlocked(writeInsideSync(out, 'manifest.json', Buffer.from(manifest)));
-    const provenance = provenanceOf(session.analysis.pipeline.name, session.analysis.pipeline.dir, chosen.map((c) => c.record));
+    const provenance = provenanceOf(
+      session.analysis.pipeline.name,
+      session.analysis.pipeline.dir,
+      chosen.map((c) => c.record),
+    );
     refuseIfBlocked(writeInsideSync(out, 'provenance.json', Buffer.from(`${JSON.stringify(provenance, null, 2)}\n`)));
-    process.stdout.write(`exported ${Object.keys(manifests).length} cell manifests to ${join(o.out, 'manifest.json')}, provenance to ${join(o.out, 'provenance.json')} and final artifacts to ${join(o.out, 'artifacts')}\n`);
+    process.stdout.write(
+      `exported ${Object.keys(manifests).length} cell manifests to ${join(o.out, 'manifest.json')}, provenance to ${join(o.out, 'provenance.json')} and final artifacts to ${join(o.out, 'artifacts')}\n`,
+    );
     return 0;
   } finally {
     await session.cache.close();
@@ -56,7 +65,13 @@ export async function exportCommand(o: CommonOptions & { out: string; all?: bool
 }
 
 /** Writes a record's artifacts under OUT/FOLDER, each verified against its hash, none through a link. */
-async function exportArtifacts(cache: RecordStore & ArtifactStore, cell: Cell, r: CellRecord, out: string, folder: string): Promise<void> {
+async function exportArtifacts(
+  cache: RecordStore & ArtifactStore,
+  cell: Cell,
+  r: CellRecord,
+  out: string,
+  folder: string,
+): Promise<void> {
   for (const [rel, entry] of Object.entries(r.outputs)) {
     const bytes = cache.readArtifact(entry);
     if (bytes === undefined) await drop(cache, cell, r, `cached artifact "${rel}" is missing or corrupt`);
@@ -88,7 +103,10 @@ async function drop(cache: RecordStore, cell: Cell, r: CellRecord, problem: stri
 }
 
 function refuseIfBlocked(refusal: Refusal | undefined): void {
-  if (refusal !== undefined) throw new UsageError(`--out: ${describeRefusal(refusal)}; export writes only real files and folders inside --out and does not follow links`);
+  if (refusal !== undefined)
+    throw new UsageError(
+      `--out: ${describeRefusal(refusal)}; export writes only real files and folders inside --out and does not follow links`,
+    );
 }
 
 /** Longest export folder name, in bytes: file systems allow 255. */
@@ -105,7 +123,11 @@ export function safe(id: string): string {
   const name = id.replace(/[^A-Za-z0-9_.=,+\-[\]]/gu, (c) => {
     const code = c.codePointAt(0) as number;
     const hex = code.toString(16).toUpperCase();
-    return code <= 0xff ? `%${hex.padStart(2, '0')}` : code <= 0xffff ? `%u${hex.padStart(4, '0')}` : `%U${hex.padStart(6, '0')}`;
+    return code <= 0xff
+      ? `%${hex.padStart(2, '0')}`
+      : code <= 0xffff
+        ? `%u${hex.padStart(4, '0')}`
+        : `%U${hex.padStart(6, '0')}`;
   });
   return name.length <= MAX_FOLDER_NAME ? name : `${name.slice(0, MAX_FOLDER_NAME - 33)}#${sha256(name).slice(0, 32)}`;
 }

@@ -26,17 +26,28 @@ export async function gcKeepCommand(o: KeepOptions): Promise<number> {
   const before = await withCache(dir, (c) => c.storeEntries());
   const uses = await keptCells(o);
   return withCache(dir, (cache) => {
-    const keep: Keep = { fingerprints: uses.fingerprints, cellKeys: new Set(uses.cells.map(([p, c]) => cache.cellKey(p, c))) };
+    const keep: Keep = {
+      fingerprints: uses.fingerprints,
+      cellKeys: new Set(uses.cells.map(([p, c]) => cache.cellKey(p, c))),
+    };
     const gone = doomed(before, keep);
     if (o.dryRun) return dryRun(before, gone);
     const done = cache.removeEntries(gone, before);
-    const logBytes = removeLogs(dir, done.records.map((r) => r.fingerprint), cache.storeEntries());
+    const logBytes = removeLogs(
+      dir,
+      done.records.map((r) => r.fingerprint),
+      cache.storeEntries(),
+    );
     removeStalePlans(dir, started);
     const pending = done.pending > 0 ? `; kept ${done.pending} blob(s) a running cell may be committing` : '';
     const skipped = gone.records.length - done.records.length;
     const held = skipped > 0 ? `; kept ${skipped} record(s) a running process holds or committed again` : '';
-    say(`gc --keep: removed ${done.records.length} record(s), ${done.latest} latest pointer(s) and ${done.failures} failure entr${done.failures === 1 ? 'y' : 'ies'} no kept cell uses${held}`);
-    say(`gc --keep: freed ${bytes(done.bytes + logBytes)} (${done.removed} blob(s), ${bytes(done.bytes)}; logs ${bytes(logBytes)}); ${done.referenced} blob(s) still referenced${pending}`);
+    say(
+      `gc --keep: removed ${done.records.length} record(s), ${done.latest} latest pointer(s) and ${done.failures} failure entr${done.failures === 1 ? 'y' : 'ies'} no kept cell uses${held}`,
+    );
+    say(
+      `gc --keep: freed ${bytes(done.bytes + logBytes)} (${done.removed} blob(s), ${bytes(done.bytes)}; logs ${bytes(logBytes)}); ${done.referenced} blob(s) still referenced${pending}`,
+    );
     return 0;
   });
 }
@@ -69,7 +80,9 @@ function dryRun(before: StoreEntries, gone: ReturnType<typeof doomed>): number {
   const listed = [...gone.records].sort((a, b) => a.pipeline.localeCompare(b.pipeline) || a.cell.localeCompare(b.cell));
   for (const r of listed) say(`would remove  ${r.cell}  (${relative(process.cwd(), r.pipeline) || r.pipeline})`);
   const freed = freedBlobs(before, gone);
-  say(`gc --keep --dry-run: would remove ${gone.records.length} of ${before.records.size} record(s), ${gone.latest.length} latest pointer(s) and ${gone.failures.length} failure entr${gone.failures.length === 1 ? 'y' : 'ies'}, freeing ${freed.blobs} blob(s), ${bytes(freed.bytes)}; nothing was removed`);
+  say(
+    `gc --keep --dry-run: would remove ${gone.records.length} of ${before.records.size} record(s), ${gone.latest.length} latest pointer(s) and ${gone.failures.length} failure entr${gone.failures.length === 1 ? 'y' : 'ies'}, freeing ${freed.blobs} blob(s), ${bytes(freed.bytes)}; nothing was removed`,
+  );
   return 0;
 }
 

@@ -9,20 +9,30 @@ import { cacheDir, UsageError } from './session.js';
  * while runs use the cache: blobs a commit in flight needs are kept or
  * stored again by that commit, and scratch folders of live processes stay.
  */
-export async function gcCommand(o: { cacheDir?: string; keep?: string[]; set?: string[]; dryRun?: boolean }): Promise<number> {
+export async function gcCommand(o: {
+  cacheDir?: string;
+  keep?: string[];
+  set?: string[];
+  dryRun?: boolean;
+}): Promise<number> {
   const dir = cacheDir(o.cacheDir);
   if (o.keep !== undefined && o.keep.length > 0) {
     const code = await (await import('./gc-keep.js')).gcKeepCommand({ ...o, keep: o.keep });
     if (!o.dryRun) removeDeadScratch(dir);
     return code;
   }
-  if (o.dryRun || o.set !== undefined) throw new UsageError(`--${o.dryRun ? 'dry-run' : 'set'} is an option of gc --keep PIPELINE...; plain gc removes only what nothing references`);
+  if (o.dryRun || o.set !== undefined)
+    throw new UsageError(
+      `--${o.dryRun ? 'dry-run' : 'set'} is an option of gc --keep PIPELINE...; plain gc removes only what nothing references`,
+    );
   const cache = LmdbCache.open(dir);
   try {
     const swept = cache.collectGarbage();
     removeDeadScratch(dir);
     const pending = swept.pending > 0 ? `; kept ${swept.pending} blob(s) a running cell may be committing` : '';
-    process.stdout.write(`gc: removed ${swept.removed} unreferenced blob(s), ${(swept.bytes / 1024).toFixed(1)} KiB; ${swept.referenced} blob(s) referenced${pending}\n`);
+    process.stdout.write(
+      `gc: removed ${swept.removed} unreferenced blob(s), ${(swept.bytes / 1024).toFixed(1)} KiB; ${swept.referenced} blob(s) referenced${pending}\n`,
+    );
     return 0;
   } finally {
     await cache.close();

@@ -21,7 +21,8 @@ import type { RunOptions } from './run-options.js';
 /** Plans the pipeline and runs what is not cached. */
 export async function runPipeline(o: RunOptions, jobs: number): Promise<number> {
   const session = await openSession(o, o.force ?? []);
-  const reporter: Reporter = o.reporter === 'json' ? new JsonReporter() : await HumanReporter.create(process.stdout, logArgs(o));
+  const reporter: Reporter =
+    o.reporter === 'json' ? new JsonReporter() : await HumanReporter.create(process.stdout, logArgs(o));
   const emit = reporter.onEvent.bind(reporter);
   const controller = new AbortController();
   const onSigint = (): void => {
@@ -38,11 +39,23 @@ export async function runPipeline(o: RunOptions, jobs: number): Promise<number> 
     const planned = await planVerified(session.planner, session.cache, cells, emit);
     if (!planned.ok) throw planFailureError(planned.error);
     // A remote is consulted before anything is scheduled (not on a dry run, which changes nothing).
-    const fetched = remote === undefined || o.dryRun ? ok({ states: planned.value, hits: new Set<string>() }) : await remote.prefetch(session.planner, cells, planned.value);
+    const fetched =
+      remote === undefined || o.dryRun
+        ? ok({ states: planned.value, hits: new Set<string>() })
+        : await remote.prefetch(session.planner, cells, planned.value);
     if (!fetched.ok) throw planFailureError(fetched.error);
     const states = fetched.value.states;
     const toRun = cells.filter((c) => states.get(c.id)?.kind !== 'cached');
-    emit({ type: 'plan', pipeline: session.analysis.pipeline.name, cells: cells.length, cached: cells.length - toRun.length, toRun: toRun.length, jobs: o.executor === 'slurm' ? Math.max(1, toRun.length) : jobs, runtime: session.planner.runtimeSummary(), toRunByStage: countByStage(toRun) });
+    emit({
+      type: 'plan',
+      pipeline: session.analysis.pipeline.name,
+      cells: cells.length,
+      cached: cells.length - toRun.length,
+      toRun: toRun.length,
+      jobs: o.executor === 'slurm' ? Math.max(1, toRun.length) : jobs,
+      runtime: session.planner.runtimeSummary(),
+      toRunByStage: countByStage(toRun),
+    });
     if (o.requireCached && toRun.length > 0) {
       for (const c of toRun.slice(0, 20)) emit(wouldRun(c, states));
       emit({ type: 'warning', message: `--require-cached: ${toRun.length} cell(s) would run; refusing` });
@@ -54,7 +67,8 @@ export async function runPipeline(o: RunOptions, jobs: number): Promise<number> 
     }
     // nvidia-smi is asked only when a cell about to run wants a GPU: no-op and CPU-only runs skip the probe.
     const needGpu = toRun.some((c) => gpusWanted(session.analysis, c) > 0);
-    const gpus = o.gpus !== undefined ? parseGpus(o.gpus) : o.executor === 'slurm' || !needGpu ? [] : await detectGpus();
+    const gpus =
+      o.gpus !== undefined ? parseGpus(o.gpus) : o.executor === 'slurm' || !needGpu ? [] : await detectGpus();
     // Nothing to run needs no cluster: a fully cached pipeline reports the same anywhere.
     if (o.executor === 'slurm' && toRun.length > 0) {
       const { openSlurm } = await import('../execution/slurm/open.js');
@@ -79,7 +93,9 @@ export async function runPipeline(o: RunOptions, jobs: number): Promise<number> 
     );
     const result = await executor.run();
     if (!result.ok) throw planFailureError(result.error);
-    const finals = result.value.interrupted ? null : finalOutputs(session.analysis, session.cache, executor.finalStates());
+    const finals = result.value.interrupted
+      ? null
+      : finalOutputs(session.analysis, session.cache, executor.finalStates());
     if (cells.length === session.analysis.order.length) rememberIfAllCached(session, executor.finalStates(), finals);
     if (result.value.interrupted) return EXIT.interrupted;
     if (finals !== null) emit(resultsEvent(session.analysis.pipeline.name, finals, o));
@@ -109,7 +125,8 @@ function cellsToPlan(session: Session, only: readonly string[], emit: Reporter['
   // A forced cell outside the --only selection is not planned, so it is not shown either.
   const inPlan = new Set(planned.map((c) => c.id));
   const forced = session.forced.filter((c) => inPlan.has(c.id));
-  if (session.forced.length > 0) emit({ type: 'selection', flag: 'force', cells: forced.map((c) => c.id), of: all.length });
+  if (session.forced.length > 0)
+    emit({ type: 'selection', flag: 'force', cells: forced.map((c) => c.id), of: all.length });
   return planned;
 }
 
@@ -132,7 +149,11 @@ function wouldRun(c: Cell, states: ReadonlyMap<string, CellState>): RunEvent {
 }
 
 /** After a run that left every cell cached, the next status or no-op run can answer from a snapshot. */
-function rememberIfAllCached(session: Session, states: ReadonlyMap<string, CellState>, finals: ResultsEvent['cells'] | null): void {
+function rememberIfAllCached(
+  session: Session,
+  states: ReadonlyMap<string, CellState>,
+  finals: ResultsEvent['cells'] | null,
+): void {
   const cells = session.analysis.order;
   if (!cells.every((c) => states.get(c.id)?.kind === 'cached')) return;
   writeSnapshot(session.cache, session.snapshotKey, {
@@ -153,6 +174,7 @@ function gpusWanted(analysis: Analysis, cell: Cell): number {
 function parseGpus(s: string): number[] {
   if (s.trim() === '') return [];
   const ids = s.split(',').map((x) => Number(x.trim()));
-  if (ids.some((n) => !Number.isInteger(n) || n < 0)) throw new UsageError(`--gpus expects device indices like 0,1; got "${s}"`);
+  if (ids.some((n) => !Number.isInteger(n) || n < 0))
+    throw new UsageError(`--gpus expects device indices like 0,1; got "${s}"`);
   return ids;
 }

@@ -73,12 +73,33 @@ export async function openSession(o: CommonOptions, force: readonly string[] = [
   }
 }
 
-function finishSession(o: CommonOptions, analysis: Analysis, cache: Cache, forced: Cell[], text: string, readSince: number): Session {
+function finishSession(
+  o: CommonOptions,
+  analysis: Analysis,
+  cache: Cache,
+  forced: Cell[],
+  text: string,
+  readSince: number,
+): Session {
   const pipelineKey = realpathSync(resolve(o.pipeline));
   const backend = o.backend ?? process.env.ABLATE_BACKEND;
   const force = new Set(forced.map((c) => c.id));
   const planner = new Planner(analysis, { cache, pipelineKey, force, runtime: backend ? { backend } : {} });
-  return { analysis, cache, planner, pipelineKey, forced, snapshotKey: { readSince, pipelinePath: pipelineKey, text, overrides: o.set ?? [], axes: o.axis ?? [], backend: o.backend } };
+  return {
+    analysis,
+    cache,
+    planner,
+    pipelineKey,
+    forced,
+    snapshotKey: {
+      readSince,
+      pipelinePath: pipelineKey,
+      text,
+      overrides: o.set ?? [],
+      axes: o.axis ?? [],
+      backend: o.backend,
+    },
+  };
 }
 
 /**
@@ -99,9 +120,16 @@ async function validationKey(text: string, overrides: Overrides, pipelineDir: st
   const modules: string[] = [];
   for (const k of kinds) {
     const path = kindModulePath(k, declared, pipelineDir);
-    modules.push(path === undefined || !existsSync(path) ? `${k}:builtin` : `${k}:${canonicalJson(await codeHashes(path, path.startsWith(packageRoot) ? packageRoot : pipelineDir))}`);
+    modules.push(
+      path === undefined || !existsSync(path)
+        ? `${k}:builtin`
+        : `${k}:${canonicalJson(await codeHashes(path, path.startsWith(packageRoot) ? packageRoot : pipelineDir))}`,
+    );
   }
-  const flags = { set: Object.fromEntries(overrides.set.map((o) => [o.name, o.value])), axis: overrides.axis.map((o) => o.flag) };
+  const flags = {
+    set: Object.fromEntries(overrides.set.map((o) => [o.name, o.value])),
+    axis: overrides.axis.map((o) => o.flag),
+  };
   return sha256(canonicalJson({ text, overrides: flags, modules, engine: ENGINE_STAMP }));
 }
 
@@ -117,6 +145,12 @@ export function findCell(analysis: Analysis, id: string): Cell {
   if (exact !== undefined) return exact;
   const matches = analysis.order.filter((c) => c.id.startsWith(id));
   if (matches.length === 1) return matches[0] as Cell;
-  if (matches.length === 0) throw new UsageError(`no cell "${id}" in the pipeline; cells look like ${analysis.order[0]?.id ?? '(none)'}`);
-  throw new UsageError(`"${id}" matches ${matches.length} cells: ${matches.slice(0, 5).map((c) => c.id).join(', ')}${matches.length > 5 ? ', ...' : ''}`);
+  if (matches.length === 0)
+    throw new UsageError(`no cell "${id}" in the pipeline; cells look like ${analysis.order[0]?.id ?? '(none)'}`);
+  throw new UsageError(
+    `"${id}" matches ${matches.length} cells: ${matches
+      .slice(0, 5)
+      .map((c) => c.id)
+      .join(', ')}${matches.length > 5 ? ', ...' : ''}`,
+  );
 }

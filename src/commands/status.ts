@@ -22,12 +22,19 @@ export async function statusCommand(o: StatusOptions): Promise<number> {
     }
   }
   // Analysis and planning are loaded only when the stored plan cannot answer.
-  const [{ openSession }, { planFailureError }] = await Promise.all([import('./session.js'), import('../plan/planner.js')]);
+  const [{ openSession }, { planFailureError }] = await Promise.all([
+    import('./session.js'),
+    import('../plan/planner.js'),
+  ]);
   const session = await openSession(o);
   try {
     const planned = await session.planner.planAll(session.analysis.order);
     if (!planned.ok) throw planFailureError(planned.error);
-    const rows = session.analysis.order.map((c) => ({ stage: c.stage, cell: c.id, ...describe(planned.value.get(c.id) as CellState) }));
+    const rows = session.analysis.order.map((c) => ({
+      stage: c.stage,
+      cell: c.id,
+      ...describe(planned.value.get(c.id) as CellState),
+    }));
     writeSnapshot(session.cache, session.snapshotKey, {
       pipeline: session.analysis.pipeline.name,
       runtime: session.planner.runtimeSummary(),
@@ -50,7 +57,9 @@ function print(o: StatusOptions, rows: readonly SnapshotRow[]): void {
   const lines = [`${rows.length} cells: ${cached} cached, ${rows.length - cached} to run`];
   for (const r of rows) {
     if (r.status === 'cached' && !o.verbose) continue;
-    lines.push(`  ${r.status === 'cached' ? 'cached' : 'run   '}  ${r.cell}${r.reasons.length ? `  (${r.reasons.join('; ')})` : ''}`);
+    lines.push(
+      `  ${r.status === 'cached' ? 'cached' : 'run   '}  ${r.cell}${r.reasons.length ? `  (${r.reasons.join('; ')})` : ''}`,
+    );
   }
   process.stdout.write(`${lines.join('\n')}\n`);
 }

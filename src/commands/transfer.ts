@@ -19,7 +19,10 @@ export interface TransferOptions {
 /** Moves the current cells of each named pipeline to or from the remote, then reports one summary. */
 export async function transferCommand(direction: 'push' | 'pull', o: TransferOptions): Promise<number> {
   const settings = remoteSettings(o.remote);
-  if (settings === undefined) throw new UsageError(`${direction}: no remote is configured (use --remote URL, ABLATE_REMOTE or ablate.config.json)`);
+  if (settings === undefined)
+    throw new UsageError(
+      `${direction}: no remote is configured (use --remote URL, ABLATE_REMOTE or ablate.config.json)`,
+    );
   const remote = await openRemote(settings);
   const reporter: Reporter = o.reporter === 'json' ? new JsonReporter() : await HumanReporter.create();
   const emit = reporter.onEvent.bind(reporter);
@@ -27,7 +30,13 @@ export async function transferCommand(direction: 'push' | 'pull', o: TransferOpt
   const start = Date.now();
   try {
     for (const pipeline of o.pipelines) {
-      const session = await openSession({ pipeline, cacheDir: o.cacheDir, set: o.set, axis: o.axis, backend: o.backend });
+      const session = await openSession({
+        pipeline,
+        cacheDir: o.cacheDir,
+        set: o.set,
+        axis: o.axis,
+        backend: o.backend,
+      });
       try {
         await (direction === 'push' ? pushPipeline : pullPipeline)(session, context);
       } finally {
@@ -35,7 +44,14 @@ export async function transferCommand(direction: 'push' | 'pull', o: TransferOpt
       }
     }
     const { counts } = context;
-    emit({ type: 'transfer-summary', direction, remote: remote.url, counts, bytes: context.bytes.total, durationMs: Date.now() - start });
+    emit({
+      type: 'transfer-summary',
+      direction,
+      remote: remote.url,
+      counts,
+      bytes: context.bytes.total,
+      durationMs: Date.now() - start,
+    });
     return counts.failed > 0 || counts.rejected > 0 ? EXIT.environment : EXIT.ok;
   } finally {
     remote.close();

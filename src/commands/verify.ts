@@ -29,16 +29,22 @@ export async function verifyCommand(o: VerifyOptions): Promise<number> {
     if (!planned.ok) throw planFailureError(planned.error);
     const states = planned.value;
     const cached = session.analysis.order.filter((c) => states.get(c.id)?.kind === 'cached');
-    const chosen = o.cell?.length ? o.cell.map((id) => findCell(session.analysis, id)) : sample(cached, o.sample ?? 3, o.seed ?? Date.now());
+    const chosen = o.cell?.length
+      ? o.cell.map((id) => findCell(session.analysis, id))
+      : sample(cached, o.sample ?? 3, o.seed ?? Date.now());
     const byStage = new Map<string, { ok: number; bad: number; exact: boolean }>();
     let mismatches = 0;
     for (const cell of chosen) {
       const state = states.get(cell.id);
-      if (state?.kind !== 'cached') throw new UsageError(`${cell.id} is not cached; run the pipeline before verifying it`);
+      if (state?.kind !== 'cached')
+        throw new UsageError(`${cell.id} is not cached; run the pipeline before verifying it`);
       const full = session.cache.getRecord(state.fingerprint);
       if (full === undefined) throw new UsageError(`${cell.id}: its record is missing; run "ablate doctor"`);
       const unsafe = firstUnsafeName(Object.keys(full.outputs));
-      if (unsafe !== undefined) throw new UsageError(`${cell.id}: its record names an output ${JSON.stringify(unsafe)} that is not a plain relative path; run "ablate doctor"`);
+      if (unsafe !== undefined)
+        throw new UsageError(
+          `${cell.id}: its record names an output ${JSON.stringify(unsafe)} that is not a plain relative path; run "ablate doctor"`,
+        );
       const verdict = await verifyOne(cell, full, session, states);
       const s = byStage.get(cell.stage) ?? { ok: 0, bad: 0, exact: true };
       if (verdict.ok) s.ok++;
@@ -46,10 +52,17 @@ export async function verifyCommand(o: VerifyOptions): Promise<number> {
       s.exact &&= verdict.exact;
       byStage.set(cell.stage, s);
       if (!verdict.ok) mismatches++;
-      process.stdout.write(`${verdict.ok ? (verdict.exact ? 'identical' : 'within tolerance') : 'MISMATCH'}  ${cell.id}${verdict.detail ? `: ${verdict.detail}` : ''}\n`);
+      process.stdout.write(
+        `${verdict.ok ? (verdict.exact ? 'identical' : 'within tolerance') : 'MISMATCH'}  ${cell.id}${verdict.detail ? `: ${verdict.detail}` : ''}\n`,
+      );
     }
     for (const [stage, s] of byStage) {
-      const word = s.bad > 0 ? 'NOT deterministic' : s.exact ? 'deterministic (byte for byte)' : 'deterministic within its declared tolerance';
+      const word =
+        s.bad > 0
+          ? 'NOT deterministic'
+          : s.exact
+            ? 'deterministic (byte for byte)'
+            : 'deterministic within its declared tolerance';
       process.stdout.write(`stage ${stage}: ${word} (${s.ok}/${s.ok + s.bad} cells)\n`);
     }
     return mismatches > 0 ? 1 : 0;
@@ -67,13 +80,32 @@ async function verifyOne(
   const node = session.analysis.stages.get(cell.stage) as StageNode;
   const inputs: Record<string, { cell: Cell; record: DoneEntry }[]> = {};
   for (const [name, input] of Object.entries(cell.inputs)) {
-    inputs[name] = input.cells.map((id) => ({ cell: session.analysis.cells.get(id) as Cell, record: (states.get(id) as { record: DoneEntry }).record }));
+    inputs[name] = input.cells.map((id) => ({
+      cell: session.analysis.cells.get(id) as Cell,
+      record: (states.get(id) as { record: DoneEntry }).record,
+    }));
   }
   const outDir = mkdtempSync(join(tmpdir(), 'ablate-verify-'));
   try {
     const result = await runCell(
-      { cell, node, fingerprint: record.fingerprint, breakdown: record.breakdown, inputs, runtime: record.breakdown.runtime },
-      { cache: session.cache, pipeline: session.pipelineKey, pipelineDir: session.analysis.pipeline.dir, signal: new AbortController().signal, gpus: [], versions: engineVersions(), onProgress: () => {}, outDirOverride: outDir },
+      {
+        cell,
+        node,
+        fingerprint: record.fingerprint,
+        breakdown: record.breakdown,
+        inputs,
+        runtime: record.breakdown.runtime,
+      },
+      {
+        cache: session.cache,
+        pipeline: session.pipelineKey,
+        pipelineDir: session.analysis.pipeline.dir,
+        signal: new AbortController().signal,
+        gpus: [],
+        versions: engineVersions(),
+        onProgress: () => {},
+        outDirOverride: outDir,
+      },
     );
     if (!result.ok) return { ok: false, exact: false, detail: `re-execution failed: ${describeFailure(result.error)}` };
     const tolerance = node.kind.definition.verify?.tolerance;
@@ -82,9 +114,16 @@ async function verifyOne(
     for (const [path, entry] of Object.entries(record.outputs)) {
       if (volatile.includes(path)) continue;
       const cachedBytes = session.cache.readArtifact(entry);
-      if (cachedBytes === undefined) return { ok: false, exact: false, detail: `cached artifact "${path}" is missing or corrupt; run "ablate doctor"` };
-      const fresh = (await checkPathInside(outDir, path)) === undefined ? await readRegular(join(outDir, path)) : undefined;
-      if (fresh === undefined || !fresh.ok) return { ok: false, exact: false, detail: `${path} was not produced again as a regular file` };
+      if (cachedBytes === undefined)
+        return {
+          ok: false,
+          exact: false,
+          detail: `cached artifact "${path}" is missing or corrupt; run "ablate doctor"`,
+        };
+      const fresh =
+        (await checkPathInside(outDir, path)) === undefined ? await readRegular(join(outDir, path)) : undefined;
+      if (fresh === undefined || !fresh.ok)
+        return { ok: false, exact: false, detail: `${path} was not produced again as a regular file` };
       const c = compareArtifact(path, cachedBytes, fresh.value, tolerance);
       if (!c.equal) return { ok: false, exact: false, detail: `${path}: ${c.detail}` };
       exact &&= c.exact;

@@ -12,7 +12,11 @@ export async function runNodeScript(script: string, env: Record<string, string>)
 }
 
 /** A short command whose stdout is the answer (e.g. sbatch, scontrol); never throws. */
-export async function runCapture(file: string, args: readonly string[], timeoutMs = 30_000): Promise<Result<string, string>> {
+export async function runCapture(
+  file: string,
+  args: readonly string[],
+  timeoutMs = 30_000,
+): Promise<Result<string, string>> {
   const r = await execa(file, args, { reject: false, timeout: timeoutMs, stdin: 'ignore' });
   if (r.exitCode === 0) return ok(r.stdout);
   return err(lastLines(r.exitCode === undefined ? String(r.shortMessage) : `${r.stderr}\n${r.stdout}`, 5));
@@ -103,7 +107,10 @@ interface Finished {
  * must not outlive the cell (the run would wait for them, and they would
  * keep writing into the work directory of the next attempt).
  */
-async function finish(o: ChildOptions, start: (log: { file: string; append: true }, cancel: AbortSignal) => PromiseLike<unknown> & { pid?: number }): Promise<ExitReason> {
+async function finish(
+  o: ChildOptions,
+  start: (log: { file: string; append: true }, cancel: AbortSignal) => PromiseLike<unknown> & { pid?: number },
+): Promise<ExitReason> {
   mkdirSync(dirname(o.logFile), { recursive: true });
   const local = new AbortController();
   let timedOut = false;
@@ -114,10 +121,13 @@ async function finish(o: ChildOptions, start: (log: { file: string; append: true
     signalAll(doomed, 'SIGTERM');
     setTimeout(() => signalAll(doomed, 'SIGKILL'), FORCE_KILL_AFTER_MS).unref();
   };
-  const timer = o.timeoutSeconds === undefined ? undefined : setTimeout(() => {
-    timedOut = true;
-    local.abort();
-  }, o.timeoutSeconds * 1000);
+  const timer =
+    o.timeoutSeconds === undefined
+      ? undefined
+      : setTimeout(() => {
+          timedOut = true;
+          local.abort();
+        }, o.timeoutSeconds * 1000);
   // Registered before the child exists, so they run before execa's own listener kills the parent of the tree.
   o.signal.addEventListener('abort', stopTree, { once: true });
   local.signal.addEventListener('abort', stopTree, { once: true });
@@ -131,7 +141,8 @@ async function finish(o: ChildOptions, start: (log: { file: string; append: true
     const r = (await running) as Finished;
     if (timedOut) return { kind: 'timeout', seconds: o.timeoutSeconds ?? 0 };
     if (r.isCanceled) return { kind: 'cancelled' };
-    if (r.failed && r.exitCode === undefined && r.signal === undefined) return { kind: 'spawn-error', message: r.shortMessage };
+    if (r.failed && r.exitCode === undefined && r.signal === undefined)
+      return { kind: 'spawn-error', message: r.shortMessage };
     if (r.signal !== undefined) return { kind: 'signal', signal: r.signal };
     return { kind: 'exit', code: r.exitCode ?? 1 };
   } finally {

@@ -72,7 +72,16 @@ export interface FailureSummary {
 /** Everything a run reports. Reporters consume these; nothing else prints. */
 export type RunEvent =
   /** `toRunByStage`: how many of the cells to run belong to each stage, for an ETA from each stage's own durations. */
-  | { type: 'plan'; pipeline: string; cells: number; cached: number; toRun: number; jobs: number; runtime: Record<string, string>; toRunByStage?: Record<string, number> }
+  | {
+      type: 'plan';
+      pipeline: string;
+      cells: number;
+      cached: number;
+      toRun: number;
+      jobs: number;
+      runtime: Record<string, string>;
+      toRunByStage?: Record<string, number>;
+    }
   /** The cells `--only` or `--force` selected, before the plan; `of`: cells in the pipeline. */
   | { type: 'selection'; flag: 'only' | 'force'; cells: string[]; of: number }
   | { type: 'cell-start'; stage: string; cell: string }
@@ -82,10 +91,25 @@ export type RunEvent =
   | { type: 'would-run'; stage: string; cell: string; reasons: string[] }
   | { type: 'progress'; stage: string; cell: string; update: ProgressUpdate }
   /** `source: 'remote'`: a cached result downloaded from the remote and verified during this run. */
-  | { type: 'cell'; stage: string; cell: string; status: CellStatus; source?: 'remote'; durationMs?: number; message?: string; log?: string }
+  | {
+      type: 'cell';
+      stage: string;
+      cell: string;
+      status: CellStatus;
+      source?: 'remote';
+      durationMs?: number;
+      message?: string;
+      log?: string;
+    }
   | { type: 'warning'; message: string }
   /** Last, after a run that left every final cell cached: where its results are and how to copy them out. */
-  | { type: 'results'; pipeline: string; cells: { stage: string; cell: string; files: string[] }[]; out: string; exportCommand: string }
+  | {
+      type: 'results';
+      pipeline: string;
+      cells: { stage: string; cell: string; files: string[] }[];
+      out: string;
+      exportCommand: string;
+    }
   | {
       type: 'summary';
       ran: number;
@@ -104,8 +128,23 @@ export type TransferOutcome = 'sent' | 'received' | 'present' | 'absent' | 'not-
 
 /** Events of `ablate push` and `ablate pull`. */
 export type TransferEvent =
-  | { type: 'transfer'; direction: 'push' | 'pull'; stage: string; cell: string; outcome: TransferOutcome; bytes: number; message?: string }
-  | { type: 'transfer-summary'; direction: 'push' | 'pull'; remote: string; counts: Record<TransferOutcome, number>; bytes: number; durationMs: number };
+  | {
+      type: 'transfer';
+      direction: 'push' | 'pull';
+      stage: string;
+      cell: string;
+      outcome: TransferOutcome;
+      bytes: number;
+      message?: string;
+    }
+  | {
+      type: 'transfer-summary';
+      direction: 'push' | 'pull';
+      remote: string;
+      counts: Record<TransferOutcome, number>;
+      bytes: number;
+      durationMs: number;
+    };
 
 export interface Reporter {
   onEvent(event: RunEvent | TransferEvent): void;

@@ -66,7 +66,10 @@ export class Executor {
   private readonly inScope: Set<string>;
   private wake: (() => void) | undefined;
 
-  constructor(private readonly o: ExecutorOptions, initial: ReadonlyMap<string, CellState>) {
+  constructor(
+    private readonly o: ExecutorOptions,
+    initial: ReadonlyMap<string, CellState>,
+  ) {
     for (const [id, s] of initial) this.states.set(id, s);
     this.freeCpu = o.jobs;
     this.freeGpus = [...o.gpus];
@@ -94,18 +97,21 @@ export class Executor {
     this.counts.interrupted = this.o.signal.aborted;
     // Every cell ends ran, cached, failed or skipped after a failure; one that did none of these never ran and must not pass.
     for (const cell of this.o.cells) {
-      if (!this.done.has(cell.id) && !this.counts.interrupted) this.fail(cell, 'did not run: an input was not produced', undefined);
+      if (!this.done.has(cell.id) && !this.counts.interrupted)
+        this.fail(cell, 'did not run: an input was not produced', undefined);
     }
     this.o.emit({ type: 'summary', ...this.counts, durationMs: Date.now() - start, failures: this.failures });
     return ok(this.counts);
   }
 
   private launch(): void {
-    for (let i = 0; i < this.ready.length; ) {
+    for (let i = 0; i < this.ready.length;) {
       const cell = this.ready[i] as Cell;
       const node = this.o.analysis.stages.get(cell.stage) as StageNode;
       const cluster = this.o.clusterScheduled === true;
-      const cpu = cluster ? 0 : Math.min(this.o.jobs, node.config.resources?.cpu ?? node.kind.definition.resources?.cpu ?? 1);
+      const cpu = cluster
+        ? 0
+        : Math.min(this.o.jobs, node.config.resources?.cpu ?? node.kind.definition.resources?.cpu ?? 1);
       const gpu = cluster ? 0 : (node.config.resources?.gpu ?? node.kind.definition.resources?.gpu ?? 0);
       if (gpu > this.o.gpus.length) {
         this.ready.splice(i, 1);
@@ -161,7 +167,14 @@ export class Executor {
         });
       }
       const result = await (this.o.runner ?? runCell)(
-        { cell, node, fingerprint: state.fingerprint, breakdown: state.breakdown, inputs, runtime: state.breakdown.runtime },
+        {
+          cell,
+          node,
+          fingerprint: state.fingerprint,
+          breakdown: state.breakdown,
+          inputs,
+          runtime: state.breakdown.runtime,
+        },
         {
           cache: this.o.cache,
           pipeline: this.o.pipelineKey,
@@ -181,19 +194,38 @@ export class Executor {
         this.counts.ran++;
         this.done.add(cell.id);
         this.states.set(cell.id, { kind: 'cached', fingerprint: state.fingerprint, record: result.value });
-        this.o.emit({ type: 'cell', stage: cell.stage, cell: cell.id, status: 'ran', durationMs: Date.now() - started });
+        this.o.emit({
+          type: 'cell',
+          stage: cell.stage,
+          cell: cell.id,
+          status: 'ran',
+          durationMs: Date.now() - started,
+        });
         this.o.onCommitted?.(cell, state.fingerprint);
         await this.release(cell);
       } else if (result.error.reason === 'cancelled' || (await this.interruptedWith(result.error))) {
         this.done.add(cell.id);
       } else if (result.error.reason === 'cache-corrupt') {
         await this.o.cache.forget((this.states.get(result.error.cell) as { fingerprint: string }).fingerprint as never);
-        this.fail(cell, `${describeFailure(result.error)}; it was removed from the cache and re-runs next time`, undefined);
+        this.fail(
+          cell,
+          `${describeFailure(result.error)}; it was removed from the cache and re-runs next time`,
+          undefined,
+        );
       } else {
         const log = this.o.cache.logPath(state.fingerprint);
         const message = describeFailure(result.error);
         // On a full disk even this small write fails; the failure is still reported below.
-        await this.o.cache.recordFailure({ pipeline: this.o.pipelineKey, cell: cell.id, fingerprint: state.fingerprint, error: message, log, at: new Date().toISOString() }).catch(() => undefined);
+        await this.o.cache
+          .recordFailure({
+            pipeline: this.o.pipelineKey,
+            cell: cell.id,
+            fingerprint: state.fingerprint,
+            error: message,
+            log,
+            at: new Date().toISOString(),
+          })
+          .catch(() => undefined);
         // A cell that failed before its process started has no log of its own to show.
         this.fail(cell, message, result.error.reason === 'prepare-failed' ? undefined : log);
       }
@@ -214,7 +246,11 @@ export class Executor {
   }
 
   /** Another process may be computing the same fingerprint: wait for it rather than duplicate the work. */
-  private async waitForLease(cell: Cell, fingerprint: DoneEntry['fingerprint'], forced: boolean): Promise<'acquired' | 'cached' | 'aborted'> {
+  private async waitForLease(
+    cell: Cell,
+    fingerprint: DoneEntry['fingerprint'],
+    forced: boolean,
+  ): Promise<'acquired' | 'cached' | 'aborted'> {
     for (;;) {
       const record = forced ? undefined : this.o.cache.getDone(fingerprint);
       if (record !== undefined && this.o.cache.artifactsPresent(record)) {
@@ -239,7 +275,13 @@ export class Executor {
     this.done.add(cell.id);
     this.counts.cached++;
     if (fromRemote) this.counts.remote++;
-    this.o.emit({ type: 'cell', stage: cell.stage, cell: cell.id, status: 'cached', ...(fromRemote ? { source: 'remote' as const } : {}) });
+    this.o.emit({
+      type: 'cell',
+      stage: cell.stage,
+      cell: cell.id,
+      status: 'cached',
+      ...(fromRemote ? { source: 'remote' as const } : {}),
+    });
   }
 
   /** Re-plans the dependents of a finished cell; each becomes cached, ready or stays blocked. */
@@ -275,7 +317,13 @@ export class Executor {
   private fail(cell: Cell, message: string, log: string | undefined): void {
     this.counts.failed++;
     this.done.add(cell.id);
-    this.failures.push({ stage: cell.stage, cell: cell.id, message, log, tail: log === undefined ? undefined : readLogTail(log, 8) });
+    this.failures.push({
+      stage: cell.stage,
+      cell: cell.id,
+      message,
+      log,
+      tail: log === undefined ? undefined : readLogTail(log, 8),
+    });
     this.o.emit({ type: 'cell', stage: cell.stage, cell: cell.id, status: 'failed', message, log });
     this.skipDependents(cell, cell.id);
   }

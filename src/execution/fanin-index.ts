@@ -33,10 +33,20 @@ export interface FanInIndex {
  * upstream record's fingerprint is left out on purpose: it can change while
  * the outputs stay the same (early cutoff), and the consumer stays cached then.
  */
-export async function writeFanInIndex(dir: string, input: string, cells: readonly { cell: Cell; outputsHash: Sha256 }[]): Promise<void> {
+export async function writeFanInIndex(
+  dir: string,
+  input: string,
+  cells: readonly { cell: Cell; outputsHash: Sha256 }[],
+): Promise<void> {
   const index: FanInIndex = {
     input,
-    cells: cells.map(({ cell, outputsHash }, i) => ({ folder: String(i), stage: cell.stage, cell: cell.id, axes: cell.axes, outputsHash })),
+    cells: cells.map(({ cell, outputsHash }, i) => ({
+      folder: String(i),
+      stage: cell.stage,
+      cell: cell.id,
+      axes: cell.axes,
+      outputsHash,
+    })),
   };
   await writeFile(join(dir, FAN_IN_INDEX), `${JSON.stringify(index, null, 2)}\n`);
 }

@@ -1,4 +1,3 @@
-
 /**
  * GPU device indices available to cells: ABLATE_GPUS if set ("0,1", or ""
  * for none), else what nvidia-smi lists, else none.
@@ -9,5 +8,8 @@ export async function detectGpus(): Promise<number[]> {
   const { execa } = await import('execa');
   const r = await execa('nvidia-smi', ['-L'], { reject: false, timeout: 5000 });
   if (r.exitCode !== 0) return [];
-  return String(r.stdout).split('\n').filter((l) => l.startsWith('GPU ')).map((_, i) => i);
+  return String(r.stdout)
+    .split('\n')
+    .filter((l) => l.startsWith('GPU '))
+    .map((_, i) => i);
 }

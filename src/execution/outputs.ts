@@ -54,12 +54,16 @@ export async function storeAndCommit(
       return err({ reason: 'store-failed', message: storeError(e) });
     }
   }
-  return err({ reason: 'store-failed', message: `the stored artifact "${missing}" was removed before its record could be committed, ${COMMIT_ATTEMPTS} times` });
+  return err({
+    reason: 'store-failed',
+    message: `the stored artifact "${missing}" was removed before its record could be committed, ${COMMIT_ATTEMPTS} times`,
+  });
 }
 
 function storeError(e: unknown): string {
   const code = (e as NodeJS.ErrnoException).code;
-  if (code === 'ENOSPC' || /No space left|MDB_MAP_FULL/i.test(String((e as Error).message))) return 'the disk holding the cache is full (ENOSPC)';
+  if (code === 'ENOSPC' || /No space left|MDB_MAP_FULL/i.test(String((e as Error).message)))
+    return 'the disk holding the cache is full (ENOSPC)';
   if (code === 'EROFS' || code === 'EACCES' || code === 'EPERM') return `the cache cannot be written (${code})`;
   return (e as Error).message ?? String(e);
 }

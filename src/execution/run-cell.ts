@@ -78,7 +78,10 @@ async function attempt(job: CellJob, env: CellEnv, scratch: string): Promise<Res
   const kind = job.node.kind;
   switch (kind.type) {
     case 'exec':
-      exit = await runShell(execCommand(job), { ...base, env: { ...childEnv, ...execEnv(job, env, outDir, workDir, inputs) } });
+      exit = await runShell(execCommand(job), {
+        ...base,
+        env: { ...childEnv, ...execEnv(job, env, outDir, workDir, inputs) },
+      });
       break;
     case 'module': {
       const payload: WorkerPayload = {
@@ -115,13 +118,22 @@ async function attempt(job: CellJob, env: CellEnv, scratch: string): Promise<Res
   const failure = outOfMemory(exit, logFile, job.node.config.memoryMB) ?? classify(exit, stageError);
   if (failure !== undefined) return err(failure);
   // A worker that exits 0 without reporting "done" never finished run(): its outputs are not a result.
-  if (job.node.kind.type === 'module' && endedUnfinished(exit, stageDone)) return err({ reason: 'stage-error', message: UNFINISHED_MESSAGE });
+  if (job.node.kind.type === 'module' && endedUnfinished(exit, stageDone))
+    return err({ reason: 'stage-error', message: UNFINISHED_MESSAGE });
   const files = collectOutputs(outDir, declaredOutputs(job));
   if (!files.ok) return files;
   if (verifying) return ok(recordOf(job, env, attemptOf(startedAt), { outputs: {}, outputsHash: job.fingerprint }));
   const spec = metricsSpec(job.node.config.metrics);
-  const metricsOf = (r: CellRecord) => (spec === undefined ? undefined : metricsFromOutputs(env.cache, spec, r.outputs));
-  const committed = await storeAndCommit(env.cache, outDir, files.value, job.node.kind.definition.volatile, (stored) => recordOf(job, env, attemptOf(startedAt), stored), metricsOf);
+  const metricsOf = (r: CellRecord) =>
+    spec === undefined ? undefined : metricsFromOutputs(env.cache, spec, r.outputs);
+  const committed = await storeAndCommit(
+    env.cache,
+    outDir,
+    files.value,
+    job.node.kind.definition.volatile,
+    (stored) => recordOf(job, env, attemptOf(startedAt), stored),
+    metricsOf,
+  );
   if (committed.ok) await rm(workDir, { recursive: true, force: true });
   return committed;
 }
@@ -138,7 +150,12 @@ function attemptOf(startedAt: Date): Attempt {
 }
 
 /** The record of a finished cell, local or from a cluster job. */
-export function recordOf(job: CellJob, env: CellEnv, attempt: Attempt, stored: Pick<CellRecord, 'outputs' | 'outputsHash'>): CellRecord {
+export function recordOf(
+  job: CellJob,
+  env: CellEnv,
+  attempt: Attempt,
+  stored: Pick<CellRecord, 'outputs' | 'outputsHash'>,
+): CellRecord {
   return {
     version: 1,
     fingerprint: job.fingerprint,
@@ -160,7 +177,9 @@ export function classify(exit: ExitReason, stageError: string | undefined): Fail
   switch (exit.kind) {
     case 'exit':
       if (exit.code === 0) return undefined;
-      return stageError !== undefined ? { reason: 'stage-error', message: stageError } : { reason: 'exit-non-zero', code: exit.code };
+      return stageError !== undefined
+        ? { reason: 'stage-error', message: stageError }
+        : { reason: 'exit-non-zero', code: exit.code };
     case 'signal':
       return { reason: 'killed-by-signal', signal: exit.signal };
     case 'timeout':
@@ -188,7 +207,12 @@ interface Prepared {
  * error here (a full disk, a log folder that is a file) fails the cell with
  * its reason: the cell never ran, so it must not pass for skipped.
  */
-async function prepare(job: CellJob, env: CellEnv, scratch: string, startedAt: Date): Promise<Result<Prepared, Failure>> {
+async function prepare(
+  job: CellJob,
+  env: CellEnv,
+  scratch: string,
+  startedAt: Date,
+): Promise<Result<Prepared, Failure>> {
   try {
     const outDir = env.outDirOverride ?? join(scratch, 'out');
     await mkdir(outDir, { recursive: true });
@@ -198,9 +222,14 @@ async function prepare(job: CellJob, env: CellEnv, scratch: string, startedAt: D
     // A verification must start from scratch, never from a real run's checkpoint.
     const workDir = verifying ? join(scratch, 'work') : env.cache.workDir(job.fingerprint);
     await mkdir(workDir, { recursive: true });
-    const logFile = verifying ? env.cache.logPath(job.fingerprint).replace(/\.log$/, '.verify.log') : env.cache.logPath(job.fingerprint);
+    const logFile = verifying
+      ? env.cache.logPath(job.fingerprint).replace(/\.log$/, '.verify.log')
+      : env.cache.logPath(job.fingerprint);
     await mkdir(join(logFile, '..'), { recursive: true });
-    await appendFile(logFile, `== ${job.cell.id} started ${startedAt.toISOString()} on ${hostname()} (pid ${process.pid})\n`);
+    await appendFile(
+      logFile,
+      `== ${job.cell.id} started ${startedAt.toISOString()} on ${hostname()} (pid ${process.pid})\n`,
+    );
     return ok({ outDir, workDir, logFile, inputs: inputs.value, verifying });
   } catch (e) {
     return err({ reason: 'prepare-failed', message: fileError(e) });
@@ -240,9 +269,22 @@ async function materializeInputs(
       const bad = await cache.materialize(record, dir);
       if (bad !== undefined) return err({ reason: 'cache-corrupt', cell: cell.id, path: bad });
       // outputsHash is a runtime extra for JS stages (see input-index.ts): what the fingerprint knows of this input.
-      artifacts.push({ stage: cell.stage, cell: cell.id, axes: cell.axes, params: cell.params, dir, files: Object.keys(record.outputs), outputsHash: record.outputsHash } as InputArtifact);
+      artifacts.push({
+        stage: cell.stage,
+        cell: cell.id,
+        axes: cell.axes,
+        params: cell.params,
+        dir,
+        files: Object.keys(record.outputs),
+        outputsHash: record.outputsHash,
+      } as InputArtifact);
     }
-    if (job.cell.inputs[name]?.all) await writeFanInIndex(join(root, name), name, list.map(({ cell, record }) => ({ cell, outputsHash: record.outputsHash })));
+    if (job.cell.inputs[name]?.all)
+      await writeFanInIndex(
+        join(root, name),
+        name,
+        list.map(({ cell, record }) => ({ cell, outputsHash: record.outputsHash })),
+      );
     out[name] = job.cell.inputs[name]?.all ? artifacts : (artifacts[0] as InputArtifact);
   }
   return ok(out);
@@ -259,7 +301,13 @@ export function execCommand(job: Pick<CellJob, 'cell'>): string {
   return renderCommand(String(job.cell.params.command), job.cell.params);
 }
 
-export function execEnv(job: Pick<CellJob, 'cell'>, env: Pick<CellEnv, 'pipelineDir'>, outDir: string, workDir: string, inputs: Record<string, InputArtifact | InputArtifact[]>): Record<string, string> {
+export function execEnv(
+  job: Pick<CellJob, 'cell'>,
+  env: Pick<CellEnv, 'pipelineDir'>,
+  outDir: string,
+  workDir: string,
+  inputs: Record<string, InputArtifact | InputArtifact[]>,
+): Record<string, string> {
   const vars: Record<string, string> = {
     ABLATE_OUT: outDir,
     ABLATE_CELL: job.cell.id,

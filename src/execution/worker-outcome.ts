@@ -10,4 +10,5 @@ export function endedUnfinished(exit: ExitReason, reportedDone: boolean): boolea
   return exit.kind === 'exit' && exit.code === 0 && !reportedDone;
 }
 
-export const UNFINISHED_MESSAGE = 'its process ended before run() finished (run() called process.exit, or returned a promise that never settles)';
+export const UNFINISHED_MESSAGE =
+  'its process ended before run() finished (run() called process.exit, or returned a promise that never settles)';

@@ -1,6 +1,13 @@
 import { importModule } from '../util/import-module.js';
 import { describeThrown } from '../util/thrown.js';
-import type { InputArtifact, JsonObject, JsonValue, ProgressUpdate, StageContext, StageDefinition } from '../stage-api.js';
+import type {
+  InputArtifact,
+  JsonObject,
+  JsonValue,
+  ProgressUpdate,
+  StageContext,
+  StageDefinition,
+} from '../stage-api.js';
 
 /** What the engine sends to a worker: everything but the callbacks. */
 export interface WorkerPayload {
@@ -17,9 +24,7 @@ export interface WorkerPayload {
 }
 
 export type WorkerMessage =
-  | { type: 'progress'; update: ProgressUpdate }
-  | { type: 'error'; message: string }
-  | { type: 'done' };
+  { type: 'progress'; update: ProgressUpdate } | { type: 'error'; message: string } | { type: 'done' };
 
 /**
  * Entry point of the worker process: one cell per process, so a crash or a
@@ -41,7 +46,9 @@ async function main(payload: WorkerPayload): Promise<void> {
     signal: controller.signal,
   };
   // A rejection nobody handles is a bug in the stage, even when run() itself resolves.
-  process.on('unhandledRejection', (reason) => fail(`a promise was rejected and never handled: ${describeThrown(reason)}`, reason));
+  process.on('unhandledRejection', (reason) =>
+    fail(`a promise was rejected and never handled: ${describeThrown(reason)}`, reason),
+  );
   try {
     await mod.default.run(ctx);
   } catch (e) {

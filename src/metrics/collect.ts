@@ -59,19 +59,60 @@ export async function showResults(o: CommonOptions, stages: readonly string[] | 
   try {
     const declared = declarations(session);
     const cells = await planCells(session);
-    const results = await resultsOf(session.cache, session.analysis.pipeline.name, cells, stageNames(session), declared, stages);
-    const rows: SnapshotRow[] = cells.map((c) => ({ stage: c.stage, cell: c.id, status: c.fingerprint === undefined ? 'run' : 'cached', reasons: [], axes: c.axes, ...(c.fingerprint === undefined ? {} : { fingerprint: c.fingerprint }) }));
-    writeSnapshot(session.cache, session.snapshotKey, { pipeline: session.analysis.pipeline.name, runtime: session.planner.runtimeSummary(), rows, inputs: session.planner.inputsRead(), metrics: Object.fromEntries(declared) }, SNAPSHOT);
+    const results = await resultsOf(
+      session.cache,
+      session.analysis.pipeline.name,
+      cells,
+      stageNames(session),
+      declared,
+      stages,
+    );
+    const rows: SnapshotRow[] = cells.map((c) => ({
+      stage: c.stage,
+      cell: c.id,
+      status: c.fingerprint === undefined ? 'run' : 'cached',
+      reasons: [],
+      axes: c.axes,
+      ...(c.fingerprint === undefined ? {} : { fingerprint: c.fingerprint }),
+    }));
+    writeSnapshot(
+      session.cache,
+      session.snapshotKey,
+      {
+        pipeline: session.analysis.pipeline.name,
+        runtime: session.planner.runtimeSummary(),
+        rows,
+        inputs: session.planner.inputsRead(),
+        metrics: Object.fromEntries(declared),
+      },
+      SNAPSHOT,
+    );
     return results;
   } finally {
     await session.cache.close();
   }
 }
 
-async function fromSnapshot(cache: RecordStore & ArtifactStore, snap: PlanSnapshot, stages: readonly string[] | undefined): Promise<Results> {
-  const cells: PlannedCell[] = snap.rows.map((r) => ({ id: r.cell, stage: r.stage, axes: r.axes ?? {}, ...(r.fingerprint === undefined ? {} : { fingerprint: r.fingerprint }) }));
+async function fromSnapshot(
+  cache: RecordStore & ArtifactStore,
+  snap: PlanSnapshot,
+  stages: readonly string[] | undefined,
+): Promise<Results> {
+  const cells: PlannedCell[] = snap.rows.map((r) => ({
+    id: r.cell,
+    stage: r.stage,
+    axes: r.axes ?? {},
+    ...(r.fingerprint === undefined ? {} : { fingerprint: r.fingerprint }),
+  }));
   const all = [...new Set(snap.rows.map((r) => r.stage))];
-  return resultsOf(cache, snap.pipeline, cells, all, new Map(Object.entries(snap.metrics ?? {}) as [string, MetricsDecl][]), stages);
+  return resultsOf(
+    cache,
+    snap.pipeline,
+    cells,
+    all,
+    new Map(Object.entries(snap.metrics ?? {}) as [string, MetricsDecl][]),
+    stages,
+  );
 }
 
 /**
@@ -80,8 +121,19 @@ async function fromSnapshot(cache: RecordStore & ArtifactStore, snap: PlanSnapsh
  * metrics is shown; `declared` may hold declarations of another state of
  * the pipeline (see diff).
  */
-export async function collectResults(session: Session, stages: readonly string[] | undefined, declared: Declarations = declarations(session)): Promise<Results> {
-  return resultsOf(session.cache, session.analysis.pipeline.name, await planCells(session), stageNames(session), declared, stages);
+export async function collectResults(
+  session: Session,
+  stages: readonly string[] | undefined,
+  declared: Declarations = declarations(session),
+): Promise<Results> {
+  return resultsOf(
+    session.cache,
+    session.analysis.pipeline.name,
+    await planCells(session),
+    stageNames(session),
+    declared,
+    stages,
+  );
 }
 
 async function planCells(session: Session): Promise<PlannedCell[]> {
@@ -89,7 +141,12 @@ async function planCells(session: Session): Promise<PlannedCell[]> {
   if (!planned.ok) throw (await import('../plan/planner.js')).planFailureError(planned.error);
   return session.analysis.order.map((c) => {
     const state = planned.value.get(c.id);
-    return { id: c.id, stage: c.stage, axes: c.axes, ...(state?.kind === 'cached' ? { fingerprint: state.fingerprint } : {}) };
+    return {
+      id: c.id,
+      stage: c.stage,
+      axes: c.axes,
+      ...(state?.kind === 'cached' ? { fingerprint: state.fingerprint } : {}),
+    };
   });
 }
 
@@ -97,7 +154,14 @@ function stageNames(session: Session): string[] {
   return [...session.analysis.stages.keys()];
 }
 
-async function resultsOf(cache: RecordStore & ArtifactStore, pipeline: string, cells: readonly PlannedCell[], all: string[], declared: Declarations, stages: readonly string[] | undefined): Promise<Results> {
+async function resultsOf(
+  cache: RecordStore & ArtifactStore,
+  pipeline: string,
+  cells: readonly PlannedCell[],
+  all: string[],
+  declared: Declarations,
+  stages: readonly string[] | undefined,
+): Promise<Results> {
   const chosen = chooseStages(pipeline, all, stages, declared);
   const reader = new MetricsReader(cache);
   const specs = new Map<string, MetricsSpec | undefined>(chosen.map((s) => [s, metricsSpec(declared.get(s))]));
@@ -109,7 +173,8 @@ async function resultsOf(cache: RecordStore & ArtifactStore, pipeline: string, c
       continue;
     }
     const spec = specs.get(cell.stage);
-    const metrics = spec === undefined ? { spec: '', values: {}, problems: [] } : reader.read(fingerprint as FingerprintHash, spec);
+    const metrics =
+      spec === undefined ? { spec: '', values: {}, problems: [] } : reader.read(fingerprint as FingerprintHash, spec);
     out.push(metrics === undefined ? { cell } : { cell, metrics });
   }
   await reader.flush();
@@ -118,19 +183,30 @@ async function resultsOf(cache: RecordStore & ArtifactStore, pipeline: string, c
 
 export function declarations(session: Session): Declarations {
   const out: Declarations = new Map();
-  for (const [name, node] of session.analysis.stages) if (node.config.metrics !== undefined) out.set(name, node.config.metrics);
+  for (const [name, node] of session.analysis.stages)
+    if (node.config.metrics !== undefined) out.set(name, node.config.metrics);
   return out;
 }
 
-function chooseStages(pipeline: string, all: readonly string[], stages: readonly string[] | undefined, declared: Declarations): string[] {
+function chooseStages(
+  pipeline: string,
+  all: readonly string[],
+  stages: readonly string[] | undefined,
+  declared: Declarations,
+): string[] {
   if (stages !== undefined && stages.length > 0) {
     const unknown = stages.find((s) => !all.includes(s));
-    if (unknown !== undefined) throw new UsageError(`--stage ${unknown}: the pipeline ${pipeline} has no stage "${unknown}"; stages: ${all.join(', ')}`);
+    if (unknown !== undefined)
+      throw new UsageError(
+        `--stage ${unknown}: the pipeline ${pipeline} has no stage "${unknown}"; stages: ${all.join(', ')}`,
+      );
     return all.filter((s) => stages.includes(s));
   }
   const declaring = all.filter((s) => declared.has(s));
   if (declaring.length === 0) {
-    throw new UsageError(`no stage of ${pipeline} declares metrics; add "metrics": "FILE.json" to a stage (see "Looking at results" in the README), or name one with --stage`);
+    throw new UsageError(
+      `no stage of ${pipeline} declares metrics; add "metrics": "FILE.json" to a stage (see "Looking at results" in the README), or name one with --stage`,
+    );
   }
   return declaring;
 }

@@ -49,7 +49,15 @@ export function compareTables(left: Table, right: Table): Comparison {
       const b = r.metrics[metric];
       if (a === undefined || b === undefined) continue;
       const d = welch(a, b);
-      changes.push({ stage: l.stage, axes: l.axes, metric, left: a, right: b, ...d, changed: a.mean !== b.mean || a.n !== b.n || a.sd !== b.sd });
+      changes.push({
+        stage: l.stage,
+        axes: l.axes,
+        metric,
+        left: a,
+        right: b,
+        ...d,
+        changed: a.mean !== b.mean || a.n !== b.n || a.sd !== b.sd,
+      });
     }
   }
   const onlyRight = right.rows.filter((r) => r.done > 0 && !leftKeys.has(key(r))).map(variantName);

@@ -45,7 +45,12 @@ function leaves(json: unknown, prefix = '', depth = 0): [string, number][] {
   return Object.entries(json).flatMap(([k, v]) => leaves(v, prefix === '' ? k : `${prefix}.${k}`, depth + 1));
 }
 
-function picked(json: unknown, keys: readonly string[] | Record<string, string>, file: string, problems: string[]): [string, number][] {
+function picked(
+  json: unknown,
+  keys: readonly string[] | Record<string, string>,
+  file: string,
+  problems: string[],
+): [string, number][] {
   const out: [string, number][] = [];
   const named = Array.isArray(keys) ? keys.map((k): [string, string] => [k, k]) : Object.entries(keys);
   for (const [name, path] of named) {

@@ -18,7 +18,8 @@ const FORM = /^\s*([^<>=\s]+)\s*(>=|<=|>|<)\s*(-?[0-9.]+(?:e[-+]?\d+)?)\s*$/i;
 export function parseThreshold(text: string): Threshold {
   const m = FORM.exec(text);
   const bound = Number(m?.[3]);
-  if (m === null || !Number.isFinite(bound)) throw new UsageError(`--fail-on "${text}": expected METRIC>NUMBER (or >=, <, <=), e.g. --fail-on 'oodMse>0.1'`);
+  if (m === null || !Number.isFinite(bound))
+    throw new UsageError(`--fail-on "${text}": expected METRIC>NUMBER (or >=, <, <=), e.g. --fail-on 'oodMse>0.1'`);
   return { text, metric: m[1] as string, op: m[2] as Threshold['op'], bound };
 }
 
@@ -42,7 +43,8 @@ export function violations(changes: readonly Change[], thresholds: readonly Thre
   const out: string[] = [];
   for (const t of thresholds) {
     for (const c of changes) {
-      if (minimatch(c.metric, t.metric) && passes(c.diff, t)) out.push(`${variantName(c)} ${c.metric}: changed by ${num(c.diff)} (--fail-on '${t.text}')`);
+      if (minimatch(c.metric, t.metric) && passes(c.diff, t))
+        out.push(`${variantName(c)} ${c.metric}: changed by ${num(c.diff)} (--fail-on '${t.text}')`);
     }
   }
   return out;

@@ -43,7 +43,10 @@ export function buildTable(results: Results, o: TableOptions): Table {
   const cells = filterWhere(results.cells, o.where ?? [], allAxes);
   if (o.groupBy !== undefined) {
     const unknown = o.groupBy.find((a) => !allAxes.includes(a));
-    if (unknown !== undefined) throw new UsageError(`--group-by ${unknown}: no shown stage has an axis "${unknown}"; axes: ${allAxes.join(', ') || '(none)'}`);
+    if (unknown !== undefined)
+      throw new UsageError(
+        `--group-by ${unknown}: no shown stage has an axis "${unknown}"; axes: ${allAxes.join(', ') || '(none)'}`,
+      );
   }
   const groupAxes = o.groupBy ?? allAxes.filter((a) => a !== 'seed');
   const rows = groupRows(cells, groupAxes);
@@ -73,13 +76,16 @@ function filterWhere(cells: readonly CellResult[], where: readonly string[], axe
     const eq = w.indexOf('=');
     if (eq <= 0) throw new UsageError(`--where expects axis=value, got "${w}"`);
     const axis = w.slice(0, eq);
-    if (!axes.includes(axis)) throw new UsageError(`--where ${w}: no shown stage has an axis "${axis}"; axes: ${axes.join(', ') || '(none)'}`);
+    if (!axes.includes(axis))
+      throw new UsageError(`--where ${w}: no shown stage has an axis "${axis}"; axes: ${axes.join(', ') || '(none)'}`);
     const set = wanted.get(axis) ?? new Set<string>();
     set.add(w.slice(eq + 1));
     wanted.set(axis, set);
   }
   if (wanted.size === 0) return [...cells];
-  return cells.filter((c) => [...wanted].every(([axis, values]) => Object.hasOwn(c.cell.axes, axis) && values.has(String(c.cell.axes[axis]))));
+  return cells.filter((c) =>
+    [...wanted].every(([axis, values]) => Object.hasOwn(c.cell.axes, axis) && values.has(String(c.cell.axes[axis]))),
+  );
 }
 
 /** Groups in first-seen order, which is the pipeline's matrix order. */
@@ -111,11 +117,16 @@ function groupRows(cells: readonly CellResult[], groupAxes: readonly string[]): 
 }
 
 /** Metric names in first-seen order, narrowed by `--metrics` names or globs. */
-function chooseMetrics(rows: readonly Row[], patterns: readonly string[] | undefined, minimatch: (name: string, pattern: string) => boolean): string[] {
+function chooseMetrics(
+  rows: readonly Row[],
+  patterns: readonly string[] | undefined,
+  minimatch: (name: string, pattern: string) => boolean,
+): string[] {
   const names = [...new Set(rows.flatMap((r) => Object.keys(r.metrics)))];
   if (patterns === undefined || patterns.length === 0) return names;
   for (const p of patterns) {
-    if (names.length > 0 && !names.some((n) => minimatch(n, p))) throw new UsageError(`--metrics ${p}: matches no metric; metrics: ${names.join(', ')}`);
+    if (names.length > 0 && !names.some((n) => minimatch(n, p)))
+      throw new UsageError(`--metrics ${p}: matches no metric; metrics: ${names.join(', ')}`);
   }
   return names.filter((n) => patterns.some((p) => minimatch(n, p)));
 }
@@ -124,8 +135,12 @@ function chooseMetrics(rows: readonly Row[], patterns: readonly string[] | undef
 function sortRows(rows: Row[], spec: string, keys: readonly string[]): void {
   const desc = spec.endsWith(':desc');
   const key = spec.replace(/:(asc|desc)$/, '');
-  if (!keys.includes(key) && key !== 'n') throw new UsageError(`--sort ${spec}: "${key}" is neither a grouping axis nor a metric; use one of ${[...keys, 'n'].join(', ')} (add :desc to reverse)`);
-  const value = (r: Row): Scalar | undefined => (key === 'n' ? r.done : Object.hasOwn(r.axes, key) ? r.axes[key] : r.metrics[key]?.mean);
+  if (!keys.includes(key) && key !== 'n')
+    throw new UsageError(
+      `--sort ${spec}: "${key}" is neither a grouping axis nor a metric; use one of ${[...keys, 'n'].join(', ')} (add :desc to reverse)`,
+    );
+  const value = (r: Row): Scalar | undefined =>
+    key === 'n' ? r.done : Object.hasOwn(r.axes, key) ? r.axes[key] : r.metrics[key]?.mean;
   rows.sort((a, b) => {
     const x = value(a);
     const y = value(b);

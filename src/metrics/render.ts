@@ -37,14 +37,22 @@ function widths(grid: Grid): number[] {
 
 function aligned(grid: Grid): string {
   const w = widths(grid);
-  const line = (cells: string[]): string => cells.map((c, i) => (grid.right[i] ? c.padStart(w[i] ?? 0) : c.padEnd(w[i] ?? 0))).join('  ').trimEnd();
+  const line = (cells: string[]): string =>
+    cells
+      .map((c, i) => (grid.right[i] ? c.padStart(w[i] ?? 0) : c.padEnd(w[i] ?? 0)))
+      .join('  ')
+      .trimEnd();
   return [line(grid.header), line(w.map((n) => '-'.repeat(n))), ...grid.rows.map(line)].join('\n');
 }
 
 function markdown(grid: Grid): string {
   const esc = (s: string): string => s.replace(/\|/g, '\\|');
   const line = (cells: string[]): string => `| ${cells.map(esc).join(' | ')} |`;
-  return [line(grid.header), `|${grid.right.map((r) => (r ? ' ---: ' : ' --- ')).join('|')}|`, ...grid.rows.map(line)].join('\n');
+  return [
+    line(grid.header),
+    `|${grid.right.map((r) => (r ? ' ---: ' : ' --- ')).join('|')}|`,
+    ...grid.rows.map(line),
+  ].join('\n');
 }
 
 /** A booktabs tabular (needs \usepackage{booktabs}). */

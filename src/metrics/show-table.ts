@@ -25,7 +25,12 @@ function nText(r: Row): string {
 function grid(t: Table): Grid {
   const stage = showsStage(t);
   const header = [...(stage ? ['stage'] : []), ...t.axes, 'n', ...t.metrics];
-  const rows = t.rows.map((r) => [...(stage ? [r.stage] : []), ...t.axes.map((a) => (Object.hasOwn(r.axes, a) ? String(r.axes[a]) : '')), nText(r), ...t.metrics.map((m) => summaryText(r.metrics[m]))]);
+  const rows = t.rows.map((r) => [
+    ...(stage ? [r.stage] : []),
+    ...t.axes.map((a) => (Object.hasOwn(r.axes, a) ? String(r.axes[a]) : '')),
+    nText(r),
+    ...t.metrics.map((m) => summaryText(r.metrics[m])),
+  ]);
   const right = header.map((h, i) => i >= (stage ? 1 : 0) + t.axes.length);
   return { header, rows, right };
 }
@@ -40,7 +45,9 @@ export function legend(t: Table): string {
 function csv(t: Table): Promise<string> {
   const stage = showsStage(t);
   const many = grouped(t);
-  const metricCols = t.metrics.flatMap((m) => (many ? [`${m}.mean`, `${m}.sd`, `${m}.n`, `${m}.ci_low`, `${m}.ci_high`] : [m]));
+  const metricCols = t.metrics.flatMap((m) =>
+    many ? [`${m}.mean`, `${m}.sd`, `${m}.n`, `${m}.ci_low`, `${m}.ci_high`] : [m],
+  );
   const header = [...(stage ? ['stage'] : []), ...t.axes, 'cells', 'n', ...metricCols];
   const rows = t.rows.map((r) => [
     ...(stage ? [r.stage] : []),
@@ -56,14 +63,24 @@ function csv(t: Table): Promise<string> {
 }
 
 function json(t: Table): string {
-  const rows = t.rows.map((r) => ({ stage: r.stage, axes: r.axes, cells: r.cells, n: r.done, ids: r.ids, metrics: Object.fromEntries(t.metrics.filter((m) => r.metrics[m] !== undefined).map((m) => [m, r.metrics[m]])) }));
+  const rows = t.rows.map((r) => ({
+    stage: r.stage,
+    axes: r.axes,
+    cells: r.cells,
+    n: r.done,
+    ids: r.ids,
+    metrics: Object.fromEntries(t.metrics.filter((m) => r.metrics[m] !== undefined).map((m) => [m, r.metrics[m]])),
+  }));
   return `${JSON.stringify({ level: LEVEL, groupBy: t.axes, aggregated: t.aggregated, metrics: t.metrics, rows, missing: t.missing, problems: t.problems }, null, 2)}\n`;
 }
 
 /** The table in the chosen format, and the notes (legend, missing cells) that go beside it. */
 export async function renderTable(t: Table, format: Format): Promise<{ body: string; notes: string[] }> {
   const notes: string[] = [];
-  if (t.missing.length > 0) notes.push(`${t.missing.length} cell(s) have no result yet (run the pipeline): ${t.missing.slice(0, 5).join(', ')}${t.missing.length > 5 ? ', ...' : ''}`);
+  if (t.missing.length > 0)
+    notes.push(
+      `${t.missing.length} cell(s) have no result yet (run the pipeline): ${t.missing.slice(0, 5).join(', ')}${t.missing.length > 5 ? ', ...' : ''}`,
+    );
   for (const p of t.problems.slice(0, 5)) notes.push(`metrics problem: ${p}`);
   switch (format) {
     case 'csv':

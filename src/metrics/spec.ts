@@ -22,7 +22,13 @@ export interface MetricsSpec {
 export function metricsSpec(decl: MetricsDecl | undefined): MetricsSpec | undefined {
   if (decl === undefined) return undefined;
   const list = Array.isArray(decl) ? decl : [decl];
-  const files = list.map((d): MetricsFile => (typeof d === 'string' ? { file: d } : d.keys === undefined ? { file: d.file } : { file: d.file, keys: Array.isArray(d.keys) ? [...d.keys] : { ...d.keys } }));
+  const files = list.map((d): MetricsFile =>
+    typeof d === 'string'
+      ? { file: d }
+      : d.keys === undefined
+        ? { file: d.file }
+        : { file: d.file, keys: Array.isArray(d.keys) ? [...d.keys] : { ...d.keys } },
+  );
   return { files, key: canonicalJson(files) };
 }
 

@@ -4,7 +4,11 @@ import { extractMetrics, type MetricsEntry } from './extract.js';
 import type { MetricsSpec } from './spec.js';
 
 /** Metrics of a cell from its stored outputs; used at commit time and for records stored before the stage declared them. */
-export function metricsFromOutputs(cache: Pick<ArtifactStore, 'readArtifact'>, spec: MetricsSpec, outputs: Record<string, OutputEntry>): MetricsEntry {
+export function metricsFromOutputs(
+  cache: Pick<ArtifactStore, 'readArtifact'>,
+  spec: MetricsSpec,
+  outputs: Record<string, OutputEntry>,
+): MetricsEntry {
   return extractMetrics(spec, (file) => {
     const entry = Object.hasOwn(outputs, file) ? outputs[file] : undefined;
     return entry === undefined ? undefined : cache.readArtifact(entry);

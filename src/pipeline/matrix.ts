@@ -20,7 +20,10 @@ export function expandMatrix(matrix: Record<string, Scalar[]>, exclude: Record<s
     for (const cell of cells) for (const v of values) next.push({ ...cell, [axis]: v });
     cells = next;
   }
-  return cells.filter((c) => !exclude.some((ex) => Object.entries(ex).every(([k, v]) => Object.hasOwn(c, k) && matches(c[k] as Scalar, v))));
+  return cells.filter(
+    (c) =>
+      !exclude.some((ex) => Object.entries(ex).every(([k, v]) => Object.hasOwn(c, k) && matches(c[k] as Scalar, v))),
+  );
 }
 
 /**
@@ -32,7 +35,8 @@ export function expandMatrix(matrix: Record<string, Scalar[]>, exclude: Record<s
 export function matches(value: Scalar, condition: JsonValue): boolean {
   if (condition === null || typeof condition !== 'object' || Array.isArray(condition)) return value === condition;
   if (Array.isArray(condition.$in)) return condition.$in.includes(value);
-  if ('$not' in condition) return Array.isArray(condition.$not) ? !condition.$not.includes(value) : condition.$not !== value;
+  if ('$not' in condition)
+    return Array.isArray(condition.$not) ? !condition.$not.includes(value) : condition.$not !== value;
   return false;
 }
 
@@ -59,7 +63,8 @@ const READS_AS_OTHER = /^(true|false|-?\d.*)$/;
  */
 export function cellId(stage: string, axes: Axes, sortedNames?: readonly string[]): string {
   const keys = sortedNames ?? Object.keys(axes).sort();
-  const id = keys.length === 0 ? stage : `${stage}[${keys.map((k) => `${k}=${formatValue(axes[k] as Scalar)}`).join(',')}]`;
+  const id =
+    keys.length === 0 ? stage : `${stage}[${keys.map((k) => `${k}=${formatValue(axes[k] as Scalar)}`).join(',')}]`;
   return id.length <= MAX_CELL_ID_LENGTH ? id : `${prefix(id, MAX_CELL_ID_LENGTH - HASH_DIGITS - 1)}#${digest(id)}`;
 }
 

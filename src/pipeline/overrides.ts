@@ -36,7 +36,8 @@ function parseSet(flag: string): SetOverride {
   if (eq <= 0) throw new UsageError(`--set expects name=value, got "${flag}"`);
   const name = flag.slice(0, eq);
   const raw = flag.slice(eq + 1);
-  if (nestingBeyond(raw, MAX_DEPTH) !== undefined) throw new UsageError(`--set ${name}: the value is nested more than ${MAX_DEPTH} levels deep`);
+  if (nestingBeyond(raw, MAX_DEPTH) !== undefined)
+    throw new UsageError(`--set ${name}: the value is nested more than ${MAX_DEPTH} levels deep`);
   const value = parseValue(raw);
   if (!finite(value)) throw new UsageError(`--set ${flag}: a number is out of range: JSON numbers must be finite`);
   return { name, value, flag };
@@ -56,7 +57,9 @@ function parseAxis(flag: string): AxisOverride {
   if (values.length === 0) throw new UsageError(`--axis ${flag}: name at least one value`);
   for (const v of values) {
     if (typeof v === 'object' || (typeof v === 'number' && !Number.isFinite(v))) {
-      throw new UsageError(`--axis ${flag}: axis values are strings, finite numbers or booleans, not ${JSON.stringify(v)}`);
+      throw new UsageError(
+        `--axis ${flag}: axis values are strings, finite numbers or booleans, not ${JSON.stringify(v)}`,
+      );
     }
   }
   const seen = new Set<Scalar>();

@@ -4,8 +4,22 @@ import type { ValidateFunction } from 'ajv';
 import type { Diagnostic } from './diagnostics.js';
 import { suggest } from './diagnostics.js';
 import { NO_OVERRIDES, type Overrides } from './overrides.js';
-import { DEFAULT_MAX_CELLS, type InputConfig, type PipelineConfig, type Scalar, type StageConfig, type VarRef } from './pipeline-config.js';
-import { axisTable, stageExclusions, stageMatrix, type AxisTable, type RawAxis, type RawExclude } from './shared-axes.js';
+import {
+  DEFAULT_MAX_CELLS,
+  type InputConfig,
+  type PipelineConfig,
+  type Scalar,
+  type StageConfig,
+  type VarRef,
+} from './pipeline-config.js';
+import {
+  axisTable,
+  stageExclusions,
+  stageMatrix,
+  type AxisTable,
+  type RawAxis,
+  type RawExclude,
+} from './shared-axes.js';
 import { placeholders } from '../execution/exec-definition.js';
 import type { MetricsDecl } from '../metrics/spec.js';
 import { schemaDiagnostics } from './schema-errors.js';
@@ -43,7 +57,10 @@ export async function loadPipelineFile(
   try {
     bytes = readFileSync(path);
   } catch (e) {
-    return fail([{ message: `cannot read pipeline ${display}: ${(e as NodeJS.ErrnoException).code ?? String(e)}` }], new Map());
+    return fail(
+      [{ message: `cannot read pipeline ${display}: ${(e as NodeJS.ErrnoException).code ?? String(e)}` }],
+      new Map(),
+    );
   }
   const decoded = decodePipelineText(display, bytes);
   if (!decoded.ok) return fail([decoded.error.diagnostic], new Map([[display, decoded.error.display]]));
@@ -62,18 +79,29 @@ export async function loadPipelineFile(
   }
   const raw = source.value as RawPipeline;
   // Own properties only: a variable named "constructor" or "__proto__" is a name like any other.
-  const vars: JsonObject = Object.fromEntries([...Object.entries(raw.vars ?? {}), ...overrides.set.map((o) => [o.name, o.value])]);
+  const vars: JsonObject = Object.fromEntries([
+    ...Object.entries(raw.vars ?? {}),
+    ...overrides.set.map((o) => [o.name, o.value]),
+  ]);
   const unknownSet = overrides.set.find((o) => !Object.hasOwn(raw.vars ?? {}, o.name));
   if (unknownSet !== undefined) {
     const name = unknownSet.name;
     return fail(
-      [{ message: `--set ${name}: the pipeline declares no variable "${name}"`, location: locate(source, ['vars']), hint: suggest(name, Object.keys(raw.vars ?? {})) }],
+      [
+        {
+          message: `--set ${name}: the pipeline declares no variable "${name}"`,
+          location: locate(source, ['vars']),
+          hint: suggest(name, Object.keys(raw.vars ?? {})),
+        },
+      ],
       sources,
     );
   }
   const { table, diagnostics } = axisTable(raw, overrides.axis, source);
   if (diagnostics.length > 0) return fail(diagnostics, sources);
-  const stages = Object.entries(raw.stages).map(([name, s]) => toStageConfig(name, s, { vars, table, excludes: raw.excludes ?? {}, source }, diagnostics));
+  const stages = Object.entries(raw.stages).map(([name, s]) =>
+    toStageConfig(name, s, { vars, table, excludes: raw.excludes ?? {}, source }, diagnostics),
+  );
   for (const stage of stages) diagnostics.push(...checkPlaceholders(stage, source));
   if (diagnostics.length > 0) return fail(diagnostics, sources);
   return ok({
@@ -126,10 +154,16 @@ interface Context {
 function toStageConfig(name: string, s: RawStage, c: Context, out: Diagnostic[]): StageConfig {
   const inputs: Record<string, InputConfig> = {};
   for (const [key, spec] of Object.entries(s.inputs ?? {})) {
-    inputs[key] = typeof spec === 'string' ? { stage: spec, all: false } : { stage: spec.stage, all: spec.all ?? false };
+    inputs[key] =
+      typeof spec === 'string' ? { stage: spec, all: false } : { stage: spec.stage, all: spec.all ?? false };
   }
   const varRefs: VarRef[] = [];
-  const params = substituteVars(s.params ?? {}, { ...c, refs: varRefs, base: ['stages', name, 'params'] }, [], out) as JsonObject;
+  const params = substituteVars(
+    s.params ?? {},
+    { ...c, refs: varRefs, base: ['stages', name, 'params'] },
+    [],
+    out,
+  ) as JsonObject;
   const { matrix, sources } = stageMatrix(name, s.matrix ?? {}, c.table, c.source, out);
   return {
     name,
@@ -162,7 +196,11 @@ function substituteVars(
     const name = String(value.$var);
     const v = Object.hasOwn(c.vars, name) ? c.vars[name] : undefined;
     if (v === undefined) {
-      out.push({ message: `unknown variable "${name}"`, location: locate(c.source, [...c.base, ...path, '$var']), hint: suggest(name, Object.keys(c.vars)) });
+      out.push({
+        message: `unknown variable "${name}"`,
+        location: locate(c.source, [...c.base, ...path, '$var']),
+        hint: suggest(name, Object.keys(c.vars)),
+      });
       return null;
     }
     c.refs.push({ path, name });

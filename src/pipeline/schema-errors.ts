@@ -30,7 +30,10 @@ export function schemaDiagnostics(
   instance: unknown = valueAt(source.value, base),
 ): Diagnostic[] {
   return schemaProblems(errors, instance).map((p) => {
-    const d: Diagnostic = { message: p.text(describePath([...base, ...p.path], what)), location: locate(source, [...base, ...p.at], p.which) };
+    const d: Diagnostic = {
+      message: p.text(describePath([...base, ...p.path], what)),
+      location: locate(source, [...base, ...p.at], p.which),
+    };
     return p.hint === undefined ? d : { ...d, hint: p.hint };
   });
 }
@@ -40,14 +43,23 @@ export function schemaProblems(errors: readonly ErrorObject[], instance: unknown
     const path = pointerToPath(e.instancePath);
     const value = valueAt(instance, path);
     const of = (name: string | undefined, tail: string): string => (name === undefined ? tail : `${name} ${tail}`);
-    const problem = (text: (name: string | undefined) => string, hint?: string, at: JsonPath = path, which: 'value' | 'key' = 'value'): SchemaProblem =>
-      hint === undefined ? { path, at, which, text } : { path, at, which, text, hint };
+    const problem = (
+      text: (name: string | undefined) => string,
+      hint?: string,
+      at: JsonPath = path,
+      which: 'value' | 'key' = 'value',
+    ): SchemaProblem => (hint === undefined ? { path, at, which, text } : { path, at, which, text, hint });
     switch (e.keyword) {
       case 'additionalProperties': {
         const extra = String((e.params as { additionalProperty: string }).additionalProperty);
         const allowed = Object.keys((e.parentSchema as { properties?: object } | undefined)?.properties ?? {});
         const hint = suggest(extra, allowed) ?? (allowed.length > 0 ? `allowed: ${allowed.join(', ')}` : undefined);
-        return problem((name) => `unknown property "${extra}"${name === undefined ? '' : ` in ${name}`}`, hint, [...path, extra], 'key');
+        return problem(
+          (name) => `unknown property "${extra}"${name === undefined ? '' : ` in ${name}`}`,
+          hint,
+          [...path, extra],
+          'key',
+        );
       }
       case 'required': {
         const missing = String((e.params as { missingProperty: string }).missingProperty);
@@ -56,23 +68,41 @@ export function schemaProblems(errors: readonly ErrorObject[], instance: unknown
       case 'enum': {
         const allowed = ((e.params as { allowedValues: unknown[] }).allowedValues ?? []).map(String);
         const got = String(value);
-        return problem((name) => of(name, `must be one of ${allowed.map((a) => JSON.stringify(a)).join(', ')}; got ${JSON.stringify(got)}`), suggest(got, allowed));
+        return problem(
+          (name) =>
+            of(name, `must be one of ${allowed.map((a) => JSON.stringify(a)).join(', ')}; got ${JSON.stringify(got)}`),
+          suggest(got, allowed),
+        );
       }
       case 'type':
-        return problem((name) => of(name, `must be ${typeList((e.params as { type: string | string[] }).type)}, not ${typeName(value)}`));
+        return problem((name) =>
+          of(name, `must be ${typeList((e.params as { type: string | string[] }).type)}, not ${typeName(value)}`),
+        );
       case 'propertyNames':
         return problem((name) => of(name, `has an invalid name: ${e.message ?? ''}`));
       case 'pattern': {
         // A key that breaks a propertyNames pattern: name the key, not the whole object around it.
         const property = (e as ErrorObject & { propertyName?: string }).propertyName;
         const pattern = (e.params as { pattern: string }).pattern;
-        if (property !== undefined) return problem((name) => of(name, `has an invalid name "${property}": it must match ${pattern}`), undefined, [...path, property], 'key');
-        return problem((name) => of(name, `has an invalid value ${JSON.stringify(value ?? path[path.length - 1])}: it must match ${pattern}`));
+        if (property !== undefined)
+          return problem(
+            (name) => of(name, `has an invalid name "${property}": it must match ${pattern}`),
+            undefined,
+            [...path, property],
+            'key',
+          );
+        return problem((name) =>
+          of(name, `has an invalid value ${JSON.stringify(value ?? path[path.length - 1])}: it must match ${pattern}`),
+        );
       }
       case 'uniqueItems': {
         const p = e.params as { i: number; j: number };
         const [first, again] = [Math.min(p.i, p.j), Math.max(p.i, p.j)];
-        return problem((name) => of(name, `lists the same value twice (entries ${first + 1} and ${again + 1})`), undefined, [...path, again]);
+        return problem(
+          (name) => of(name, `lists the same value twice (entries ${first + 1} and ${again + 1})`),
+          undefined,
+          [...path, again],
+        );
       }
       case 'minItems':
       case 'minProperties':
@@ -88,12 +118,14 @@ function pickRelevant(errors: readonly ErrorObject[]): ErrorObject[] {
   const concrete = errors.filter((e) => e.keyword !== 'oneOf' && e.keyword !== 'anyOf' && e.keyword !== 'if');
   const list = concrete.length > 0 ? concrete : [...errors];
   const seen = new Set<string>();
-  return list.filter((e) => {
-    const key = e.instancePath;
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
-  }).slice(0, 5);
+  return list
+    .filter((e) => {
+      const key = e.instancePath;
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    })
+    .slice(0, 5);
 }
 
 function describePath(path: JsonPath, what: string): string {

@@ -32,9 +32,18 @@ export interface AxisTable {
  * sees, and every stage-local axis of that name, exactly as editing each
  * list in the file would.
  */
-export function axisTable(raw: RawAxes, flags: readonly AxisOverride[], source: JsonSource): { table: AxisTable; diagnostics: Diagnostic[] } {
-  const fromFile = (values: Scalar[], path: (string | number)[]): AxisValues => ({ values, source: { path, fromFile: values.length } });
-  const shared = new Map(Object.entries(raw.axes ?? {}).map(([name, values]) => [name, fromFile(values, ['axes', name])]));
+export function axisTable(
+  raw: RawAxes,
+  flags: readonly AxisOverride[],
+  source: JsonSource,
+): { table: AxisTable; diagnostics: Diagnostic[] } {
+  const fromFile = (values: Scalar[], path: (string | number)[]): AxisValues => ({
+    values,
+    source: { path, fromFile: values.length },
+  });
+  const shared = new Map(
+    Object.entries(raw.axes ?? {}).map(([name, values]) => [name, fromFile(values, ['axes', name])]),
+  );
   const local = new Map<string, Map<string, AxisValues>>();
   for (const [stage, s] of Object.entries(raw.stages)) {
     const own = Object.entries(s.matrix ?? {}).filter((e): e is [string, Scalar[]] => Array.isArray(e[1]));
@@ -42,16 +51,23 @@ export function axisTable(raw: RawAxes, flags: readonly AxisOverride[], source: 
   }
   const diagnostics: Diagnostic[] = [];
   for (const flag of flags) {
-    const targets = [shared.get(flag.name), ...[...local.values()].map((m) => m.get(flag.name))].filter((t) => t !== undefined);
+    const targets = [shared.get(flag.name), ...[...local.values()].map((m) => m.get(flag.name))].filter(
+      (t) => t !== undefined,
+    );
     if (targets.length === 0) {
       const names = [...new Set([...shared.keys(), ...[...local.values()].flatMap((m) => [...m.keys()])])];
-      diagnostics.push({ message: `--axis ${flag.flag}: the pipeline has no axis "${flag.name}"`, hint: suggest(flag.name, names) ?? (names.length > 0 ? `axes: ${names.join(', ')}` : undefined) });
+      diagnostics.push({
+        message: `--axis ${flag.flag}: the pipeline has no axis "${flag.name}"`,
+        hint: suggest(flag.name, names) ?? (names.length > 0 ? `axes: ${names.join(', ')}` : undefined),
+      });
       continue;
     }
     for (const t of targets) {
       const again = flag.mode === 'append' ? flag.values.find((v) => t.values.includes(v)) : undefined;
       if (again !== undefined) {
-        diagnostics.push({ message: `--axis ${flag.flag}: ${JSON.stringify(again)} is already a value of axis "${flag.name}"` });
+        diagnostics.push({
+          message: `--axis ${flag.flag}: ${JSON.stringify(again)} is already a value of axis "${flag.name}"`,
+        });
         break;
       }
       t.values = flag.mode === 'append' ? [...t.values, ...flag.values] : [...flag.values];
@@ -62,7 +78,13 @@ export function axisTable(raw: RawAxes, flags: readonly AxisOverride[], source: 
 }
 
 /** A stage's matrix with shared axes resolved, and where each axis's values come from. */
-export function stageMatrix(stage: string, raw: Record<string, RawAxis>, table: AxisTable, source: JsonSource, out: Diagnostic[]): { matrix: Record<string, Scalar[]>; sources: Record<string, AxisSource> } {
+export function stageMatrix(
+  stage: string,
+  raw: Record<string, RawAxis>,
+  table: AxisTable,
+  source: JsonSource,
+  out: Diagnostic[],
+): { matrix: Record<string, Scalar[]>; sources: Record<string, AxisSource> } {
   const matrix: Record<string, Scalar[]> = {};
   const sources: Record<string, AxisSource> = {};
   for (const [axis, spec] of Object.entries(raw)) {
@@ -73,7 +95,11 @@ export function stageMatrix(stage: string, raw: Record<string, RawAxis>, table: 
       out.push({
         message: `matrix axis "${axis}" of stage "${stage}" names an unknown shared axis "${name}"`,
         location: locate(source, ['stages', stage, 'matrix', axis, '$axis']),
-        hint: suggest(name, known) ?? (known.length > 0 ? `shared axes: ${known.join(', ')}` : 'declare it under "axes" at the top of the pipeline'),
+        hint:
+          suggest(name, known) ??
+          (known.length > 0
+            ? `shared axes: ${known.join(', ')}`
+            : 'declare it under "axes" at the top of the pipeline'),
       });
       continue;
     }
@@ -84,7 +110,13 @@ export function stageMatrix(stage: string, raw: Record<string, RawAxis>, table: 
 }
 
 /** A stage's exclusions with each `{"$exclude": name}` replaced by the entries of that shared list. */
-export function stageExclusions(stage: string, raw: readonly RawExclude[], shared: Record<string, RawExclude[]>, source: JsonSource, out: Diagnostic[]): Exclusion[] {
+export function stageExclusions(
+  stage: string,
+  raw: readonly RawExclude[],
+  shared: Record<string, RawExclude[]>,
+  source: JsonSource,
+  out: Diagnostic[],
+): Exclusion[] {
   const list: Exclusion[] = [];
   raw.forEach((item, i) => {
     const name = item.$exclude;
@@ -98,7 +130,11 @@ export function stageExclusions(stage: string, raw: readonly RawExclude[], share
       out.push({
         message: `exclude of stage "${stage}" names an unknown shared exclusion list "${String(name)}"`,
         location: locate(source, ['stages', stage, 'exclude', i, '$exclude']),
-        hint: suggest(String(name), known) ?? (known.length > 0 ? `shared lists: ${known.join(', ')}` : 'declare it under "excludes" at the top of the pipeline'),
+        hint:
+          suggest(String(name), known) ??
+          (known.length > 0
+            ? `shared lists: ${known.join(', ')}`
+            : 'declare it under "excludes" at the top of the pipeline'),
       });
       return;
     }

@@ -29,7 +29,12 @@ export function parseJsonSource(file: string, text: string, trusted = false): Re
   if (!trusted) {
     const tooDeep = nestingBeyond(text, MAX_DEPTH);
     if (tooDeep !== undefined) {
-      return err([{ message: `invalid JSON: values are nested more than ${MAX_DEPTH} levels deep`, location: { file, offset: tooDeep, length: 1 } }]);
+      return err([
+        {
+          message: `invalid JSON: values are nested more than ${MAX_DEPTH} levels deep`,
+          location: { file, offset: tooDeep, length: 1 },
+        },
+      ]);
     }
   }
   if (trusted) {
@@ -52,7 +57,8 @@ export function parseJsonSource(file: string, text: string, trusted = false): Re
       message: `invalid JSON: ${text.charCodeAt(e.offset) === 0 ? 'a NUL byte (pipeline files are text)' : describeParseError(jsonc().printParseErrorCode(e.error))}`,
       location: { file, offset: e.offset, length: Math.max(1, e.length) },
     }));
-    if (diagnostics.length === 0) diagnostics.push({ message: 'invalid JSON: the file is empty', location: { file, offset: 0, length: 1 } });
+    if (diagnostics.length === 0)
+      diagnostics.push({ message: 'invalid JSON: the file is empty', location: { file, offset: 0, length: 1 } });
     return err(diagnostics.slice(0, 3));
   }
   const problems = [...findDuplicateKeys(root, file), ...findNonFiniteNumbers(root, file, text)];
@@ -151,7 +157,10 @@ export function locate(source: JsonSource, path: JsonPath, which: 'value' | 'key
   for (let n = path.length; n >= 0; n--) {
     const node = jsonc().findNodeAtLocation(source.root, path.slice(0, n));
     if (node === undefined) continue;
-    const target = which === 'key' && n === path.length && node.parent?.type === 'property' ? node.parent.children?.[0] ?? node : node;
+    const target =
+      which === 'key' && n === path.length && node.parent?.type === 'property'
+        ? (node.parent.children?.[0] ?? node)
+        : node;
     return { file: source.file, offset: target.offset, length: target.length };
   }
   return { file: source.file, offset: 0, length: 1 };

@@ -47,7 +47,8 @@ function firstInvalid(bytes: Buffer, text: string): { byte: number; char: number
   let byte = 0;
   let char = 0;
   for (const cp of text) {
-    if (cp === '\ufffd' && !(bytes[byte] === 0xef && bytes[byte + 1] === 0xbf && bytes[byte + 2] === 0xbd)) return { byte, char };
+    if (cp === '\ufffd' && !(bytes[byte] === 0xef && bytes[byte + 1] === 0xbf && bytes[byte + 2] === 0xbd))
+      return { byte, char };
     byte += Buffer.byteLength(cp, 'utf8');
     char += cp.length;
   }

@@ -28,7 +28,10 @@ export async function analyze(loaded: LoadedPipeline): Promise<Result<Analysis, 
       kinds.set(kind, await loadKind(kind, kindModulePath(kind, config.kinds, config.dir)));
     } catch (e) {
       const stage = config.stages.find((s) => s.kind === kind);
-      diagnostics.push({ message: `cannot load stage kind "${kind}": ${(e as Error).message}`, location: locate(source, ['stages', stage?.name ?? '', 'kind']) });
+      diagnostics.push({
+        message: `cannot load stage kind "${kind}": ${(e as Error).message}`,
+        location: locate(source, ['stages', stage?.name ?? '', 'kind']),
+      });
     }
   }
   if (diagnostics.length > 0) return fail(diagnostics, source);
@@ -36,7 +39,9 @@ export async function analyze(loaded: LoadedPipeline): Promise<Result<Analysis, 
   const stages = new Map<string, StageNode>();
   const cells = new Map<string, Cell>();
   const order: Cell[] = [];
-  const ajv = loaded.trusted ? undefined : new (await import('ajv')).Ajv({ allErrors: true, strict: false, verbose: true });
+  const ajv = loaded.trusted
+    ? undefined
+    : new (await import('ajv')).Ajv({ allErrors: true, strict: false, verbose: true });
   for (const stageConfig of topoSortStages(config)) {
     const kind = kinds.get(stageConfig.kind) as KindInfo;
     let validate: ReturnType<NonNullable<typeof ajv>['compile']> | undefined;
@@ -53,10 +58,14 @@ export async function analyze(loaded: LoadedPipeline): Promise<Result<Analysis, 
     if (links === undefined) return fail(diagnostics, source);
     diagnostics.push(...checkAxesAccepted(node, links, source), ...checkDeclaredInputs(node, stages, source));
     if (diagnostics.length > 0) return fail(diagnostics, source);
-    for (const axes of expandMatrix(stageConfig.matrix, stageConfig.exclude.map((e) => e.match))) {
+    for (const axes of expandMatrix(
+      stageConfig.matrix,
+      stageConfig.exclude.map((e) => e.match),
+    )) {
       const cell = makeCell(node, links, axes, cells, source, diagnostics);
       if (cell === undefined) continue;
-      if (validate !== undefined && !validateParams(validate, cell, node, config.setFlags, source, diagnostics)) continue;
+      if (validate !== undefined && !validateParams(validate, cell, node, config.setFlags, source, diagnostics))
+        continue;
       node.cells.push(cell.id);
       cells.set(cell.id, cell);
       order.push(cell);
@@ -88,7 +97,12 @@ interface InputLink {
   shared: string[];
 }
 
-function inputLinks(node: StageNode, stages: Map<string, StageNode>, source: JsonSource, out: Diagnostic[]): InputLink[] | undefined {
+function inputLinks(
+  node: StageNode,
+  stages: Map<string, StageNode>,
+  source: JsonSource,
+  out: Diagnostic[],
+): InputLink[] | undefined {
   const s = node.config;
   const links: InputLink[] = [];
   for (const [name, spec] of Object.entries(s.inputs)) {
@@ -102,12 +116,25 @@ function inputLinks(node: StageNode, stages: Map<string, StageNode>, source: Jso
       });
       return undefined;
     }
-    links.push({ name, stage: spec.stage, all: spec.all, upstream, shared: upstream.axisNames.filter((a) => node.axisNames.includes(a)) });
+    links.push({
+      name,
+      stage: spec.stage,
+      all: spec.all,
+      upstream,
+      shared: upstream.axisNames.filter((a) => node.axisNames.includes(a)),
+    });
   }
   return links;
 }
 
-function makeCell(node: StageNode, links: InputLink[], axes: Axes, cells: Map<string, Cell>, source: JsonSource, out: Diagnostic[]): Cell | undefined {
+function makeCell(
+  node: StageNode,
+  links: InputLink[],
+  axes: Axes,
+  cells: Map<string, Cell>,
+  source: JsonSource,
+  out: Diagnostic[],
+): Cell | undefined {
   const s = node.config;
   const id = cellId(s.name, axes, node.axisNames);
   const inputs: Record<string, CellInput> = {};
@@ -169,11 +196,20 @@ function checkReferences(config: PipelineConfig, source: JsonSource): Diagnostic
     }
     for (const [input, spec] of Object.entries(s.inputs)) {
       if (!names.includes(spec.stage)) {
-        const raw = (source.value as { stages: Record<string, { inputs: Record<string, unknown> }> }).stages[s.name]?.inputs[input];
+        const raw = (source.value as { stages: Record<string, { inputs: Record<string, unknown> }> }).stages[s.name]
+          ?.inputs[input];
         out.push({
           message: `input "${input}" of stage "${s.name}" refers to an unknown stage "${spec.stage}"`,
-          location: locate(source, typeof raw === 'string' ? ['stages', s.name, 'inputs', input] : ['stages', s.name, 'inputs', input, 'stage']),
-          hint: suggest(spec.stage, names.filter((n) => n !== s.name)),
+          location: locate(
+            source,
+            typeof raw === 'string'
+              ? ['stages', s.name, 'inputs', input]
+              : ['stages', s.name, 'inputs', input, 'stage'],
+          ),
+          hint: suggest(
+            spec.stage,
+            names.filter((n) => n !== s.name),
+          ),
         });
       }
     }
@@ -188,13 +224,20 @@ function checkMatrices(config: PipelineConfig, source: JsonSource): Diagnostic[]
     const axes = Object.keys(s.matrix);
     for (const axis of axes) {
       if (Object.hasOwn(s.params, axis)) {
-        out.push({ message: `matrix axis "${axis}" of stage "${s.name}" is also set in its params`, location: locate(source, ['stages', s.name, 'matrix', axis], 'key') });
+        out.push({
+          message: `matrix axis "${axis}" of stage "${s.name}" is also set in its params`,
+          location: locate(source, ['stages', s.name, 'matrix', axis], 'key'),
+        });
       }
     }
     for (const ex of s.exclude) {
       for (const k of Object.keys(ex.match)) {
         if (!axes.includes(k)) {
-          out.push({ message: `exclude entry names "${k}", which is not a matrix axis of stage "${s.name}"`, location: locate(source, [...ex.path, k], 'key'), hint: suggest(k, axes) });
+          out.push({
+            message: `exclude entry names "${k}", which is not a matrix axis of stage "${s.name}"`,
+            location: locate(source, [...ex.path, k], 'key'),
+            hint: suggest(k, axes),
+          });
         }
       }
     }
@@ -216,8 +259,16 @@ function checkCycle(config: PipelineConfig, source: JsonSource): Diagnostic[] {
   if (cycle === undefined) return [];
   // A stage that consumes itself is a cycle of one: point at that input.
   const [first, second = first] = cycle;
-  const input = Object.entries(config.stages.find((s) => s.name === first)?.inputs ?? {}).find(([, v]) => v.stage === second)?.[0] ?? '';
-  return [{ message: `cycle: ${[...cycle, cycle[0]].join(' -> ')} (each stage consumes the next)`, location: locate(source, ['stages', first ?? '', 'inputs', input]) }];
+  const input =
+    Object.entries(config.stages.find((s) => s.name === first)?.inputs ?? {}).find(
+      ([, v]) => v.stage === second,
+    )?.[0] ?? '';
+  return [
+    {
+      message: `cycle: ${[...cycle, cycle[0]].join(' -> ')} (each stage consumes the next)`,
+      location: locate(source, ['stages', first ?? '', 'inputs', input]),
+    },
+  ];
 }
 
 function checkExecPaths(node: StageNode, source: JsonSource): Diagnostic[] {
@@ -230,7 +281,10 @@ function checkExecPaths(node: StageNode, source: JsonSource): Diagnostic[] {
       const path = String(p);
       const escapes = field === 'outputs' && (isAbsolute(path) || normalize(path).startsWith('..'));
       if (escapes) {
-        out.push({ message: `output "${path}" escapes the cell's output directory; use a relative path inside it`, location: locate(source, ['stages', node.config.name, 'params', field, i]) });
+        out.push({
+          message: `output "${path}" escapes the cell's output directory; use a relative path inside it`,
+          location: locate(source, ['stages', node.config.name, 'params', field, i]),
+        });
       }
     });
   }
@@ -246,14 +300,25 @@ function checkPlugins(node: StageNode, cells: Map<string, Cell>, source: JsonSou
   const out: Diagnostic[] = [];
   for (const [param, dir] of Object.entries(plugins)) {
     const folder = resolve(dirname(modulePath), dir);
-    const available = existsSync(folder) ? readdirSync(folder).filter((f) => f.endsWith('.js')).map((f) => f.slice(0, -3)) : [];
-    const values = new Set(node.cells.map((id) => pluginValue(node.kind.definition, cells.get(id)?.params ?? {}, param)).filter((v) => v !== undefined));
+    const available = existsSync(folder)
+      ? readdirSync(folder)
+          .filter((f) => f.endsWith('.js'))
+          .map((f) => f.slice(0, -3))
+      : [];
+    const values = new Set(
+      node.cells
+        .map((id) => pluginValue(node.kind.definition, cells.get(id)?.params ?? {}, param))
+        .filter((v) => v !== undefined),
+    );
     for (const v of values) {
       if (available.includes(v)) continue;
       const axis = node.config.matrix[param];
       const message = `${param} "${v}" is not a known ${param} of stage kind "${node.kind.name}" (no module ${dir}/${v}.js)`;
       const value = axis?.find((a) => String(a) === v);
-      const place = value !== undefined ? axisValuePlace(node, param, value, source, message) : { message, location: locate(source, ['stages', node.config.name, 'params', param]) };
+      const place =
+        value !== undefined
+          ? axisValuePlace(node, param, value, source, message)
+          : { message, location: locate(source, ['stages', node.config.name, 'params', param]) };
       out.push({ ...place, hint: suggest(v, available) ?? `known: ${available.join(', ')}` });
     }
   }
@@ -276,5 +341,9 @@ function topoSortStages(config: PipelineConfig): StageConfig[] {
 
 /** A problem shared by many cells (a static param, one matrix value) is reported once. */
 function fail(diagnostics: Diagnostic[], source: JsonSource): { ok: false; error: LoadFailure } {
-  return err({ reason: 'invalid-pipeline', diagnostics: uniqueDiagnostics(diagnostics), sources: new Map([[source.file, source.text]]) });
+  return err({
+    reason: 'invalid-pipeline',
+    diagnostics: uniqueDiagnostics(diagnostics),
+    sources: new Map([[source.file, source.text]]),
+  });
 }

@@ -57,7 +57,9 @@ function sourceOf(target: string): string | undefined {
 
 function localImports(source: string): string[] {
   const [imports] = parse(source);
-  return imports.map((i) => (i as { specifier?: string | null }).specifier ?? undefined).filter((n): n is string => n !== undefined && (n.startsWith('./') || n.startsWith('../')));
+  return imports
+    .map((i) => (i as { specifier?: string | null }).specifier ?? undefined)
+    .filter((n): n is string => n !== undefined && (n.startsWith('./') || n.startsWith('../')));
 }
 
 /** `dist/stages/train.js` is shown as `stages/train.ts` when that source exists. */

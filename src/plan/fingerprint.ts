@@ -108,7 +108,10 @@ export class ParamsCanonicalizer {
     for (const k of this.keys) {
       if (this.axes.has(k)) {
         const v = axes[k];
-        if (v !== undefined) parts.push(`${JSON.stringify(k)}:${v === null || typeof v !== 'object' ? JSON.stringify(v) : canonicalJson(v)}`);
+        if (v !== undefined)
+          parts.push(
+            `${JSON.stringify(k)}:${v === null || typeof v !== 'object' ? JSON.stringify(v) : canonicalJson(v)}`,
+          );
       } else {
         parts.push(this.fixed.get(k) as string);
       }
@@ -133,19 +136,26 @@ export function diffFingerprints(before: RecordedFingerprint, after: RecordedFin
     const a = inputEntries(before, name);
     const b = inputEntries(after, name);
     if (a === undefined || b === undefined) {
-      if (a !== b) lines.push(`input ${name}: ${a === undefined ? '(none)' : 'present'} -> ${b === undefined ? '(none)' : 'present'}`);
+      if (a !== b)
+        lines.push(
+          `input ${name}: ${a === undefined ? '(none)' : 'present'} -> ${b === undefined ? '(none)' : 'present'}`,
+        );
     } else if (Array.isArray(a) && Array.isArray(b)) {
       diffFanIn(`input ${name}`, a, b, lines);
     } else if (!Array.isArray(a) && !Array.isArray(b)) {
       const change = diffEntry(a, b);
       if (change !== undefined) lines.push(`input ${name}: ${change}`);
     } else {
-      lines.push(`input ${name}: ${Array.isArray(a) ? 'fan-in' : 'one cell'} -> ${Array.isArray(b) ? 'fan-in' : 'one cell'}`);
+      lines.push(
+        `input ${name}: ${Array.isArray(a) ? 'fan-in' : 'one cell'} -> ${Array.isArray(b) ? 'fan-in' : 'one cell'}`,
+      );
     }
   }
   if (before.seed !== after.seed) lines.push(`seed: ${before.seed} -> ${after.seed}`);
   diffValues('runtime', before.runtime, after.runtime, lines);
-  diffMap(before.files, after.files, (name, a, b) => lines.push(describeChange('file', name, a, b, `${short(a)} -> ${short(b)}`)));
+  diffMap(before.files, after.files, (name, a, b) =>
+    lines.push(describeChange('file', name, a, b, `${short(a)} -> ${short(b)}`)),
+  );
   return lines;
 }
 
@@ -174,7 +184,8 @@ function diffFanIn(what: string, a: AnyEntry[], b: AnyEntry[], lines: string[]):
 function diffEntry(x: AnyEntry, y: AnyEntry): string | undefined {
   const cell = x.cell === undefined || y.cell === undefined ? '' : `${x.cell} `;
   if (cell !== '' && x.cell !== y.cell) return `${x.cell} -> ${y.cell}`;
-  if (x.params !== undefined && y.params !== undefined && x.params !== y.params) return `${cell}params ${short(x.params)} -> ${short(y.params)}`;
+  if (x.params !== undefined && y.params !== undefined && x.params !== y.params)
+    return `${cell}params ${short(x.params)} -> ${short(y.params)}`;
   if (x.outputs !== y.outputs) return `${cell}${short(x.outputs)} -> ${short(y.outputs)}`;
   return undefined;
 }
@@ -194,13 +205,23 @@ function inputEntries(f: RecordedFingerprint, name: string): AnyEntry | AnyEntry
     .map((cell) => ({ cell, outputs: v[cell] as Sha256 }));
 }
 
-function describeChange(what: string, name: string, a: string | undefined, b: string | undefined, changed: string): string {
+function describeChange(
+  what: string,
+  name: string,
+  a: string | undefined,
+  b: string | undefined,
+  changed: string,
+): string {
   if (a === undefined) return `${what}: ${name} added`;
   if (b === undefined) return `${what}: ${name} removed`;
   return `${what}: ${name} ${changed}`;
 }
 
-function diffMap(a: Record<string, string>, b: Record<string, string>, report: (k: string, x?: string, y?: string) => void): void {
+function diffMap(
+  a: Record<string, string>,
+  b: Record<string, string>,
+  report: (k: string, x?: string, y?: string) => void,
+): void {
   for (const k of union(Object.keys(a), Object.keys(b))) if (a[k] !== b[k]) report(k, a[k], b[k]);
 }
 
@@ -211,7 +232,9 @@ function diffValues(prefix: string, a: JsonValue | undefined, b: JsonValue | und
     return;
   }
   if (canonicalJson(a) === canonicalJson(b)) return;
-  lines.push(`${prefix}: ${a === undefined ? '(unset)' : canonicalJson(a)} -> ${b === undefined ? '(unset)' : canonicalJson(b)}`);
+  lines.push(
+    `${prefix}: ${a === undefined ? '(unset)' : canonicalJson(a)} -> ${b === undefined ? '(unset)' : canonicalJson(b)}`,
+  );
 }
 
 function union(a: string[], b: string[]): string[] {

@@ -27,7 +27,8 @@ export function findStageCycle(stages: readonly StageConfig[]): string[] | undef
   const { Graph, alg } = lib();
   const g = new Graph({ directed: true });
   for (const s of stages) g.setNode(s.name);
-  for (const s of stages) for (const spec of Object.values(s.inputs)) if (g.hasNode(spec.stage)) g.setEdge(s.name, spec.stage);
+  for (const s of stages)
+    for (const spec of Object.values(s.inputs)) if (g.hasNode(spec.stage)) g.setEdge(s.name, spec.stage);
   const cycles = alg.findCycles(g);
   if (cycles.length === 0) {
     const self = stages.find((s) => Object.values(s.inputs).some((i) => i.stage === s.name));
@@ -43,7 +44,9 @@ function orderCycle(g: Graph, members: Set<string>): string[] {
   const path = [start];
   let current = start;
   for (;;) {
-    const next = (g.successors(current) ?? []).find((n: string) => members.has(n) && (n === start || !path.includes(n)));
+    const next = (g.successors(current) ?? []).find(
+      (n: string) => members.has(n) && (n === start || !path.includes(n)),
+    );
     if (next === undefined || next === start) return path;
     path.push(next);
     current = next;

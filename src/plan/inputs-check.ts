@@ -12,7 +12,11 @@ import type { InputDeclaration } from '../stage-api.js';
 import { unreachable } from '../util/unreachable.js';
 import type { StageNode } from './types.js';
 
-export function checkDeclaredInputs(node: StageNode, stages: ReadonlyMap<string, StageNode>, source: JsonSource): Diagnostic[] {
+export function checkDeclaredInputs(
+  node: StageNode,
+  stages: ReadonlyMap<string, StageNode>,
+  source: JsonSource,
+): Diagnostic[] {
   const declared = node.kind.definition.inputs;
   if (declared === undefined) return [];
   const stage = node.config.name;
@@ -30,8 +34,13 @@ export function checkDeclaredInputs(node: StageNode, stages: ReadonlyMap<string,
     const decl = Object.hasOwn(declared, name) ? declared[name] : undefined;
     if (decl === undefined) {
       const names = Object.keys(declared);
-      const hint = suggest(name, names) ?? (names.length > 0 ? `kind "${node.kind.name}" reads: ${names.join(', ')}` : undefined);
-      out.push({ message: `kind "${node.kind.name}" declares no input "${name}"`, location: where, ...(hint === undefined ? {} : { hint }) });
+      const hint =
+        suggest(name, names) ?? (names.length > 0 ? `kind "${node.kind.name}" reads: ${names.join(', ')}` : undefined);
+      out.push({
+        message: `kind "${node.kind.name}" declares no input "${name}"`,
+        location: where,
+        ...(hint === undefined ? {} : { hint }),
+      });
       continue;
     }
     const fanIn = decl.fanIn === true;
@@ -48,16 +57,23 @@ export function checkDeclaredInputs(node: StageNode, stages: ReadonlyMap<string,
   return out;
 }
 
-function missingFiles(name: string, decl: InputDeclaration, upstream: StageNode | undefined, location: Diagnostic['location']): Diagnostic[] {
+function missingFiles(
+  name: string,
+  decl: InputDeclaration,
+  upstream: StageNode | undefined,
+  location: Diagnostic['location'],
+): Diagnostic[] {
   const offered = upstream === undefined ? undefined : outputsOf(upstream);
   if (offered === undefined || decl.files === undefined) return [];
   const missing = decl.files.filter((f) => !offered.includes(f));
   if (missing.length === 0) return [];
   const upstreamName = upstream?.config.name ?? '';
-  return [{
-    message: `input "${name}" reads ${missing.map((f) => `"${f}"`).join(', ')}, which stage "${upstreamName}" does not write (it writes ${offered.map((f) => `"${f}"`).join(', ') || 'nothing it declares'})`,
-    location,
-  }];
+  return [
+    {
+      message: `input "${name}" reads ${missing.map((f) => `"${f}"`).join(', ')}, which stage "${upstreamName}" does not write (it writes ${offered.map((f) => `"${f}"`).join(', ') || 'nothing it declares'})`,
+      location,
+    },
+  ];
 }
 
 /** The files a stage declares it writes: its kind's `outputs`, or an exec stage's `outputs` param. */

@@ -18,10 +18,18 @@ import type { JsonObject } from '../stage-api.js';
  * the cell (train[task,f,arch,seed] reading data[task,f,seed]); they are left
  * out of validation, so a strict schema need not list every axis.
  */
-export function validateParams(validate: ValidateFunction, cell: Cell, node: StageNode, setFlags: Readonly<Record<string, string>>, source: JsonSource, out: Diagnostic[]): boolean {
+export function validateParams(
+  validate: ValidateFunction,
+  cell: Cell,
+  node: StageNode,
+  setFlags: Readonly<Record<string, string>>,
+  source: JsonSource,
+  out: Diagnostic[],
+): boolean {
   const declared = (node.kind.definition.params as { properties?: Record<string, unknown> }).properties ?? {};
   const params = { ...cell.params };
-  for (const axis of node.axisNames) if (!Object.hasOwn(declared, axis) && !Object.hasOwn(node.config.params, axis)) delete params[axis];
+  for (const axis of node.axisNames)
+    if (!Object.hasOwn(declared, axis) && !Object.hasOwn(node.config.params, axis)) delete params[axis];
   if (validate(params)) return true;
   const errors = validate.errors ?? [];
   const axisError = errors.find((e) => node.axisNames.includes(e.instancePath.split('/')[1] ?? ''));
@@ -30,7 +38,10 @@ export function validateParams(validate: ValidateFunction, cell: Cell, node: Sta
     const value = cell.axes[axis] as Scalar;
     for (const p of schemaProblems([{ ...axisError, instancePath: '' }], value)) {
       const message = `matrix value ${JSON.stringify(value)} of axis "${axis}" ${p.text(undefined)} (stage "${node.config.name}")`;
-      out.push({ ...axisValuePlace(node, axis, value, source, message), ...(p.hint === undefined ? {} : { hint: p.hint }) });
+      out.push({
+        ...axisValuePlace(node, axis, value, source, message),
+        ...(p.hint === undefined ? {} : { hint: p.hint }),
+      });
     }
   } else {
     out.push(...staticParamDiagnostics(errors, params, node, setFlags, source));
@@ -43,15 +54,29 @@ export function validateParams(validate: ValidateFunction, cell: Cell, node: Sta
  * reported against the flag; one from a `$var` of the file at the
  * reference, worded by the value itself (not by the `{"$var": ...}` object).
  */
-function staticParamDiagnostics(errors: NonNullable<ValidateFunction['errors']>, params: JsonObject, node: StageNode, setFlags: Readonly<Record<string, string>>, source: JsonSource): Diagnostic[] {
+function staticParamDiagnostics(
+  errors: NonNullable<ValidateFunction['errors']>,
+  params: JsonObject,
+  node: StageNode,
+  setFlags: Readonly<Record<string, string>>,
+  source: JsonSource,
+): Diagnostic[] {
   const base = ['stages', node.config.name, 'params'];
   return schemaProblems(errors, params).map((p) => {
     const ref = node.config.varRefs.find((r) => r.path.every((seg, i) => p.path[i] === seg));
     const flag = ref === undefined ? undefined : setFlags[ref.name];
     const name = describeParam([...base, ...p.path]);
-    if (flag !== undefined) return { message: `--set ${flag}: ${p.text(undefined)} (${name})`, ...(p.hint === undefined ? {} : { hint: p.hint }) };
+    if (flag !== undefined)
+      return {
+        message: `--set ${flag}: ${p.text(undefined)} (${name})`,
+        ...(p.hint === undefined ? {} : { hint: p.hint }),
+      };
     const hint = p.hint ?? (ref === undefined ? undefined : `the value comes from vars.${ref.name}`);
-    return { message: p.text(name), location: locate(source, [...base, ...p.at], p.which), ...(hint === undefined ? {} : { hint }) };
+    return {
+      message: p.text(name),
+      location: locate(source, [...base, ...p.at], p.which),
+      ...(hint === undefined ? {} : { hint }),
+    };
   });
 }
 
@@ -63,7 +88,13 @@ function describeParam(path: (string | number)[]): string {
  * Where an axis value is written: in the stage's matrix or the shared axis
  * it names, or, for a value an `--axis` flag brought, the flag itself.
  */
-export function axisValuePlace(node: StageNode, axis: string, value: Scalar, source: JsonSource, message: string): { message: string; location?: Location } {
+export function axisValuePlace(
+  node: StageNode,
+  axis: string,
+  value: Scalar,
+  source: JsonSource,
+  message: string,
+): { message: string; location?: Location } {
   const where = node.config.axisSources[axis];
   const index = (node.config.matrix[axis] ?? []).indexOf(value);
   if (where === undefined) return { message, location: locate(source, ['stages', node.config.name, 'matrix', axis]) };
@@ -79,9 +110,17 @@ export function axisValuePlace(node: StageNode, axis: string, value: Scalar, sou
  * or is the seed (`ctx.seed`). `exec` stages have no schema: a command
  * sees its axes through `{{name}}` and ABLATE_CELL.
  */
-export function checkAxesAccepted(node: StageNode, links: readonly { upstream: { axisNames: readonly string[] } }[], source: JsonSource): Diagnostic[] {
+export function checkAxesAccepted(
+  node: StageNode,
+  links: readonly { upstream: { axisNames: readonly string[] } }[],
+  source: JsonSource,
+): Diagnostic[] {
   if (node.kind.type === 'exec') return [];
-  const schema = node.kind.definition.params as { additionalProperties?: unknown; properties?: Record<string, unknown>; patternProperties?: Record<string, unknown> };
+  const schema = node.kind.definition.params as {
+    additionalProperties?: unknown;
+    properties?: Record<string, unknown>;
+    patternProperties?: Record<string, unknown>;
+  };
   if (schema.additionalProperties !== false) return [];
   const declared = Object.keys(schema.properties ?? {});
   const patterns = Object.keys(schema.patternProperties ?? {}).map((p) => new RegExp(p, 'u'));

@@ -1,4 +1,13 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  renameSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -111,7 +120,11 @@ function snapshotPath(cache: CachePaths, pipelinePath: string, kind?: string): s
 }
 
 /** The stored answer, if it is still exact; undefined otherwise. */
-export function readSnapshot(cache: CachePaths & RecordStore, key: SnapshotKeyInput, kind?: string): PlanSnapshot | undefined {
+export function readSnapshot(
+  cache: CachePaths & RecordStore,
+  key: SnapshotKeyInput,
+  kind?: string,
+): PlanSnapshot | undefined {
   let snap: PlanSnapshot;
   try {
     snap = JSON.parse(readFileSync(snapshotPath(cache, key.pipelinePath, kind), 'utf8')) as PlanSnapshot;
@@ -133,7 +146,12 @@ export interface SnapshotContent {
 }
 
 /** Stores the answer of a full plan; written whole (temporary file, then rename) or not at all. */
-export function writeSnapshot(cache: CachePaths & RecordStore, key: SnapshotKeyInput, content: SnapshotContent, kind?: string): void {
+export function writeSnapshot(
+  cache: CachePaths & RecordStore,
+  key: SnapshotKeyInput,
+  content: SnapshotContent,
+  kind?: string,
+): void {
   const files: Record<string, string> = {};
   for (const f of [...content.inputs.files, ...(content.inputs.runtime ? runtimeFiles() : [])]) {
     // A file changed since the plan began may hold other contents than the plan read: no snapshot this time.
@@ -167,13 +185,23 @@ export function writeSnapshot(cache: CachePaths & RecordStore, key: SnapshotKeyI
  * exact (see the notes at the top of this file); undefined otherwise, with
  * nothing left open.
  */
-export async function currentSnapshot(o: { pipeline: string; cacheDir?: string; set?: string[]; axis?: string[]; backend?: string }, kind?: string): Promise<{ cache: Cache; snapshot: PlanSnapshot } | undefined> {
+export async function currentSnapshot(
+  o: { pipeline: string; cacheDir?: string; set?: string[]; axis?: string[]; backend?: string },
+  kind?: string,
+): Promise<{ cache: Cache; snapshot: PlanSnapshot } | undefined> {
   const dir = cacheDir(o.cacheDir);
   if (!existsSync(join(dir, 'db'))) return undefined;
   let key: SnapshotKeyInput;
   try {
     const pipelinePath = realpathSync(resolve(o.pipeline));
-    key = { readSince: Date.now(), pipelinePath, text: readFileSync(pipelinePath, 'utf8'), overrides: o.set ?? [], axes: o.axis ?? [], backend: o.backend };
+    key = {
+      readSince: Date.now(),
+      pipelinePath,
+      text: readFileSync(pipelinePath, 'utf8'),
+      overrides: o.set ?? [],
+      axes: o.axis ?? [],
+      backend: o.backend,
+    };
   } catch {
     return undefined;
   }

@@ -5,7 +5,14 @@ import { fileURLToPath } from 'node:url';
 import type { Analysis, Cell, CellInput, StageNode } from './types.js';
 import type { DoneEntry, MetaStore, RecordStore } from '../cache/cache.js';
 import { codeFiles, codeHashes, type CodeHashes } from './code-hash.js';
-import { diffFingerprints, fingerprintHash, ParamsCanonicalizer, type FingerprintData, type FingerprintHash, type InputEntry } from './fingerprint.js';
+import {
+  diffFingerprints,
+  fingerprintHash,
+  ParamsCanonicalizer,
+  type FingerprintData,
+  type FingerprintHash,
+  type InputEntry,
+} from './fingerprint.js';
 import { runtimeFacts, RuntimeProbeError, type RuntimeOptions } from './runtime-facts.js';
 import { pluginValue } from './stage-kinds.js';
 import { changedSince } from '../util/file-stamp.js';
@@ -47,8 +54,7 @@ interface CellPrep {
 }
 
 export type PlanFailure =
-  | { reason: 'dep-missing'; cell: string; path: string }
-  | { reason: 'runtime-probe'; message: string };
+  { reason: 'dep-missing'; cell: string; path: string } | { reason: 'runtime-probe'; message: string };
 
 export interface PlanOptions {
   cache: RecordStore & MetaStore;
@@ -70,7 +76,10 @@ export class Planner {
   /** Canonical params hash by cell id, for the fingerprints of the cells it feeds. */
   private readonly paramsHashes = new Map<string, Sha256>();
 
-  constructor(private readonly analysis: Analysis, private readonly o: PlanOptions) {}
+  constructor(
+    private readonly analysis: Analysis,
+    private readonly o: PlanOptions,
+  ) {}
 
   /** Runtime facts resolved so far, merged (for the run header). */
   runtimeSummary(): Record<string, string> {
@@ -137,12 +146,19 @@ export class Planner {
     return diff.length > 0 ? diff : ['fingerprint changed'];
   }
 
-  async fingerprint(cell: Cell, inputs: Record<string, DoneEntry[]>): Promise<Result<{ data: FingerprintData; hash: FingerprintHash }, PlanFailure>> {
+  async fingerprint(
+    cell: Cell,
+    inputs: Record<string, DoneEntry[]>,
+  ): Promise<Result<{ data: FingerprintData; hash: FingerprintHash }, PlanFailure>> {
     const ready = await this.prepare(cell);
     return ready.ok ? this.fingerprintNow(cell, ready.value, inputs) : ready;
   }
 
-  private fingerprintNow(cell: Cell, { stage, code }: CellPrep, inputs: Record<string, DoneEntry[]>): Result<{ data: FingerprintData; hash: FingerprintHash }, PlanFailure> {
+  private fingerprintNow(
+    cell: Cell,
+    { stage, code }: CellPrep,
+    inputs: Record<string, DoneEntry[]>,
+  ): Result<{ data: FingerprintData; hash: FingerprintHash }, PlanFailure> {
     const files = this.depFiles(cell);
     if (!files.ok) return files;
     const data: FingerprintData = {
@@ -168,14 +184,20 @@ export class Planner {
    * id in the upstream record, which is whatever pipeline first computed it.
    * Upstream params count only for JS kinds (see InputEntry.params).
    */
-  private fingerprintInputs(cell: Cell, node: StageNode, inputs: Record<string, DoneEntry[]>): FingerprintData['inputs'] {
+  private fingerprintInputs(
+    cell: Cell,
+    node: StageNode,
+    inputs: Record<string, DoneEntry[]>,
+  ): FingerprintData['inputs'] {
     const showsParams = node.kind.type === 'module';
     const out: FingerprintData['inputs'] = {};
     for (const name of Object.keys(inputs).sort()) {
       const input = cell.inputs[name] as CellInput;
       const entries = (inputs[name] as DoneEntry[]).map((r, i): InputEntry => {
         const id = input.cells[i] as string;
-        return showsParams ? { cell: id, params: this.paramsHash(id), outputs: r.outputsHash } : { cell: id, outputs: r.outputsHash };
+        return showsParams
+          ? { cell: id, params: this.paramsHash(id), outputs: r.outputsHash }
+          : { cell: id, outputs: r.outputsHash };
       });
       out[name] = input.all ? entries : (entries[0] as InputEntry);
     }
@@ -199,7 +221,12 @@ export class Planner {
     if (stage === undefined) {
       const runtime = await this.runtime(node);
       if (!runtime.ok) return runtime;
-      stage = { node, runtime: runtime.value, params: new ParamsCanonicalizer(node.config.params, node.axisNames), code: new Map() };
+      stage = {
+        node,
+        runtime: runtime.value,
+        params: new ParamsCanonicalizer(node.config.params, node.axisNames),
+        code: new Map(),
+      };
       this.stages.set(node, stage);
     }
     const key = this.pluginKey(cell, stage);
@@ -215,7 +242,9 @@ export class Planner {
   private pluginKey(cell: Cell, stage: StagePrep): string {
     const plugins = stage.node.kind.definition.plugins;
     if (plugins === undefined) return '';
-    return Object.keys(plugins).map((param) => pluginValue(stage.node.kind.definition, cell.params, param) ?? '').join('\0');
+    return Object.keys(plugins)
+      .map((param) => pluginValue(stage.node.kind.definition, cell.params, param) ?? '')
+      .join('\0');
   }
 
   private async runtime(node: StageNode): Promise<Result<Record<string, string>, PlanFailure>> {

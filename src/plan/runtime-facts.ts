@@ -9,7 +9,12 @@ import { unreachable } from '../util/unreachable.js';
 import { EnvironmentError } from '../exit.js';
 
 const require = createRequire(import.meta.url);
-const TFJS_PACKAGES = ['@tensorflow/tfjs', '@tensorflow/tfjs-backend-wasm', '@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu'];
+const TFJS_PACKAGES = [
+  '@tensorflow/tfjs',
+  '@tensorflow/tfjs-backend-wasm',
+  '@tensorflow/tfjs-node',
+  '@tensorflow/tfjs-node-gpu',
+];
 
 export interface RuntimeOptions {
   /** Forced backend (`--backend` / ABLATE_BACKEND). */
@@ -22,7 +27,11 @@ export interface RuntimeOptions {
  * everything that could change it: installed package versions, the forced
  * backend and the visible GPUs.
  */
-export async function runtimeFacts(providers: readonly RuntimeProvider[], cache: MetaStore, options: RuntimeOptions): Promise<Record<string, string>> {
+export async function runtimeFacts(
+  providers: readonly RuntimeProvider[],
+  cache: MetaStore,
+  options: RuntimeOptions,
+): Promise<Record<string, string>> {
   const facts: Record<string, string> = {};
   for (const p of providers) {
     switch (p) {
@@ -42,11 +51,15 @@ async function tfjsFacts(cache: MetaStore, options: RuntimeOptions): Promise<Rec
   const memo = cache.getMeta<Record<string, string>>(key);
   if (memo !== undefined) return memo;
   const probe = join(builtinStagesDir, 'ml', 'probe.js');
-  if (!existsSync(probe)) return { tfjs: versions['@tensorflow/tfjs'] ?? 'absent', backend: options.backend ?? 'unknown' };
+  if (!existsSync(probe))
+    return { tfjs: versions['@tensorflow/tfjs'] ?? 'absent', backend: options.backend ?? 'unknown' };
   const env: Record<string, string> = options.backend === undefined ? {} : { ABLATE_BACKEND: options.backend };
   const { runNodeScript } = await import('../execution/child-process.js');
   const result = await runNodeScript(probe, env);
-  if (!result.ok) throw new RuntimeProbeError(`cannot initialise a TensorFlow.js backend${options.backend ? ` "${options.backend}"` : ''}: ${result.error}`);
+  if (!result.ok)
+    throw new RuntimeProbeError(
+      `cannot initialise a TensorFlow.js backend${options.backend ? ` "${options.backend}"` : ''}: ${result.error}`,
+    );
   const parsed = JSON.parse(result.value) as { backend: string; tfjsVersion: string };
   const facts = { tfjs: parsed.tfjsVersion, backend: parsed.backend };
   await cache.putMeta(key, facts);

@@ -35,7 +35,8 @@ export function parseSelector(text: string): Result<Pattern, SelectorProblem> {
   if (m === null) return err({ reason: 'syntax', selector: text, detail: 'expected STAGE or STAGE[axis=value,...]' });
   const stage = m[1] as string;
   if (m[2] === undefined) return ok({ stage });
-  if (m[2].trim() === '') return err({ reason: 'syntax', selector: text, detail: 'empty brackets; name at least one axis=value' });
+  if (m[2].trim() === '')
+    return err({ reason: 'syntax', selector: text, detail: 'empty brackets; name at least one axis=value' });
   const axes: [string, string][] = [];
   for (const part of splitOutsideQuotes(m[2])) {
     const eq = part.indexOf('=');
@@ -97,14 +98,26 @@ export function selectOne(analysis: Analysis, text: string): Result<Cell[], Sele
   const parsed = parseSelector(text);
   if (!parsed.ok) return parsed;
   const { stage, axes } = parsed.value;
-  const stages = stage === '*' ? [...analysis.stages.values()] : [analysis.stages.get(stage)].filter((s) => s !== undefined);
-  if (stages.length === 0) return err({ reason: 'no-stage', selector: text, stage, hint: suggest(stage, [...analysis.stages.keys()]) });
+  const stages =
+    stage === '*' ? [...analysis.stages.values()] : [analysis.stages.get(stage)].filter((s) => s !== undefined);
+  if (stages.length === 0)
+    return err({ reason: 'no-stage', selector: text, stage, hint: suggest(stage, [...analysis.stages.keys()]) });
   if (stage !== '*' && axes !== undefined) {
     const node = stages[0] as StageNode;
     const unknown = axes.find(([a]) => !node.axisNames.includes(a));
-    if (unknown !== undefined) return err({ reason: 'no-axis', selector: text, stage, axis: unknown[0], axes: node.axisNames, hint: suggest(unknown[0], node.axisNames) });
+    if (unknown !== undefined)
+      return err({
+        reason: 'no-axis',
+        selector: text,
+        stage,
+        axis: unknown[0],
+        axes: node.axisNames,
+        hint: suggest(unknown[0], node.axisNames),
+      });
   }
-  const cells = stages.flatMap((node) => node.cells.map((id) => analysis.cells.get(id) as Cell).filter((c) => matches(c, axes)));
+  const cells = stages.flatMap((node) =>
+    node.cells.map((id) => analysis.cells.get(id) as Cell).filter((c) => matches(c, axes)),
+  );
   if (cells.length > 0) return ok(cells);
   return err({ reason: 'no-match', selector: text, hint: nearMiss(analysis, stages, axes, text) });
 }
@@ -115,7 +128,12 @@ function matches(cell: Cell, axes: [string, string][] | undefined): boolean {
 }
 
 /** For a value no cell has: a close one, or the values there are; else the closest cell id. */
-function nearMiss(analysis: Analysis, stages: StageNode[], axes: [string, string][] | undefined, text: string): string | undefined {
+function nearMiss(
+  analysis: Analysis,
+  stages: StageNode[],
+  axes: [string, string][] | undefined,
+  text: string,
+): string | undefined {
   for (const [axis, written] of axes ?? []) {
     const shown = new Set<string>();
     for (const node of stages) {
@@ -124,13 +142,21 @@ function nearMiss(analysis: Analysis, stages: StageNode[], axes: [string, string
         if (v !== undefined) shown.add(displayedValue(axis, v));
       }
     }
-    if (written === '*' || shown.has(written) || [...shown].some((v) => valueMatches(axis, written, parseScalar(v) ?? v))) continue;
+    if (
+      written === '*' ||
+      shown.has(written) ||
+      [...shown].some((v) => valueMatches(axis, written, parseScalar(v) ?? v))
+    )
+      continue;
     // Short values are all within a typo of each other: list them instead of guessing one.
     const close = written.length >= 3 ? suggest(written, [...shown]) : undefined;
     const list = [...shown].slice(0, 12).join(', ');
     return close !== undefined ? `${axis}: ${close}` : `${axis} takes ${list}${shown.size > 12 ? ', ...' : ''}`;
   }
-  return suggest(text, analysis.order.map((c) => c.id));
+  return suggest(
+    text,
+    analysis.order.map((c) => c.id),
+  );
 }
 
 /** The union of what several selectors name, in pipeline order; the first that names nothing is the failure. */

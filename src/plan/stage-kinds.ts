@@ -21,7 +21,11 @@ export function availableKinds(declared: Record<string, string>): string[] {
   return [...names].sort();
 }
 
-export function kindModulePath(name: string, declared: Record<string, string>, pipelineDir: string): string | undefined {
+export function kindModulePath(
+  name: string,
+  declared: Record<string, string>,
+  pipelineDir: string,
+): string | undefined {
   const custom = Object.hasOwn(declared, name) ? declared[name] : undefined;
   if (custom !== undefined) return resolve(pipelineDir, custom);
   if (name === 'exec') return undefined;
@@ -57,9 +61,13 @@ async function importGuarded(modulePath: string): Promise<unknown> {
   let onDrained: (() => void) | undefined;
   let timer: NodeJS.Timeout | undefined;
   const stuck = new Promise<never>((_, reject) => {
-    onDrained = () => reject(new KindLoadError('its module never finished loading (a top-level await that never settles)'));
+    onDrained = () =>
+      reject(new KindLoadError('its module never finished loading (a top-level await that never settles)'));
     process.once('beforeExit', onDrained);
-    timer = setTimeout(() => reject(new KindLoadError(`its module did not finish loading within ${LOAD_LIMIT_MS / 1000} s`)), LOAD_LIMIT_MS).unref();
+    timer = setTimeout(
+      () => reject(new KindLoadError(`its module did not finish loading within ${LOAD_LIMIT_MS / 1000} s`)),
+      LOAD_LIMIT_MS,
+    ).unref();
   });
   process.exit = ((code?: number | string | null) => {
     throw new KindLoadError(`its module called process.exit(${code ?? ''}) while loading`);
@@ -77,7 +85,13 @@ async function importGuarded(modulePath: string): Promise<unknown> {
 }
 
 /** The module a plugin param selects: its value, else its schema default, else none. */
-export function pluginValue(definition: KindSchema, params: Record<string, unknown>, param: string): string | undefined {
-  const value = params[param] ?? (definition.params as { properties?: Record<string, { default?: unknown }> }).properties?.[param]?.default;
+export function pluginValue(
+  definition: KindSchema,
+  params: Record<string, unknown>,
+  param: string,
+): string | undefined {
+  const value =
+    params[param] ??
+    (definition.params as { properties?: Record<string, { default?: unknown }> }).properties?.[param]?.default;
   return value === undefined ? undefined : String(value);
 }

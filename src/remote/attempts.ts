@@ -23,7 +23,10 @@ export async function withAttempts<T>(
   return last;
 }
 
-async function bounded<T>(ms: number, attempt: (signal: AbortSignal) => Promise<Result<T, RemoteFailure>>): Promise<Result<T, RemoteFailure>> {
+async function bounded<T>(
+  ms: number,
+  attempt: (signal: AbortSignal) => Promise<Result<T, RemoteFailure>>,
+): Promise<Result<T, RemoteFailure>> {
   const controller = new AbortController();
   let timer: NodeJS.Timeout | undefined;
   const timedOut = new Promise<Result<T, RemoteFailure>>((resolve) => {

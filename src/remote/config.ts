@@ -29,7 +29,8 @@ export function remoteSettings(flag: string | undefined, cwd = process.cwd()): R
   const env = process.env.ABLATE_REMOTE || undefined;
   const url = flag ?? env ?? file.url;
   if (url === undefined || url === '') return undefined;
-  const from = flag !== undefined ? '--remote' : env !== undefined ? 'ABLATE_REMOTE' : `${join(cwd, CONFIG_FILE)} (remote.url)`;
+  const from =
+    flag !== undefined ? '--remote' : env !== undefined ? 'ABLATE_REMOTE' : `${join(cwd, CONFIG_FILE)} (remote.url)`;
   return { ...REMOTE_DEFAULTS, ...file, url, from };
 }
 
@@ -41,7 +42,9 @@ export async function openRemote(settings: RemoteSettings): Promise<Remote> {
     try {
       root = fileURLToPath(where);
     } catch {
-      throw new UsageError(`${settings.from ?? 'remote'}: "${where}" is not a file URL; a directory remote is file:///absolute/path`);
+      throw new UsageError(
+        `${settings.from ?? 'remote'}: "${where}" is not a file URL; a directory remote is file:///absolute/path`,
+      );
     }
     const { FileRemote } = await import('./file-remote.js');
     return new FileRemote(where, resolve(root), settings);
@@ -52,7 +55,9 @@ export async function openRemote(settings: RemoteSettings): Promise<Remote> {
     const { S3Remote } = await import('./s3-remote.js');
     return new S3Remote(where, s3[1] as string, prefix === '' ? '' : `${prefix}/`, settings);
   }
-  throw new UsageError(`${settings.from ?? 'remote'}: "${where}" is not a remote; expected s3://bucket/prefix or file:///absolute/path`);
+  throw new UsageError(
+    `${settings.from ?? 'remote'}: "${where}" is not a remote; expected s3://bucket/prefix or file:///absolute/path`,
+  );
 }
 
 /** The "remote" object of the config file, checked key by key; errors point at file:line:col. */
@@ -63,17 +68,32 @@ function readConfig(path: string): Partial<RemoteSettings> {
   const sources = new Map([[path, text]]);
   if (!parsed.ok) throw new UsageError(parsed.error.map((d) => formatDiagnostic(d, sources)).join('\n\n'));
   const fail = (at: JsonPath, message: string, hint?: string): never => {
-    throw new UsageError(formatDiagnostic({ message, location: locate(parsed.value, at), ...(hint === undefined ? {} : { hint }) }, sources));
+    throw new UsageError(
+      formatDiagnostic(
+        { message, location: locate(parsed.value, at), ...(hint === undefined ? {} : { hint }) },
+        sources,
+      ),
+    );
   };
   const remote = (parsed.value.value as { remote?: unknown } | null)?.remote;
   if (remote === undefined) return {};
-  if (typeof remote !== 'object' || remote === null || Array.isArray(remote)) return fail(['remote'], '"remote" must be an object');
+  if (typeof remote !== 'object' || remote === null || Array.isArray(remote))
+    return fail(['remote'], '"remote" must be an object');
   for (const [key, value] of Object.entries(remote)) {
     const want = KEYS[key];
-    if (want === undefined) return fail(['remote', key], `remote.${key} is not a setting; settings are ${Object.keys(KEYS).join(', ')}`, suggest(key, Object.keys(KEYS)));
+    if (want === undefined)
+      return fail(
+        ['remote', key],
+        `remote.${key} is not a setting; settings are ${Object.keys(KEYS).join(', ')}`,
+        suggest(key, Object.keys(KEYS)),
+      );
     const least = key === 'retries' ? 0 : 1;
     const fine = want === 'count' ? Number.isInteger(value) && (value as number) >= least : typeof value === want;
-    if (!fine) fail(['remote', key], `remote.${key} must be ${want === 'count' ? `an integer of at least ${least}` : `a ${want}`}`);
+    if (!fine)
+      fail(
+        ['remote', key],
+        `remote.${key} must be ${want === 'count' ? `an integer of at least ${least}` : `a ${want}`}`,
+      );
   }
   return remote as Partial<RemoteSettings>;
 }

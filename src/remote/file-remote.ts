@@ -11,7 +11,11 @@ import type { Remote, RemoteFailure, RemoteSettings } from './remote.js';
  * object whole or not at all.
  */
 export class FileRemote implements Remote {
-  constructor(readonly url: string, private readonly root: string, private readonly settings: RemoteSettings) {}
+  constructor(
+    readonly url: string,
+    private readonly root: string,
+    private readonly settings: RemoteSettings,
+  ) {}
 
   get(key: string): Promise<Result<Buffer | undefined, RemoteFailure>> {
     return withAttempts(this.settings, async () => {
@@ -53,7 +57,9 @@ export class FileRemote implements Remote {
     return withAttempts(this.settings, async () => {
       try {
         const entries = await readdir(this.path(prefix), { recursive: true, withFileTypes: true });
-        const keys = entries.filter((e) => e.isFile() && !e.name.endsWith('.tmp')).map((e) => relative(this.root, join(e.parentPath, e.name)).split(sep).join('/'));
+        const keys = entries
+          .filter((e) => e.isFile() && !e.name.endsWith('.tmp'))
+          .map((e) => relative(this.root, join(e.parentPath, e.name)).split(sep).join('/'));
         return ok(keys.sort());
       } catch (e) {
         return missing(e) ? ok([]) : err(ioFailure(e));
@@ -75,6 +81,7 @@ function missing(e: unknown): boolean {
 
 function ioFailure(e: unknown): RemoteFailure {
   const code = (e as NodeJS.ErrnoException).code;
-  if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') return { reason: 'denied', message: `${code}: ${(e as Error).message}` };
+  if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS')
+    return { reason: 'denied', message: `${code}: ${(e as Error).message}` };
   return { reason: 'io', message: (e as Error).message };
 }

@@ -37,7 +37,10 @@ export class RemoteReader {
       outcome = await pullCell(this.o.remote, this.o.cache, localCell(this.o, cell, state));
     } catch (e) {
       // Storing the download locally failed (a full disk, say): computing the cell reports that properly.
-      this.o.emit({ type: 'warning', message: `remote result for ${cell.id} could not be stored locally (${(e as Error).message}); it is computed locally` });
+      this.o.emit({
+        type: 'warning',
+        message: `remote result for ${cell.id} could not be stored locally (${(e as Error).message}); it is computed locally`,
+      });
       return undefined;
     }
     switch (outcome.kind) {
@@ -46,10 +49,17 @@ export class RemoteReader {
       case 'absent':
         return undefined;
       case 'rejected':
-        this.o.emit({ type: 'warning', message: `remote result for ${cell.id} ignored: ${outcome.message}; it is computed locally` });
+        this.o.emit({
+          type: 'warning',
+          message: `remote result for ${cell.id} ignored: ${outcome.message}; it is computed locally`,
+        });
         return undefined;
       case 'failed':
-        if (!this.off) this.o.emit({ type: 'warning', message: `remote ${this.o.remote.url}: ${outcome.message}; computing locally without it for the rest of this run` });
+        if (!this.off)
+          this.o.emit({
+            type: 'warning',
+            message: `remote ${this.o.remote.url}: ${outcome.message}; computing locally without it for the rest of this run`,
+          });
         this.off = true;
         return undefined;
     }
@@ -60,7 +70,11 @@ export class RemoteReader {
    * re-plans, since a downloaded cell gives its dependents fingerprints to
    * look up in turn. Returns the final states and the cells that came from the remote.
    */
-  async prefetch(planner: Planner, cells: readonly Cell[], initial: Map<string, CellState>): Promise<Result<{ states: Map<string, CellState>; hits: Set<string> }, PlanFailure>> {
+  async prefetch(
+    planner: Planner,
+    cells: readonly Cell[],
+    initial: Map<string, CellState>,
+  ): Promise<Result<{ states: Map<string, CellState>; hits: Set<string> }, PlanFailure>> {
     let states = initial;
     const hits = new Set<string>();
     for (;;) {
@@ -69,7 +83,9 @@ export class RemoteReader {
         return s?.kind === 'run' && !s.forced && !this.tried.has(s.fingerprint);
       });
       if (wanted.length === 0 || this.off) return ok({ states, hits });
-      const found = await mapBounded(wanted, this.o.concurrency, (c) => this.lookup(c, states.get(c.id) as Extract<CellState, { kind: 'run' }>));
+      const found = await mapBounded(wanted, this.o.concurrency, (c) =>
+        this.lookup(c, states.get(c.id) as Extract<CellState, { kind: 'run' }>),
+      );
       const got = wanted.filter((_, i) => found[i] !== undefined);
       if (got.length === 0) return ok({ states, hits });
       for (const c of got) hits.add(c.id);
@@ -80,7 +96,18 @@ export class RemoteReader {
   }
 }
 
-export function localCell(o: { analysis: Analysis; pipelineKey: string }, cell: Cell, state: { fingerprint: LocalCell['fingerprint']; breakdown: LocalCell['breakdown'] }): LocalCell {
+export function localCell(
+  o: { analysis: Analysis; pipelineKey: string },
+  cell: Cell,
+  state: { fingerprint: LocalCell['fingerprint']; breakdown: LocalCell['breakdown'] },
+): LocalCell {
   const node = o.analysis.stages.get(cell.stage) as StageNode;
-  return { fingerprint: state.fingerprint, breakdown: state.breakdown, pipeline: o.pipelineKey, stage: cell.stage, cell: cell.id, volatile: node.kind.definition.volatile ?? [] };
+  return {
+    fingerprint: state.fingerprint,
+    breakdown: state.breakdown,
+    pipeline: o.pipelineKey,
+    stage: cell.stage,
+    cell: cell.id,
+    volatile: node.kind.definition.volatile ?? [],
+  };
 }

@@ -10,7 +10,15 @@ import { pullCell, pushCell } from './transfer.js';
 
 export type Counts = Record<TransferOutcome, number>;
 
-export const noCounts = (): Counts => ({ sent: 0, received: 0, present: 0, absent: 0, 'not-computed': 0, rejected: 0, failed: 0 });
+export const noCounts = (): Counts => ({
+  sent: 0,
+  received: 0,
+  present: 0,
+  absent: 0,
+  'not-computed': 0,
+  rejected: 0,
+  failed: 0,
+});
 
 interface SyncContext {
   remote: Remote;
@@ -31,13 +39,25 @@ export async function pushPipeline(session: Session, x: SyncContext): Promise<vo
   const note = (cell: Cell, outcome: TransferOutcome, bytes = 0, message?: string): void => {
     x.counts[outcome]++;
     x.bytes.total += bytes;
-    x.emit({ type: 'transfer', direction: 'push', stage: cell.stage, cell: cell.id, outcome, bytes, ...(message === undefined ? {} : { message }) });
+    x.emit({
+      type: 'transfer',
+      direction: 'push',
+      stage: cell.stage,
+      cell: cell.id,
+      outcome,
+      bytes,
+      ...(message === undefined ? {} : { message }),
+    });
   };
   const cached = session.analysis.order.filter((c) => states.get(c.id)?.kind === 'cached');
   for (const c of session.analysis.order) if (states.get(c.id)?.kind !== 'cached') note(c, 'not-computed');
   await mapBounded(cached, x.concurrency, async (cell) => {
     if (x.down !== undefined) return note(cell, 'failed', 0, `not attempted: ${x.down}`);
-    const outcome = await pushCell(x.remote, session.cache, (states.get(cell.id) as Extract<CellState, { kind: 'cached' }>).fingerprint);
+    const outcome = await pushCell(
+      x.remote,
+      session.cache,
+      (states.get(cell.id) as Extract<CellState, { kind: 'cached' }>).fingerprint,
+    );
     if (outcome.kind === 'sent') note(cell, 'sent', outcome.bytes);
     else if (outcome.kind === 'present') note(cell, 'present');
     else {
@@ -63,10 +83,20 @@ export async function pullPipeline(session: Session, x: SyncContext): Promise<vo
     await mapBounded(wanted, x.concurrency, async (cell) => {
       tried.add(cell.id);
       if (x.down !== undefined) return note(x, cell, 'failed', 0, `not attempted: ${x.down}`);
-      const outcome = await pullCell(x.remote, session.cache, localCell(session, cell, states.get(cell.id) as Extract<CellState, { kind: 'run' }>));
+      const outcome = await pullCell(
+        x.remote,
+        session.cache,
+        localCell(session, cell, states.get(cell.id) as Extract<CellState, { kind: 'run' }>),
+      );
       if (outcome.kind === 'received') received++;
       if (outcome.kind === 'failed') x.down ??= outcome.message;
-      note(x, cell, outcome.kind, outcome.kind === 'received' ? outcome.bytes : 0, 'message' in outcome ? outcome.message : undefined);
+      note(
+        x,
+        cell,
+        outcome.kind,
+        outcome.kind === 'received' ? outcome.bytes : 0,
+        'message' in outcome ? outcome.message : undefined,
+      );
     });
     if (received === 0) break;
     states = await plan(session);
@@ -78,7 +108,15 @@ export async function pullPipeline(session: Session, x: SyncContext): Promise<vo
 function note(x: SyncContext, cell: Cell, outcome: TransferOutcome, bytes = 0, message?: string): void {
   x.counts[outcome]++;
   x.bytes.total += bytes;
-  x.emit({ type: 'transfer', direction: 'pull', stage: cell.stage, cell: cell.id, outcome, bytes, ...(message === undefined ? {} : { message }) });
+  x.emit({
+    type: 'transfer',
+    direction: 'pull',
+    stage: cell.stage,
+    cell: cell.id,
+    outcome,
+    bytes,
+    ...(message === undefined ? {} : { message }),
+  });
 }
 
 async function plan(session: Session): Promise<Map<string, CellState>> {

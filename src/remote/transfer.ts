@@ -31,13 +31,18 @@ export interface LocalCell {
  * Objects already there (same size) are skipped, so a push killed part-way
  * resumes where it stopped.
  */
-export async function pushCell(remote: Remote, cache: RecordStore & ArtifactStore, fingerprint: FingerprintHash): Promise<PushOutcome> {
+export async function pushCell(
+  remote: Remote,
+  cache: RecordStore & ArtifactStore,
+  fingerprint: FingerprintHash,
+): Promise<PushOutcome> {
   const record = cache.getRecord(fingerprint);
   if (record === undefined) return { kind: 'failed', message: 'its local record is gone', local: true };
   let bytes = 0;
   for (const [path, o] of uniqueOutputs(record)) {
     const sent = await once(remote, `put:${o.sha256}`, () => sendBlob(remote, cache, o));
-    if (typeof sent !== 'number') return { kind: 'failed', message: `${path}: ${sent.message}`, ...(sent.local ? { local: true as const } : {}) };
+    if (typeof sent !== 'number')
+      return { kind: 'failed', message: `${path}: ${sent.message}`, ...(sent.local ? { local: true as const } : {}) };
     bytes += sent;
   }
   const key = recordKey(fingerprint);
@@ -55,7 +60,11 @@ export async function pushCell(remote: Remote, cache: RecordStore & ArtifactStor
  * plan and commits them through the cache's ordinary commit (artifacts
  * first, record and done entry last, in one transaction).
  */
-export async function pullCell(remote: Remote, cache: RecordStore & ArtifactStore, local: LocalCell): Promise<PullOutcome> {
+export async function pullCell(
+  remote: Remote,
+  cache: RecordStore & ArtifactStore,
+  local: LocalCell,
+): Promise<PullOutcome> {
   const got = await remote.get(recordKey(local.fingerprint));
   if (!got.ok) return { kind: 'failed', message: `record: ${describeRemoteFailure(got.error)}` };
   if (got.value === undefined) return { kind: 'absent' };
@@ -64,19 +73,41 @@ export async function pullCell(remote: Remote, cache: RecordStore & ArtifactStor
   const remoteRecord = checked.value;
   let bytes = got.value.length;
   // Provenance (when, where, how long, runtime facts) is the remote's; identity is the local plan's.
-  const record: CellRecord = { ...remoteRecord, fingerprint: local.fingerprint, breakdown: local.breakdown, pipeline: local.pipeline, stage: local.stage, cell: local.cell };
+  const record: CellRecord = {
+    ...remoteRecord,
+    fingerprint: local.fingerprint,
+    breakdown: local.breakdown,
+    pipeline: local.pipeline,
+    stage: local.stage,
+    cell: local.cell,
+  };
   // A concurrent gc may sweep a fetched artifact before the commit; the commit then refuses and the artifacts are fetched again.
   for (let attempt = 0; attempt < COMMIT_ATTEMPTS; attempt++) {
     for (const [path, o] of uniqueOutputs(remoteRecord)) {
-      if (cache.artifactsPresent({ fingerprint: local.fingerprint, cell: local.cell, outputs: { [path]: o }, outputsHash: remoteRecord.outputsHash })) continue;
+      if (
+        cache.artifactsPresent({
+          fingerprint: local.fingerprint,
+          cell: local.cell,
+          outputs: { [path]: o },
+          outputsHash: remoteRecord.outputsHash,
+        })
+      )
+        continue;
       const fetched = await once(remote, `get:${o.sha256}`, () => fetchBlob(remote, cache, o));
-      if (fetched.kind !== 'stored') return { kind: fetched.kind, message: fetched.kind === 'failed' ? `${path}: ${fetched.message}` : `artifact "${path}" ${fetched.message}` };
+      if (fetched.kind !== 'stored')
+        return {
+          kind: fetched.kind,
+          message: fetched.kind === 'failed' ? `${path}: ${fetched.message}` : `artifact "${path}" ${fetched.message}`,
+        };
       bytes += fetched.bytes;
     }
     const outcome = await cache.commit(record);
     if (outcome.committed) return { kind: 'received', bytes, record };
   }
-  return { kind: 'failed', message: 'its artifacts were removed from the local cache (by a concurrent gc) before they could be committed' };
+  return {
+    kind: 'failed',
+    message: 'its artifacts were removed from the local cache (by a concurrent gc) before they could be committed',
+  };
 }
 
 const COMMIT_ATTEMPTS = 3;
@@ -89,7 +120,8 @@ async function sendBlob(remote: Remote, cache: ArtifactStore, o: OutputEntry): P
   if (!there.ok) return { message: describeRemoteFailure(there.error), local: false };
   if (there.value?.size === o.size) return 0;
   const data = cache.readArtifact(o);
-  if (data === undefined) return { message: 'the local artifact is missing or corrupt (run "ablate doctor")', local: true };
+  if (data === undefined)
+    return { message: 'the local artifact is missing or corrupt (run "ablate doctor")', local: true };
   const put = await remote.put(blobKey(o.sha256), data);
   return put.ok ? data.length : { message: describeRemoteFailure(put.error), local: false };
 }
@@ -113,7 +145,11 @@ const inFlight = new WeakMap<Remote, Map<string, Promise<unknown>>>();
  * artifact and move at once wait for the same transfer, and only the first
  * counts its bytes.
  */
-async function once<T extends number | NotSent | Fetched>(remote: Remote, key: string, transfer: () => Promise<T>): Promise<T> {
+async function once<T extends number | NotSent | Fetched>(
+  remote: Remote,
+  key: string,
+  transfer: () => Promise<T>,
+): Promise<T> {
   let map = inFlight.get(remote);
   if (map === undefined) inFlight.set(remote, (map = new Map()));
   const running = map.get(key) as Promise<T> | undefined;

@@ -27,11 +27,15 @@ export function checkRecord(bytes: Buffer, expected: Expected): Result<CellRecor
     return err('the record is not valid JSON');
   }
   if (raw === null || typeof raw !== 'object' || raw.version !== 1) return err('the record is not a version 1 record');
-  if (raw.fingerprint !== expected.fingerprint) return err(`the record is for fingerprint ${String(raw.fingerprint).slice(0, 12)}, not ${expected.fingerprint.slice(0, 12)}`);
+  if (raw.fingerprint !== expected.fingerprint)
+    return err(
+      `the record is for fingerprint ${String(raw.fingerprint).slice(0, 12)}, not ${expected.fingerprint.slice(0, 12)}`,
+    );
   const outputs = raw.outputs;
   if (outputs === null || typeof outputs !== 'object') return err('the record lists no outputs');
   for (const [path, o] of Object.entries(outputs as Record<string, Partial<OutputEntry>>)) {
-    if (typeof o?.sha256 !== 'string' || !HEX64.test(o.sha256) || !Number.isInteger(o.size) || (o.size as number) < 0) return err(`output "${path}" is malformed`);
+    if (typeof o?.sha256 !== 'string' || !HEX64.test(o.sha256) || !Number.isInteger(o.size) || (o.size as number) < 0)
+      return err(`output "${path}" is malformed`);
   }
   const hashed = Object.fromEntries(Object.entries(outputs).filter(([p]) => !expected.volatile.includes(p)));
   if (sha256(canonicalJson(hashed)) !== raw.outputsHash) return err('its outputs hash does not match its outputs');

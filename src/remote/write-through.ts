@@ -16,7 +16,12 @@ export class WriteThrough {
   private failed = false;
   private skipped = 0;
 
-  constructor(private readonly remote: Remote, private readonly cache: RecordStore & ArtifactStore, private readonly concurrency: number, private readonly emit: (e: RunEvent) => void) {}
+  constructor(
+    private readonly remote: Remote,
+    private readonly cache: RecordStore & ArtifactStore,
+    private readonly concurrency: number,
+    private readonly emit: (e: RunEvent) => void,
+  ) {}
 
   add(cell: string, fingerprint: FingerprintHash): void {
     this.queue.push({ cell, fingerprint });
@@ -26,7 +31,11 @@ export class WriteThrough {
   /** Waits for the uploads in flight and queued; warns about those that could not be made. */
   async finish(): Promise<void> {
     while (this.pending.size > 0) await Promise.all(this.pending);
-    if (this.skipped > 0) this.emit({ type: 'warning', message: `${this.skipped} computed cell(s) were not pushed; run "ablate push" when the remote is back` });
+    if (this.skipped > 0)
+      this.emit({
+        type: 'warning',
+        message: `${this.skipped} computed cell(s) were not pushed; run "ablate push" when the remote is back`,
+      });
   }
 
   private pump(): void {
@@ -54,7 +63,8 @@ export class WriteThrough {
     const outcome = await pushCell(this.remote, this.cache, fingerprint);
     if (outcome.kind !== 'failed') return;
     this.skipped++;
-    if (!this.failed) this.emit({ type: 'warning', message: `push of ${cell} to ${this.remote.url} failed: ${outcome.message}` });
+    if (!this.failed)
+      this.emit({ type: 'warning', message: `push of ${cell} to ${this.remote.url} failed: ${outcome.message}` });
     // A cell this cache cannot supply says nothing about the remote: the others still go up.
     if (outcome.local !== true) this.failed = true;
   }

@@ -33,8 +33,14 @@ export function gitState(dir: string): Provenance['git'] {
   return commit === null || status === null ? null : { commit, dirty: status !== '' };
 }
 
-export function provenanceOf(pipeline: string, dir: string, records: readonly CellRecord[], now = new Date()): Provenance {
-  const distinct = (xs: (string | undefined)[]): string[] => [...new Set(xs.filter((x): x is string => x !== undefined && x !== ''))].sort();
+export function provenanceOf(
+  pipeline: string,
+  dir: string,
+  records: readonly CellRecord[],
+  now = new Date(),
+): Provenance {
+  const distinct = (xs: (string | undefined)[]): string[] =>
+    [...new Set(xs.filter((x): x is string => x !== undefined && x !== ''))].sort();
   const runtimeKeys = [...new Set(records.flatMap((r) => Object.keys(r.runtime ?? {})))].sort();
   return {
     pipeline,
@@ -61,18 +67,25 @@ export function provenanceLines(p: Provenance): string[] {
 }
 
 const HEADING = 'Provenance of this copy';
-const NOTE = 'Added by `npm run paper` when it exported this report from the cache: facts outside every fingerprint, so the report cell does not write them.';
+const NOTE =
+  'Added by `npm run paper` when it exported this report from the cache: facts outside every fingerprint, so the report cell does not write them.';
 
 /** A Markdown section to append to an exported report.md. */
 export function provenanceMarkdown(p: Provenance): string {
-  return `\n## ${HEADING}\n\n${NOTE}\n\n${provenanceLines(p).map((l) => `- ${l}`).join('\n')}\n`;
+  return `\n## ${HEADING}\n\n${NOTE}\n\n${provenanceLines(p)
+    .map((l) => `- ${l}`)
+    .join('\n')}\n`;
 }
 
 /** The same as an HTML section, inserted before an exported report.html's `</body>`. */
 export function withProvenanceHtml(html: string, p: Provenance): string {
   const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
   const code = (s: string): string => esc(s).replace(/`([^`]+)`/g, '<code>$1</code>');
-  const section = `<section id="provenance-of-this-copy">\n<h2>${HEADING}</h2>\n<p>${code(NOTE)}</p>\n<ul>${provenanceLines(p).map((l) => `<li>${esc(l)}</li>`).join('')}</ul>\n</section>\n`;
+  const section = `<section id="provenance-of-this-copy">\n<h2>${HEADING}</h2>\n<p>${code(NOTE)}</p>\n<ul>${provenanceLines(
+    p,
+  )
+    .map((l) => `<li>${esc(l)}</li>`)
+    .join('')}</ul>\n</section>\n`;
   const at = html.lastIndexOf('</body>');
   return at < 0 ? html + section : html.slice(0, at) + section + html.slice(at);
 }

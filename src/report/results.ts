@@ -17,7 +17,11 @@ export interface ResultsOptions {
 }
 
 /** The final cells and their files; null when one has no stored result (it failed or was skipped). */
-export function finalOutputs(analysis: Analysis, cache: RecordStore, states: ReadonlyMap<string, CellState>): ResultsEvent['cells'] | null {
+export function finalOutputs(
+  analysis: Analysis,
+  cache: RecordStore,
+  states: ReadonlyMap<string, CellState>,
+): ResultsEvent['cells'] | null {
   const cells: ResultsEvent['cells'] = [];
   for (const cell of analysis.order) {
     if ((analysis.graph.successors(cell.id) ?? []).length > 0) continue;
@@ -32,7 +36,15 @@ export function finalOutputs(analysis: Analysis, cache: RecordStore, states: Rea
 /** The event, with the export command spelled with this invocation's options. */
 export function resultsEvent(pipeline: string, cells: ResultsEvent['cells'], o: ResultsOptions): ResultsEvent {
   const out = `results/${pipeline}`;
-  const args = ['ablate', 'export', o.pipeline, '--out', out, ...(o.cacheDir ? ['--cache-dir', o.cacheDir] : []), ...(o.set ?? []).flatMap((s) => ['--set', s])];
+  const args = [
+    'ablate',
+    'export',
+    o.pipeline,
+    '--out',
+    out,
+    ...(o.cacheDir ? ['--cache-dir', o.cacheDir] : []),
+    ...(o.set ?? []).flatMap((s) => ['--set', s]),
+  ];
   return { type: 'results', pipeline, cells, out, exportCommand: args.map(quote).join(' ') };
 }
 

@@ -29,7 +29,10 @@ export class Eta {
    * running cell has already spent; `partial` when a stage with cells left
    * has no duration yet, so the estimate leaves it out.
    */
-  estimate(jobs: number, running: Iterable<{ stage: string; elapsedMs: number }>): { ms: number; partial: boolean } | undefined {
+  estimate(
+    jobs: number,
+    running: Iterable<{ stage: string; elapsedMs: number }>,
+  ): { ms: number; partial: boolean } | undefined {
     let work = 0;
     let partial = false;
     let known = false;

@@ -15,7 +15,10 @@ export function bar(fraction: number, width: number): string {
 export function metrics(m: Record<string, number> | undefined): string {
   if (m === undefined) return '';
   return Object.entries(m)
-    .map(([k, v]) => `${k} ${Math.abs(v) >= 1000 || (Math.abs(v) < 0.001 && v !== 0) ? v.toExponential(2) : Number(v.toPrecision(4))}`)
+    .map(
+      ([k, v]) =>
+        `${k} ${Math.abs(v) >= 1000 || (Math.abs(v) < 0.001 && v !== 0) ? v.toExponential(2) : Number(v.toPrecision(4))}`,
+    )
     .join('  ');
 }
 

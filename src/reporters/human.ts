@@ -43,7 +43,11 @@ export class HumanReporter implements Reporter {
    * `createLive` draws the live view on a terminal; without it, or off a terminal, lines are plain.
    * `logArgs`: the arguments after `ablate log` that name this run's pipeline, for the failure summary.
    */
-  constructor(out: NodeJS.WriteStream = process.stdout, createLive?: typeof createLogUpdate, private readonly logArgs: readonly string[] = ['PIPELINE']) {
+  constructor(
+    out: NodeJS.WriteStream = process.stdout,
+    createLive?: typeof createLogUpdate,
+    private readonly logArgs: readonly string[] = ['PIPELINE'],
+  ) {
     this.sink = new Sink(out);
     this.live = out.isTTY && createLive !== undefined ? createLive(out) : undefined;
     this.plain = new LineBuffer((t) => this.sink.write(t));
@@ -62,10 +66,14 @@ export class HumanReporter implements Reporter {
         this.jobs = e.jobs;
         this.eta.plan(e.toRunByStage ?? {});
         this.cachedAtStart = e.cached;
-        this.print(`${e.pipeline}: ${e.cells} cells, ${e.cached} cached, ${e.toRun} to run (jobs ${e.jobs})${runtimeNote(e.runtime)}`);
+        this.print(
+          `${e.pipeline}: ${e.cells} cells, ${e.cached} cached, ${e.toRun} to run (jobs ${e.jobs})${runtimeNote(e.runtime)}`,
+        );
         break;
       case 'selection':
-        this.print(`--${e.flag} selected ${e.cells.length} of ${e.of} cells: ${e.cells.slice(0, 6).join(' ')}${e.cells.length > 6 ? ` and ${e.cells.length - 6} more` : ''}`);
+        this.print(
+          `--${e.flag} selected ${e.cells.length} of ${e.of} cells: ${e.cells.slice(0, 6).join(' ')}${e.cells.length > 6 ? ` and ${e.cells.length - 6} more` : ''}`,
+        );
         break;
       case 'cell-start':
         this.running.set(e.cell, { stage: e.stage, since: Date.now(), lastPlain: Date.now() });
@@ -96,7 +104,8 @@ export class HumanReporter implements Reporter {
         break;
       case 'transfer':
         // Cells that needed nothing are counted in the summary, not listed: a large pipeline's push stays readable.
-        if (e.outcome !== 'present' && e.outcome !== 'not-computed' && e.outcome !== 'absent') this.print(transferLine(e));
+        if (e.outcome !== 'present' && e.outcome !== 'not-computed' && e.outcome !== 'absent')
+          this.print(transferLine(e));
         break;
       case 'transfer-summary':
         this.print(transferSummary(e));
@@ -107,12 +116,23 @@ export class HumanReporter implements Reporter {
   }
 
   private onSummary(e: Extract<RunEvent, { type: 'summary' }>): void {
-    const parts = [`${e.ran} ran`, `${e.cached} cached${e.remote ? ` (${e.remote} from the remote)` : ''}`, `${e.failed} failed`, `${e.skipped} skipped`];
+    const parts = [
+      `${e.ran} ran`,
+      `${e.cached} cached${e.remote ? ` (${e.remote} from the remote)` : ''}`,
+      `${e.failed} failed`,
+      `${e.skipped} skipped`,
+    ];
     const head = e.interrupted ? 'interrupted' : e.failed > 0 ? 'failed' : 'done';
     this.print(`${head}: ${parts.join(', ')} in ${duration(e.durationMs)}`);
     for (const f of e.failures) {
       this.print(`  ✗ ${f.cell}: ${f.message}`);
-      if (f.tail) this.print(f.tail.split('\n').map((l) => `      | ${l}`).join('\n'));
+      if (f.tail)
+        this.print(
+          f.tail
+            .split('\n')
+            .map((l) => `      | ${l}`)
+            .join('\n'),
+        );
       if (f.log) this.print(`      full log: ${logCommand(this.logArgs, f.cell)}`);
     }
     if (e.interrupted) this.print('  finished cells are cached; run again to continue');
@@ -125,7 +145,10 @@ export class HumanReporter implements Reporter {
     if (e.status === 'cached' && this.cachedAtStart > 0) this.cachedAtStart--;
     else this.eta.finished(e.stage, e.status === 'ran' ? e.durationMs : undefined);
     if (e.status === 'cached' && this.live) return;
-    const tag = e.source === 'remote' ? 'cached (remote)' : { ran: 'ran    ', cached: 'cached ', failed: 'FAILED ', skipped: 'skipped' }[e.status];
+    const tag =
+      e.source === 'remote'
+        ? 'cached (remote)'
+        : { ran: 'ran    ', cached: 'cached ', failed: 'FAILED ', skipped: 'skipped' }[e.status];
     const extra = e.durationMs !== undefined ? ` (${duration(e.durationMs)})` : e.message ? ` (${e.message})` : '';
     const line = `${tag} ${e.cell}${extra}`;
     if (this.live) this.print(line);
@@ -156,8 +179,11 @@ export class HumanReporter implements Reporter {
     if (!this.live) return;
     if (!this.sink.open) return this.endLive();
     const elapsed = Date.now() - this.start;
-    const lines = [`${bar(this.total ? this.finished / this.total : 0, 24)} ${this.finished}/${this.total} cells · ${duration(elapsed)} elapsed${this.etaText()}`];
-    for (const [cell, r] of this.running) lines.push(`  ▸ ${cell} ${r.update ? progressText(r.update) : ''} ${duration(Date.now() - r.since)}`);
+    const lines = [
+      `${bar(this.total ? this.finished / this.total : 0, 24)} ${this.finished}/${this.total} cells · ${duration(elapsed)} elapsed${this.etaText()}`,
+    ];
+    for (const [cell, r] of this.running)
+      lines.push(`  ▸ ${cell} ${r.update ? progressText(r.update) : ''} ${duration(Date.now() - r.since)}`);
     this.live(lines.join('\n'));
   }
 
@@ -165,7 +191,9 @@ export class HumanReporter implements Reporter {
     const now = Date.now();
     const running = [...this.running.values()].map((r) => ({ stage: r.stage, elapsedMs: now - r.since }));
     const left = this.eta.estimate(this.jobs, running);
-    return left === undefined || this.finished >= this.total ? '' : ` · ETA ${duration(left.ms)}${left.partial ? '+' : ''}`;
+    return left === undefined || this.finished >= this.total
+      ? ''
+      : ` · ETA ${duration(left.ms)}${left.partial ? '+' : ''}`;
   }
 
   /** Erases the live view for good; what follows is plain text below the last printed line. */

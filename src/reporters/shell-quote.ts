@@ -15,7 +15,11 @@ export function shellWord(word: string): string {
 
 /** The arguments after `ablate log` that name this run's pipeline: its file and what changes its cells or cache. */
 export function logArgs(o: Pick<CommonOptions, 'pipeline' | 'cacheDir' | 'set'>): string[] {
-  return [o.pipeline, ...(o.cacheDir === undefined ? [] : ['--cache-dir', o.cacheDir]), ...(o.set ?? []).flatMap((s) => ['--set', s])];
+  return [
+    o.pipeline,
+    ...(o.cacheDir === undefined ? [] : ['--cache-dir', o.cacheDir]),
+    ...(o.set ?? []).flatMap((s) => ['--set', s]),
+  ];
 }
 
 /** `ablate log …` for a cell, ready to paste into bash or zsh. */

@@ -39,7 +39,8 @@ export class StartOrder {
     if (ownStart >= 0) this.held.splice(ownStart + 1, 0, { line, after: new Set() });
     else if (exited || this.held.length === 0) out.push(line);
     else this.held.push({ line, after: new Set() });
-    while (this.held.length > 0 && (this.held[0] as { after: Set<string> }).after.size === 0) out.push((this.held.shift() as { line: string }).line);
+    while (this.held.length > 0 && (this.held[0] as { after: Set<string> }).after.size === 0)
+      out.push((this.held.shift() as { line: string }).line);
     return out;
   }
 

@@ -26,9 +26,9 @@ const SPECIALS: Record<string, string> = {
   '|': '$|$',
   '<': '$<$',
   '>': '$>$',
-  'ρ': '$\\rho$',
-  'τ': '$\\tau$',
-  'α': '$\\alpha$',
+  ρ: '$\\rho$',
+  τ: '$\\tau$',
+  α: '$\\alpha$',
 };
 
 /** Escapes LaTeX's special characters and spells the symbols tables use in maths mode. */
@@ -37,7 +37,19 @@ export function latexText(s: string): string {
 }
 
 /** A booktabs tabular (needs `\usepackage{booktabs}`); `right` marks right-aligned (numeric) columns. */
-export function booktabs(header: readonly string[], rows: readonly (readonly string[])[], right: readonly boolean[]): string[] {
+export function booktabs(
+  header: readonly string[],
+  rows: readonly (readonly string[])[],
+  right: readonly boolean[],
+): string[] {
   const row = (cells: readonly string[]): string => `${cells.map(latexText).join(' & ')} \\\\`;
-  return [`\\begin{tabular}{${right.map((r) => (r ? 'r' : 'l')).join('')}}`, '\\toprule', row(header), '\\midrule', ...rows.map(row), '\\bottomrule', '\\end{tabular}'];
+  return [
+    `\\begin{tabular}{${right.map((r) => (r ? 'r' : 'l')).join('')}}`,
+    '\\toprule',
+    row(header),
+    '\\midrule',
+    ...rows.map(row),
+    '\\bottomrule',
+    '\\end{tabular}',
+  ];
 }

@@ -57,9 +57,18 @@ export async function buildReport(input: ReportInputs): Promise<BuiltReport> {
     { title: 'Findings', blocks: findingsBlocks(findings) },
     ...(paper ? [paperSection(paper)] : []),
     ...(input.variants.length > 0 ? [lengthSection(input.variants, [...pick('curves-'), ...pick('ood-')])] : []),
-    ...(pick('loss-').length > 0 ? [{ title: 'Training', blocks: [{ kind: 'figures', figures: pick('loss-') } satisfies Block] }] : []),
+    ...(pick('loss-').length > 0
+      ? [{ title: 'Training', blocks: [{ kind: 'figures', figures: pick('loss-') } satisfies Block] }]
+      : []),
     ...(input.rows.length > 0 ? [predictorSection(input, pick('scatter-'))] : []),
-    ...(input.rows.length > 0 ? [modelsSection(input.rows, sortVariants(input.variants).map((v) => v.variant))] : []),
+    ...(input.rows.length > 0
+      ? [
+          modelsSection(
+            input.rows,
+            sortVariants(input.variants).map((v) => v.variant),
+          ),
+        ]
+      : []),
     ...((input.configuration ?? []).length > 0 ? [configurationSection(input.configuration ?? [])] : []),
     provenanceSection(input.trains ?? []),
     methodSection(input),
@@ -70,7 +79,16 @@ export async function buildReport(input: ReportInputs): Promise<BuiltReport> {
     warnings,
     specs: specs.map(({ file, spec }) => ({ file, spec })),
     findings,
-    json: { ...reportJson(input, findings, specs.map((s) => `plots/${s.file}`)), paper: paper?.rows ?? [], configuration: input.configuration ?? [], runtime: runtimeFactsOf(input.trains ?? []) },
+    json: {
+      ...reportJson(
+        input,
+        findings,
+        specs.map((s) => `plots/${s.file}`),
+      ),
+      paper: paper?.rows ?? [],
+      configuration: input.configuration ?? [],
+      runtime: runtimeFactsOf(input.trains ?? []),
+    },
   };
 }
 
@@ -78,7 +96,10 @@ const capital = (s: string): string => s.charAt(0).toUpperCase() + s.slice(1);
 
 function subtitle(input: ReportInputs): string {
   const tasks = [...new Set([...input.variants.map((v) => v.task), ...input.rows.map((r) => r.task)].filter(Boolean))];
-  const models = Math.max(input.rows.length, input.variants.reduce((n, v) => n + v.seeds, 0));
+  const models = Math.max(
+    input.rows.length,
+    input.variants.reduce((n, v) => n + v.seeds, 0),
+  );
   const variants = new Set([...input.variants.map((v) => v.variant), ...input.rows.map((r) => r.variant)]).size;
   return `${models} trained models in ${variants} variants · tasks: ${tasks.join(', ') || '–'}`;
 }
@@ -116,7 +137,10 @@ function figureSpecs(input: ReportInputs): SpecEntry[] {
       `The subtitle's r is the correlate stage's Pearson r of the ${what} with log10 OOD MSE over all models, with its 95% interval resampling variants.`;
     out.push({
       file: 'scatter-misalignment.svg',
-      caption: `Excess misalignment (the misalignment of the model's residual g − f(l), the part its target does not explain, scaled by Var f(l)) against OOD MSE, one point per trained model (every seed). ${encoded} ${fit(input.rows.map((r) => r.misalignment), 'excess misalignment')} ${stat(misName)}`,
+      caption: `Excess misalignment (the misalignment of the model's residual g − f(l), the part its target does not explain, scaled by Var f(l)) against OOD MSE, one point per trained model (every seed). ${encoded} ${fit(
+        input.rows.map((r) => r.misalignment),
+        'excess misalignment',
+      )} ${stat(misName)}`,
       spec: scatterSpec(input.rows, {
         predictor: 'misalignment',
         title: 'Excess misalignment vs OOD error',
@@ -126,7 +150,10 @@ function figureSpecs(input: ReportInputs): SpecEntry[] {
     });
     out.push({
       file: 'scatter-trainloss.svg',
-      caption: `Final training loss (MSE over the last 5% of steps, divided by the variance of the training targets in f-space, so targets with different f are comparable) against OOD MSE, one point per model: the predictor the paper compares misalignment with. ${encoded} ${fit(input.rows.map((r) => r.finalLossNorm), 'normalized training loss')} ${stat(lossLabel(c?.trainLossMeasure ?? 'normLog10'))}`,
+      caption: `Final training loss (MSE over the last 5% of steps, divided by the variance of the training targets in f-space, so targets with different f are comparable) against OOD MSE, one point per model: the predictor the paper compares misalignment with. ${encoded} ${fit(
+        input.rows.map((r) => r.finalLossNorm),
+        'normalized training loss',
+      )} ${stat(lossLabel(c?.trainLossMeasure ?? 'normLog10'))}`,
       spec: scatterSpec(input.rows, {
         predictor: 'trainLoss',
         title: 'Training loss vs OOD error',
@@ -158,7 +185,10 @@ function curvesCaption(task: string, variants: readonly Variant[]): string {
 }
 
 function lossFigures(trains: readonly TrainRecord[]): SpecEntry[] {
-  const curves = sortVariants(lossCurves(trains)).map((c) => ({ ...c, task: typeof c.axes.task === 'string' ? c.axes.task : null }));
+  const curves = sortVariants(lossCurves(trains)).map((c) => ({
+    ...c,
+    task: typeof c.axes.task === 'string' ? c.axes.task : null,
+  }));
   const tasks = [...new Set(curves.map((c) => c.task ?? 'unknown'))].sort(byTaskOrder);
   return tasks.flatMap((task) => {
     const cs = curves.filter((c) => (c.task ?? 'unknown') === task && c.points.length > 0);
@@ -179,11 +209,15 @@ const rank = (t: string): number => (TASK_ORDER.includes(t) ? TASK_ORDER.indexOf
 const slug = (s: string): string => s.toLowerCase().replace(/[^a-z0-9]+/g, '-');
 
 function findingsBlocks(findings: Finding[]): Block[] {
-  if (findings.length === 0) return [{ kind: 'text', text: 'No finding applies: the run lacks the variants the findings compare.' }];
+  if (findings.length === 0)
+    return [{ kind: 'text', text: 'No finding applies: the run lacks the variants the findings compare.' }];
   const yes = findings.filter((f) => f.holds).length;
   const open = findings.filter((f) => f.undecided).length;
   return [
-    { kind: 'text', text: `${yes} of ${findings.length} statements hold${open > 0 ? `; ${open} cannot be decided from these seeds` : ''}. Each is computed from this run's numbers; statements whose variants are missing are left out.` },
+    {
+      kind: 'text',
+      text: `${yes} of ${findings.length} statements hold${open > 0 ? `; ${open} cannot be decided from these seeds` : ''}. Each is computed from this run's numbers; statements whose variants are missing are left out.`,
+    },
     { kind: 'findings', findings },
   ];
 }
@@ -191,12 +225,25 @@ function findingsBlocks(findings: Finding[]): Block[] {
 function lengthSection(variants: Variant[], figures: Figure[]): Section {
   // Name each variant by the axes that vary within its task: "f=√x", not "f=√x · arch=decoder · pe=none".
   const labelOf = (v: Variant): string => {
-    const keys = varyingKeys(variants.filter((o) => o.task === v.task), ['task', 'seed']);
+    const keys = varyingKeys(
+      variants.filter((o) => o.task === v.task),
+      ['task', 'seed'],
+    );
     return keys.map((k) => `${k}=${axisText(v, k)}`).join(' · ') || v.label;
   };
   const table: Table = {
     name: 'variants',
-    columns: ['task', 'variant', 'n', 'ID MSE (mean ± sd)', 'OOD MSE (mean ± sd)', 'OOD MSE geometric mean [95% CI]', 'constant baseline (OOD)', 'OOD / baseline', 'horizon'],
+    columns: [
+      'task',
+      'variant',
+      'n',
+      'ID MSE (mean ± sd)',
+      'OOD MSE (mean ± sd)',
+      'OOD MSE geometric mean [95% CI]',
+      'constant baseline (OOD)',
+      'OOD / baseline',
+      'horizon',
+    ],
     numeric: [false, false, true, true, true, true, true, true, true],
     rows: variants.map((v) => [
       v.task ?? '–',
@@ -218,8 +265,7 @@ function lengthSection(variants: Variant[], figures: Figure[]): Section {
       {
         kind: 'table',
         table,
-        caption:
-          `Per variant over its n seeds: arithmetic mean ± sample standard deviation, and the geometric mean with its t-based 95% confidence interval (t with n − 1 degrees of freedom on log10 MSE, so the interval stays positive; none with one seed). ID: training lengths; OOD: longer test lengths. Horizon: as reported by the evaluate stage, averaged over seeds.${fixed ? ` Every variant has ${fixed}.` : ''}`,
+        caption: `Per variant over its n seeds: arithmetic mean ± sample standard deviation, and the geometric mean with its t-based 95% confidence interval (t with n − 1 degrees of freedom on log10 MSE, so the interval stays positive; none with one seed). ID: training lengths; OOD: longer test lengths. Horizon: as reported by the evaluate stage, averaged over seeds.${fixed ? ` Every variant has ${fixed}.` : ''}`,
         collapsed: variants.length > 24,
       },
     ],
@@ -230,7 +276,9 @@ function lengthSection(variants: Variant[], figures: Figure[]): Section {
 function fixedAxes(variants: readonly Variant[]): string {
   const first = variants[0];
   if (!first) return '';
-  const keys = Object.keys(first.axes).filter((k) => k !== 'seed' && k !== 'task' && new Set(variants.map((v) => JSON.stringify(v.axes[k] ?? null))).size === 1);
+  const keys = Object.keys(first.axes).filter(
+    (k) => k !== 'seed' && k !== 'task' && new Set(variants.map((v) => JSON.stringify(v.axes[k] ?? null))).size === 1,
+  );
   return keys.map((k) => `${k}=${axisText(first, k)}`).join(', ');
 }
 
@@ -242,7 +290,7 @@ function paperSection(table: Table): Section {
         kind: 'table',
         table,
         caption:
-          "The \"paper\" column holds the paper's numbers (or its review thread's), each with its source; \"ours\" is this run. Only quantities the paper gives a number for are listed, plus the within-variant test (\"–\": the paper has no such number); its qualitative claims are checked in the findings.",
+          'The "paper" column holds the paper\'s numbers (or its review thread\'s), each with its source; "ours" is this run. Only quantities the paper gives a number for are listed, plus the within-variant test ("–": the paper has no such number); its qualitative claims are checked in the findings.',
       },
     ],
   };
@@ -250,7 +298,9 @@ function paperSection(table: Table): Section {
 
 function configurationSection(entries: readonly ConfigEntry[]): Section {
   const axes = entries.filter((e) => e.axis);
-  const varied = [...new Set(axes.filter((e) => e.values.length > 1).map((e) => `${e.param} (${e.values.join(', ')})`))];
+  const varied = [
+    ...new Set(axes.filter((e) => e.values.length > 1).map((e) => `${e.param} (${e.values.join(', ')})`)),
+  ];
   return {
     title: 'Configuration',
     blocks: [
@@ -259,7 +309,7 @@ function configurationSection(entries: readonly ConfigEntry[]): Section {
         kind: 'table',
         table: configurationTable(entries),
         caption:
-          "Every param of every upstream stage, as its cells ran (pipeline vars appear as the values they resolved to). \"(default)\" marks cells that did not set the param, which then takes the stage's default.",
+          'Every param of every upstream stage, as its cells ran (pipeline vars appear as the values they resolved to). "(default)" marks cells that did not set the param, which then takes the stage\'s default.',
       },
     ],
   };
@@ -279,7 +329,7 @@ function provenanceSection(trains: readonly TrainRecord[]): Section {
       { kind: 'list', items },
       {
         kind: 'text',
-        text: 'The backend and TF.js version are runtime facts in every train cell\'s fingerprint, so this report cell may state them. The git commit, whether the working tree was clean, the Node version and the machine are in no fingerprint: a cached report must equal a fresh one, so this cell does not write them. `ablate export` records them in `provenance.json` beside the exported artifacts.',
+        text: "The backend and TF.js version are runtime facts in every train cell's fingerprint, so this report cell may state them. The git commit, whether the working tree was clean, the Node version and the machine are in no fingerprint: a cached report must equal a fresh one, so this cell does not write them. `ablate export` records them in `provenance.json` beside the exported artifacts.",
       },
     ],
   };
@@ -293,12 +343,19 @@ function predictorSection(input: ReportInputs, figures: Figure[]): Section {
     if (c.groups.length > 0) {
       blocks.push({
         kind: 'table',
-        caption: 'The headline pair within groups (Pearson r over the group\'s models, intervals resampling variants; Spearman and Kendall are in correlation.json).',
+        caption:
+          "The headline pair within groups (Pearson r over the group's models, intervals resampling variants; Spearman and Kendall are in correlation.json).",
         table: {
           name: 'correlation-groups',
           columns: ['group', 'n', 'excess misalignment', 'training loss', '|r| misalignment > |r| loss'],
           numeric: [false, true, true, true, false],
-          rows: c.groups.map((g) => [`${g.by}=${g.value}`, String(g.n), statCell(g.misalignment.pearson), statCell(g.trainLoss.pearson), beats(g.misalignment, g.trainLoss)]),
+          rows: c.groups.map((g) => [
+            `${g.by}=${g.value}`,
+            String(g.n),
+            statCell(g.misalignment.pearson),
+            statCell(g.trainLoss.pearson),
+            beats(g.misalignment, g.trainLoss),
+          ]),
         },
       });
     }
@@ -321,7 +378,9 @@ function modelsSection(rows: ModelRow[], order: readonly string[]): Section {
   const clamped = rows.filter((r) => (r.clamped ?? 0) > 0).length;
   const flags = [
     failures > 0 ? `${failures} model${failures === 1 ? '' : 's'} failed in distribution (⚠ ID failure)` : '',
-    clamped > 0 ? `${clamped} model${clamped === 1 ? '' : 's'} had outputs clamped into the range of f before inverting (count in the last column)` : '',
+    clamped > 0
+      ? `${clamped} model${clamped === 1 ? '' : 's'} had outputs clamped into the range of f before inverting (count in the last column)`
+      : '',
   ].filter(Boolean);
   return {
     title: 'Models',
@@ -330,7 +389,12 @@ function modelsSection(rows: ModelRow[], order: readonly string[]): Section {
         kind: 'text',
         text: `${rows.length} models; mean excess misalignment (scaled by Var f(l)) ${fmt(meanMis)}. ± is one standard error of the Monte Carlo estimate.${flags.length > 0 ? ` ${flags.join('; ')}.` : ''}`,
       },
-      { kind: 'table', table: modelsTable(rows, order), caption: `All ${rows.length} models. Excess: the misalignment of the residual g − f(l), E[((g(a) − g(b)) − (f(a) − f(b)))²], the part the target does not explain; measured: of g; target: of f(l) itself; all three divided by Var f(l) over the training lengths; output-normalized divides the measured misalignment by the model's own output variance (the earlier form). Training loss: final MSE / Var f(target).`, collapsed: rows.length > 12 },
+      {
+        kind: 'table',
+        table: modelsTable(rows, order),
+        caption: `All ${rows.length} models. Excess: the misalignment of the residual g − f(l), E[((g(a) − g(b)) − (f(a) − f(b)))²], the part the target does not explain; measured: of g; target: of f(l) itself; all three divided by Var f(l) over the training lengths; output-normalized divides the measured misalignment by the model's own output variance (the earlier form). Training loss: final MSE / Var f(target).`,
+        collapsed: rows.length > 12,
+      },
     ],
   };
 }
@@ -343,11 +407,11 @@ function methodSection(input: ReportInputs): Section {
       {
         kind: 'list',
         items: [
-          '**Misalignment** (regression form): E[(g(x[-l1:]) − g(x[-l2:]))²] for a random 0/1 input x and l1, l2 uniform in [l_train/2, l_train], with g the model output in its own (f-) space. The target f(l) is itself misaligned (two suffixes of different length have different targets), so the **excess** misalignment is that of the residual g − f(l), E[((g(a) − g(b)) − (f(a) − f(b)))²], which is zero for an exact predictor of the target; measured, target and excess are all **scaled by Var f(l)** over the training lengths, a fixed scale per (task, f), which makes targets with different f comparable. The earlier **output-normalized** form divides by the model\'s own output variance instead.',
-          '**OOD MSE**: the evaluate stage\'s out-of-distribution mean squared error, in the original target space; the **constant baseline** is the MSE of the predictor that always outputs the mean training target, averaged over the same lengths beyond training.',
+          "**Misalignment** (regression form): E[(g(x[-l1:]) − g(x[-l2:]))²] for a random 0/1 input x and l1, l2 uniform in [l_train/2, l_train], with g the model output in its own (f-) space. The target f(l) is itself misaligned (two suffixes of different length have different targets), so the **excess** misalignment is that of the residual g − f(l), E[((g(a) − g(b)) − (f(a) − f(b)))²], which is zero for an exact predictor of the target; measured, target and excess are all **scaled by Var f(l)** over the training lengths, a fixed scale per (task, f), which makes targets with different f comparable. The earlier **output-normalized** form divides by the model's own output variance instead.",
+          "**OOD MSE**: the evaluate stage's out-of-distribution mean squared error, in the original target space; the **constant baseline** is the MSE of the predictor that always outputs the mean training target, averaged over the same lengths beyond training.",
           `**Correlations** are against log10 OOD MSE: Pearson and Spearman from simple-statistics, Kendall τ-b as the Pearson correlation of pairwise signs (Daniels 1944). Seeds of one variant are not independent, so over models the percentile bootstrap resamples whole variants and the two-sided permutation test permutes outcomes between variants; over variant means both are ordinary${c ? ` (${c.uncertainty.bootstrap} resamples, ${c.uncertainty.permutations} permutations, seed ${c.uncertainty.seed})` : ''}. The **within-variant** test correlates deviations from each variant's means.`,
           '**Findings** that compare two variants test their seeds (Welch t-test, two-sided, α = 0.05, on log10 where all values are positive) and say "too few seeds to tell" when the test finds no difference; a finding is listed only when every variant it names is in the run.',
-          '**Spread over seeds**: tables give n, the arithmetic mean ± the sample standard deviation, and a 95% confidence interval for the mean from Student\'s t with n − 1 degrees of freedom (quantile from jstat), which is wide at 2-3 seeds, as it should be. Curves on log axes show the geometric mean and the same t interval computed on log10 values.',
+          "**Spread over seeds**: tables give n, the arithmetic mean ± the sample standard deviation, and a 95% confidence interval for the mean from Student's t with n − 1 degrees of freedom (quantile from jstat), which is wide at 2-3 seeds, as it should be. Curves on log axes show the geometric mean and the same t interval computed on log10 values.",
         ],
       },
     ],

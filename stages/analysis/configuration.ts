@@ -33,7 +33,9 @@ export function configurationOf(artifacts: readonly InputArtifact[]): ConfigEntr
     }
   }
   // Matrix axes first, then the fixed params, each alphabetically within a stage.
-  return out.sort((a, b) => Number(b.axis) - Number(a.axis) || a.param.localeCompare(b.param)).sort((a, b) => stageRank(a.stage) - stageRank(b.stage));
+  return out
+    .sort((a, b) => Number(b.axis) - Number(a.axis) || a.param.localeCompare(b.param))
+    .sort((a, b) => stageRank(a.stage) - stageRank(b.stage));
 }
 
 const STAGE_ORDER = ['data', 'train', 'evaluate', 'misalignment', 'row', 'correlate'];
@@ -58,6 +60,12 @@ export function configurationTable(entries: readonly ConfigEntry[]): Table {
     name: 'configuration',
     columns: ['param', 'varied by the matrix', 'value(s)', 'stages', 'cells per stage'],
     numeric: [false, false, false, false, true],
-    rows: [...rows.values()].map(({ stages, cells, e }) => [e.param, e.axis ? 'yes' : 'no', e.values.join(', '), stages.join(', '), cells.join(' / ')]),
+    rows: [...rows.values()].map(({ stages, cells, e }) => [
+      e.param,
+      e.axis ? 'yes' : 'no',
+      e.values.join(', '),
+      stages.join(', '),
+      cells.join(' / '),
+    ]),
   };
 }

@@ -98,8 +98,14 @@ export function correlateRows(rows: readonly ModelRow[], opts: CorrelateOptions)
   }
   const u = opts.uncertainty;
   const headline = {
-    misalignment: levelStats(clustersOf(points, (p) => p.misalignment), u),
-    trainLoss: levelStats(clustersOf(points, (p) => p.trainLoss), u),
+    misalignment: levelStats(
+      clustersOf(points, (p) => p.misalignment),
+      u,
+    ),
+    trainLoss: levelStats(
+      clustersOf(points, (p) => p.trainLoss),
+      u,
+    ),
   };
   const nVariants = new Set(points.map((p) => p.row.variant)).size;
   return {
@@ -112,7 +118,12 @@ export function correlateRows(rows: readonly ModelRow[], opts: CorrelateOptions)
     excluded,
     misalignment: headline.misalignment.model,
     trainLoss: headline.trainLoss.model,
-    variantLevel: { n: points.length, nVariants, misalignment: headline.misalignment.variant, trainLoss: headline.trainLoss.variant },
+    variantLevel: {
+      n: points.length,
+      nVariants,
+      misalignment: headline.misalignment.variant,
+      trainLoss: headline.trainLoss.variant,
+    },
     predictors: allPredictors().map((d) => predictorResult(points, d, u)),
     withinVariant: withinVariant(seedsOf(points), u, opts.minSeeds ?? 3),
     groups: groupCorrelations(points, opts),
@@ -177,7 +188,10 @@ function groupCorrelations(points: readonly Point[], opts: CorrelateOptions): Gr
         n: members.length,
         nVariants: mis.length,
         misalignment: modelStats(mis, opts.uncertainty),
-        trainLoss: modelStats(clustersOf(members, (p) => p.trainLoss), opts.uncertainty),
+        trainLoss: modelStats(
+          clustersOf(members, (p) => p.trainLoss),
+          opts.uncertainty,
+        ),
       });
     }
   }

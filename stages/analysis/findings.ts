@@ -47,13 +47,21 @@ function baselineFindings(variants: readonly Variant[]): Finding[] {
     .sort((a, b) => Number(isNoPE(b.axes.pe)) - Number(isNoPE(a.axes.pe)) || a.label.localeCompare(b.label));
   for (const v of mean) {
     const f = beatsBaseline(v);
-    if (f) out.push({ section: 'Mean task', ...f, claim: `mean task, ${variantLabel(v.axes, ['task', 'f'])}: ${f.claim}` });
+    if (f)
+      out.push({ section: 'Mean task', ...f, claim: `mean task, ${variantLabel(v.axes, ['task', 'f'])}: ${f.claim}` });
   }
-  const rawLength = variants.filter((v) => v.task === 'length' && (v.axes.f === undefined || targetKind(String(v.axes.f)) === 'identity'));
+  const rawLength = variants.filter(
+    (v) => v.task === 'length' && (v.axes.f === undefined || targetKind(String(v.axes.f)) === 'identity'),
+  );
   for (const v of rawLength) {
     const f = beatsBaseline(v);
     const where = variantLabel(v.axes, ['task', 'f']);
-    if (f) out.push({ section: 'Length task', ...f, claim: `length task, raw target${where === 'all' ? '' : `, ${where}`}: ${f.claim}` });
+    if (f)
+      out.push({
+        section: 'Length task',
+        ...f,
+        claim: `length task, raw target${where === 'all' ? '' : `, ${where}`}: ${f.claim}`,
+      });
   }
   return out;
 }
@@ -147,7 +155,9 @@ function compareWithIdentity(
   const expected = better ? 'lower' : 'higher';
   const holds = tests.every((t) => t.test.outcome === expected);
   const refuted = tests.some((t) => t.test.outcome !== expected && t.test.outcome !== 'cannot-tell');
-  const numbers = tests.map((t) => `${targetDisplay(String(t.v.axes.f))} ${fmt(meanOf(t.xs))} (${pOf(t.test)})`).join(', ');
+  const numbers = tests
+    .map((t) => `${targetDisplay(String(t.v.axes.f))} ${fmt(meanOf(t.xs))} (${pOf(t.test)})`)
+    .join(', ');
   const log = tests.every((t) => t.test.log) ? ' on log10' : '';
   return {
     section: 'Reparameterization',
@@ -177,8 +187,13 @@ function correlationFindings(c: CorrelationResult | null): Finding[] {
   for (const m of ['pearson', 'spearman', 'kendall'] as const) {
     const f = strongerThanLoss(scope, m, c.misalignment[m].value, c.trainLoss[m].value, m === 'pearson', names(c));
     if (!f) continue;
-    const variant = c.variantLevel ? `; over the ${c.variantLevel.nVariants} variant means ${absPair(c.variantLevel.misalignment[m].value, c.variantLevel.trainLoss[m].value)}` : '';
-    const within = w && w.nVariants > 0 ? `; within variants ${fmt(w.misalignment[m].value)} vs ${fmt(w.trainLoss[m].value)} (${verdictWords(w.verdict[m])})` : '';
+    const variant = c.variantLevel
+      ? `; over the ${c.variantLevel.nVariants} variant means ${absPair(c.variantLevel.misalignment[m].value, c.variantLevel.trainLoss[m].value)}`
+      : '';
+    const within =
+      w && w.nVariants > 0
+        ? `; within variants ${fmt(w.misalignment[m].value)} vs ${fmt(w.trainLoss[m].value)} (${verdictWords(w.verdict[m])})`
+        : '';
     out.push({ ...f, evidence: `models ${f.evidence}${variant}${within}` });
   }
   const r = c.misalignment.pearson;
@@ -194,17 +209,27 @@ function correlationFindings(c: CorrelationResult | null): Finding[] {
   }
   if (w && w.nVariants >= 2) out.push(withinFinding(c));
   for (const g of c.groups) {
-    const f = strongerThanLoss(`${g.by}=${g.value} (${g.n} models)`, 'pearson', g.misalignment.pearson.value, g.trainLoss.pearson.value, false, names(c));
+    const f = strongerThanLoss(
+      `${g.by}=${g.value} (${g.n} models)`,
+      'pearson',
+      g.misalignment.pearson.value,
+      g.trainLoss.pearson.value,
+      false,
+      names(c),
+    );
     if (f) out.push(f);
   }
   return out;
 }
 
-const absPair = (a: number | null, b: number | null): string => `${a === null ? '–' : fmt(Math.abs(a))} vs ${b === null ? '–' : fmt(Math.abs(b))}`;
+const absPair = (a: number | null, b: number | null): string =>
+  `${a === null ? '–' : fmt(Math.abs(a))} vs ${b === null ? '–' : fmt(Math.abs(b))}`;
 
 export function verdictWords(v: 'misalignment' | 'trainLoss' | 'undecided'): string {
-  if (v === 'misalignment') return 'misalignment tracks the error more closely: the interval of the difference is above 0';
-  if (v === 'trainLoss') return 'training loss tracks the error more closely: the interval of the difference is below 0';
+  if (v === 'misalignment')
+    return 'misalignment tracks the error more closely: the interval of the difference is above 0';
+  if (v === 'trainLoss')
+    return 'training loss tracks the error more closely: the interval of the difference is below 0';
   return 'undecided: the interval of the difference includes 0';
 }
 
@@ -222,9 +247,19 @@ function withinFinding(c: CorrelationResult): Finding {
   };
 }
 
-const names = (c: CorrelationResult): [string, string] => [misalignmentLabel(c.misalignmentMeasure), lossLabel(c.trainLossMeasure)];
+const names = (c: CorrelationResult): [string, string] => [
+  misalignmentLabel(c.misalignmentMeasure),
+  lossLabel(c.trainLossMeasure),
+];
 
-function strongerThanLoss(scope: string, m: Method, mis: number | null, loss: number | null, citePaper: boolean, [misName, lossName]: [string, string]): Finding | null {
+function strongerThanLoss(
+  scope: string,
+  m: Method,
+  mis: number | null,
+  loss: number | null,
+  citePaper: boolean,
+  [misName, lossName]: [string, string],
+): Finding | null {
   if (mis === null || loss === null) return null;
   return {
     section: 'Misalignment as a predictor',

@@ -36,7 +36,9 @@ function block(b: Block): string {
     case 'figures':
       return `<div class="figures">${b.figures.map(figure).join('\n')}</div>`;
     case 'table': {
-      const links = b.table.name ? `<p class="dl">Also as <a href="tables/${esc(b.table.name)}.csv">CSV</a> and <a href="tables/${esc(b.table.name)}.tex">LaTeX</a>.</p>` : '';
+      const links = b.table.name
+        ? `<p class="dl">Also as <a href="tables/${esc(b.table.name)}.csv">CSV</a> and <a href="tables/${esc(b.table.name)}.tex">LaTeX</a>.</p>`
+        : '';
       const t = `<div class="table">${table(b.table, b.caption)}</div>${links}`;
       return b.collapsed ? `<details><summary>${esc(b.caption ?? 'table')}</summary>${t}</details>` : t;
     }

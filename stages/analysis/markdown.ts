@@ -23,14 +23,20 @@ function block(b: Block): string[] {
       for (const f of b.findings) {
         if (f.section !== section) lines.push('', `**${f.section}**`, '');
         section = f.section;
-        lines.push(`- ${f.undecided ? `❔ **${f.undecided}**` : f.holds ? '✅ **yes**' : '❌ **no**'}: ${f.claim} (${f.evidence})`);
+        lines.push(
+          `- ${f.undecided ? `❔ **${f.undecided}**` : f.holds ? '✅ **yes**' : '❌ **no**'}: ${f.claim} (${f.evidence})`,
+        );
       }
       return lines;
     }
     case 'figures':
       return b.figures.flatMap((f) => [`![${escapeAlt(f.caption)}](plots/${f.file})`, '', `*${f.caption}*`, '']);
     case 'table':
-      return [...(b.caption ? [`*${b.caption}*`, ''] : []), ...table(b.table), ...(b.table.name ? ['', downloads(b.table.name)] : [])];
+      return [
+        ...(b.caption ? [`*${b.caption}*`, ''] : []),
+        ...table(b.table),
+        ...(b.table.name ? ['', downloads(b.table.name)] : []),
+      ];
     default:
       return unreachable(b);
   }

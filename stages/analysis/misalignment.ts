@@ -130,7 +130,12 @@ export async function regressionMisalignment(
   };
 }
 
-function decompose(outputs: Float32Array, pairs: readonly number[][], target: TargetSpace, raw: Estimate): Decomposition {
+function decompose(
+  outputs: Float32Array,
+  pairs: readonly number[][],
+  target: TargetSpace,
+  raw: Estimate,
+): Decomposition {
   const targetDraws: number[] = [];
   const excessDraws: number[] = [];
   for (let i = 0; i + 1 < pairs.length; i += 2) {

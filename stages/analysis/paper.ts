@@ -47,18 +47,42 @@ const isPaperArch = (v: Variant): boolean => v.axes.arch === undefined || /^(dec
 
 export function paperTable(variants: readonly Variant[], correlation: CorrelationResult | null): Table | null {
   const rows: string[][] = [];
-  const meanNope = variants.filter((v) => v.task === 'mean' && isNoPE(v.axes.pe) && isPaperArch(v) && (v.axes.f === undefined || targetKind(String(v.axes.f)) === 'identity'));
+  const meanNope = variants.filter(
+    (v) =>
+      v.task === 'mean' &&
+      isNoPE(v.axes.pe) &&
+      isPaperArch(v) &&
+      (v.axes.f === undefined || targetKind(String(v.axes.f)) === 'identity'),
+  );
   for (const v of meanNope) {
     const where = variantLabel(v.axes, ['task', 'f', 'pe', 'arch']);
-    rows.push(row(NOPE_MEAN, `${fmtMeanSd(v.oodSummary)} (n = ${v.oodSummary?.n ?? 0})`, `ours: OOD MSE (lengths beyond training)${where === 'all' ? '' : `, ${where}`}`));
+    rows.push(
+      row(
+        NOPE_MEAN,
+        `${fmtMeanSd(v.oodSummary)} (n = ${v.oodSummary?.n ?? 0})`,
+        `ours: OOD MSE (lengths beyond training)${where === 'all' ? '' : `, ${where}`}`,
+      ),
+    );
   }
   const at50 = variants
     .filter((v) => v.task === 'mean')
     .flatMap((v) => v.curve.filter((p) => p.length === 50 && p.baseline !== null).map((p) => p.baseline as number));
-  if (at50.length > 0) rows.push(row(CONSTANT_50, fmt(summarize(at50)?.mean ?? null), 'ours: the evaluate stage\'s constant predictor (mean training target) at length 50'));
+  if (at50.length > 0)
+    rows.push(
+      row(
+        CONSTANT_50,
+        fmt(summarize(at50)?.mean ?? null),
+        "ours: the evaluate stage's constant predictor (mean training target) at length 50",
+      ),
+    );
   if (correlation) rows.push(...correlationRows(correlation));
   if (rows.length === 0) return null;
-  return { name: 'paper-vs-ours', columns: ['quantity', 'paper', "paper's source", 'ours', 'how ours is measured'], numeric: [false, true, false, true, false], rows };
+  return {
+    name: 'paper-vs-ours',
+    columns: ['quantity', 'paper', "paper's source", 'ours', 'how ours is measured'],
+    numeric: [false, true, false, true, false],
+    rows,
+  };
 }
 
 const row = (p: PaperNumber, ours: string, how: string): string[] => [p.quantity, p.paper, p.source, ours, how];
@@ -77,8 +101,16 @@ function correlationRows(c: CorrelationResult): string[][] {
   const how = (name: string): string =>
     `ours: |Pearson r| of ${name} with log10 OOD MSE over ${c.n} models and over the means of ${c.nVariants} variants; a different setting`;
   const out = [
-    row(R_MISALIGN, levels(c.misalignment.pearson.value, c.variantLevel?.misalignment.pearson.value), how(misalignmentLabel(c.misalignmentMeasure))),
-    row(R_LOSS, levels(c.trainLoss.pearson.value, c.variantLevel?.trainLoss.pearson.value), how(lossLabel(c.trainLossMeasure))),
+    row(
+      R_MISALIGN,
+      levels(c.misalignment.pearson.value, c.variantLevel?.misalignment.pearson.value),
+      how(misalignmentLabel(c.misalignmentMeasure)),
+    ),
+    row(
+      R_LOSS,
+      levels(c.trainLoss.pearson.value, c.variantLevel?.trainLoss.pearson.value),
+      how(lossLabel(c.trainLossMeasure)),
+    ),
   ];
   const w = c.withinVariant?.pooled;
   if (w && w.nVariants > 0) {

@@ -44,10 +44,16 @@ export function curvesSpec(task: string, variants: readonly Variant[]): TopLevel
   // axes, one is the colour and the other the dash, which reads far better
   // than a dozen colours.
   const keys = varyingKeys(variants, ['task', 'seed', ...(facet ? ['arch'] : [])]);
-  const [colorKey, dashKey] = keys.length === 2 ? ([...keys].sort((a, b) => distinct(variants, b) - distinct(variants, a)) as [string, string]) : [null, null];
+  const [colorKey, dashKey] =
+    keys.length === 2
+      ? ([...keys].sort((a, b) => distinct(variants, b) - distinct(variants, a)) as [string, string])
+      : [null, null];
   const values: Record<string, string | number>[] = [];
   // Nothing varies within a panel (one variant per architecture): the colour names the architecture.
-  const labelOf = (v: Variant): string => (colorKey ? axisText(v, colorKey) : keys.map((k) => axisText(v, k)).join(' · ') || (facet ? String(v.axes.arch) : v.label));
+  const labelOf = (v: Variant): string =>
+    colorKey
+      ? axisText(v, colorKey)
+      : keys.map((k) => axisText(v, k)).join(' · ') || (facet ? String(v.axes.arch) : v.label);
   // Legend entries in the variants' order (f by compression), not alphabetically.
   const labels = [...new Set(variants.map(labelOf))];
   for (const v of variants) {
@@ -56,20 +62,38 @@ export function curvesSpec(task: string, variants: readonly Variant[]): TopLevel
     const dash = dashKey ? axisText(v, dashKey) : '';
     for (const p of v.curve) {
       const [lo, hi] = p.geo.ci ?? [p.geo.mean, p.geo.mean];
-      values.push({ kind: 'curve', arch, label, dash, length: p.length, mean: positive(p.geo.mean), lo: positive(lo), hi: positive(hi) });
+      values.push({
+        kind: 'curve',
+        arch,
+        label,
+        dash,
+        length: p.length,
+        mean: positive(p.geo.mean),
+        lo: positive(lo),
+        hi: positive(hi),
+      });
     }
   }
   for (const arch of archs) {
     const members = variants.filter((v) => String(v.axes.arch ?? '') === arch);
     const trainMax = Math.max(...members.map((v) => v.trainLengthMax ?? 0));
     if (trainMax > 0) values.push({ kind: 'train', arch, x0: 0.5, x1: trainMax + 0.5 });
-    for (const p of baselineCurve(members)) values.push({ kind: 'baseline', arch, length: p.length, baseline: positive(p.baseline) });
+    for (const p of baselineCurve(members))
+      values.push({ kind: 'baseline', arch, length: p.length, baseline: positive(p.baseline) });
   }
   const nLabels = new Set(values.map((v) => v.label).filter(Boolean)).size;
   const x = { field: 'length', type: 'quantitative' as const, title: 'test length' };
   const y = { type: 'quantitative' as const, scale: { type: 'log' as const }, title: 'MSE (log scale)' };
   // Four columns of at most 180 px labels keep the legend inside the figure's 900 px.
-  const legend = { orient: 'bottom' as const, direction: 'horizontal' as const, symbolType: 'stroke', symbolOpacity: 1, symbolStrokeWidth: 3, columns: 4, labelLimit: 180 };
+  const legend = {
+    orient: 'bottom' as const,
+    direction: 'horizontal' as const,
+    symbolType: 'stroke',
+    symbolOpacity: 1,
+    symbolStrokeWidth: 3,
+    columns: 4,
+    labelLimit: 180,
+  };
   const color = {
     field: 'label',
     type: 'nominal' as const,
@@ -79,7 +103,18 @@ export function curvesSpec(task: string, variants: readonly Variant[]): TopLevel
     legend,
   };
   const dashes = dashKey ? [...new Set(variants.map((v) => axisText(v, dashKey)))] : [];
-  const strokeDash = dashKey ? { strokeDash: { field: 'dash', type: 'nominal' as const, title: dashKey, sort: dashes, scale: { domain: dashes }, legend: { ...legend, symbolStrokeColor: '#444' } } } : {};
+  const strokeDash = dashKey
+    ? {
+        strokeDash: {
+          field: 'dash',
+          type: 'nominal' as const,
+          title: dashKey,
+          sort: dashes,
+          scale: { domain: dashes },
+          legend: { ...legend, symbolStrokeColor: '#444' },
+        },
+      }
+    : {};
   const layer = [
     {
       transform: [{ filter: "datum.kind === 'train'" }],
@@ -88,8 +123,20 @@ export function curvesSpec(task: string, variants: readonly Variant[]): TopLevel
     },
     {
       transform: [{ filter: "datum.kind === 'train'" }],
-      mark: { type: 'text' as const, align: 'left' as const, dx: 3, dy: 2, baseline: 'top' as const, color: '#a33', fontSize: 10 },
-      encoding: { x: { field: 'x0', type: 'quantitative' as const }, y: { value: 0 }, text: { value: 'training lengths' } },
+      mark: {
+        type: 'text' as const,
+        align: 'left' as const,
+        dx: 3,
+        dy: 2,
+        baseline: 'top' as const,
+        color: '#a33',
+        fontSize: 10,
+      },
+      encoding: {
+        x: { field: 'x0', type: 'quantitative' as const },
+        y: { value: 0 },
+        text: { value: 'training lengths' },
+      },
     },
     {
       transform: [{ filter: "datum.kind === 'curve'" }],
@@ -107,12 +154,23 @@ export function curvesSpec(task: string, variants: readonly Variant[]): TopLevel
       encoding: { x, y: { ...y, field: 'baseline' } },
     },
     {
-      transform: [{ filter: "datum.kind === 'baseline'" }, { window: [{ op: 'rank' as const, as: 'r' }], sort: [{ field: 'length', order: 'descending' as const }], groupby: ['arch'] }, { filter: 'datum.r === 1' }],
+      transform: [
+        { filter: "datum.kind === 'baseline'" },
+        {
+          window: [{ op: 'rank' as const, as: 'r' }],
+          sort: [{ field: 'length', order: 'descending' as const }],
+          groupby: ['arch'],
+        },
+        { filter: 'datum.r === 1' },
+      ],
       mark: { type: 'text' as const, align: 'right' as const, dy: -7, fontSize: 10, color: '#222' },
       encoding: { x, y: { ...y, field: 'baseline' }, text: { value: 'constant predictor' } },
     },
   ];
-  const title = { text: `${capital(task)} task: error vs test length`, subtitle: 'line: geometric mean over seeds · band: t-based 95% interval · dotted: constant predictor' };
+  const title = {
+    text: `${capital(task)} task: error vs test length`,
+    subtitle: 'line: geometric mean over seeds · band: t-based 95% interval · dotted: constant predictor',
+  };
   const data = { values };
   if (!facet) return { $schema: SCHEMA, title, config: CONFIG, data, width: 560, height: 300, layer } as TopLevelSpec;
   return {
@@ -135,10 +193,14 @@ export function varyingKeys(variants: readonly HasAxes[], skip: readonly string[
   const order = ['f', 'pe', 'arch'];
   return keys
     .filter((k) => distinct(variants, k) > 1)
-    .sort((a, b) => (order.includes(a) ? order.indexOf(a) : 9) - (order.includes(b) ? order.indexOf(b) : 9) || a.localeCompare(b));
+    .sort(
+      (a, b) =>
+        (order.includes(a) ? order.indexOf(a) : 9) - (order.includes(b) ? order.indexOf(b) : 9) || a.localeCompare(b),
+    );
 }
 
-const distinct = (variants: readonly HasAxes[], key: string): number => new Set(variants.map((v) => JSON.stringify(v.axes[key] ?? null))).size;
+const distinct = (variants: readonly HasAxes[], key: string): number =>
+  new Set(variants.map((v) => JSON.stringify(v.axes[key] ?? null))).size;
 
 /** `√x` for f, the plain value for other axes. */
 export function axisText(v: HasAxes, key: string): string {
@@ -149,8 +211,12 @@ export function axisText(v: HasAxes, key: string): string {
 
 function baselineCurve(variants: readonly Variant[]): { length: number; baseline: number }[] {
   const byLength = new Map<number, number[]>();
-  for (const v of variants) for (const p of v.curve) if (p.baseline !== null) byLength.set(p.length, [...(byLength.get(p.length) ?? []), p.baseline]);
-  return [...byLength].sort(([a], [b]) => a - b).map(([length, b]) => ({ length, baseline: b.reduce((s, x) => s + x, 0) / b.length }));
+  for (const v of variants)
+    for (const p of v.curve)
+      if (p.baseline !== null) byLength.set(p.length, [...(byLength.get(p.length) ?? []), p.baseline]);
+  return [...byLength]
+    .sort(([a], [b]) => a - b)
+    .map(([length, b]) => ({ length, baseline: b.reduce((s, x) => s + x, 0) / b.length }));
 }
 
 export interface ScatterOptions {
@@ -183,18 +249,47 @@ export function scatterSpec(rows: readonly ModelRow[], o: ScatterOptions): TopLe
   }));
   const xs = pts.map((p) => p.x);
   const logX = isLogScale(xs);
-  const fit = fitLine(values.map((v) => [v.x, v.ood]), logX);
+  const fit = fitLine(
+    values.map((v) => [v.x, v.ood]),
+    logX,
+  );
   const subtitle =
     o.stat?.value != null
-      ? [`Pearson r (vs log10 OOD MSE) = ${fmt(o.stat.value)} ${fmtCi(o.stat.ci)}, permutation p ${fmtP(o.stat.p)}`, `n = ${o.stat.n} models${o.stat.nVariants === undefined ? '' : `, ${o.stat.nVariants} variants`}`]
+      ? [
+          `Pearson r (vs log10 OOD MSE) = ${fmt(o.stat.value)} ${fmtCi(o.stat.ci)}, permutation p ${fmtP(o.stat.p)}`,
+          `n = ${o.stat.n} models${o.stat.nVariants === undefined ? '' : `, ${o.stat.nVariants} variants`}`,
+        ]
       : ['too few models for a correlation'];
-  const x = { field: 'x', type: 'quantitative' as const, title: `${o.xTitle}${logX ? ' (log scale)' : ''}`, scale: logX ? { type: 'log' as const } : { zero: false } };
-  const y = { field: 'ood', type: 'quantitative' as const, title: 'OOD MSE (log scale)', scale: { type: 'log' as const } };
-  const colours = designOrder(enc.color, values.map((v) => v.colour));
+  const x = {
+    field: 'x',
+    type: 'quantitative' as const,
+    title: `${o.xTitle}${logX ? ' (log scale)' : ''}`,
+    scale: logX ? { type: 'log' as const } : { zero: false },
+  };
+  const y = {
+    field: 'ood',
+    type: 'quantitative' as const,
+    title: 'OOD MSE (log scale)',
+    scale: { type: 'log' as const },
+  };
+  const colours = designOrder(
+    enc.color,
+    values.map((v) => v.colour),
+  );
   const fills = [...new Set(values.map((v) => v.fill))];
   const legend = { orient: 'bottom' as const, direction: 'horizontal' as const, columns: 4, labelLimit: 160 };
-  const colour = { field: 'colour', type: 'nominal' as const, title: enc.color, sort: colours, scale: { scheme: colorScheme(colours.length), domain: colours }, legend };
-  const fillNote = enc.fill === null || fills.length !== 2 ? [] : [`filled: ${enc.fill}=${fills[0]} · hollow: ${enc.fill}=${fills[1]}`];
+  const colour = {
+    field: 'colour',
+    type: 'nominal' as const,
+    title: enc.color,
+    sort: colours,
+    scale: { scheme: colorScheme(colours.length), domain: colours },
+    legend,
+  };
+  const fillNote =
+    enc.fill === null || fills.length !== 2
+      ? []
+      : [`filled: ${enc.fill}=${fills[0]} · hollow: ${enc.fill}=${fills[1]}`];
   return {
     $schema: SCHEMA,
     title: { text: o.title, subtitle: [...subtitle, ...fillNote] },
@@ -215,9 +310,21 @@ export function scatterSpec(rows: readonly ModelRow[], o: ScatterOptions): TopLe
           y,
           color: colour,
           stroke: colour,
-          ...(enc.shape.length === 0 ? {} : { shape: { field: 'shape', type: 'nominal', title: enc.shape.join(' · '), legend } }),
+          ...(enc.shape.length === 0
+            ? {}
+            : { shape: { field: 'shape', type: 'nominal', title: enc.shape.join(' · '), legend } }),
           // Vega-Lite draws no legend for fillOpacity: the subtitle names filled and hollow.
-          ...(enc.fill === null ? {} : { fillOpacity: { field: 'fill', type: 'ordinal', sort: fills, legend: null, scale: { domain: fills, range: [0.9, 0] } } }),
+          ...(enc.fill === null
+            ? {}
+            : {
+                fillOpacity: {
+                  field: 'fill',
+                  type: 'ordinal',
+                  sort: fills,
+                  legend: null,
+                  scale: { domain: fills, range: [0.9, 0] },
+                },
+              }),
           tooltip: [{ field: 'model' }, { field: 'x', title: o.xTitle }, { field: 'ood', title: 'OOD MSE' }],
         },
       },
@@ -239,11 +346,14 @@ export function isLogScale(xs: readonly number[]): boolean {
 export function scatterEncodings(rows: readonly ModelRow[]): { color: string; shape: string[]; fill: string | null } {
   const keys = [...new Set(rows.flatMap((r) => [...KEY_AXES, ...Object.keys(r.axes)]))].filter((k) => k !== 'seed');
   const count = (k: string): number => new Set(rows.map((r) => rowAxisText(r, k))).size;
-  const byCount = keys.filter((k) => count(k) > 1).sort((a, b) => count(b) - count(a) || rankIn(KEY_AXES, a) - rankIn(KEY_AXES, b));
+  const byCount = keys
+    .filter((k) => count(k) > 1)
+    .sort((a, b) => count(b) - count(a) || rankIn(KEY_AXES, a) - rankIn(KEY_AXES, b));
   if (byCount.length === 0) return { color: 'task', shape: [], fill: null };
   const color = byCount.includes('f') ? 'f' : (byCount[0] as string);
   const rest = byCount.filter((k) => k !== color);
-  const fill = rest.length >= 2 && count(rest[rest.length - 1] as string) === 2 ? (rest[rest.length - 1] as string) : null;
+  const fill =
+    rest.length >= 2 && count(rest[rest.length - 1] as string) === 2 ? (rest[rest.length - 1] as string) : null;
   return { color, shape: rest.filter((k) => k !== fill), fill };
 }
 
@@ -252,11 +362,14 @@ const KEY_AXES = ['f', 'pe', 'arch', 'task'];
 function designOrder(axis: string, values: readonly string[]): string[] {
   const distinct = [...new Set(values)];
   if (axis !== 'f') return distinct;
-  const rankOf = (display: string): number => compressionRank(Object.keys(DISPLAY_TO_KIND).find((k) => DISPLAY_TO_KIND[k] === display) ?? display);
+  const rankOf = (display: string): number =>
+    compressionRank(Object.keys(DISPLAY_TO_KIND).find((k) => DISPLAY_TO_KIND[k] === display) ?? display);
   return distinct.sort((a, b) => rankOf(a) - rankOf(b));
 }
 
-const DISPLAY_TO_KIND: Record<string, string> = Object.fromEntries(['identity', 'sqrt', 'cbrt', 'log', 'inv_sqrt', 'square', 'cube'].map((k) => [k, targetDisplay(k)]));
+const DISPLAY_TO_KIND: Record<string, string> = Object.fromEntries(
+  ['identity', 'sqrt', 'cbrt', 'log', 'inv_sqrt', 'square', 'cube'].map((k) => [k, targetDisplay(k)]),
+);
 
 const rankIn = (order: readonly string[], k: string): number => (order.includes(k) ? order.indexOf(k) : order.length);
 
@@ -310,20 +423,46 @@ export function oodDotSpec(variants: readonly Variant[]): TopLevelSpec {
   const labels = [...new Set(values.map((v) => String(v.label)))];
   return {
     $schema: SCHEMA,
-    title: { text: 'Out-of-distribution error by variant', subtitle: 'dots: seeds · diamond: mean over seeds · red bar: constant predictor' },
+    title: {
+      text: 'Out-of-distribution error by variant',
+      subtitle: 'dots: seeds · diamond: mean over seeds · red bar: constant predictor',
+    },
     config: CONFIG,
     data: { values },
-    facet: { row: { field: 'task', type: 'nominal', title: null, sort: tasks, header: { labelAngle: 0, labelAlign: 'left', labelFontWeight: 'bold' } } },
+    facet: {
+      row: {
+        field: 'task',
+        type: 'nominal',
+        title: null,
+        sort: tasks,
+        header: { labelAngle: 0, labelAlign: 'left', labelFontWeight: 'bold' },
+      },
+    },
     spec: {
       width: 360,
       mark: { type: 'point', filled: true, size: 80, opacity: 0.8 },
       encoding: {
         x: { field: 'ood', type: 'quantitative', scale: { type: 'log' }, title: 'OOD MSE (log scale)' },
         y: { field: 'label', type: 'nominal', title: null, sort: labels, axis: { labelLimit: 240 } },
-        color: { field: 'kind', type: 'nominal', title: null, scale: { domain: kinds, range: ['#4c78a8', '#222222', '#d62728'] } },
+        color: {
+          field: 'kind',
+          type: 'nominal',
+          title: null,
+          scale: { domain: kinds, range: ['#4c78a8', '#222222', '#d62728'] },
+        },
         // The baseline is a vertical bar: a path symbol, drawn by its stroke.
-        stroke: { field: 'kind', type: 'nominal', title: null, scale: { domain: kinds, range: ['#4c78a8', '#222222', '#d62728'] } },
-        shape: { field: 'kind', type: 'nominal', title: null, scale: { domain: kinds, range: ['circle', 'diamond', 'M0,-1.2L0,1.2'] } },
+        stroke: {
+          field: 'kind',
+          type: 'nominal',
+          title: null,
+          scale: { domain: kinds, range: ['#4c78a8', '#222222', '#d62728'] },
+        },
+        shape: {
+          field: 'kind',
+          type: 'nominal',
+          title: null,
+          scale: { domain: kinds, range: ['circle', 'diamond', 'M0,-1.2L0,1.2'] },
+        },
         strokeWidth: { value: 2 },
         tooltip: [{ field: 'label' }, { field: 'kind' }, { field: 'ood', title: 'OOD MSE' }],
       },

@@ -15,14 +15,17 @@ import { groupVariants, parseEval } from './variants.js';
 
 export async function collectReportInputs(ctx: StageContext): Promise<ReportInputs> {
   const correlationIn = manyInputs(ctx, 'correlation');
-  if (correlationIn.length > 1) throw new Error(`${ctx.cell}: input 'correlation' must match one cell, got ${correlationIn.length}`);
+  if (correlationIn.length > 1)
+    throw new Error(`${ctx.cell}: input 'correlation' must match one cell, got ${correlationIn.length}`);
   let correlation: CorrelationResult | null = null;
   if (correlationIn[0]) {
     const parsed = parseCorrelation(await requireJson(correlationIn[0], 'correlation.json'));
     if (!parsed.ok) throw new Error(`${correlationIn[0].cell}: ${parsed.error}`);
     correlation = parsed.value;
   }
-  const evals = await Promise.all(manyInputs(ctx, 'evals').map(async (a) => parseEval(a, await requireJson(a, 'eval.json'))));
+  const evals = await Promise.all(
+    manyInputs(ctx, 'evals').map(async (a) => parseEval(a, await requireJson(a, 'eval.json'))),
+  );
   const rowInputs = manyInputs(ctx, 'rows');
   const rows =
     rowInputs.length > 0
@@ -31,7 +34,9 @@ export async function collectReportInputs(ctx: StageContext): Promise<ReportInpu
   if (evals.length === 0 && rows.length === 0) {
     throw new Error(`${ctx.cell}: nothing to report: inputs 'evals', 'rows' and 'correlation' are all empty`);
   }
-  const trains = await Promise.all(manyInputs(ctx, 'trains').map(async (a) => parseTrain(a, await requireJson(a, 'train.json'))));
+  const trains = await Promise.all(
+    manyInputs(ctx, 'trains').map(async (a) => parseTrain(a, await requireJson(a, 'train.json'))),
+  );
   const everyInput = Object.values(ctx.inputs).flatMap((x) => (Array.isArray(x) ? x : [x]));
   return { variants: groupVariants(evals), rows, correlation, trains, configuration: configurationOf(everyInput) };
 }

@@ -28,7 +28,12 @@ export function summarize(values: readonly number[]): Summary | null {
   const xs = values.filter((v) => Number.isFinite(v));
   if (xs.length === 0) return null;
   const s = summarizeValues(xs);
-  return { n: s.n, mean: s.mean, sd: s.sd ?? null, ci: s.low === undefined || s.high === undefined ? null : [s.low, s.high] };
+  return {
+    n: s.n,
+    mean: s.mean,
+    sd: s.sd ?? null,
+    ci: s.low === undefined || s.high === undefined ? null : [s.low, s.high],
+  };
 }
 
 /**

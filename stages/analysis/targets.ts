@@ -68,7 +68,15 @@ export function targetDisplay(f: string | null): string {
  * How strongly f compresses long lengths, least first: the growth exponent
  * of f (x³ ~ 3, √x ~ 0.5, log x ~ 0, 1/√x ~ −0.5). Unknown names sort last.
  */
-const GROWTH: Record<TargetKind, number> = { cube: 3, square: 2, identity: 1, sqrt: 0.5, cbrt: 1 / 3, log: 0, inv_sqrt: -0.5 };
+const GROWTH: Record<TargetKind, number> = {
+  cube: 3,
+  square: 2,
+  identity: 1,
+  sqrt: 0.5,
+  cbrt: 1 / 3,
+  log: 0,
+  inv_sqrt: -0.5,
+};
 
 export function compressionRank(f: string | null): number {
   const kind = targetKind(f);

@@ -66,7 +66,15 @@ export function lossCurves(records: readonly TrainRecord[]): LossCurve[] {
 }
 
 /** Distinct values of a runtime fact across the train cells, e.g. backend: ['wasm']. */
-export function runtimeFactsOf(records: readonly TrainRecord[]): { backends: string[]; tfjs: string[]; models: number } {
+export function runtimeFactsOf(records: readonly TrainRecord[]): {
+  backends: string[];
+  tfjs: string[];
+  models: number;
+} {
   const distinct = (xs: (string | null)[]): string[] => [...new Set(xs.filter((x): x is string => x !== null))].sort();
-  return { backends: distinct(records.map((r) => r.backend)), tfjs: distinct(records.map((r) => r.tfjsVersion)), models: records.length };
+  return {
+    backends: distinct(records.map((r) => r.backend)),
+    tfjs: distinct(records.map((r) => r.tfjsVersion)),
+    models: records.length,
+  };
 }

@@ -101,7 +101,9 @@ export function groupVariants(records: readonly EvalRecord[]): Variant[] {
  * order its values first appear among the inputs (the pipeline's matrix
  * order), so tables and legends read as the study was designed.
  */
-export function sortVariants<T extends { axes: Record<string, JsonValue>; variant: string }>(variants: readonly T[]): T[] {
+export function sortVariants<T extends { axes: Record<string, JsonValue>; variant: string }>(
+  variants: readonly T[],
+): T[] {
   const firstSeen = new Map<string, Map<string, number>>();
   for (const v of variants) {
     for (const [k, value] of Object.entries(v.axes)) {

@@ -24,8 +24,12 @@ export interface StepResult {
 
 /** Loss parts and the flat gradient (into `grad`); tensors are freed before returning. */
 export function lmLossAndGrad(
-  model: LmModel, params: Float32Array, stream: ArrayLike<number>, draw: WindowDraw,
-  cfg: StepConfig, grad: Float32Array,
+  model: LmModel,
+  params: Float32Array,
+  stream: ArrayLike<number>,
+  draw: WindowDraw,
+  cfg: StepConfig,
+  grad: Float32Array,
 ): StepResult {
   const { lTrain } = cfg;
   const vocab = model.config.vocab;

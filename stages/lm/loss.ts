@@ -34,8 +34,9 @@ export function divergence(kind: Divergence, a: tf.Tensor, b: tf.Tensor): tf.Sca
   const lb = tf.logSoftmax(b);
   const pa = tf.exp(la);
   const pb = tf.exp(lb);
-  const perRow = kind === 'sce'
-    ? tf.neg(tf.add(tf.sum(tf.mul(pa, lb), -1), tf.sum(tf.mul(pb, la), -1)))
-    : tf.sum(tf.mul(tf.sub(pa, pb), tf.sub(la, lb)), -1);
+  const perRow =
+    kind === 'sce'
+      ? tf.neg(tf.add(tf.sum(tf.mul(pa, lb), -1), tf.sum(tf.mul(pb, la), -1)))
+      : tf.sum(tf.mul(tf.sub(pa, pb), tf.sub(la, lb)), -1);
   return tf.mean(perRow);
 }

@@ -22,8 +22,14 @@ export interface LmModelFile {
   config: LmConfig;
   data: { source: 'markov' | 'text'; vocab: number; lTrain: number; testLength: number; entropyRate: number | null };
   train: {
-    alpha: number; divergence: Divergence; lExtraRange: LExtraRange; overlap: Overlap;
-    steps: number; batchSize: number; lr: number; seed: number;
+    alpha: number;
+    divergence: Divergence;
+    lExtraRange: LExtraRange;
+    overlap: Overlap;
+    steps: number;
+    batchSize: number;
+    lr: number;
+    seed: number;
   };
   paramCount: number;
   layout: Array<{ name: string; shape: number[]; offset: number }>;
@@ -34,7 +40,11 @@ export type LmModelFileBody = Pick<LmModelFile, 'config' | 'data' | 'train'>;
 
 export async function saveLm(dir: string, body: LmModelFileBody, model: LmModel, params: Float32Array): Promise<void> {
   const file: LmModelFile = {
-    format: LM_MODEL_FORMAT, ...body, paramCount: model.layout.size, layout: model.layout.describe(), weights: 'weights.bin',
+    format: LM_MODEL_FORMAT,
+    ...body,
+    paramCount: model.layout.size,
+    layout: model.layout.describe(),
+    weights: 'weights.bin',
   };
   await writeBin(path.join(dir, 'weights.bin'), params);
   await writeFile(path.join(dir, 'model.json'), JSON.stringify(file, null, 2) + '\n');
@@ -42,7 +52,8 @@ export async function saveLm(dir: string, body: LmModelFileBody, model: LmModel,
 
 export async function readLmFile(dir: string): Promise<{ file: LmModelFile; params: Float32Array }> {
   const file = JSON.parse(await readFile(path.join(dir, 'model.json'), 'utf8')) as LmModelFile;
-  if (file.format !== LM_MODEL_FORMAT) throw new Error(`${dir}/model.json: format '${String(file.format)}' is not '${LM_MODEL_FORMAT}'`);
+  if (file.format !== LM_MODEL_FORMAT)
+    throw new Error(`${dir}/model.json: format '${String(file.format)}' is not '${LM_MODEL_FORMAT}'`);
   const params = await readF32(path.join(dir, file.weights));
   if (params.length !== file.paramCount) {
     throw new Error(`${dir}/${file.weights} holds ${params.length} values, model.json says ${file.paramCount}`);
@@ -76,14 +87,16 @@ export async function loadLm(dir: string, opts: { backend?: string } = {}): Prom
     config: file.config,
     file,
     async logProbs(rows: Int8Array, batch: number, length: number): Promise<Float32Array> {
-      if (rows.length !== batch * length) throw new Error(`logProbs: ${rows.length} tokens is not batch*length = ${batch * length}`);
+      if (rows.length !== batch * length)
+        throw new Error(`logProbs: ${rows.length} tokens is not batch*length = ${batch * length}`);
       const out = new Float32Array(batch * length * vocab);
       const per = Math.max(1, Math.floor(CHUNK_POSITIONS / length));
       for (let b0 = 0; b0 < batch; b0 += per) {
         const nb = Math.min(per, batch - b0);
         const chunk = rows.subarray(b0 * length, (b0 + nb) * length);
         const values = readTensor(() =>
-          tf.logSoftmax(model.forward(named, { batch: nb, length, onehot: oneHotRows(chunk, vocab) })));
+          tf.logSoftmax(model.forward(named, { batch: nb, length, onehot: oneHotRows(chunk, vocab) })),
+        );
         out.set(values, b0 * length * vocab);
         await new Promise((resolve) => setImmediate(resolve));
       }

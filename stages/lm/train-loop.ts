@@ -89,7 +89,10 @@ async function loadMisalign(dir: string, step: number): Promise<Float32Array | u
 }
 
 export async function trainLm(
-  model: LmModel, stream: ArrayLike<number>, cfg: LmTrainConfig, hooks: LmTrainHooks = {},
+  model: LmModel,
+  stream: ArrayLike<number>,
+  cfg: LmTrainConfig,
+  hooks: LmTrainHooks = {},
 ): Promise<LmTrainOutcome> {
   const log = hooks.log ?? (() => undefined);
   const key = checkpointKey(model, cfg, hooks.runKey ?? '');
@@ -116,7 +119,13 @@ export async function trainLm(
     if (!hooks.checkpointDir) return;
     await saveMisalign(hooks.checkpointDir, step, misalign);
     await saveCheckpoint(hooks.checkpointDir, key, {
-      step, rngState: rng.state, adamT: adam.t, params, m: adam.m, v: adam.v, losses: losses.subarray(0, step),
+      step,
+      rngState: rng.state,
+      adamT: adam.t,
+      params,
+      m: adam.m,
+      v: adam.v,
+      losses: losses.subarray(0, step),
     });
   };
   const interval = hooks.progressIntervalMs ?? 500;
@@ -154,7 +163,9 @@ export async function trainLm(
   const wallSeconds = (performance.now() - t0) / 1000;
   const stepsThisRun = cfg.steps - start;
   return {
-    params, losses, misalign,
+    params,
+    losses,
+    misalign,
     resumedFrom: start > 0 ? start : null,
     stepsThisRun,
     stepsPerSec: stepsThisRun > 0 ? stepsThisRun / wallSeconds : 0,

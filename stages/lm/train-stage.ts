@@ -55,17 +55,40 @@ export async function lmTrainStage(ctx: StageContext, p: LmTrainParams, data: In
   const { meta } = lm;
   const { steps, batchSize, lr, lrSchedule, clip, checkpointEvery, alpha, divergence, lExtraRange, overlap } = p;
   const config: LmConfig = {
-    arch: p.arch, pe: p.pe, layers: p.layers, dModel: p.dModel, heads: p.heads, dFF: p.dFF,
-    hidden: p.hidden, activation: p.activation, maxLen: p.maxLen, vocab: meta.vocab,
+    arch: p.arch,
+    pe: p.pe,
+    layers: p.layers,
+    dModel: p.dModel,
+    heads: p.heads,
+    dFF: p.dFF,
+    hidden: p.hidden,
+    activation: p.activation,
+    maxLen: p.maxLen,
+    vocab: meta.vocab,
   };
   if (config.pe === 'learned' && config.arch !== 'lstm' && config.arch !== 'gru' && config.maxLen < meta.testLength) {
-    ctx.log(`lm-train: maxLen ${config.maxLen} < testLength ${meta.testLength}: evaluation at the test length will fail`);
+    ctx.log(
+      `lm-train: maxLen ${config.maxLen} < testLength ${meta.testLength}: evaluation at the test length will fail`,
+    );
   }
   const model = buildLm(config);
-  ctx.log(`lm-train: ${config.arch}/${config.pe}, ${model.layout.size} parameters, ${steps} steps, alpha ${alpha} on ${backend.backend}`);
+  ctx.log(
+    `lm-train: ${config.arch}/${config.pe}, ${model.layout.size} parameters, ${steps} steps, alpha ${alpha} on ${backend.backend}`,
+  );
   const cfg = {
-    ...DEFAULT_ADAM, steps, batchSize, lr, lrSchedule, clip, checkpointEvery, seed: ctx.seed,
-    alpha, divergence, lExtraRange, overlap, lTrain: meta.lTrain,
+    ...DEFAULT_ADAM,
+    steps,
+    batchSize,
+    lr,
+    lrSchedule,
+    clip,
+    checkpointEvery,
+    seed: ctx.seed,
+    alpha,
+    divergence,
+    lExtraRange,
+    overlap,
+    lTrain: meta.lTrain,
   };
   let outcome;
   try {
@@ -79,11 +102,22 @@ export async function lmTrainStage(ctx: StageContext, p: LmTrainParams, data: In
   } finally {
     model.dispose();
   }
-  await saveLm(ctx.outDir, {
-    config,
-    data: { source: meta.source, vocab: meta.vocab, lTrain: meta.lTrain, testLength: meta.testLength, entropyRate: meta.entropyRate },
-    train: { alpha, divergence, lExtraRange, overlap, steps, batchSize, lr, seed: ctx.seed },
-  }, model, outcome.params);
+  await saveLm(
+    ctx.outDir,
+    {
+      config,
+      data: {
+        source: meta.source,
+        vocab: meta.vocab,
+        lTrain: meta.lTrain,
+        testLength: meta.testLength,
+        entropyRate: meta.entropyRate,
+      },
+      train: { alpha, divergence, lExtraRange, overlap, steps, batchSize, lr, seed: ctx.seed },
+    },
+    model,
+    outcome.params,
+  );
   const report = {
     finalLoss: finalLossOf(outcome.losses),
     finalMisalign: alpha > 0 ? finalMisalignOf(outcome.misalign) : null,

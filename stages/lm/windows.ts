@@ -31,7 +31,11 @@ export function maxExtra(lTrain: number, range: LExtraRange): number {
  * The compared positions: s1 rows s1From.. and s2 rows s2From.., `count` each;
  * null when the windows share no predicted token (lExtra >= lTrain).
  */
-export function overlapRange(lTrain: number, lExtra: number, overlap: Overlap): { s1From: number; s2From: number; count: number } | null {
+export function overlapRange(
+  lTrain: number,
+  lExtra: number,
+  overlap: Overlap,
+): { s1From: number; s2From: number; count: number } | null {
   if (lExtra < 1 || lExtra >= lTrain) return null;
   if (overlap === 'last') return { s1From: lTrain - 1, s2From: lTrain - lExtra - 1, count: 1 };
   return { s1From: lExtra, s2From: 0, count: lTrain - lExtra };
@@ -42,8 +46,11 @@ export class WindowSampler {
   readonly #offsets: number;
 
   constructor(
-    streamLength: number, readonly lTrain: number, readonly batchSize: number,
-    readonly range: LExtraRange, readonly rng: Rng,
+    streamLength: number,
+    readonly lTrain: number,
+    readonly batchSize: number,
+    readonly range: LExtraRange,
+    readonly rng: Rng,
   ) {
     // Room for the longest window any range can draw, so offsets ignore l_extra.
     const longest = 2 * lTrain + 1;
@@ -62,7 +69,12 @@ export class WindowSampler {
 }
 
 /** Inputs and targets of s1 (shift 0) or s2 (shift lExtra) of every window, batch-major. */
-export function windowTokens(stream: ArrayLike<number>, offsets: readonly number[], lTrain: number, shift: number): { inputs: Int32Array; targets: Int32Array } {
+export function windowTokens(
+  stream: ArrayLike<number>,
+  offsets: readonly number[],
+  lTrain: number,
+  shift: number,
+): { inputs: Int32Array; targets: Int32Array } {
   const inputs = new Int32Array(offsets.length * lTrain);
   const targets = new Int32Array(offsets.length * lTrain);
   offsets.forEach((o, b) => {

@@ -23,7 +23,10 @@ export class FlatAdam {
   /** Updates applied so far. */
   t = 0;
 
-  constructor(size: number, readonly options: AdamOptions) {
+  constructor(
+    size: number,
+    readonly options: AdamOptions,
+  ) {
     this.m = new Float32Array(size);
     this.v = new Float32Array(size);
   }

@@ -71,9 +71,7 @@ export async function initBackend(preferred?: string): Promise<BackendInfo> {
   tf.enableProdMode(); // silences the "install tfjs-node" banner on stderr
   if (wanted !== undefined) {
     if (!isBackendName(wanted)) {
-      throw new Error(
-        `Unknown TF.js backend '${wanted}'. Known backends: ${BACKEND_CHAIN.join(', ')}.`,
-      );
+      throw new Error(`Unknown TF.js backend '${wanted}'. Known backends: ${BACKEND_CHAIN.join(', ')}.`);
     }
     const failure = await tryBackend(wanted);
     if (failure !== undefined) {

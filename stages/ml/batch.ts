@@ -18,7 +18,8 @@ export function encodeBatch(rows: ArrayLike<number>[], bos: boolean): BatchInput
   if (length === 0) throw new Error('Cannot encode empty sequences without BOS');
   const out = new Float32Array(batch * length * VOCAB);
   rows.forEach((row, b) => {
-    if (row.length !== seqLen) throw new Error(`encodeBatch: sequence ${b} has length ${row.length}, expected ${seqLen}`);
+    if (row.length !== seqLen)
+      throw new Error(`encodeBatch: sequence ${b} has length ${row.length}, expected ${seqLen}`);
     let at = b * length;
     if (bos) out[at++ * VOCAB + BOS] = 1;
     for (let j = 0; j < seqLen; j++) {

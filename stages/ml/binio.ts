@@ -23,7 +23,8 @@ export function toBytes(values: BinArray): Buffer {
 }
 
 function checkWidth(bytes: Buffer, width: number, file: string): Buffer {
-  if (bytes.byteLength % width !== 0) throw new Error(`${file}: ${bytes.byteLength} bytes is not a multiple of ${width}`);
+  if (bytes.byteLength % width !== 0)
+    throw new Error(`${file}: ${bytes.byteLength} bytes is not a multiple of ${width}`);
   return bytes;
 }
 

@@ -45,7 +45,13 @@ export async function saveCheckpoint(dir: string, key: string, s: CheckpointStat
   const binFile = `ckpt-${s.step}.bin`;
   await writeBin(path.join(dir, binFile), all);
   const meta: CheckpointMeta = {
-    format: CHECKPOINT_FORMAT, key, step: s.step, rngState: s.rngState, adamT: s.adamT, paramCount: n, binFile,
+    format: CHECKPOINT_FORMAT,
+    key,
+    step: s.step,
+    rngState: s.rngState,
+    adamT: s.adamT,
+    paramCount: n,
+    binFile,
   };
   await writeFileAtomic(path.join(dir, 'ckpt.json'), JSON.stringify(meta) + '\n');
   for (const f of await readdir(dir)) {
@@ -58,7 +64,9 @@ export async function saveCheckpoint(dir: string, key: string, s: CheckpointStat
  * or unreadable; `log` says why for the last two).
  */
 export async function loadCheckpoint(
-  dir: string, key: string, log: (m: string) => void = () => undefined,
+  dir: string,
+  key: string,
+  log: (m: string) => void = () => undefined,
 ): Promise<CheckpointState | undefined> {
   let meta: CheckpointMeta;
   try {
@@ -74,7 +82,8 @@ export async function loadCheckpoint(
   try {
     const all = await readF32(path.join(dir, meta.binFile));
     const n = meta.paramCount;
-    if (all.length !== 3 * n + meta.step) throw new Error(`${meta.binFile} has ${all.length} values, expected ${3 * n + meta.step}`);
+    if (all.length !== 3 * n + meta.step)
+      throw new Error(`${meta.binFile} has ${all.length} values, expected ${3 * n + meta.step}`);
     return {
       step: meta.step,
       rngState: meta.rngState,

@@ -113,7 +113,8 @@ function generateSplit(lengths: Int32Array, task: Task, reparam: Reparam, rng: R
 }
 
 export function validateDataParams(p: DataParams): void {
-  if (!Number.isInteger(p.trainLengthMin) || p.trainLengthMin < 1) throw new Error('trainLengthMin must be an integer >= 1');
+  if (!Number.isInteger(p.trainLengthMin) || p.trainLengthMin < 1)
+    throw new Error('trainLengthMin must be an integer >= 1');
   if (p.trainLengthMax < p.trainLengthMin) throw new Error('trainLengthMax must be >= trainLengthMin');
   if (p.testLengthMax < 1) throw new Error('testLengthMax must be >= 1');
   if (p.task === 'mean' && p.f !== 'identity') {

@@ -7,7 +7,11 @@ import { readDatasetMeta, readSplit } from './dataset.js';
 import { evaluateTrained } from './evaluation.js';
 import { loadTrained } from './predict.js';
 
-export async function evaluateStage(ctx: StageContext<EvaluateParams>, modelIn: InputArtifact, dataIn: InputArtifact): Promise<void> {
+export async function evaluateStage(
+  ctx: StageContext<EvaluateParams>,
+  modelIn: InputArtifact,
+  dataIn: InputArtifact,
+): Promise<void> {
   const { threshold, batchSize } = ctx.params;
   const meta = await readDatasetMeta(dataIn.dir);
   const model = await loadTrained(modelIn.dir, { backend: ctx.runtime['backend'], batchSize });

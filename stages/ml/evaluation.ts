@@ -76,12 +76,28 @@ export async function evaluateTrained(model: TrainedModel, test: SeqSet, thresho
   }
   const perLength = [...sums.entries()]
     .sort((a, b) => a[0] - b[0])
-    .map(([length, s]) => ({ length, count: s.n, mse: finite(s.se / s.n), mseF: finite(s.seF / s.n), baselineMse: finite(s.seB / s.n), clamped: s.clamped }));
+    .map(([length, s]) => ({
+      length,
+      count: s.n,
+      mse: finite(s.se / s.n),
+      mseF: finite(s.seF / s.n),
+      baselineMse: finite(s.seB / s.n),
+      clamped: s.clamped,
+    }));
   const { lengthMin, lengthMax } = model.file.train;
-  return { perLength, summary: summarise(perLength, lengthMin, lengthMax, threshold ?? DEFAULT_THRESHOLD[model.task], model) };
+  return {
+    perLength,
+    summary: summarise(perLength, lengthMin, lengthMax, threshold ?? DEFAULT_THRESHOLD[model.task], model),
+  };
 }
 
-function summarise(per: LengthMetrics[], min: number, max: number, threshold: number, model: TrainedModel): EvalSummary {
+function summarise(
+  per: LengthMetrics[],
+  min: number,
+  max: number,
+  threshold: number,
+  model: TrainedModel,
+): EvalSummary {
   const mean = (xs: LengthMetrics[]): number | null => {
     if (xs.length === 0) return null;
     if (xs.some((x) => x.mse === null)) return null;

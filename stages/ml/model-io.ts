@@ -32,7 +32,12 @@ export interface ModelFile {
   weights: 'weights.bin';
 }
 
-export async function saveModel(dir: string, file: Omit<ModelFile, 'format' | 'weights' | 'layout' | 'paramCount'>, model: Model, params: Float32Array): Promise<void> {
+export async function saveModel(
+  dir: string,
+  file: Omit<ModelFile, 'format' | 'weights' | 'layout' | 'paramCount'>,
+  model: Model,
+  params: Float32Array,
+): Promise<void> {
   const full: ModelFile = {
     format: MODEL_FORMAT,
     ...file,
@@ -46,7 +51,8 @@ export async function saveModel(dir: string, file: Omit<ModelFile, 'format' | 'w
 
 export async function readModelFile(dir: string): Promise<{ file: ModelFile; params: Float32Array }> {
   const file = JSON.parse(await readFile(path.join(dir, 'model.json'), 'utf8')) as ModelFile;
-  if (file.format !== MODEL_FORMAT) throw new Error(`${dir}/model.json: format '${String(file.format)}' is not '${MODEL_FORMAT}'`);
+  if (file.format !== MODEL_FORMAT)
+    throw new Error(`${dir}/model.json: format '${String(file.format)}' is not '${MODEL_FORMAT}'`);
   const params = await readF32(path.join(dir, file.weights));
   if (params.length !== file.paramCount) {
     throw new Error(`${dir}/${file.weights} holds ${params.length} values, model.json says ${file.paramCount}`);

@@ -12,10 +12,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Rng } from './prng.js';
 
 export type Init =
-  | { kind: 'zeros' }
-  | { kind: 'ones' }
-  | { kind: 'normal'; std: number }
-  | { kind: 'uniform'; limit: number };
+  { kind: 'zeros' } | { kind: 'ones' } | { kind: 'normal'; std: number } | { kind: 'uniform'; limit: number };
 
 export interface ParamSpec {
   name: string;

@@ -79,7 +79,11 @@ export async function loadTrained(dir: string, options: LoadOptions = {}): Promi
 }
 
 function predictBatched(
-  model: Model, params: Record<string, tf.Tensor>, file: ModelFile, seqs: number[][], batchSize: number,
+  model: Model,
+  params: Record<string, tf.Tensor>,
+  file: ModelFile,
+  seqs: number[][],
+  batchSize: number,
 ): Float32Array {
   const out = new Float32Array(seqs.length);
   const byLength = new Map<number, number[]>();
@@ -92,7 +96,15 @@ function predictBatched(
   for (const indices of byLength.values()) {
     for (let at = 0; at < indices.length; at += batchSize) {
       const chunk = indices.slice(at, at + batchSize);
-      const values = readTensor(() => model.forward(params, encodeBatch(chunk.map((i) => seqs[i]!), model.config.bos)));
+      const values = readTensor(() =>
+        model.forward(
+          params,
+          encodeBatch(
+            chunk.map((i) => seqs[i]!),
+            model.config.bos,
+          ),
+        ),
+      );
       chunk.forEach((idx, k) => (out[idx] = values[k]! * std + mean));
     }
   }

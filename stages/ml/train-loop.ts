@@ -68,7 +68,11 @@ export interface TrainOutcome {
 
 /** Thrown when a step's loss is NaN or infinite. */
 export class DivergenceError extends Error {
-  constructor(readonly step: number, readonly loss: number, lr: number) {
+  constructor(
+    readonly step: number,
+    readonly loss: number,
+    lr: number,
+  ) {
     super(
       `Training diverged at step ${step}: loss is ${loss}. ` +
         `Lower the learning rate (lr=${lr}) or enable gradient clipping.`,
@@ -98,7 +102,11 @@ class BatchSampler {
   readonly #buckets: number[][];
   readonly #byIndex: number[];
 
-  constructor(readonly set: SeqSet, readonly batchSize: number, readonly rng: Rng) {
+  constructor(
+    readonly set: SeqSet,
+    readonly batchSize: number,
+    readonly rng: Rng,
+  ) {
     const buckets = [...bucketByLength(set.lengths).values()];
     this.#buckets = buckets;
     this.#byIndex = new Array<number>(set.count);
@@ -118,10 +126,18 @@ function checkpointKey(model: Model, cfg: TrainConfig, norm: TargetNorm, runKey:
 
 /** Loss and flat gradient of one batch; tensors are freed before returning. */
 export function lossAndGrad(
-  model: Model, params: Float32Array, set: SeqSet, indices: number[], norm: TargetNorm, grad: Float32Array,
+  model: Model,
+  params: Float32Array,
+  set: SeqSet,
+  indices: number[],
+  norm: TargetNorm,
+  grad: Float32Array,
 ): number {
   return tf.tidy(() => {
-    const input = encodeBatch(indices.map((i) => seqTokens(set, i)), model.config.bos);
+    const input = encodeBatch(
+      indices.map((i) => seqTokens(set, i)),
+      model.config.bos,
+    );
     const y = tf.tensor1d(indices.map((i) => (set.targetsF[i]! - norm.mean) / norm.std));
     const tensors = model.layout.tensors(params);
     const f = (...ts: tf.Tensor[]): tf.Scalar =>
@@ -133,7 +149,11 @@ export function lossAndGrad(
 }
 
 export async function trainModel(
-  model: Model, set: SeqSet, norm: TargetNorm, cfg: TrainConfig, hooks: TrainHooks = {},
+  model: Model,
+  set: SeqSet,
+  norm: TargetNorm,
+  cfg: TrainConfig,
+  hooks: TrainHooks = {},
 ): Promise<TrainOutcome> {
   const log = hooks.log ?? (() => undefined);
   const key = checkpointKey(model, cfg, norm, hooks.runKey ?? '');
@@ -156,7 +176,13 @@ export async function trainModel(
   const checkpoint = async (step: number): Promise<void> => {
     if (!hooks.checkpointDir) return;
     await saveCheckpoint(hooks.checkpointDir, key, {
-      step, rngState: rng.state, adamT: adam.t, params, m: adam.m, v: adam.v, losses: losses.subarray(0, step),
+      step,
+      rngState: rng.state,
+      adamT: adam.t,
+      params,
+      m: adam.m,
+      v: adam.v,
+      losses: losses.subarray(0, step),
     });
   };
   const interval = hooks.progressIntervalMs ?? 500;

@@ -65,8 +65,16 @@ export async function trainStage(ctx: StageContext, p: TrainParams, data: InputA
   const meta = await readDatasetMeta(data.dir);
   const train = await readSplit(data.dir, 'train');
   const config: ModelConfig = {
-    arch: p.arch, pe: p.pe, layers: p.layers, dModel: p.dModel, heads: p.heads, dFF: p.dFF,
-    hidden: p.hidden, activation: p.activation, maxLen: p.maxLen, bos: meta.bos,
+    arch: p.arch,
+    pe: p.pe,
+    layers: p.layers,
+    dModel: p.dModel,
+    heads: p.heads,
+    dFF: p.dFF,
+    hidden: p.hidden,
+    activation: p.activation,
+    maxLen: p.maxLen,
+    bos: meta.bos,
   };
   const model = buildModel(config);
   const norm = targetNormOf(train);
@@ -74,7 +82,9 @@ export async function trainStage(ctx: StageContext, p: TrainParams, data: InputA
   let outcome: TrainOutcome;
   try {
     outcome = await trainModel(
-      model, train, norm,
+      model,
+      train,
+      norm,
       { ...DEFAULT_ADAM, ...p, seed: ctx.seed },
       {
         checkpointDir: ctx.workDir,
@@ -87,11 +97,21 @@ export async function trainStage(ctx: StageContext, p: TrainParams, data: InputA
   } finally {
     model.dispose();
   }
-  await saveModel(ctx.outDir, {
-    arch: config.arch, config, task: meta.task, f: meta.f, fDescribe: meta.fDescribe, targetNorm: norm,
-    train: { lengthMin: meta.train.lengthMin, lengthMax: meta.train.lengthMax, targetMean: meta.train.targetMean },
-    seed: ctx.seed,
-  }, model, outcome.params);
+  await saveModel(
+    ctx.outDir,
+    {
+      arch: config.arch,
+      config,
+      task: meta.task,
+      f: meta.f,
+      fDescribe: meta.fDescribe,
+      targetNorm: norm,
+      train: { lengthMin: meta.train.lengthMin, lengthMax: meta.train.lengthMax, targetMean: meta.train.targetMean },
+      seed: ctx.seed,
+    },
+    model,
+    outcome.params,
+  );
   const scale = norm.std * norm.std;
   const finalNorm = finalLossOf(outcome.losses);
   const report = {

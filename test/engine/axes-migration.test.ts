@@ -25,16 +25,22 @@ test('the comparison sees what the cache sees: reordering an axis changes the fa
   const plain = new Map(await cellFingerprints(file));
   const reordered = new Map(await cellFingerprints(file, { axis: ['seed=1,0'] }));
   assert.deepEqual([...reordered.keys()].sort(), [...plain.keys()].sort());
-  assert.equal(reordered.get('train[arch=lstm,f=sqrt,seed=1,task=length]'), plain.get('train[arch=lstm,f=sqrt,seed=1,task=length]'));
+  assert.equal(
+    reordered.get('train[arch=lstm,f=sqrt,seed=1,task=length]'),
+    plain.get('train[arch=lstm,f=sqrt,seed=1,task=length]'),
+  );
   assert.notEqual(reordered.get('correlate'), plain.get('correlate'));
 });
 
 test('the migrated files do use shared axes: no stage lists axis values of its own', async () => {
   const { readFileSync } = await import('node:fs');
   for (const name of ['smoke', 'paper', 'ablation-reparam', 'ablation-arch']) {
-    const p = JSON.parse(readFileSync(join(repoRoot, 'pipelines', `${name}.json`), 'utf8')) as { stages: Record<string, { matrix?: Record<string, unknown> }> };
+    const p = JSON.parse(readFileSync(join(repoRoot, 'pipelines', `${name}.json`), 'utf8')) as {
+      stages: Record<string, { matrix?: Record<string, unknown> }>;
+    };
     for (const [stage, s] of Object.entries(p.stages)) {
-      for (const [axis, spec] of Object.entries(s.matrix ?? {})) assert.ok(!Array.isArray(spec), `${name}: ${stage}.matrix.${axis} lists its own values`);
+      for (const [axis, spec] of Object.entries(s.matrix ?? {}))
+        assert.ok(!Array.isArray(spec), `${name}: ${stage}.matrix.${axis} lists its own values`);
     }
   }
 });

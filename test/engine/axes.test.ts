@@ -28,7 +28,11 @@ test('an exclusion with $not follows its axis: a value added later is excluded w
     { task: 'length', f: 'sqrt' },
     { task: 'length', f: 'cbrt' },
   ]);
-  assert.equal(expandMatrix({ task: ['mean'] }, rule).length, 1, 'an entry naming an axis the cell lacks never matches');
+  assert.equal(
+    expandMatrix({ task: ['mean'] }, rule).length,
+    1,
+    'an entry naming an axis the cell lacks never matches',
+  );
 });
 
 test('--axis values are read as --set values: numbers stay numbers, a JSON array may hold commas', () => {
@@ -45,12 +49,23 @@ test('--axis values are read as --set values: numbers stay numbers, a JSON array
     ['x=1e999', /--axis x=1e999: axis values are strings, finite numbers or booleans/],
     ['x={"a":1}', /axis values are strings, finite numbers or booleans, not \{"a":1\}/],
   ] as const) {
-    assert.throws(() => parseOverrides({ axis: [flag] }), (e: unknown) => e instanceof UsageError && words.test(e.message), flag);
+    assert.throws(
+      () => parseOverrides({ axis: [flag] }),
+      (e: unknown) => e instanceof UsageError && words.test(e.message),
+      flag,
+    );
   }
 });
 
 test("the plan snapshot's key changes with the --axis flags and their order", () => {
-  const key: SnapshotKeyInput = { readSince: 0, pipelinePath: '/p.json', text: '{}', overrides: [], axes: [], backend: undefined };
+  const key: SnapshotKeyInput = {
+    readSince: 0,
+    pipelinePath: '/p.json',
+    text: '{}',
+    overrides: [],
+    axes: [],
+    backend: undefined,
+  };
   const plain = snapshotKey(key);
   assert.notEqual(snapshotKey({ ...key, axes: ['f+=cbrt'] }), plain);
   assert.notEqual(snapshotKey({ ...key, axes: ['f=a', 'f+=b'] }), snapshotKey({ ...key, axes: ['f+=b', 'f=a'] }));
@@ -76,8 +91,12 @@ test('adding cbrt to the study is one edit, and --axis f+=cbrt gives exactly its
   // Every stage with f gains its cbrt cells (mean only with identity: the exclusion followed); nothing else changed but the fan-ins.
   const added = byFlag.filter(([id]) => !plain.has(id)).map(([id]) => id);
   assert.equal(added.length, 18);
-  assert.ok(added.every((id) => id.includes('f=cbrt') && id.includes('task=length')), added.join('\n'));
-  for (const [id, fp] of byFlag) if (plain.has(id) && !['correlate', 'report'].includes(id)) assert.equal(fp, plain.get(id), id);
+  assert.ok(
+    added.every((id) => id.includes('f=cbrt') && id.includes('task=length')),
+    added.join('\n'),
+  );
+  for (const [id, fp] of byFlag)
+    if (plain.has(id) && !['correlate', 'report'].includes(id)) assert.equal(fp, plain.get(id), id);
 });
 
 test('--axis replaces the values of a shared axis and of stage-local axes of that name, as the edited file would', async () => {

@@ -31,7 +31,8 @@ function isAsync(node: ts.Node): boolean {
 
 function isTransactionCallback(fn: ts.Node): boolean {
   const parent = fn.parent;
-  if (parent === undefined || !ts.isCallExpression(parent) || !parent.arguments.includes(fn as ts.Expression)) return false;
+  if (parent === undefined || !ts.isCallExpression(parent) || !parent.arguments.includes(fn as ts.Expression))
+    return false;
   return TRANSACTIONS.has(calleeName(parent) ?? '');
 }
 
@@ -40,9 +41,15 @@ function blockingCallsInAsync(fileName: string, text: string): string[] {
   const source = ts.createSourceFile(fileName, text, ts.ScriptTarget.Latest, true);
   const fromFs = new Set<string>();
   for (const st of source.statements) {
-    if (!ts.isImportDeclaration(st) || !ts.isStringLiteral(st.moduleSpecifier) || !['node:fs', 'fs'].includes(st.moduleSpecifier.text)) continue;
+    if (
+      !ts.isImportDeclaration(st) ||
+      !ts.isStringLiteral(st.moduleSpecifier) ||
+      !['node:fs', 'fs'].includes(st.moduleSpecifier.text)
+    )
+      continue;
     const bindings = st.importClause?.namedBindings;
-    if (bindings !== undefined && ts.isNamedImports(bindings)) for (const el of bindings.elements) if (!el.isTypeOnly) fromFs.add(el.name.text);
+    if (bindings !== undefined && ts.isNamedImports(bindings))
+      for (const el of bindings.elements) if (!el.isTypeOnly) fromFs.add(el.name.text);
   }
   const found: string[] = [];
   const scan = (node: ts.Node, owner: string): void => {
@@ -73,7 +80,11 @@ test('the scan finds blocking calls in async functions, and only there', () => {
     'function fine(p: string) { statSync(p); }',
     'async function alsoFine(db: any, p: string) { await db.transaction(() => db.blobs.hasSync(p)); }',
   ].join('\n');
-  assert.deepEqual(blockingCallsInAsync('x.ts', text), ['x.ts bad (line 2): statSync', 'x.ts bad (line 2): existsSync', 'x.ts bad (line 2): readSync']);
+  assert.deepEqual(blockingCallsInAsync('x.ts', text), [
+    'x.ts bad (line 2): statSync',
+    'x.ts bad (line 2): existsSync',
+    'x.ts bad (line 2): readSync',
+  ]);
 });
 
 test('no async function in src/cache blocks on the file system', () => {

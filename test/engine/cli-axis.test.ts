@@ -11,8 +11,16 @@ function sweep(n: number[]): Record<string, unknown> {
     vars: { scale: 2 },
     axes: { n },
     stages: {
-      gen: { kind: 'exec', params: { command: 'echo $(( {{n}} * {{scale}} )) > v.txt', outputs: ['v.txt'], scale: { $var: 'scale' } }, matrix: { n: { $axis: 'n' } } },
-      total: { kind: 'exec', inputs: { g: { stage: 'gen', all: true } }, params: { command: 'cat $ABLATE_IN_G/*/v.txt > t.txt', outputs: ['t.txt'] } },
+      gen: {
+        kind: 'exec',
+        params: { command: 'echo $(( {{n}} * {{scale}} )) > v.txt', outputs: ['v.txt'], scale: { $var: 'scale' } },
+        matrix: { n: { $axis: 'n' } },
+      },
+      total: {
+        kind: 'exec',
+        inputs: { g: { stage: 'gen', all: true } },
+        params: { command: 'cat $ABLATE_IN_G/*/v.txt > t.txt', outputs: ['t.txt'] },
+      },
     },
   };
 }
@@ -26,7 +34,12 @@ test('a run with --axis n+=3 computes what the edited file asks for: afterwards 
   writeJson(join(dir, 'p.json'), sweep([1, 2, 3]));
   const edited = await runJson(dir, 'p.json');
   assert.equal(edited.code, 0, edited.stderr);
-  assert.deepEqual(byStatus(edited.stdout), { ran: [], cached: ['gen[n=1]', 'gen[n=2]', 'gen[n=3]', 'total'], failed: [], skipped: [] });
+  assert.deepEqual(byStatus(edited.stdout), {
+    ran: [],
+    cached: ['gen[n=1]', 'gen[n=2]', 'gen[n=3]', 'total'],
+    failed: [],
+    skipped: [],
+  });
   // Replacing: the cells of the file as if it listed 3 and 1, in that order (the fan-in's order is part of its key).
   const replaced = await ablate(dir, ['status', 'p.json', '--axis', 'n=3,1']);
   assert.match(replaced.stdout, /^3 cells: 2 cached, 1 to run\n {2}run {5}total/);
@@ -47,7 +60,15 @@ test('status --axis is not answered from the plan stored for the file without it
 test('an unknown --axis name exits 2 naming the flag with a "did you mean", in every command that takes it', async () => {
   const dir = tempProject('ablate-axis-');
   writeJson(join(dir, 'p.json'), sweep([1, 2]));
-  for (const args of [['run'], ['status'], ['explain', 'p.json', 'total'], ['dag'], ['validate'], ['export', 'p.json', '--out', 'x'], ['verify']]) {
+  for (const args of [
+    ['run'],
+    ['status'],
+    ['explain', 'p.json', 'total'],
+    ['dag'],
+    ['validate'],
+    ['export', 'p.json', '--out', 'x'],
+    ['verify'],
+  ]) {
     const command = args.length === 1 ? [args[0] as string, 'p.json'] : args;
     const r = await ablate(dir, [...command, '--axis', 'm=1']);
     assert.equal(r.code, 2, `${args[0]}: ${r.stderr}`);
@@ -94,14 +115,21 @@ test('--set steps=abc names the flag and the expected type, once', async () => {
   for (const command of ['validate', 'run']) {
     const r = await ablate(dir, [command, 'smoke.json', '--set', 'steps=abc']);
     assert.equal(r.code, 2, r.stderr);
-    assert.deepEqual(errorLines(r.stderr), ['error: --set steps=abc: must be an integer, not a string ("stages.train.params.steps")'], r.stderr);
+    assert.deepEqual(
+      errorLines(r.stderr),
+      ['error: --set steps=abc: must be an integer, not a string ("stages.train.params.steps")'],
+      r.stderr,
+    );
   }
   assert.equal(existsSync(join(dir, 'cache')), false);
   // The same value written in the file's vars is worded by the value, not by the {"$var": ...} that refers to it.
   const inFile = smoke((t) => t.replace('"steps": 80,', '"steps": "abc",'));
   const r = await ablate(inFile, ['validate', 'smoke.json']);
   assert.equal(r.code, 2);
-  assert.deepEqual(errorLines(r.stderr).map((l) => l.replace(/^smoke\.json:\d+:\d+: /, '')), ['error: "stages.train.params.steps" must be an integer, not a string']);
+  assert.deepEqual(
+    errorLines(r.stderr).map((l) => l.replace(/^smoke\.json:\d+:\d+: /, '')),
+    ['error: "stages.train.params.steps" must be an integer, not a string'],
+  );
   assert.match(r.stderr, /hint: the value comes from vars\.steps/);
 });
 
@@ -116,9 +144,12 @@ test('an invalid static param of a matrix stage is printed once, at its place, n
   const bad = smoke((t) => t.replace('"arch": ["decoder", "lstm"]', '"arch": ["decoder", "lstn"]'));
   const axis = await ablate(bad, ['validate', 'smoke.json']);
   assert.equal(axis.code, 2);
-  assert.deepEqual(errorLines(axis.stderr).map((l) => l.replace(/^smoke\.json:\d+:\d+: /, '')), [
-    'error: matrix value "lstn" of axis "arch" must be one of "decoder", "encdec", "lstm", "gru"; got "lstn" (stage "train")',
-  ]);
+  assert.deepEqual(
+    errorLines(axis.stderr).map((l) => l.replace(/^smoke\.json:\d+:\d+: /, '')),
+    [
+      'error: matrix value "lstn" of axis "arch" must be one of "decoder", "encdec", "lstm", "gru"; got "lstn" (stage "train")',
+    ],
+  );
   assert.match(axis.stderr, /did you mean "lstm"\?/);
 });
 
@@ -155,7 +186,10 @@ test("a matrix axis the stage's params schema refuses, selecting no upstream cel
   writeJson(join(dir, 'bad.json'), pipeline({ x: [1, 2], y: ['p', 'q'], unused: [1, 2], dropout: [0.1, 0.2] }));
   const bad = await ablate(dir, ['run', 'bad.json']);
   assert.equal(bad.code, 2);
-  assert.match(bad.stderr, /^bad\.json:\d+:\d+: error: matrix axis "dropout" of stage "down" is neither a param of kind "strict" nor an axis of an input stage: its cells would be copies\n.*"dropout"/);
+  assert.match(
+    bad.stderr,
+    /^bad\.json:\d+:\d+: error: matrix axis "dropout" of stage "down" is neither a param of kind "strict" nor an axis of an input stage: its cells would be copies\n.*"dropout"/,
+  );
   assert.equal(errorLines(bad.stderr).length, 1, bad.stderr);
   assert.equal(existsSync(join(dir, 'cache')), false);
 });

@@ -42,7 +42,15 @@ test('changing one param re-runs exactly the affected cells and their dependents
   await runJson(dir);
   writeJson(join(dir, 'p.json'), pipeline({ x: [1, 2, 3] }, 11));
   const r = await runJson(dir);
-  assert.deepEqual(byStatus(r.stdout).ran, ['double[x=1]', 'double[x=2]', 'double[x=3]', 'gen[x=1]', 'gen[x=2]', 'gen[x=3]', 'total']);
+  assert.deepEqual(byStatus(r.stdout).ran, [
+    'double[x=1]',
+    'double[x=2]',
+    'double[x=3]',
+    'gen[x=1]',
+    'gen[x=2]',
+    'gen[x=3]',
+    'total',
+  ]);
   assert.deepEqual(byStatus(r.stdout).cached, ['side']);
 });
 
@@ -77,7 +85,11 @@ test('early cutoff: identical outputs keep dependents cached', async () => {
   const stages = (command: string): unknown => ({
     stages: {
       up: { kind: 'exec', params: { command, outputs: ['v.txt'] } },
-      down: { kind: 'exec', inputs: { up: 'up' }, params: { command: 'cp $ABLATE_IN_UP/v.txt w.txt', outputs: ['w.txt'] } },
+      down: {
+        kind: 'exec',
+        inputs: { up: 'up' },
+        params: { command: 'cp $ABLATE_IN_UP/v.txt w.txt', outputs: ['w.txt'] },
+      },
     },
   });
   writeJson(join(dir, 'p.json'), stages('echo 7 > v.txt'));
@@ -114,14 +126,23 @@ test('--require-cached refuses with exit 3 before running anything, and passes w
 test('--only runs one stage and what it needs; --force re-runs a cached stage', async () => {
   const dir = project();
   const only = await runJson(dir, 'p.json', ['--only', 'double']);
-  assert.deepEqual(byStatus(only.stdout).ran, ['double[x=1]', 'double[x=2]', 'double[x=3]', 'gen[x=1]', 'gen[x=2]', 'gen[x=3]']);
+  assert.deepEqual(byStatus(only.stdout).ran, [
+    'double[x=1]',
+    'double[x=2]',
+    'double[x=3]',
+    'gen[x=1]',
+    'gen[x=2]',
+    'gen[x=3]',
+  ]);
   const forced = await runJson(dir, 'p.json', ['--force', 'side']);
   assert.deepEqual(byStatus(forced.stdout).ran, ['side', 'total']);
   const total = await ablate(dir, ['export', 'p.json', '--out', 'out']);
   assert.equal(total.code, 0, total.stderr);
   // gen = x + 10; double = x + gen (its axis value is a param too); total = 12 + 14 + 16
   assert.equal(readFileSync(join(dir, 'out/artifacts/total/value.txt'), 'utf8'), '42');
-  const manifest = JSON.parse(readFileSync(join(dir, 'out/manifest.json'), 'utf8')) as { cells: Record<string, { fingerprint: string; breakdown: { params: unknown } }> };
+  const manifest = JSON.parse(readFileSync(join(dir, 'out/manifest.json'), 'utf8')) as {
+    cells: Record<string, { fingerprint: string; breakdown: { params: unknown } }>;
+  };
   assert.equal(Object.keys(manifest.cells).length, 8);
   assert.deepEqual(manifest.cells['gen[x=2]']?.breakdown.params, { bias: 10, x: 2 });
 });

@@ -8,8 +8,17 @@ test('a failed cell is not cached, its dependents are skipped, independent cells
   const dir = tempProject();
   writeJson(join(dir, 'p.json'), {
     stages: {
-      a: { kind: 'exec', matrix: { n: [1, 2] }, params: { command: 'test {{n}} -ne 2 || { echo boom-{{n}} >&2; exit 7; }; echo {{n}} > o', outputs: ['o'] } },
-      b: { kind: 'exec', inputs: { a: 'a' }, matrix: { n: [1, 2] }, params: { command: 'cp $ABLATE_IN_A/o o', outputs: ['o'] } },
+      a: {
+        kind: 'exec',
+        matrix: { n: [1, 2] },
+        params: { command: 'test {{n}} -ne 2 || { echo boom-{{n}} >&2; exit 7; }; echo {{n}} > o', outputs: ['o'] },
+      },
+      b: {
+        kind: 'exec',
+        inputs: { a: 'a' },
+        matrix: { n: [1, 2] },
+        params: { command: 'cp $ABLATE_IN_A/o o', outputs: ['o'] },
+      },
       c: { kind: 'exec', params: { command: 'echo c > o', outputs: ['o'] } },
     },
   });
@@ -32,7 +41,10 @@ test('a failed cell is not cached, its dependents are skipped, independent cells
 
 test('a JS stage that throws fails with its message; the human reporter prints a summary', async () => {
   const dir = tempProject();
-  writeFileSync(join(dir, 'bad.mjs'), `export default { params: { type: 'object' }, async run() { throw new Error('loss is NaN at step 3'); } };`);
+  writeFileSync(
+    join(dir, 'bad.mjs'),
+    `export default { params: { type: 'object' }, async run() { throw new Error('loss is NaN at step 3'); } };`,
+  );
   writeJson(join(dir, 'p.json'), { kinds: { bad: './bad.mjs' }, stages: { x: { kind: 'bad' } } });
   const r = await ablate(dir, ['run', 'p.json']);
   assert.equal(r.code, 1);
@@ -42,7 +54,9 @@ test('a JS stage that throws fails with its message; the human reporter prints a
 
 test('a stage past its timeout fails as timed out', async () => {
   const dir = tempProject();
-  writeJson(join(dir, 'p.json'), { stages: { slow: { kind: 'exec', timeout: 0.5, params: { command: 'sleep 30; echo > o', outputs: ['o'] } } } });
+  writeJson(join(dir, 'p.json'), {
+    stages: { slow: { kind: 'exec', timeout: 0.5, params: { command: 'sleep 30; echo > o', outputs: ['o'] } } },
+  });
   const r = await runJson(dir);
   assert.equal(r.code, 1);
   const cell = events(r.stdout).find((e) => e.type === 'cell');
@@ -52,11 +66,21 @@ test('a stage past its timeout fails as timed out', async () => {
 test('GPU slots bind device indices; a GPU stage without GPUs fails clearly', async () => {
   const dir = tempProject();
   writeJson(join(dir, 'p.json'), {
-    stages: { g: { kind: 'exec', resources: { gpu: 1 }, matrix: { k: [1, 2] }, params: { command: 'echo "$CUDA_VISIBLE_DEVICES" > o', outputs: ['o'] } } },
+    stages: {
+      g: {
+        kind: 'exec',
+        resources: { gpu: 1 },
+        matrix: { k: [1, 2] },
+        params: { command: 'echo "$CUDA_VISIBLE_DEVICES" > o', outputs: ['o'] },
+      },
+    },
   });
   const none = await runJson(dir, 'p.json', [], { ABLATE_GPUS: '' });
   assert.equal(none.code, 1);
-  assert.match(String(events(none.stdout).find((e) => e.status === 'failed')?.message), /needs 1 GPU\(s\), 0 available/);
+  assert.match(
+    String(events(none.stdout).find((e) => e.status === 'failed')?.message),
+    /needs 1 GPU\(s\), 0 available/,
+  );
   const two = await runJson(dir, 'p.json', ['--gpus', '0,1']);
   assert.equal(two.code, 0, two.stderr);
   const out = await ablate(dir, ['export', 'p.json', '--out', 'e']);

@@ -10,9 +10,17 @@ function pipeline(fs: string[], bias = 1): unknown {
   return {
     kinds: { sum: './sum.mjs' },
     stages: {
-      gen: { kind: 'exec', matrix: { f: fs }, params: { command: 'yes {{f}} | head -c 65536 > g.txt', outputs: ['g.txt'] } },
+      gen: {
+        kind: 'exec',
+        matrix: { f: fs },
+        params: { command: 'yes {{f}} | head -c 65536 > g.txt', outputs: ['g.txt'] },
+      },
       fit: { kind: 'sum', matrix: { f: fs }, params: { x: 1, bias } },
-      total: { kind: 'exec', inputs: { g: { stage: 'gen', all: true } }, params: { command: 'cat "$ABLATE_IN_G"/*/g.txt | wc -c > t.txt', outputs: ['t.txt'] } },
+      total: {
+        kind: 'exec',
+        inputs: { g: { stage: 'gen', all: true } },
+        params: { command: 'cat "$ABLATE_IN_G"/*/g.txt | wc -c > t.txt', outputs: ['t.txt'] },
+      },
     },
   };
 }
@@ -26,7 +34,8 @@ function project(): string {
 function blobBytes(dir: string): number {
   let n = 0;
   const root = join(dir, 'cache', 'blobs');
-  for (const shard of readdirSync(root)) for (const f of readdirSync(join(root, shard))) n += statSync(join(root, shard, f)).size;
+  for (const shard of readdirSync(root))
+    for (const f of readdirSync(join(root, shard))) n += statSync(join(root, shard, f)).size;
   return n;
 }
 
@@ -43,7 +52,11 @@ test('gc --keep removes the records of a dropped variant with their blobs; the k
   const dry = await ablate(dir, ['gc', '--keep', 'p.json', '--dry-run']);
   assert.equal(dry.code, 0, dry.stderr);
   const listed = dry.stdout.split('\n').filter((l) => l.startsWith('would remove'));
-  assert.deepEqual(listed.map((l) => l.split(/\s+/)[2]), ['fit[f=cbrt]', 'gen[f=cbrt]', 'total'], dry.stdout);
+  assert.deepEqual(
+    listed.map((l) => l.split(/\s+/)[2]),
+    ['fit[f=cbrt]', 'gen[f=cbrt]', 'total'],
+    dry.stdout,
+  );
   const predicted = /freeing (\d+) blob\(s\)/.exec(dry.stdout)?.[1];
   assert.equal(predicted, '2', dry.stdout);
   assert.equal(blobBytes(dir), bytesBefore, 'a dry run removes nothing');
@@ -84,9 +97,16 @@ test("gc --keep keeps each current cell's last run, so status still says what ch
 
 test('gc --keep takes --set, keeps the union of several pipelines, and refuses misuse with exit 2', async () => {
   const dir = project();
-  writeJson(join(dir, 'p.json'), { vars: { n: 1 }, stages: { a: { kind: 'exec', params: { n: { $var: 'n' }, command: 'echo {{n}} > a.txt', outputs: ['a.txt'] } } } });
-  writeJson(join(dir, 'q.json'), { vars: { n: 0 }, stages: { b: { kind: 'exec', params: { command: 'echo b > b.txt', outputs: ['b.txt'] } } } });
-  for (const args of [['p.json'], ['p.json', '--set', 'n=2'], ['q.json']]) assert.equal((await runJson(dir, args[0], args.slice(1))).code, 0);
+  writeJson(join(dir, 'p.json'), {
+    vars: { n: 1 },
+    stages: { a: { kind: 'exec', params: { n: { $var: 'n' }, command: 'echo {{n}} > a.txt', outputs: ['a.txt'] } } },
+  });
+  writeJson(join(dir, 'q.json'), {
+    vars: { n: 0 },
+    stages: { b: { kind: 'exec', params: { command: 'echo b > b.txt', outputs: ['b.txt'] } } },
+  });
+  for (const args of [['p.json'], ['p.json', '--set', 'n=2'], ['q.json']])
+    assert.equal((await runJson(dir, args[0], args.slice(1))).code, 0);
   const gc = await ablate(dir, ['gc', '--keep', 'p.json', '--keep', 'q.json', '--set', 'n=2']);
   assert.equal(gc.code, 0, gc.stderr);
   assert.match(gc.stdout, /removed 1 record\(s\)/, gc.stdout);

@@ -12,8 +12,18 @@ function chain(dir: string, failing = 'b'): void {
   writeJson(join(dir, 'p.json'), {
     stages: {
       a: { kind: 'exec', matrix: { n: [1, 2, 3] }, params: { command: `${fail('a')}echo {{n}} > o`, outputs: ['o'] } },
-      b: { kind: 'exec', inputs: { a: 'a' }, matrix: { n: [1, 2, 3] }, params: { command: `${fail('b')}cp $ABLATE_IN_A/o o`, outputs: ['o'] } },
-      c: { kind: 'exec', inputs: { b: 'b' }, matrix: { n: [1, 2, 3] }, params: { command: 'cp $ABLATE_IN_B/o o', outputs: ['o'] } },
+      b: {
+        kind: 'exec',
+        inputs: { a: 'a' },
+        matrix: { n: [1, 2, 3] },
+        params: { command: `${fail('b')}cp $ABLATE_IN_A/o o`, outputs: ['o'] },
+      },
+      c: {
+        kind: 'exec',
+        inputs: { b: 'b' },
+        matrix: { n: [1, 2, 3] },
+        params: { command: 'cp $ABLATE_IN_B/o o', outputs: ['o'] },
+      },
     },
   });
 }
@@ -56,10 +66,17 @@ test('the failure summary prints an ablate log command that pastes into bash and
 
 test('the failure summary names --cache-dir and --set when the run had them', async () => {
   const dir = tempProject();
-  writeJson(join(dir, 'p q.json'), { vars: { cmd: 'echo > o' }, stages: { x: { kind: 'exec', params: { command: { $var: 'cmd' }, outputs: ['o'] } } } });
+  writeJson(join(dir, 'p q.json'), {
+    vars: { cmd: 'echo > o' },
+    stages: { x: { kind: 'exec', params: { command: { $var: 'cmd' }, outputs: ['o'] } } },
+  });
   const r = await ablate(dir, ['run', 'p q.json', '--cache-dir', join(dir, 'my cache'), '--set', 'cmd=exit 4']);
   assert.equal(r.code, 1, r.stderr);
-  assert.match(r.stdout, new RegExp(`full log: ablate log 'p q.json' --cache-dir '${join(dir, 'my cache')}' --set 'cmd=exit 4' x$`, 'm'), r.stdout);
+  assert.match(
+    r.stdout,
+    new RegExp(`full log: ablate log 'p q.json' --cache-dir '${join(dir, 'my cache')}' --set 'cmd=exit 4' x$`, 'm'),
+    r.stdout,
+  );
 });
 
 test('a cell skipped behind a skipped cell names the failure it goes back to', async () => {
@@ -68,7 +85,11 @@ test('a cell skipped behind a skipped cell names the failure it goes back to', a
   const r = await ablate(dir, ['run', 'p.json']);
   assert.equal(r.code, 1, r.stderr);
   assert.match(r.stdout, /^skipped b\[n=2\] \(a\[n=2\] failed\)$/m);
-  assert.match(r.stdout, /^skipped c\[n=2\] \(a\[n=2\] failed\)$/m, 'c[n=2] was skipped because a[n=2] failed, not b[n=2]');
+  assert.match(
+    r.stdout,
+    /^skipped c\[n=2\] \(a\[n=2\] failed\)$/m,
+    'c[n=2] was skipped because a[n=2] failed, not b[n=2]',
+  );
 });
 
 test('--dry-run lists the cells that would run, with why, and no warnings', async () => {
@@ -87,8 +108,17 @@ test('status names every changed upstream, collapsed when many', async () => {
   const names = ['a', 'b', 'c', 'd', 'e'];
   const pipeline = (v: string, changed: number) => ({
     stages: {
-      ...Object.fromEntries(names.map((n, i) => [n, { kind: 'exec', params: { command: `echo ${n}${i < changed ? v : ''} > o`, outputs: ['o'] } }])),
-      total: { kind: 'exec', inputs: Object.fromEntries(names.map((n) => [n, n])), params: { command: 'echo > o', outputs: ['o'] } },
+      ...Object.fromEntries(
+        names.map((n, i) => [
+          n,
+          { kind: 'exec', params: { command: `echo ${n}${i < changed ? v : ''} > o`, outputs: ['o'] } },
+        ]),
+      ),
+      total: {
+        kind: 'exec',
+        inputs: Object.fromEntries(names.map((n) => [n, n])),
+        params: { command: 'echo > o', outputs: ['o'] },
+      },
     },
   });
   writeJson(join(dir, 'p.json'), pipeline('x', 0));
@@ -122,13 +152,25 @@ test('dag draws stages or cells, coloured by cached, to run and failed, as dot a
   assert.equal(svg.code, 0, svg.stderr);
   assert.match(svg.stdout, /^<\?xml[^]*<svg [^]*<\/svg>\s*$/);
   const texts = [...svg.stdout.matchAll(/<text[^>]*>([^<]*)<\/text>/g)].map((m) => m[1]);
-  for (const label of ['a', '3 cells: 3 cached', 'b', '3 cells: 2 cached, 1 failed', 'c', '3 cells: 2 cached, 1 to run']) assert.ok(texts.includes(label), `${label} in ${texts.join(' | ')}`);
-  for (const colour of ['#cdeccd', '#f6b8b8', '#ffe8a8']) assert.match(svg.stdout, new RegExp(`<path fill="${colour}"|<polygon fill="${colour}"`), colour);
+  for (const label of [
+    'a',
+    '3 cells: 3 cached',
+    'b',
+    '3 cells: 2 cached, 1 failed',
+    'c',
+    '3 cells: 2 cached, 1 to run',
+  ])
+    assert.ok(texts.includes(label), `${label} in ${texts.join(' | ')}`);
+  for (const colour of ['#cdeccd', '#f6b8b8', '#ffe8a8'])
+    assert.match(svg.stdout, new RegExp(`<path fill="${colour}"|<polygon fill="${colour}"`), colour);
 });
 
 test('dag takes --set', async () => {
   const dir = tempProject();
-  writeJson(join(dir, 'p.json'), { vars: { cmd: 'echo > o' }, stages: { x: { kind: 'exec', params: { command: { $var: 'cmd' }, outputs: ['o'] } } } });
+  writeJson(join(dir, 'p.json'), {
+    vars: { cmd: 'echo > o' },
+    stages: { x: { kind: 'exec', params: { command: { $var: 'cmd' }, outputs: ['o'] } } },
+  });
   assert.equal((await ablate(dir, ['run', 'p.json'])).code, 0);
   assert.match((await ablate(dir, ['dag', 'p.json'])).stdout, /1 cached/);
   // The cell cached under the file's value is not the cell under the overridden one.

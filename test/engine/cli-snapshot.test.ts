@@ -12,7 +12,10 @@ function pipeline(bias: number): Record<string, unknown> {
       double: { kind: 'sum', inputs: { a: 'gen' }, matrix: { x: [1, 2, 3] } },
       total: { kind: 'sum', inputs: { all: { stage: 'double', all: true } } },
       side: { kind: 'other', params: { x: 100 } },
-      shell: { kind: 'exec', params: { command: 'cat "$ABLATE_PIPELINE_DIR/dep.txt" > out.txt', deps: ['dep.txt'], outputs: ['out.txt'] } },
+      shell: {
+        kind: 'exec',
+        params: { command: 'cat "$ABLATE_PIPELINE_DIR/dep.txt" > out.txt', deps: ['dep.txt'], outputs: ['out.txt'] },
+      },
     },
   };
 }
@@ -42,7 +45,9 @@ function snapshotFile(dir: string): string {
 /** Marks one cell "to run" inside the stored plan, so a status answered from it is recognisable. */
 function tamper(dir: string): void {
   const file = snapshotFile(dir);
-  const snap = JSON.parse(readFileSync(file, 'utf8')) as { rows: { cell: string; status: string; reasons: string[] }[] };
+  const snap = JSON.parse(readFileSync(file, 'utf8')) as {
+    rows: { cell: string; status: string; reasons: string[] }[];
+  };
   const row = snap.rows.find((r) => r.cell === 'side');
   assert.ok(row);
   row.status = 'run';
@@ -71,10 +76,19 @@ test('status and a no-op run answer from the stored plan, with the same output a
   assert.equal(byStatus(noop.stdout).cached?.length, 9);
   const plan = events(noop.stdout).find((e) => e.type === 'plan');
   assert.deepEqual([plan?.cells, plan?.cached, plan?.toRun], [9, 9, 0]);
-  assert.deepEqual(events(noop.stdout).map((e) => e.type).slice(-2), ['summary', 'results']);
+  assert.deepEqual(
+    events(noop.stdout)
+      .map((e) => e.type)
+      .slice(-2),
+    ['summary', 'results'],
+  );
 
   tamper(dir);
-  assert.match(await status(dir), /run\s+side\s+\(marked by the test\)/, 'an unchanged pipeline and cache are answered from the stored plan');
+  assert.match(
+    await status(dir),
+    /run\s+side\s+\(marked by the test\)/,
+    'an unchanged pipeline and cache are answered from the stored plan',
+  );
 });
 
 test('the stored plan is not used once the pipeline, stage code, a declared dependency or the cache changed', async () => {
@@ -145,5 +159,10 @@ test('a plan made while a file it reads was being edited is not stored', async (
   utimesSync(join(dir, 'dep.txt'), later, later);
   rmSync(join(dir, 'cache', 'plans'), { recursive: true, force: true });
   assert.match(await status(dir), /^9 cells: 9 cached, 0 to run/);
-  assert.equal(existsSync(join(dir, 'cache', 'plans')) ? readdirSync(join(dir, 'cache', 'plans')).filter((f) => f.endsWith('.json')).length : 0, 0);
+  assert.equal(
+    existsSync(join(dir, 'cache', 'plans'))
+      ? readdirSync(join(dir, 'cache', 'plans')).filter((f) => f.endsWith('.json')).length
+      : 0,
+    0,
+  );
 });

@@ -15,7 +15,10 @@ test('every expected failure carries its documented exit code by class', () => {
     [new SlurmUnavailableError('no sinfo'), 4],
     [new RuntimeProbeError('no backend'), 4],
     [planFailureError({ reason: 'dep-missing', cell: 'a', path: 'x.txt' }), EXIT.invalid],
-    [planFailureError({ reason: 'runtime-probe', message: 'cannot initialise a TensorFlow.js backend' }), EXIT.environment],
+    [
+      planFailureError({ reason: 'runtime-probe', message: 'cannot initialise a TensorFlow.js backend' }),
+      EXIT.environment,
+    ],
   ];
   for (const [error, code] of cases) {
     assert.ok(error instanceof CommandError, error.constructor.name);

@@ -34,8 +34,16 @@ test('an exec fan-in maps its numbered folders to axis values from the index alo
   writeJson(join(dir, 'p.json'), {
     kinds: { seen: './seen.mjs' },
     stages: {
-      up: { kind: 'exec', params: { command: 'echo {{a}}-{{b}} > v.txt', outputs: ['v.txt'] }, matrix: { b: [2, 1], a: ['q', 'p'] } },
-      all: { kind: 'exec', inputs: { up: { stage: 'up', all: true } }, params: { command: MAP, outputs: ['map.json', 'ls.txt', 'all.txt'] } },
+      up: {
+        kind: 'exec',
+        params: { command: 'echo {{a}}-{{b}} > v.txt', outputs: ['v.txt'] },
+        matrix: { b: [2, 1], a: ['q', 'p'] },
+      },
+      all: {
+        kind: 'exec',
+        inputs: { up: { stage: 'up', all: true } },
+        params: { command: MAP, outputs: ['map.json', 'ls.txt', 'all.txt'] },
+      },
       js: { kind: 'seen', inputs: { up: { stage: 'up', all: true } } },
     },
   });
@@ -44,15 +52,41 @@ test('an exec fan-in maps its numbered folders to axis values from the index alo
   const out = join(dir, 'out');
   const exported = await ablate(dir, ['export', 'p.json', '--out', out]);
   assert.equal(exported.code, 0, exported.stderr);
-  const folder = (stage: string): string => join(out, 'artifacts', readdirSync(join(out, 'artifacts')).find((f) => f === stage) as string);
-  const rows = JSON.parse(readFileSync(join(folder('all'), 'map.json'), 'utf8')) as { folder: string; cell: string; axes: { a: string; b: number }; holds: string; hash: string }[];
+  const folder = (stage: string): string =>
+    join(out, 'artifacts', readdirSync(join(out, 'artifacts')).find((f) => f === stage) as string);
+  const rows = JSON.parse(readFileSync(join(folder('all'), 'map.json'), 'utf8')) as {
+    folder: string;
+    cell: string;
+    axes: { a: string; b: number };
+    holds: string;
+    hash: string;
+  }[];
   assert.equal(rows.length, 4);
-  for (const row of rows) assert.equal(row.holds, `${row.axes.a}-${row.axes.b}`, `folder ${row.folder} holds ${row.cell}`);
-  assert.deepEqual(rows.map((x) => x.folder), ['0', '1', '2', '3']);
-  assert.deepEqual(readFileSync(join(folder('all'), 'ls.txt'), 'utf8').trim().split('\n'), ['0', '1', '2', '3'], 'ls does not list the index');
-  assert.equal(readFileSync(join(folder('all'), 'all.txt'), 'utf8').trim().split('\n').length, 4);
+  for (const row of rows)
+    assert.equal(row.holds, `${row.axes.a}-${row.axes.b}`, `folder ${row.folder} holds ${row.cell}`);
+  assert.deepEqual(
+    rows.map((x) => x.folder),
+    ['0', '1', '2', '3'],
+  );
+  assert.deepEqual(
+    readFileSync(join(folder('all'), 'ls.txt'), 'utf8')
+      .trim()
+      .split('\n'),
+    ['0', '1', '2', '3'],
+    'ls does not list the index',
+  );
+  assert.equal(
+    readFileSync(join(folder('all'), 'all.txt'), 'utf8')
+      .trim()
+      .split('\n').length,
+    4,
+  );
   const seen = JSON.parse(readFileSync(join(folder('js'), 'seen.json'), 'utf8')) as { cell: string; hash: string }[];
-  assert.deepEqual(seen.map((s) => [s.cell, s.hash]), rows.map((x) => [x.cell, x.hash]), 'a JS stage gets the same through ctx.inputs');
+  assert.deepEqual(
+    seen.map((s) => [s.cell, s.hash]),
+    rows.map((x) => [x.cell, x.hash]),
+    'a JS stage gets the same through ctx.inputs',
+  );
   assert.match(seen[0]?.hash ?? '', /^[0-9a-f]{64}$/);
   const again = await runJson(dir);
   assert.deepEqual(byStatus(again.stdout).ran, [], 'the index changes no fingerprint');

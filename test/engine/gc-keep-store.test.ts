@@ -47,7 +47,10 @@ test('removeEntries removes what was doomed, but not a leased record nor a point
     const shared = await commitCell(cache, dir, 'd', 'kept');
     const before = cache.storeEntries();
     assert.equal(before.records.size, 4);
-    const plan = doomed(before, { fingerprints: new Set([kept.fingerprint]), cellKeys: new Set([cache.cellKey('/p.json', 'a')]) });
+    const plan = doomed(before, {
+      fingerprints: new Set([kept.fingerprint]),
+      cellKeys: new Set([cache.cellKey('/p.json', 'a')]),
+    });
     assert.deepEqual(plan.records.map((r) => r.cell).sort(), ['b', 'c', 'd']);
     // d's blob is a's too: only b's and c's bytes would be freed.
     assert.deepEqual(freedBlobs(before, plan), { blobs: 2, bytes: 'gone'.length + 'leased'.length });

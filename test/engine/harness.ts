@@ -19,10 +19,15 @@ export function tempProject(prefix = 'ablate-test-'): string {
 
 export function ablate(cwd: string, args: string[], env: Record<string, string> = {}): Promise<CliResult> {
   return new Promise((done) => {
-    execFile(process.execPath, [BIN, ...args], { cwd, env: { ...process.env, ...env, ABLATE_CACHE_DIR: join(cwd, 'cache') }, maxBuffer: 64 << 20 }, (error, stdout, stderr) => {
-      const code = error === null ? 0 : typeof error.code === 'number' ? error.code : 1;
-      done({ code, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      [BIN, ...args],
+      { cwd, env: { ...process.env, ...env, ABLATE_CACHE_DIR: join(cwd, 'cache') }, maxBuffer: 64 << 20 },
+      (error, stdout, stderr) => {
+        const code = error === null ? 0 : typeof error.code === 'number' ? error.code : 1;
+        done({ code, stdout, stderr });
+      },
+    );
   });
 }
 
@@ -35,7 +40,11 @@ export interface JsonEvent {
 }
 
 export function events(stdout: string): JsonEvent[] {
-  return stdout.trim().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as JsonEvent);
+  return stdout
+    .trim()
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as JsonEvent);
 }
 
 /** Cell ids by status from a `--reporter json` run. */
@@ -46,7 +55,12 @@ export function byStatus(stdout: string): Record<string, string[]> {
   return out;
 }
 
-export function runJson(cwd: string, pipeline = 'p.json', extra: string[] = [], env: Record<string, string> = {}): Promise<CliResult> {
+export function runJson(
+  cwd: string,
+  pipeline = 'p.json',
+  extra: string[] = [],
+  env: Record<string, string> = {},
+): Promise<CliResult> {
   return ablate(cwd, ['run', pipeline, '--reporter', 'json', '-j', '2', ...extra], env);
 }
 

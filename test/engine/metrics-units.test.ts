@@ -6,7 +6,14 @@ import { metricsSpec, undeclaredMetricsFiles } from '../../src/metrics/spec.js';
 import { summarize, welch } from '../../src/metrics/stats.js';
 
 const files: Record<string, string> = {
-  'a.json': JSON.stringify({ loss: 0.5, nested: { acc: 0.9, deep: { x: 1 } }, curve: [1, 2], name: 'run', flag: true, 'dotted.key': 7 }),
+  'a.json': JSON.stringify({
+    loss: 0.5,
+    nested: { acc: 0.9, deep: { x: 1 } },
+    curve: [1, 2],
+    name: 'run',
+    flag: true,
+    'dotted.key': 7,
+  }),
   'b.json': JSON.stringify({ loss: 99, other: 3 }),
   'bad.json': '{ not json',
 };
@@ -19,7 +26,12 @@ test('every number of a file becomes a metric under its dotted path; arrays, str
 });
 
 test('keys pick and rename paths, the first file wins a name, and what cannot be read is a problem, not a throw', () => {
-  const spec = metricsSpec([{ file: 'a.json', keys: { accuracy: 'nested.acc', k: 'dotted.key', gone: 'nested.nope' } }, 'b.json', 'bad.json', 'missing.json']);
+  const spec = metricsSpec([
+    { file: 'a.json', keys: { accuracy: 'nested.acc', k: 'dotted.key', gone: 'nested.nope' } },
+    'b.json',
+    'bad.json',
+    'missing.json',
+  ]);
   assert.ok(spec !== undefined);
   const m = extractMetrics(spec, read);
   assert.deepEqual(m.values, { accuracy: 0.9, k: 7, loss: 99, other: 3 });
@@ -28,7 +40,11 @@ test('keys pick and rename paths, the first file wins a name, and what cannot be
   assert.match(m.problems[1] ?? '', /bad\.json is not JSON/);
   assert.match(m.problems[2] ?? '', /missing\.json is not among the outputs/);
   assert.equal(m.spec, spec.key);
-  assert.notEqual(metricsSpec('a.json')?.key, spec.key, 'another declaration has another key, so stored values are re-read');
+  assert.notEqual(
+    metricsSpec('a.json')?.key,
+    spec.key,
+    'another declaration has another key, so stored values are re-read',
+  );
 });
 
 test('an exec stage must list its metrics files among its outputs', () => {

@@ -16,12 +16,18 @@ import { sha256 } from '../../src/util/hash.js';
  * Runtime facts are fixed, so no TensorFlow.js backend is probed.
  */
 function everythingDone(): RecordStore & MetaStore {
-  const done = (fingerprint: FingerprintHash): DoneEntry => ({ fingerprint, cell: '', outputs: {}, outputsHash: sha256(`outputs of ${fingerprint}`) });
+  const done = (fingerprint: FingerprintHash): DoneEntry => ({
+    fingerprint,
+    cell: '',
+    outputs: {},
+    outputsHash: sha256(`outputs of ${fingerprint}`),
+  });
   const fake: Partial<RecordStore & MetaStore> = {
     getDone: done,
     latest: () => undefined,
     getRecord: () => undefined,
-    getMeta: <T>(key: string) => (key.startsWith('tfjs-probe:') ? ({ tfjs: 'fixed', backend: 'fixed' } as T) : undefined),
+    getMeta: <T>(key: string) =>
+      key.startsWith('tfjs-probe:') ? ({ tfjs: 'fixed', backend: 'fixed' } as T) : undefined,
     putMeta: async () => {},
   };
   return fake as RecordStore & MetaStore;
@@ -29,16 +35,26 @@ function everythingDone(): RecordStore & MetaStore {
 
 export async function analysisOf(pipeline: string, flags: { set?: string[]; axis?: string[] } = {}): Promise<Analysis> {
   const loaded = await loadPipelineFile(pipeline, parseOverrides(flags));
-  if (!loaded.ok) throw new Error(loaded.error.diagnostics.map((d) => formatDiagnostic(d, loaded.error.sources)).join('\n'));
+  if (!loaded.ok)
+    throw new Error(loaded.error.diagnostics.map((d) => formatDiagnostic(d, loaded.error.sources)).join('\n'));
   const analysis = await analyze(loaded.value);
-  if (!analysis.ok) throw new Error(analysis.error.diagnostics.map((d) => formatDiagnostic(d, analysis.error.sources)).join('\n'));
+  if (!analysis.ok)
+    throw new Error(analysis.error.diagnostics.map((d) => formatDiagnostic(d, analysis.error.sources)).join('\n'));
   return analysis.value;
 }
 
 /** Every cell's id and fingerprint, in the pipeline's dependency order. */
-export async function cellFingerprints(pipeline: string, flags: { set?: string[]; axis?: string[] } = {}): Promise<[string, string][]> {
+export async function cellFingerprints(
+  pipeline: string,
+  flags: { set?: string[]; axis?: string[] } = {},
+): Promise<[string, string][]> {
   const analysis = await analysisOf(pipeline, flags);
-  const planner = new Planner(analysis, { cache: everythingDone(), pipelineKey: pipeline, force: new Set(), runtime: {} });
+  const planner = new Planner(analysis, {
+    cache: everythingDone(),
+    pipelineKey: pipeline,
+    force: new Set(),
+    runtime: {},
+  });
   const planned = await planner.planAll(analysis.order);
   if (!planned.ok) throw new Error(`planning failed: ${planned.error.reason}`);
   return analysis.order.map((c) => {

@@ -27,21 +27,47 @@ const plan = (toRunByStage: Record<string, number>, cached = 0): RunEvent => {
 };
 const start = (stage: string, cell: string): RunEvent => ({ type: 'cell-start', stage, cell });
 const exit = (stage: string, cell: string): RunEvent => ({ type: 'cell-exit', stage, cell });
-const ran = (stage: string, cell: string, durationMs: number): RunEvent => ({ type: 'cell', stage, cell, status: 'ran', durationMs });
-const summary = (interrupted: boolean): RunEvent => ({ type: 'summary', ran: 1, cached: 0, failed: 0, skipped: 0, durationMs: 5, interrupted, failures: [] });
+const ran = (stage: string, cell: string, durationMs: number): RunEvent => ({
+  type: 'cell',
+  stage,
+  cell,
+  status: 'ran',
+  durationMs,
+});
+const summary = (interrupted: boolean): RunEvent => ({
+  type: 'summary',
+  ran: 1,
+  cached: 0,
+  failed: 0,
+  skipped: 0,
+  durationMs: 5,
+  interrupted,
+  failures: [],
+});
 
 for (const interrupted of [false, true]) {
   test(`nothing is drawn after the final summary (${interrupted ? 'interrupted' : 'done'})`, async () => {
     const { stream, writes } = fakeStream(true);
     const r = new HumanReporter(stream, createLogUpdate);
-    for (const e of [plan({ train: 2 }), start('train', 't1'), start('train', 't2'), ran('train', 't1', 100)]) r.onEvent(e);
-    r.onEvent({ type: 'progress', stage: 'train', cell: 't2', update: { step: 3, total: 10, message: 'STILL-RUNNING' } });
+    for (const e of [plan({ train: 2 }), start('train', 't1'), start('train', 't2'), ran('train', 't1', 100)])
+      r.onEvent(e);
+    r.onEvent({
+      type: 'progress',
+      stage: 'train',
+      cell: 't2',
+      update: { step: 3, total: 10, message: 'STILL-RUNNING' },
+    });
     // The live view shows the running cell's progress before the end.
     await new Promise((done) => setTimeout(done, 300));
     assert.match(writes.join(''), /STILL-RUNNING/);
     r.onEvent(summary(interrupted));
     // Late progress, the 250 ms redraw timer and close() must not draw the bar or the running cell again.
-    r.onEvent({ type: 'progress', stage: 'train', cell: 't2', update: { step: 4, total: 10, message: 'STILL-RUNNING' } });
+    r.onEvent({
+      type: 'progress',
+      stage: 'train',
+      cell: 't2',
+      update: { step: 4, total: 10, message: 'STILL-RUNNING' },
+    });
     await new Promise((done) => setTimeout(done, 600));
     r.close();
     const text = writes.join('');
@@ -80,10 +106,26 @@ test('plain lines say start and ran in the order cells run, though a slot frees 
   const { stream, writes } = fakeStream(false);
   const r = new HumanReporter(stream);
   // As the executor emits them with -j 1: the next cell starts as soon as the previous process exits.
-  const events = [plan({ a: 3 }), start('a', 'a1'), exit('a', 'a1'), start('a', 'a2'), exit('a', 'a2'), start('a', 'a3'), ran('a', 'a1', 5), ran('a', 'a2', 5), exit('a', 'a3'), ran('a', 'a3', 5), summary(false)];
+  const events = [
+    plan({ a: 3 }),
+    start('a', 'a1'),
+    exit('a', 'a1'),
+    start('a', 'a2'),
+    exit('a', 'a2'),
+    start('a', 'a3'),
+    ran('a', 'a1', 5),
+    ran('a', 'a2', 5),
+    exit('a', 'a3'),
+    ran('a', 'a3', 5),
+    summary(false),
+  ];
   for (const e of events) r.onEvent(e);
   r.close();
-  const lines = writes.join('').split('\n').filter((l) => /^(start|ran)/.test(l)).map((l) => l.replace(/\s+\(.*$/, '').replace(/\s+/, ' '));
+  const lines = writes
+    .join('')
+    .split('\n')
+    .filter((l) => /^(start|ran)/.test(l))
+    .map((l) => l.replace(/\s+\(.*$/, '').replace(/\s+/, ' '));
   assert.deepEqual(lines, ['start a1', 'ran a1', 'start a2', 'ran a2', 'start a3', 'ran a3']);
 });
 
@@ -105,7 +147,20 @@ test('dry-run lines are not warnings', () => {
 });
 
 test('shell words survive bash unchanged, quotes and globs included', () => {
-  for (const word of ['a[seed=0]', "it's", 'x y', '$HOME', '`id`', '=cmd', '', 'p.json', 'a*b?', "'''", '!event', 'f[x=\\"q\\"]']) {
+  for (const word of [
+    'a[seed=0]',
+    "it's",
+    'x y',
+    '$HOME',
+    '`id`',
+    '=cmd',
+    '',
+    'p.json',
+    'a*b?',
+    "'''",
+    '!event',
+    'f[x=\\"q\\"]',
+  ]) {
     const echoed = execFileSync('bash', ['-c', `printf %s ${shellWord(word)}`], { encoding: 'utf8' });
     assert.equal(echoed, word);
   }

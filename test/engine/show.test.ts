@@ -11,12 +11,18 @@ import { LmdbCache } from '../../src/cache/lmdb-cache.js';
 import { ablate, runJson, tempProject, writeJson } from './harness.js';
 
 /** score = 10x + seed^2, so the seeds of x give 10x, 10x+1, 10x+4. */
-const SCORE = 'echo "{\\"score\\": $(( {{x}} * 10 + {{seed}} * {{seed}} )), \\"info\\": {\\"half\\": 0.5, \\"x\\": {{x}}}, \\"curve\\": [1, 2]}" > metrics.json';
+const SCORE =
+  'echo "{\\"score\\": $(( {{x}} * 10 + {{seed}} * {{seed}} )), \\"info\\": {\\"half\\": 0.5, \\"x\\": {{x}}}, \\"curve\\": [1, 2]}" > metrics.json';
 
 function pipeline(xs: number[], metrics: unknown = 'metrics.json'): unknown {
   return {
     stages: {
-      m: { kind: 'exec', ...(metrics === undefined ? {} : { metrics }), params: { command: SCORE, outputs: ['metrics.json'] }, matrix: { x: xs, seed: [0, 1, 2] } },
+      m: {
+        kind: 'exec',
+        ...(metrics === undefined ? {} : { metrics }),
+        params: { command: SCORE, outputs: ['metrics.json'] },
+        matrix: { x: xs, seed: [0, 1, 2] },
+      },
     },
   };
 }
@@ -28,7 +34,10 @@ interface JsonRow {
   metrics: Record<string, { n: number; mean: number; sd?: number; low?: number; high?: number }>;
 }
 
-async function showJson(dir: string, extra: string[] = []): Promise<{ rows: JsonRow[]; missing: string[]; metrics: string[] }> {
+async function showJson(
+  dir: string,
+  extra: string[] = [],
+): Promise<{ rows: JsonRow[]; missing: string[]; metrics: string[] }> {
   const r = await ablate(dir, ['show', 'p.json', '--format', 'json', ...extra]);
   assert.equal(r.code, 0, r.stderr);
   return JSON.parse(r.stdout) as { rows: JsonRow[]; missing: string[]; metrics: string[] };
@@ -52,20 +61,33 @@ test('show aggregates three seeds into the mean, sd and t-interval computed inde
   try {
     const records = [...cache.allRecords()];
     assert.equal(records.length, 6);
-    for (const r of records) assert.equal(cache.getMetrics(r.fingerprint)?.values.score !== undefined, true, `${r.cell}: metrics stored with its record`);
+    for (const r of records)
+      assert.equal(
+        cache.getMetrics(r.fingerprint)?.values.score !== undefined,
+        true,
+        `${r.cell}: metrics stored with its record`,
+      );
   } finally {
     await cache.close();
   }
   const shown = await showJson(dir);
-  assert.deepEqual(shown.metrics, ['score', 'info.half', 'info.x'], 'nested numbers get dotted names; arrays are not metrics');
-  assert.deepEqual(shown.rows.map((r) => r.axes), [{ x: 1 }, { x: 2 }]);
+  assert.deepEqual(
+    shown.metrics,
+    ['score', 'info.half', 'info.x'],
+    'nested numbers get dotted names; arrays are not metrics',
+  );
+  assert.deepEqual(
+    shown.rows.map((r) => r.axes),
+    [{ x: 1 }, { x: 2 }],
+  );
   for (const row of shown.rows) {
     const x = row.axes.x as number;
     const want = independent([10 * x, 10 * x + 1, 10 * x + 4]);
     const got = row.metrics.score;
     assert.ok(got !== undefined);
     assert.equal(got.n, 3);
-    for (const k of ['mean', 'sd', 'low', 'high'] as const) assert.ok(Math.abs((got[k] as number) - want[k]) < 1e-6, `${k} of x=${x}: ${got[k]} vs ${want[k]}`);
+    for (const k of ['mean', 'sd', 'low', 'high'] as const)
+      assert.ok(Math.abs((got[k] as number) - want[k]) < 1e-6, `${k} of x=${x}: ${got[k]} vs ${want[k]}`);
   }
   const table = await ablate(dir, ['show', 'p.json']);
   assert.match(table.stdout, /^x +n +score/m);
@@ -97,12 +119,18 @@ test('show filters, sorts, selects metrics by glob and lists cells without a res
   assert.equal((await runJson(dir)).code, 0);
   writeJson(join(dir, 'p.json'), pipeline([1, 2, 3]));
   const sorted = await showJson(dir, ['--sort', 'x:desc', '--metrics', 'info.*']);
-  assert.deepEqual(sorted.rows.map((r) => r.axes.x), [3, 2, 1]);
+  assert.deepEqual(
+    sorted.rows.map((r) => r.axes.x),
+    [3, 2, 1],
+  );
   assert.deepEqual(sorted.metrics, ['info.half', 'info.x']);
   assert.deepEqual(sorted.missing.sort(), ['m[seed=0,x=3]', 'm[seed=1,x=3]', 'm[seed=2,x=3]']);
   assert.equal(sorted.rows[0]?.n, 0, 'the new variant has no result yet');
   const where = await showJson(dir, ['--where', 'x=2', '--cells']);
-  assert.deepEqual(where.rows.map((r) => r.metrics.score?.mean), [20, 21, 24]);
+  assert.deepEqual(
+    where.rows.map((r) => r.metrics.score?.mean),
+    [20, 21, 24],
+  );
   const text = await ablate(dir, ['show', 'p.json']);
   assert.match(text.stdout, /3 cell\(s\) have no result yet/);
   const bad = await ablate(dir, ['show', 'p.json', '--where', 'y=1']);
@@ -128,7 +156,7 @@ test('declaring metrics later keeps cells cached and reads the metrics from the 
   assert.equal(shown.rows[0]?.metrics.s?.mean, 35 / 3);
 });
 
-test('a metrics file that is not among an exec stage\'s outputs is an error at its place', async () => {
+test("a metrics file that is not among an exec stage's outputs is an error at its place", async () => {
   const dir = tempProject();
   writeJson(join(dir, 'p.json'), pipeline([1], 'other.json'));
   const r = await ablate(dir, ['validate', 'p.json']);

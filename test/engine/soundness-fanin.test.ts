@@ -7,12 +7,21 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import test from 'node:test';
-import { diffFingerprints, fingerprintHash, type FingerprintData, type FingerprintDataV1, type InputEntry } from '../../src/plan/fingerprint.js';
+import {
+  diffFingerprints,
+  fingerprintHash,
+  type FingerprintData,
+  type FingerprintDataV1,
+  type InputEntry,
+} from '../../src/plan/fingerprint.js';
 import type { Sha256 } from '../../src/util/hash.js';
 import { ablate, byStatus, runJson, tempProject, writeJson } from './harness.js';
 
 /** Writes `n` into v.txt: an exec stage whose value is a variable, not an axis. */
-const single = { vars: { n: 1 }, stages: { a: { kind: 'exec', params: { command: 'echo {{n}} > v.txt', outputs: ['v.txt'], n: { $var: 'n' } } } } };
+const single = {
+  vars: { n: 1 },
+  stages: { a: { kind: 'exec', params: { command: 'echo {{n}} > v.txt', outputs: ['v.txt'], n: { $var: 'n' } } } },
+};
 
 /** `a` over a matrix of n, and `all`: every `a` concatenated in the order of its numbered input folders. */
 function fan(values: number[]): unknown {
@@ -22,7 +31,11 @@ function fan(values: number[]): unknown {
       all: {
         kind: 'exec',
         inputs: { a: { stage: 'a', all: true } },
-        params: { command: 'for i in $(ls $ABLATE_IN_A | sort -n); do cat $ABLATE_IN_A/$i/v.txt; done | paste -sd" " - > all.txt', outputs: ['all.txt'] },
+        params: {
+          command:
+            'for i in $(ls $ABLATE_IN_A | sort -n); do cat $ABLATE_IN_A/$i/v.txt; done | paste -sd" " - > all.txt',
+          outputs: ['all.txt'],
+        },
       },
     },
   };
@@ -92,14 +105,36 @@ test('explain names a fan-in input by position and cell when the fed cells chang
 
 test('explain compares a fan-in with the unordered form of earlier records, position by position', () => {
   const h = (c: string): Sha256 => c.repeat(64) as Sha256;
-  const base: FingerprintData = { version: 2, kind: 'exec', cell: 'all', code: {}, params: {}, inputs: {}, seed: 0, runtime: {}, files: {} };
+  const base: FingerprintData = {
+    version: 2,
+    kind: 'exec',
+    cell: 'all',
+    code: {},
+    params: {},
+    inputs: {},
+    seed: 0,
+    runtime: {},
+    files: {},
+  };
   const legacy: FingerprintDataV1 = { ...base, version: 1, inputs: { a: { 'a[n=1]': h('1'), 'a[n=2]': h('2') } } };
   const e = (cell: string, outputs: string): InputEntry => ({ cell, params: h('0'), outputs: h(outputs) });
   const now: FingerprintData = { ...base, inputs: { a: [e('a[n=2]', '2'), e('a[n=1]', '3'), e('a[n=3]', '4')] } };
-  assert.deepEqual(diffFingerprints(legacy, now), ['version: 1 -> 2', 'cell: (none) -> all', 'input a: 0 a[n=1] -> a[n=2]', 'input a: 1 a[n=2] -> a[n=1]', 'input a: 2 a[n=3] added']);
+  assert.deepEqual(diffFingerprints(legacy, now), [
+    'version: 1 -> 2',
+    'cell: (none) -> all',
+    'input a: 0 a[n=1] -> a[n=2]',
+    'input a: 1 a[n=2] -> a[n=1]',
+    'input a: 2 a[n=3] added',
+  ]);
   const same: FingerprintData = { ...base, inputs: { a: [e('a[n=1]', '1')] } };
-  assert.deepEqual(diffFingerprints(same, { ...same, inputs: { a: [e('a[n=1]', '5')] } }), ['input a: 0 a[n=1] 111111111111 -> 555555555555']);
-  assert.notEqual(fingerprintHash(now), fingerprintHash({ ...now, inputs: { a: [...(now.inputs.a as InputEntry[])].reverse() } }), 'order is part of the hash');
+  assert.deepEqual(diffFingerprints(same, { ...same, inputs: { a: [e('a[n=1]', '5')] } }), [
+    'input a: 0 a[n=1] 111111111111 -> 555555555555',
+  ]);
+  assert.notEqual(
+    fingerprintHash(now),
+    fingerprintHash({ ...now, inputs: { a: [...(now.inputs.a as InputEntry[])].reverse() } }),
+    'order is part of the hash',
+  );
 });
 
 /** A JS stage kind: `value` writes its param n; `concat` joins its fan-in's values in ctx.inputs order, naming each folder. */
@@ -120,7 +155,10 @@ test('a JS fan-in reads ctx.inputs in folder order, and that order is part of it
   writeFileSync(join(dir, 'concat.mjs'), CONCAT_KIND);
   const p = (values: number[]): unknown => ({
     kinds: { concat: './concat.mjs' },
-    stages: { a: { kind: 'concat', matrix: { n: values } }, all: { kind: 'concat', inputs: { all: { stage: 'a', all: true } } } },
+    stages: {
+      a: { kind: 'concat', matrix: { n: values } },
+      all: { kind: 'concat', inputs: { all: { stage: 'a', all: true } } },
+    },
   });
   writeJson(join(dir, 'p.json'), p([1, 2]));
   assert.equal((await runJson(dir)).code, 0);

@@ -88,22 +88,60 @@ test("explain names an input's changed params as the reason a JS stage will run"
 
 test('explain says which identity changed: the own cell, an input cell, an input params hash', () => {
   const h = (c: string): Sha256 => c.repeat(64) as Sha256;
-  const base: FingerprintData = { version: 2, kind: 'exec', cell: 'b[n=1]', code: {}, params: {}, inputs: {}, seed: 0, runtime: {}, files: {} };
+  const base: FingerprintData = {
+    version: 2,
+    kind: 'exec',
+    cell: 'b[n=1]',
+    code: {},
+    params: {},
+    inputs: {},
+    seed: 0,
+    runtime: {},
+    files: {},
+  };
   const before: FingerprintData = { ...base, inputs: { a: { cell: 'a', params: h('1'), outputs: h('2') } } };
   assert.deepEqual(diffFingerprints(before, { ...before, cell: 'c[n=1]' }), ['cell: b[n=1] -> c[n=1]']);
-  assert.deepEqual(diffFingerprints(before, { ...before, inputs: { a: { cell: 'a', params: h('3'), outputs: h('2') } } }), ['input a: a params 111111111111 -> 333333333333']);
-  assert.deepEqual(diffFingerprints(before, { ...before, inputs: { a: { cell: 'z', params: h('1'), outputs: h('2') } } }), ['input a: a -> z']);
+  assert.deepEqual(
+    diffFingerprints(before, { ...before, inputs: { a: { cell: 'a', params: h('3'), outputs: h('2') } } }),
+    ['input a: a params 111111111111 -> 333333333333'],
+  );
+  assert.deepEqual(
+    diffFingerprints(before, { ...before, inputs: { a: { cell: 'z', params: h('1'), outputs: h('2') } } }),
+    ['input a: a -> z'],
+  );
   const fan: FingerprintData = { ...base, inputs: { a: [{ cell: 'a[n=1]', params: h('1'), outputs: h('2') }] } };
-  assert.deepEqual(diffFingerprints(fan, { ...fan, inputs: { a: [{ cell: 'a[n=1]', params: h('4'), outputs: h('2') }] } }), ['input a: 0 a[n=1] params 111111111111 -> 444444444444']);
+  assert.deepEqual(
+    diffFingerprints(fan, { ...fan, inputs: { a: [{ cell: 'a[n=1]', params: h('4'), outputs: h('2') }] } }),
+    ['input a: 0 a[n=1] params 111111111111 -> 444444444444'],
+  );
 });
 
 test('explain reads records written before the fingerprint named cells', () => {
   const h = (c: string): Sha256 => c.repeat(64) as Sha256;
   // Version 1: no own cell; a one-to-one input is its outputs' hash, a fan-in lists cells and outputs only.
-  const old: FingerprintDataV1 = { version: 1, kind: 'exec', code: {}, params: {}, inputs: { a: h('2'), f: [{ cell: 'a[n=1]', outputs: h('5') }] }, seed: 0, runtime: {}, files: {} };
+  const old: FingerprintDataV1 = {
+    version: 1,
+    kind: 'exec',
+    code: {},
+    params: {},
+    inputs: { a: h('2'), f: [{ cell: 'a[n=1]', outputs: h('5') }] },
+    seed: 0,
+    runtime: {},
+    files: {},
+  };
   const now: FingerprintData = {
-    version: 2, kind: 'exec', cell: 'b', code: {}, params: {}, seed: 0, runtime: {}, files: {},
-    inputs: { a: { cell: 'a', params: h('1'), outputs: h('3') }, f: [{ cell: 'a[n=1]', params: h('1'), outputs: h('5') }] },
+    version: 2,
+    kind: 'exec',
+    cell: 'b',
+    code: {},
+    params: {},
+    seed: 0,
+    runtime: {},
+    files: {},
+    inputs: {
+      a: { cell: 'a', params: h('1'), outputs: h('3') },
+      f: [{ cell: 'a[n=1]', params: h('1'), outputs: h('5') }],
+    },
   };
   assert.deepEqual(diffFingerprints(old, now), [
     'version: 1 -> 2',

@@ -16,9 +16,43 @@ import type { Sha256 } from '../../src/util/hash.js';
 import { ablate, byStatus, runJson, tempProject, writeJson } from './harness.js';
 
 const tricky: (string | number | boolean)[] = [
-  1, '1', 1.5, '1.5', -2, '-2', 1e21, '1e+21', true, 'true', false, 'false', 'null', 'NaN', 'Infinity', '-Infinity',
-  '', ' ', 'a b', 'a_b', 'a!b', 'a/b', 'a%20b', 'a%b', 'x,y=1', 'x]', '"q"', 'é', 'e\u0301', '#abc', 'ab#',
-  'x'.repeat(63), 'x'.repeat(64), 'x'.repeat(65), 'x'.repeat(2000), `${'x'.repeat(2000)}y`, 'é'.repeat(3000),
+  1,
+  '1',
+  1.5,
+  '1.5',
+  -2,
+  '-2',
+  1e21,
+  '1e+21',
+  true,
+  'true',
+  false,
+  'false',
+  'null',
+  'NaN',
+  'Infinity',
+  '-Infinity',
+  '',
+  ' ',
+  'a b',
+  'a_b',
+  'a!b',
+  'a/b',
+  'a%20b',
+  'a%b',
+  'x,y=1',
+  'x]',
+  '"q"',
+  'é',
+  'e\u0301',
+  '#abc',
+  'ab#',
+  'x'.repeat(63),
+  'x'.repeat(64),
+  'x'.repeat(65),
+  'x'.repeat(2000),
+  `${'x'.repeat(2000)}y`,
+  'é'.repeat(3000),
 ];
 
 function noStack(text: string): void {
@@ -37,7 +71,12 @@ test('distinct axis values give distinct cell ids of bounded length', () => {
   for (const id of ids) assert.ok(id.length <= MAX_CELL_ID_LENGTH, `${id.length} characters: ${id.slice(0, 80)}`);
   // Many axes of medium values, and a long stage name: the whole id is bounded too.
   const wide = Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`axis${i}`, 'v'.repeat(60)]));
-  const wideIds = [cellId('s', wide), cellId('s', { ...wide, axis0: 'w'.repeat(60) }), cellId('s'.repeat(3000), {}), cellId(`${'s'.repeat(3000)}t`, {})];
+  const wideIds = [
+    cellId('s', wide),
+    cellId('s', { ...wide, axis0: 'w'.repeat(60) }),
+    cellId('s'.repeat(3000), {}),
+    cellId(`${'s'.repeat(3000)}t`, {}),
+  ];
   assert.equal(new Set(wideIds).size, wideIds.length);
   for (const id of wideIds) assert.ok(id.length <= MAX_CELL_ID_LENGTH, `${id.length} characters`);
 });
@@ -65,7 +104,8 @@ test('export folder names are injective, bounded and never a path', () => {
 
 test('a non-finite number in a pipeline is an error at its place, exit 2', async () => {
   const dir = tempProject();
-  const text = '{\n  "stages": {\n    "a": {\n      "kind": "exec",\n      "matrix": { "n": [1, 1e999, "null"] },\n      "params": { "command": "echo {{n}} > v.txt", "outputs": ["v.txt"], "x": -1e999 }\n    }\n  }\n}\n';
+  const text =
+    '{\n  "stages": {\n    "a": {\n      "kind": "exec",\n      "matrix": { "n": [1, 1e999, "null"] },\n      "params": { "command": "echo {{n}} > v.txt", "outputs": ["v.txt"], "x": -1e999 }\n    }\n  }\n}\n';
   writeFileSync(join(dir, 'p.json'), text);
   const at = (needle: string): string => {
     const lines = text.slice(0, text.indexOf(needle)).split('\n');
@@ -74,12 +114,26 @@ test('a non-finite number in a pipeline is an error at its place, exit 2', async
   for (const command of ['validate', 'run']) {
     const r = await ablate(dir, [command, 'p.json']);
     assert.equal(r.code, 2, r.stdout + r.stderr);
-    assert.match(r.stderr, new RegExp(`^p\\.json:${at('1e999,')}: error: the number 1e999 is out of range: JSON numbers must be finite \\(it would read as Infinity\\)`, 'm'), r.stderr);
-    assert.match(r.stderr, new RegExp(`^p\\.json:${at('-1e999')}: error: the number -1e999 is out of range`, 'm'), r.stderr);
+    assert.match(
+      r.stderr,
+      new RegExp(
+        `^p\\.json:${at('1e999,')}: error: the number 1e999 is out of range: JSON numbers must be finite \\(it would read as Infinity\\)`,
+        'm',
+      ),
+      r.stderr,
+    );
+    assert.match(
+      r.stderr,
+      new RegExp(`^p\\.json:${at('-1e999')}: error: the number -1e999 is out of range`, 'm'),
+      r.stderr,
+    );
     noStack(r.stderr);
   }
   assert.deepEqual(readdirSync(dir).sort(), ['p.json'], 'nothing written, no cache created');
-  writeJson(join(dir, 'q.json'), { vars: { n: 1 }, stages: { a: { kind: 'exec', params: { command: 'echo {{n}} > v.txt', outputs: ['v.txt'], n: { $var: 'n' } } } } });
+  writeJson(join(dir, 'q.json'), {
+    vars: { n: 1 },
+    stages: { a: { kind: 'exec', params: { command: 'echo {{n}} > v.txt', outputs: ['v.txt'], n: { $var: 'n' } } } },
+  });
   const set = await ablate(dir, ['run', 'q.json', '--set', 'n=1e999']);
   assert.equal(set.code, 2, set.stdout + set.stderr);
   assert.match(set.stderr, /--set n=1e999: /);
@@ -88,14 +142,36 @@ test('a non-finite number in a pipeline is an error at its place, exit 2', async
 
 test('distinct string values export to distinct folders', async () => {
   const dir = tempProject();
-  const values = ['a b', 'a_b', 'a!b', 'a?b', 'a/b', 'a\\b', 'a%b', 'a:b', 'null', 'x'.repeat(300), `${'x'.repeat(300)}y`];
-  writeJson(join(dir, 'p.json'), { stages: { a: { kind: 'exec', matrix: { s: values }, params: { command: 'printf %s "$ABLATE_CELL" > v.txt', outputs: ['v.txt'] } } } });
+  const values = [
+    'a b',
+    'a_b',
+    'a!b',
+    'a?b',
+    'a/b',
+    'a\\b',
+    'a%b',
+    'a:b',
+    'null',
+    'x'.repeat(300),
+    `${'x'.repeat(300)}y`,
+  ];
+  writeJson(join(dir, 'p.json'), {
+    stages: {
+      a: {
+        kind: 'exec',
+        matrix: { s: values },
+        params: { command: 'printf %s "$ABLATE_CELL" > v.txt', outputs: ['v.txt'] },
+      },
+    },
+  });
   const r = await runJson(dir);
   assert.equal(r.code, 0, r.stdout + r.stderr);
   assert.equal(byStatus(r.stdout).ran?.length, values.length);
   const e = await ablate(dir, ['export', 'p.json', '--out', 'out']);
   assert.equal(e.code, 0, e.stderr);
-  const manifest = JSON.parse(readFileSync(join(dir, 'out', 'manifest.json'), 'utf8')) as { cells: Record<string, unknown> };
+  const manifest = JSON.parse(readFileSync(join(dir, 'out', 'manifest.json'), 'utf8')) as {
+    cells: Record<string, unknown>;
+  };
   assert.equal(Object.keys(manifest.cells).length, values.length);
   const folders = readdirSync(join(dir, 'out', 'artifacts'));
   assert.equal(folders.length, values.length, folders.join('\n'));
@@ -106,7 +182,9 @@ test('distinct string values export to distinct folders', async () => {
 test('a cell with a long axis value runs, is cached once committed, and status and export work', async () => {
   const dir = tempProject();
   const values = ['y'.repeat(1990), 'z'.repeat(20000)];
-  writeJson(join(dir, 'p.json'), { stages: { a: { kind: 'exec', matrix: { s: values }, params: { command: 'echo ok > v.txt', outputs: ['v.txt'] } } } });
+  writeJson(join(dir, 'p.json'), {
+    stages: { a: { kind: 'exec', matrix: { s: values }, params: { command: 'echo ok > v.txt', outputs: ['v.txt'] } } },
+  });
   const first = await runJson(dir);
   assert.equal(first.code, 0, first.stdout + first.stderr);
   assert.equal(byStatus(first.stdout).ran?.length, 2);

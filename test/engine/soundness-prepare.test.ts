@@ -57,12 +57,25 @@ test('a full disk while copying inputs fails the cell and exits 1', async (t) =>
         b: { kind: 'exec', inputs: { x: 'a', y: 'a' }, params: { command: 'echo 1 > w.txt', outputs: ['w.txt'] } },
       },
     });
-    const r = await ablate(dir, ['run', 'p.json', '--reporter', 'json', '-j', '1', '--cache-dir', join(small, 'cache')]);
+    const r = await ablate(dir, [
+      'run',
+      'p.json',
+      '--reporter',
+      'json',
+      '-j',
+      '1',
+      '--cache-dir',
+      join(small, 'cache'),
+    ]);
     assert.equal(r.code, 1, r.stdout + r.stderr);
     assert.deepEqual(byStatus(r.stdout).ran, ['a']);
     assert.deepEqual(byStatus(r.stdout).failed, ['b']);
     const failed = events(r.stdout).find((e) => e.type === 'cell' && e.status === 'failed');
-    assert.match(String(failed?.message), /could not be prepared: the disk is full \(ENOSPC\)/, String(failed?.message));
+    assert.match(
+      String(failed?.message),
+      /could not be prepared: the disk is full \(ENOSPC\)/,
+      String(failed?.message),
+    );
     noStack(r.stdout + r.stderr);
   } finally {
     execFileSync('umount', [small], { stdio: 'pipe' });
@@ -104,10 +117,13 @@ test('a runner that throws fails its cell and skips its dependents; nothing pass
     assert.ok(summary.ok);
     assert.deepEqual([summary.value.ran, summary.value.failed, summary.value.skipped], [0, 1, 1]);
     const cells = seen.filter((e): e is Extract<RunEvent, { type: 'cell' }> => e.type === 'cell');
-    assert.deepEqual(cells.map((e) => [e.cell, e.status, e.message]), [
-      ['a', 'failed', 'internal error: EIO: i/o error, copyfile'],
-      ['b', 'skipped', 'a failed'],
-    ]);
+    assert.deepEqual(
+      cells.map((e) => [e.cell, e.status, e.message]),
+      [
+        ['a', 'failed', 'internal error: EIO: i/o error, copyfile'],
+        ['b', 'skipped', 'a failed'],
+      ],
+    );
   } finally {
     await session.cache.close();
   }

@@ -6,7 +6,12 @@ import { join } from 'node:path';
 import test from 'node:test';
 import { codeHashes } from '../../src/plan/code-hash.js';
 import { formatDiagnostic, lineColOf, suggest } from '../../src/pipeline/diagnostics.js';
-import { diffFingerprints, fingerprintHash, ParamsCanonicalizer, type FingerprintData } from '../../src/plan/fingerprint.js';
+import {
+  diffFingerprints,
+  fingerprintHash,
+  ParamsCanonicalizer,
+  type FingerprintData,
+} from '../../src/plan/fingerprint.js';
 import { findStageCycle } from '../../src/plan/graph.js';
 import { cellId, expandMatrix } from '../../src/pipeline/matrix.js';
 import type { StageConfig } from '../../src/pipeline/pipeline-config.js';
@@ -16,7 +21,11 @@ import { compareArtifact } from '../../src/cache/compare.js';
 test('cell ids come from sorted axis values, not positions', () => {
   assert.equal(cellId('train', { seed: 0, arch: 'gpt' }), 'train[arch=gpt,seed=0]');
   assert.equal(cellId('report', {}), 'report');
-  assert.equal(cellId('t', { f: '1/x', s: '12' }), 't[f="1/x",s="12"]', 'strings that would read as numbers or hold separators are quoted');
+  assert.equal(
+    cellId('t', { f: '1/x', s: '12' }),
+    't[f="1/x",s="12"]',
+    'strings that would read as numbers or hold separators are quoted',
+  );
   const before = expandMatrix({ f: ['sqrt', 'log'], seed: [0, 1] }, []).map((a) => cellId('t', a));
   const after = expandMatrix({ f: ['cube', 'sqrt', 'log'], seed: [0, 1] }, []).map((a) => cellId('t', a));
   for (const id of before) assert.ok(after.includes(id), `${id} keeps its id when a value is inserted`);
@@ -33,7 +42,10 @@ test('exclude drops partial assignments', () => {
 });
 
 test('canonical JSON sorts keys at every depth', () => {
-  assert.equal(canonicalJson({ b: 1, a: { d: [2, { z: 1, y: 2 }], c: null } }), '{"a":{"c":null,"d":[2,{"y":2,"z":1}]},"b":1}');
+  assert.equal(
+    canonicalJson({ b: 1, a: { d: [2, { z: 1, y: 2 }], c: null } }),
+    '{"a":{"c":null,"d":[2,{"y":2,"z":1}]},"b":1}',
+  );
 });
 
 const base: FingerprintData = {
@@ -54,9 +66,19 @@ test('the fingerprint hash equals sha256 of the canonical JSON and changes with 
 });
 
 test('per-stage params text equals the canonical JSON of stage params overlaid with axis values', () => {
-  const stage = { zeta: { b: [1, { y: 2, x: 1 }], a: null }, lr: 0.001, f: 'stage-default', command: 'echo {{i}}', skip: undefined } as never;
+  const stage = {
+    zeta: { b: [1, { y: 2, x: 1 }], a: null },
+    lr: 0.001,
+    f: 'stage-default',
+    command: 'echo {{i}}',
+    skip: undefined,
+  } as never;
   const c = new ParamsCanonicalizer(stage, ['i', 'f', 'seed']);
-  for (const axes of [{ i: 3, f: 'sqrt', seed: 0 }, { i: 'a"b', f: 'x^2', seed: 12 }, { i: -1.5e-7, f: 'log', seed: 1 }]) {
+  for (const axes of [
+    { i: 3, f: 'sqrt', seed: 0 },
+    { i: 'a"b', f: 'x^2', seed: 12 },
+    { i: -1.5e-7, f: 'log', seed: 1 },
+  ]) {
     assert.equal(c.text(axes), canonicalJson({ ...(stage as object), ...axes }));
     const data = { ...base, params: { ...(stage as object), ...axes } };
     assert.equal(fingerprintHash(data, c.text(axes)), fingerprintHash(data));
@@ -65,8 +87,17 @@ test('per-stage params text equals the canonical JSON of stage params overlaid w
 });
 
 test('fingerprint diffs name each changed value', () => {
-  const after: FingerprintData = { ...base, code: { 'stages/train.ts': 'bb' as never }, params: { lr: 0.0003, steps: 100 }, inputs: { data: { cell: 'data', params: 'p1' as never, outputs: 'h2' as never } } };
-  assert.deepEqual(diffFingerprints(base, after), ['code: stages/train.ts changed', 'params.lr: 0.001 -> 0.0003', 'input data: data h1 -> h2']);
+  const after: FingerprintData = {
+    ...base,
+    code: { 'stages/train.ts': 'bb' as never },
+    params: { lr: 0.0003, steps: 100 },
+    inputs: { data: { cell: 'data', params: 'p1' as never, outputs: 'h2' as never } },
+  };
+  assert.deepEqual(diffFingerprints(base, after), [
+    'code: stages/train.ts changed',
+    'params.lr: 0.001 -> 0.0003',
+    'input data: data h1 -> h2',
+  ]);
 });
 
 test('code hashes follow relative static and literal dynamic imports only', async () => {
@@ -83,13 +114,32 @@ test('diagnostics print file:line:col with a caret under the span and a suggesti
   const text = '{\n  "kind": "trian"\n}';
   const offset = text.indexOf('"trian"');
   assert.deepEqual(lineColOf(text, offset), { line: 2, col: 11 });
-  const out = formatDiagnostic({ message: 'unknown kind', location: { file: 'p.json', offset, length: 7 }, hint: suggest('trian', ['train', 'data']) }, new Map([['p.json', text]]));
-  assert.equal(out, 'p.json:2:11: error: unknown kind\n  2 |   "kind": "trian"\n    |           ^^^^^^^\n  hint: did you mean "train"?');
+  const out = formatDiagnostic(
+    {
+      message: 'unknown kind',
+      location: { file: 'p.json', offset, length: 7 },
+      hint: suggest('trian', ['train', 'data']),
+    },
+    new Map([['p.json', text]]),
+  );
+  assert.equal(
+    out,
+    'p.json:2:11: error: unknown kind\n  2 |   "kind": "trian"\n    |           ^^^^^^^\n  hint: did you mean "train"?',
+  );
   assert.equal(suggest('zzzzzz', ['train']), undefined);
 });
 
 test('stage cycles are found with their path', () => {
-  const stage = (name: string, inputs: string[]): StageConfig => ({ name, kind: 'exec', params: {}, inputs: Object.fromEntries(inputs.map((s) => [s, { stage: s, all: false }])), matrix: {}, axisSources: {}, exclude: [], varRefs: [] });
+  const stage = (name: string, inputs: string[]): StageConfig => ({
+    name,
+    kind: 'exec',
+    params: {},
+    inputs: Object.fromEntries(inputs.map((s) => [s, { stage: s, all: false }])),
+    matrix: {},
+    axisSources: {},
+    exclude: [],
+    varRefs: [],
+  });
   assert.deepEqual(findStageCycle([stage('a', ['c']), stage('b', ['a']), stage('c', ['b'])]), ['a', 'c', 'b']);
   assert.deepEqual(findStageCycle([stage('a', ['a'])]), ['a']);
   assert.equal(findStageCycle([stage('a', []), stage('b', ['a'])]), undefined);

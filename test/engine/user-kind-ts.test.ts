@@ -62,27 +62,50 @@ function pipeline(greetInputs: unknown, namesOutputs = ['names.txt']): unknown {
   };
 }
 
-test('a TypeScript kind in the user\'s folder runs without a build step, with defaults from its schema', { timeout: 120_000 }, async () => {
-  const dir = project();
-  writeJson(join(dir, 'p.json'), pipeline({ names: 'names' }));
-  const r = await runJson(dir);
-  assert.equal(r.code, 0, r.stderr + r.stdout);
-  const out = await ablate(dir, ['export', 'p.json', '--out', 'out']);
-  assert.equal(out.code, 0, out.stderr);
-  assert.equal(readFileSync(join(dir, 'out/artifacts/greet/greeting.txt'), 'utf8'), 'HELLO, ADA\nHELLO, GRACE\n');
-  // The helper module is part of the kind's code: editing it re-runs the cell.
-  writeFileSync(join(dir, 'kinds', 'shout.ts'), 'export const shout = (s: string): string => `${s.toUpperCase()}!`;\n');
-  const status = await ablate(dir, ['status', 'p.json']);
-  assert.match(status.stdout, /run\s+greet\s+\(code: kinds\/shout\.ts changed\)/);
-});
+test(
+  "a TypeScript kind in the user's folder runs without a build step, with defaults from its schema",
+  { timeout: 120_000 },
+  async () => {
+    const dir = project();
+    writeJson(join(dir, 'p.json'), pipeline({ names: 'names' }));
+    const r = await runJson(dir);
+    assert.equal(r.code, 0, r.stderr + r.stdout);
+    const out = await ablate(dir, ['export', 'p.json', '--out', 'out']);
+    assert.equal(out.code, 0, out.stderr);
+    assert.equal(readFileSync(join(dir, 'out/artifacts/greet/greeting.txt'), 'utf8'), 'HELLO, ADA\nHELLO, GRACE\n');
+    // The helper module is part of the kind's code: editing it re-runs the cell.
+    writeFileSync(
+      join(dir, 'kinds', 'shout.ts'),
+      'export const shout = (s: string): string => `${s.toUpperCase()}!`;\n',
+    );
+    const status = await ablate(dir, ['status', 'p.json']);
+    assert.match(status.stdout, /run\s+greet\s+\(code: kinds\/shout\.ts changed\)/);
+  },
+);
 
 test('validate reports a miswired declared input at its place in the file, exit 2', { timeout: 120_000 }, async () => {
   const dir = project();
   const cases: [unknown, string[] | undefined, RegExp][] = [
-    [{ nmes: 'names' }, undefined, /p\.json:\d+:\d+: error: kind "greet" declares no input "nmes"[\s\S]*did you mean "names"/],
-    [{ names: { stage: 'names', all: true } }, undefined, /p\.json:\d+:\d+: error: input "names" of kind "greet" reads one artifact, not a fan-in/],
-    [{ names: 'names' }, ['other.txt'], /p\.json:\d+:\d+: error: input "names" reads "names\.txt", which stage "names" does not write \(it writes "other\.txt"\)/],
-    [{}, undefined, /p\.json:\d+:\d+: error: stage "greet" does not wire input "names", which kind "greet" reads \(one name per line\)/],
+    [
+      { nmes: 'names' },
+      undefined,
+      /p\.json:\d+:\d+: error: kind "greet" declares no input "nmes"[\s\S]*did you mean "names"/,
+    ],
+    [
+      { names: { stage: 'names', all: true } },
+      undefined,
+      /p\.json:\d+:\d+: error: input "names" of kind "greet" reads one artifact, not a fan-in/,
+    ],
+    [
+      { names: 'names' },
+      ['other.txt'],
+      /p\.json:\d+:\d+: error: input "names" reads "names\.txt", which stage "names" does not write \(it writes "other\.txt"\)/,
+    ],
+    [
+      {},
+      undefined,
+      /p\.json:\d+:\d+: error: stage "greet" does not wire input "names", which kind "greet" reads \(one name per line\)/,
+    ],
   ];
   for (const [inputs, outputs, message] of cases) {
     writeJson(join(dir, 'p.json'), pipeline(inputs, outputs));
@@ -93,15 +116,31 @@ test('validate reports a miswired declared input at its place in the file, exit 
   }
 });
 
-test('the package\'s types give ctx.params the type its schema describes', { timeout: 120_000 }, async () => {
+test("the package's types give ctx.params the type its schema describes", { timeout: 120_000 }, async () => {
   const dir = project();
-  writeFileSync(join(dir, 'kinds', 'wrong.ts'), GREET.replace('const greeting: string = ctx.params.greeting;', 'const greeting: number = ctx.params.greeting;'));
+  writeFileSync(
+    join(dir, 'kinds', 'wrong.ts'),
+    GREET.replace('const greeting: string = ctx.params.greeting;', 'const greeting: number = ctx.params.greeting;'),
+  );
   const tsc = join(ROOT, 'node_modules/typescript/bin/tsc');
-  const compilerOptions = { strict: true, module: 'nodenext', moduleResolution: 'nodenext', target: 'es2022', noEmit: true, typeRoots: [join(ROOT, 'node_modules/@types')] };
+  const compilerOptions = {
+    strict: true,
+    module: 'nodenext',
+    moduleResolution: 'nodenext',
+    target: 'es2022',
+    noEmit: true,
+    typeRoots: [join(ROOT, 'node_modules/@types')],
+  };
   const check = async (file: string): Promise<string> => {
     writeJson(join(dir, 'tsconfig.json'), { compilerOptions, files: [file] });
-    return promisify(execFile)(process.execPath, [tsc, '-p', 'tsconfig.json'], { cwd: dir }).then(() => '', (e: { stdout: string }) => e.stdout);
+    return promisify(execFile)(process.execPath, [tsc, '-p', 'tsconfig.json'], { cwd: dir }).then(
+      () => '',
+      (e: { stdout: string }) => e.stdout,
+    );
   };
   assert.equal(await check('kinds/greet.ts'), '', 'the well-typed kind compiles');
-  assert.match(await check('kinds/wrong.ts'), /kinds\/wrong\.ts\(\d+,\d+\): error TS2322: Type 'string' is not assignable to type 'number'/);
+  assert.match(
+    await check('kinds/wrong.ts'),
+    /kinds\/wrong\.ts\(\d+,\d+\): error TS2322: Type 'string' is not assignable to type 'number'/,
+  );
 });

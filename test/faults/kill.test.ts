@@ -23,8 +23,14 @@ test(`kill anywhere: ${3 * PER_MOMENT} SIGKILLs of the runner and its workers`, 
     for (const moment of ['random', 'writing', 'training'] as KillMoment[]) {
       const r = await killTrial(base, moment, random, { gc: true });
       results.push(r);
-      t.diagnostic(`trial ${results.length} ${moment}: killed at ${r.killedAtMs} ms, ${r.committed} committed, leftovers ${JSON.stringify(r.leftovers)}, resumed ${r.resumed.map((x) => `${x.cell}@${x.fromStep}`).join(' ') || '-'}`);
-      if (moment === 'training') assert.ok(r.resumed.some((x) => x.cell.startsWith('train') && x.fromStep >= 1), `trial ${results.length}: no training cell resumed`);
+      t.diagnostic(
+        `trial ${results.length} ${moment}: killed at ${r.killedAtMs} ms, ${r.committed} committed, leftovers ${JSON.stringify(r.leftovers)}, resumed ${r.resumed.map((x) => `${x.cell}@${x.fromStep}`).join(' ') || '-'}`,
+      );
+      if (moment === 'training')
+        assert.ok(
+          r.resumed.some((x) => x.cell.startsWith('train') && x.fromStep >= 1),
+          `trial ${results.length}: no training cell resumed`,
+        );
     }
   }
   const count = (f: (r: TrialResult) => boolean): number => results.filter(f).length;

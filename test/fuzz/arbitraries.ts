@@ -1,7 +1,17 @@
 /** fast-check generators of worlds (pipelines sharing stages) and of edit sequences. */
 import fc from 'fast-check';
 import type { Edit, Step, ValueChange } from './edits.js';
-import { AXES, sameValue, type AxisName, type AxisState, type Input, type PipelineView, type Scalar, type Stage, type World } from './model.js';
+import {
+  AXES,
+  sameValue,
+  type AxisName,
+  type AxisState,
+  type Input,
+  type PipelineView,
+  type Scalar,
+  type Stage,
+  type World,
+} from './model.js';
 
 /** Values the shell takes unquoted: the common case. */
 const PLAIN: Scalar[] = [0, 1, 2, 3, -1, 1.5, 'x', 'y', 'z', '1', true, false];
@@ -11,7 +21,24 @@ const PLAIN: Scalar[] = [0, 1, 2, 3, -1, 1.5, 'x', 'y', 'z', '1', true, false];
  * look like other types, characters of the id syntax (`,]=[`), characters
  * the export folder name replaces, quotes and shell syntax, a long value.
  */
-const TRICKY: Scalar[] = ['null', 'true', '2', 'a,b', 'k=v', 'x]', '[y', '', ' ', 'é', "O'Brien", '$(echo hi)', ';', 'w'.repeat(300), 1e21, 0.1];
+const TRICKY: Scalar[] = [
+  'null',
+  'true',
+  '2',
+  'a,b',
+  'k=v',
+  'x]',
+  '[y',
+  '',
+  ' ',
+  'é',
+  "O'Brien",
+  '$(echo hi)',
+  ';',
+  'w'.repeat(300),
+  1e21,
+  0.1,
+];
 
 export interface GenOptions {
   /** Include the identity-stressing values. */
@@ -22,7 +49,9 @@ export interface GenOptions {
 
 export function scalar(o: GenOptions): fc.Arbitrary<Scalar> {
   const plain = fc.constantFrom(...PLAIN);
-  return o.tricky ? fc.oneof({ weight: 4, arbitrary: plain }, { weight: 1, arbitrary: fc.constantFrom(...TRICKY) }) : plain;
+  return o.tricky
+    ? fc.oneof({ weight: 4, arbitrary: plain }, { weight: 1, arbitrary: fc.constantFrom(...TRICKY) })
+    : plain;
 }
 
 /**
@@ -71,7 +100,10 @@ function stageDraft(o: GenOptions): fc.Arbitrary<StageDraft> {
     kind: fc.constantFrom('exec' as const, 'js' as const),
     axes: fc.subarray([...AXES]),
     p: fc.oneof(scalar(o), fc.constant({ $var: 'v' as const })),
-    links: fc.array(fc.constantFrom('none' as const, 'one' as const, 'all' as const, 'all' as const, 'all' as const), { minLength: 3, maxLength: 3 }),
+    links: fc.array(fc.constantFrom('none' as const, 'one' as const, 'all' as const, 'all' as const, 'all' as const), {
+      minLength: 3,
+      maxLength: 3,
+    }),
     hold: fc.boolean(),
     dep: fc.boolean(),
   });
@@ -89,7 +121,15 @@ function toStages(drafts: StageDraft[]): Stage[] {
       const fits = up.axes.every((a) => d.axes.includes(a));
       inputs.push({ stage: up.name, all: link === 'all' || !fits });
     });
-    stages.push({ name, kind: d.kind, axes: d.axes, p: d.p, inputs, hold: d.kind === 'exec' && d.hold, dep: d.kind === 'exec' && d.dep });
+    stages.push({
+      name,
+      kind: d.kind,
+      axes: d.axes,
+      p: d.p,
+      inputs,
+      hold: d.kind === 'exec' && d.hold,
+      dep: d.kind === 'exec' && d.dep,
+    });
   });
   return stages;
 }
@@ -117,22 +157,63 @@ function valueChange(o: GenOptions): fc.Arbitrary<ValueChange> {
 }
 
 export function edit(o: GenOptions): fc.Arbitrary<Edit> {
-  const target = fc.oneof({ weight: 3, arbitrary: fc.constant('active' as const) }, { weight: 1, arbitrary: fc.constant('other' as const) });
+  const target = fc.oneof(
+    { weight: 3, arbitrary: fc.constant('active' as const) },
+    { weight: 1, arbitrary: fc.constant('other' as const) },
+  );
   const axis = fc.constantFrom(...AXES);
   return fc.oneof(
     { weight: 6, arbitrary: fc.record({ op: fc.constant('values' as const), target, axis, change: valueChange(o) }) },
-    { weight: 4, arbitrary: fc.record({ op: fc.constant('pin' as const), target, axis, at: fc.nat(2), extra: scalar(o) }) },
-    { weight: 1, arbitrary: fc.record({ op: fc.constant('param' as const), stage: fc.nat(3), p: fc.oneof(scalar(o), fc.constant('var' as const)) }) },
-    { weight: 5, arbitrary: fc.record({ op: fc.constant('var' as const), target, name: fc.constantFrom('v' as const, ...AXES), value: fc.oneof(scalar(o), fc.record({ at: fc.nat(2) })) }) },
-    { weight: 2, arbitrary: fc.record({ op: fc.constant('set' as const), target, name: fc.constantFrom('v' as const, ...AXES), value: fc.option(fc.oneof(scalar(o), fc.record({ at: fc.nat(2) }))) }) },
-    { weight: 1, arbitrary: fc.record({ op: fc.constant('exclude' as const), target, pair: fc.tuple(fc.nat(2), fc.nat(2)) }) },
+    {
+      weight: 4,
+      arbitrary: fc.record({ op: fc.constant('pin' as const), target, axis, at: fc.nat(2), extra: scalar(o) }),
+    },
+    {
+      weight: 1,
+      arbitrary: fc.record({
+        op: fc.constant('param' as const),
+        stage: fc.nat(3),
+        p: fc.oneof(scalar(o), fc.constant('var' as const)),
+      }),
+    },
+    {
+      weight: 5,
+      arbitrary: fc.record({
+        op: fc.constant('var' as const),
+        target,
+        name: fc.constantFrom('v' as const, ...AXES),
+        value: fc.oneof(scalar(o), fc.record({ at: fc.nat(2) })),
+      }),
+    },
+    {
+      weight: 2,
+      arbitrary: fc.record({
+        op: fc.constant('set' as const),
+        target,
+        name: fc.constantFrom('v' as const, ...AXES),
+        value: fc.option(fc.oneof(scalar(o), fc.record({ at: fc.nat(2) }))),
+      }),
+    },
+    {
+      weight: 1,
+      arbitrary: fc.record({ op: fc.constant('exclude' as const), target, pair: fc.tuple(fc.nat(2), fc.nat(2)) }),
+    },
     { weight: 1, arbitrary: fc.record({ op: fc.constant('salt' as const), value: fc.constantFrom('s0', 's1', 's2') }) },
-    { weight: 1, arbitrary: fc.record({ op: fc.constant('kindTag' as const), value: fc.constantFrom('t0', 't1', 't2') }) },
-    { weight: 1, arbitrary: fc.record({ op: fc.constant('dep' as const), value: fc.constantFrom('d0\n', 'd1\n', 'd2\n') }) },
+    {
+      weight: 1,
+      arbitrary: fc.record({ op: fc.constant('kindTag' as const), value: fc.constantFrom('t0', 't1', 't2') }),
+    },
+    {
+      weight: 1,
+      arbitrary: fc.record({ op: fc.constant('dep' as const), value: fc.constantFrom('d0\n', 'd1\n', 'd2\n') }),
+    },
     { weight: 4, arbitrary: fc.constant({ op: 'switch' as const }) },
   );
 }
 
 export function steps(o: GenOptions, maxLength: number): fc.Arbitrary<Step[]> {
-  return fc.array(fc.record({ edit: edit(o), interrupt: fc.tuple(fc.boolean(), fc.boolean()).map(([a, b]) => a && b) }), { minLength: 1, maxLength });
+  return fc.array(
+    fc.record({ edit: edit(o), interrupt: fc.tuple(fc.boolean(), fc.boolean()).map(([a, b]) => a && b) }),
+    { minLength: 1, maxLength },
+  );
 }

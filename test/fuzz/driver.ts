@@ -10,7 +10,15 @@ import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'no
 import { join } from 'node:path';
 import { parseEvents, killGroup, snapshot, start, waitGroupGone, Workspace, type Exit } from '../reliability/rig.js';
 import { applyEdit, type Step } from './edits.js';
-import { expectedCellCount, PIPELINE_FILES, renderKind, renderPipeline, renderSalt, setArgs, type World } from './model.js';
+import {
+  expectedCellCount,
+  PIPELINE_FILES,
+  renderKind,
+  renderPipeline,
+  renderSalt,
+  setArgs,
+  type World,
+} from './model.js';
 
 /** What a fuzz session did, printed at its end. */
 export interface Counts {
@@ -109,7 +117,8 @@ async function interruptedRun(ws: Workspace, world: World, label: string, counts
     const r = await run.exited;
     await waitGroupGone(run.pid);
     counts.interrupts++;
-    if (r.code !== 0 && r.code !== 130) throw new Unsound(`${label}: the interrupted run exited ${r.code}, not 130 or 0\n${tail(r)}`);
+    if (r.code !== 0 && r.code !== 130)
+      throw new Unsound(`${label}: the interrupted run exited ${r.code}, not 130 or 0\n${tail(r)}`);
   } finally {
     rmSync(hold, { force: true });
   }
@@ -137,11 +146,20 @@ async function check(ws: Workspace, world: World, label: string, counts: Counts)
 }
 
 /** `ablate verify` of the cells the warm run took from the cache: the ones whose soundness is in question. */
-async function verifyServed(ws: Workspace, file: string, sets: string[], cacheDir: string, cells: string[]): Promise<{ ok: boolean; text: string }> {
+async function verifyServed(
+  ws: Workspace,
+  file: string,
+  sets: string[],
+  cacheDir: string,
+  cells: string[],
+): Promise<{ ok: boolean; text: string }> {
   if (cells.length === 0) return { ok: true, text: 'ablate verify: nothing was taken from the cache' };
   const v = await cli(ws, ['verify', file, ...cells.flatMap((c) => ['--cell', c]), ...sets], cacheDir);
   const ok = v.code === 0 && !/MISMATCH/.test(v.stdout);
-  return { ok, text: `ablate verify of the ${cells.length} cell(s) the warm run took from the cache (exit ${v.code}):\n${tail(v)}` };
+  return {
+    ok,
+    text: `ablate verify of the ${cells.length} cell(s) the warm run took from the cache (exit ${v.code}):\n${tail(v)}`,
+  };
 }
 
 interface RunCounts {
@@ -150,15 +168,23 @@ interface RunCounts {
   cachedCells: string[];
 }
 
-async function ran(ws: Workspace, args: string[], cacheDir: string, what: string, expected: number): Promise<RunCounts> {
+async function ran(
+  ws: Workspace,
+  args: string[],
+  cacheDir: string,
+  what: string,
+  expected: number,
+): Promise<RunCounts> {
   const r = await cli(ws, args, cacheDir);
   if (r.code !== 0) throw new Unsound(`${what} exited ${r.code}\n${tail(r)}`);
   const events = parseEvents(r.stdout);
   const plan = events.find((e) => e.type === 'plan');
-  if (plan?.type === 'plan' && plan.cells !== expected) throw new Unsound(`${what}: planned ${plan.cells} cells, the pipeline has ${expected}`);
+  if (plan?.type === 'plan' && plan.cells !== expected)
+    throw new Unsound(`${what}: planned ${plan.cells} cells, the pipeline has ${expected}`);
   const summary = events.find((e) => e.type === 'summary');
   if (summary?.type !== 'summary') throw new Unsound(`${what}: no summary event\n${tail(r)}`);
-  if (summary.ran + summary.cached !== expected) throw new Unsound(`${what}: ${summary.ran} ran + ${summary.cached} cached, the pipeline has ${expected} cells`);
+  if (summary.ran + summary.cached !== expected)
+    throw new Unsound(`${what}: ${summary.ran} ran + ${summary.cached} cached, the pipeline has ${expected} cells`);
   const cachedCells = events.flatMap((e) => (e.type === 'cell' && e.status === 'cached' ? [e.cell] : []));
   return { ran: summary.ran, cached: summary.cached, cachedCells };
 }
@@ -170,7 +196,13 @@ interface Exported {
   cells: string[];
 }
 
-async function exported(ws: Workspace, file: string, sets: string[], cacheDir: string, what: string): Promise<Exported> {
+async function exported(
+  ws: Workspace,
+  file: string,
+  sets: string[],
+  cacheDir: string,
+  what: string,
+): Promise<Exported> {
   const out = join(ws.dir, 'export');
   rmSync(out, { recursive: true, force: true });
   const r = await cli(ws, ['export', file, '--all', '--out', out, ...sets], cacheDir);
@@ -185,16 +217,25 @@ async function exported(ws: Workspace, file: string, sets: string[], cacheDir: s
 
 /** What differs between the two exports (undefined: nothing); a miscounted export is a failure of its own. */
 function compareExports(warm: Exported, cold: Exported, expected: number, where: string): string | undefined {
-  for (const [side, e] of [['warm', warm], ['cold', cold]] as const) {
-    if (e.cells.length !== expected) throw new Unsound(`${where}: the ${side} manifest lists ${e.cells.length} cells, the pipeline has ${expected}`);
-    if (e.folders !== expected) throw new Unsound(`${where}: the ${side} export has ${e.folders} artifact folders for ${expected} cells`);
+  for (const [side, e] of [
+    ['warm', warm],
+    ['cold', cold],
+  ] as const) {
+    if (e.cells.length !== expected)
+      throw new Unsound(`${where}: the ${side} manifest lists ${e.cells.length} cells, the pipeline has ${expected}`);
+    if (e.folders !== expected)
+      throw new Unsound(`${where}: the ${side} export has ${e.folders} artifact folders for ${expected} cells`);
   }
-  if (JSON.stringify(warm.cells) !== JSON.stringify(cold.cells)) return `the manifests list different cells\nwarm: ${warm.cells.join(' ')}\ncold: ${cold.cells.join(' ')}`;
+  if (JSON.stringify(warm.cells) !== JSON.stringify(cold.cells))
+    return `the manifests list different cells\nwarm: ${warm.cells.join(' ')}\ncold: ${cold.cells.join(' ')}`;
   const paths = [...new Set([...warm.files.keys(), ...cold.files.keys()])].sort();
   const differing = paths.filter((p) => !(warm.files.get(p)?.equals(cold.files.get(p) ?? Buffer.alloc(0)) ?? false));
   if (differing.length === 0) return undefined;
-  const show = (b: Buffer | undefined): string => (b === undefined ? '(absent)' : JSON.stringify(b.toString('utf8').slice(0, 600)));
-  const lines = differing.slice(0, 3).map((p) => `  ${p}\n    warm: ${show(warm.files.get(p))}\n    cold: ${show(cold.files.get(p))}`);
+  const show = (b: Buffer | undefined): string =>
+    b === undefined ? '(absent)' : JSON.stringify(b.toString('utf8').slice(0, 600));
+  const lines = differing
+    .slice(0, 3)
+    .map((p) => `  ${p}\n    warm: ${show(warm.files.get(p))}\n    cold: ${show(cold.files.get(p))}`);
   return `the warm cache's export differs from a cold run's in ${differing.length} file(s):\n${lines.join('\n')}`;
 }
 

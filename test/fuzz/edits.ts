@@ -65,7 +65,8 @@ export function applyEdit(world: World, edit: Edit): World {
       const view = viewOf(w, edit.target);
       const state = edit.name === 'v' ? undefined : view.axes[edit.name];
       const pinned = state !== undefined && 'pin' in state ? state : undefined;
-      const value = typeof edit.value === 'object' ? (pinned?.was[edit.value.at % pinned.was.length] ?? view.v) : edit.value;
+      const value =
+        typeof edit.value === 'object' ? (pinned?.was[edit.value.at % pinned.was.length] ?? view.v) : edit.value;
       if (pinned !== undefined) pinned.pin = value;
       else view.v = value;
       return w;
@@ -75,7 +76,10 @@ export function applyEdit(world: World, edit: Edit): World {
       const state = edit.name === 'v' ? undefined : view.axes[edit.name];
       const pinned = state !== undefined && 'pin' in state ? state : undefined;
       const name = pinned !== undefined ? (edit.name as AxisName) : 'v';
-      const value = edit.value !== null && typeof edit.value === 'object' ? (pinned?.was[edit.value.at % pinned.was.length] ?? view.v) : edit.value;
+      const value =
+        edit.value !== null && typeof edit.value === 'object'
+          ? (pinned?.was[edit.value.at % pinned.was.length] ?? view.v)
+          : edit.value;
       if (value === null) delete view.set[name];
       else view.set[name] = value;
       return w;
@@ -111,7 +115,11 @@ function changeValues(values: Scalar[], change: ValueChange): Scalar[] {
       return [...values.slice(1), ...values.slice(0, 1)];
     case 'add':
       if (values.some((v) => sameValue(v, change.value))) return values;
-      return [...values.slice(0, change.at % (values.length + 1)), change.value, ...values.slice(change.at % (values.length + 1))];
+      return [
+        ...values.slice(0, change.at % (values.length + 1)),
+        change.value,
+        ...values.slice(change.at % (values.length + 1)),
+      ];
     case 'remove':
       return values.length > 1 ? values.filter((_, i) => i !== at(change.at)) : values;
     case 'replace':
@@ -133,4 +141,3 @@ function togglePin(view: PipelineView, axis: AxisName, at: number, extra: Scalar
   for (const v of [current, extra]) if (!values.some((x) => sameValue(x, v))) values.push(v);
   view.axes[axis] = { values };
 }
-

@@ -7,7 +7,15 @@ import type { Step } from './edits.js';
 import type { Stage, World } from './model.js';
 
 const upstream: Stage = { name: 'a', kind: 'exec', axes: ['n'], p: 1, inputs: [], hold: false, dep: false };
-const fanIn: Stage = { name: 'b', kind: 'exec', axes: [], p: 1, inputs: [{ stage: 'a', all: true }], hold: false, dep: false };
+const fanIn: Stage = {
+  name: 'b',
+  kind: 'exec',
+  axes: [],
+  p: 1,
+  inputs: [{ stage: 'a', all: true }],
+  hold: false,
+  dep: false,
+};
 
 function project(views: World['views']): World {
   return { stages: [upstream, fanIn], views, salt: 's0', kindTag: 't0', dep: 'd0\n', active: 0 };

@@ -87,10 +87,21 @@ function expand(stage: Stage, view: PipelineView, exclude: Record<string, Scalar
     const state = view.axes[axis] as { values: Scalar[] };
     cells = cells.flatMap((c) => state.values.map((v) => ({ ...c, [axis]: v })));
   }
-  return cells.filter((c) => !exclude.some((ex) => Object.entries(ex).every(([k, v]) => c[k as AxisName] !== undefined && sameValue(c[k as AxisName] as Scalar, v))));
+  return cells.filter(
+    (c) =>
+      !exclude.some((ex) =>
+        Object.entries(ex).every(
+          ([k, v]) => c[k as AxisName] !== undefined && sameValue(c[k as AxisName] as Scalar, v),
+        ),
+      ),
+  );
 }
 
-function stageExclusions(stage: Stage, view: PipelineView, exclude: Record<string, Scalar>[]): Record<string, Scalar>[] {
+function stageExclusions(
+  stage: Stage,
+  view: PipelineView,
+  exclude: Record<string, Scalar>[],
+): Record<string, Scalar>[] {
   const axes = matrixAxes(stage, view);
   return exclude.filter((ex) => Object.keys(ex).every((k) => axes.includes(k as AxisName)));
 }
@@ -145,8 +156,14 @@ function execCommand(stage: Stage, view: PipelineView, unordered: boolean): stri
   if (stage.dep) lines.push('cat "$ABLATE_PIPELINE_DIR/dep.txt" >> out.txt');
   for (const input of stage.inputs) {
     const env = `$ABLATE_IN_${input.stage.toUpperCase()}`;
-    if (input.all && unordered) lines.push(`for i in $(ls "${env}"); do cat "${env}/$i/out.txt" | tr '\\n' ' '; echo; done | LC_ALL=C sort >> out.txt`);
-    else if (input.all) lines.push(`for i in $(ls "${env}" | sort -n); do printf '${input.stage}/%s: ' "$i" >> out.txt; cat "${env}/$i/out.txt" >> out.txt; done`);
+    if (input.all && unordered)
+      lines.push(
+        `for i in $(ls "${env}"); do cat "${env}/$i/out.txt" | tr '\\n' ' '; echo; done | LC_ALL=C sort >> out.txt`,
+      );
+    else if (input.all)
+      lines.push(
+        `for i in $(ls "${env}" | sort -n); do printf '${input.stage}/%s: ' "$i" >> out.txt; cat "${env}/$i/out.txt" >> out.txt; done`,
+      );
     else lines.push(`cat "${env}/out.txt" >> out.txt`);
   }
   return lines.join('\n');

@@ -16,7 +16,12 @@ export interface FuzzCase {
  * that every candidate passes unplayed, which ends the shrink with the
  * smallest failing case found so far.
  */
-export function soundnessProperty(o: GenOptions, maxSteps: number, counts: Counts, maxShrinkRuns: number): fc.IAsyncPropertyWithHooks<[World, Step[]]> {
+export function soundnessProperty(
+  o: GenOptions,
+  maxSteps: number,
+  counts: Counts,
+  maxShrinkRuns: number,
+): fc.IAsyncPropertyWithHooks<[World, Step[]]> {
   let failed = false;
   return fc.asyncProperty(world(o), steps(o, maxSteps), async (w, s) => {
     if (failed && counts.shrinks >= maxShrinkRuns) return;

@@ -58,9 +58,13 @@ async function main(): Promise<number> {
   const ordered = process.env.FUZZ_ORDERED !== '0';
   const counts = newCounts();
   const began = Date.now();
-  process.stdout.write(`fuzz: seed ${seed}${path ? `, path ${path}` : ''}, up to ${runs} cases${minutes !== undefined ? ` or ${minutes} min` : ''}, up to ${maxSteps} edits each${tricky ? '' : ', plain values only'}${ordered ? '' : ', fan-ins unordered'}\n`);
+  process.stdout.write(
+    `fuzz: seed ${seed}${path ? `, path ${path}` : ''}, up to ${runs} cases${minutes !== undefined ? ` or ${minutes} min` : ''}, up to ${maxSteps} edits each${tricky ? '' : ', plain values only'}${ordered ? '' : ', fan-ins unordered'}\n`,
+  );
   // One line per case on stderr, so a long run shows it is alive.
-  const property = soundnessProperty({ tricky, ordered }, maxSteps, counts, maxShrinks).afterEach(() => process.stderr.write(`fuzz: ${formatCounts(counts)}\n`));
+  const property = soundnessProperty({ tricky, ordered }, maxSteps, counts, maxShrinks).afterEach(() =>
+    process.stderr.write(`fuzz: ${formatCounts(counts)}\n`),
+  );
   const details = await fc.check(property, {
     seed,
     numRuns: runs,
@@ -69,18 +73,24 @@ async function main(): Promise<number> {
   });
   const elapsed = ((Date.now() - began) / 60_000).toFixed(1);
   if (!details.failed) {
-    process.stdout.write(`fuzz: no counterexample in ${details.numRuns} cases (${elapsed} min${details.interrupted ? ', time limit reached' : ''})\n${formatCounts(counts)}\n`);
+    process.stdout.write(
+      `fuzz: no counterexample in ${details.numRuns} cases (${elapsed} min${details.interrupted ? ', time limit reached' : ''})\n${formatCounts(counts)}\n`,
+    );
     return 0;
   }
   const ce = details.counterexample;
   const message = (details.errorInstance as Error | undefined)?.message ?? String(details.errorInstance);
-  process.stdout.write(`fuzz: COUNTEREXAMPLE in case ${details.numRuns}, shrunk ${details.numShrinks} times in ${counts.shrinks} played cases (${elapsed} min)\n`);
+  process.stdout.write(
+    `fuzz: COUNTEREXAMPLE in case ${details.numRuns}, shrunk ${details.numShrinks} times in ${counts.shrinks} played cases (${elapsed} min)\n`,
+  );
   process.stdout.write(`seed ${details.seed}, path "${details.counterexamplePath}"\n${message}\n`);
   if (ce !== null) {
     const file = join(tmpdir(), `ablate-fuzz-counterexample-${details.seed}.json`);
     writeFileSync(file, caseJson(ce, details.errorInstance));
     process.stdout.write(`shrunk counterexample (world, then edits):\n${caseJson(ce, details.errorInstance)}`);
-    process.stdout.write(`replay: FUZZ_REPLAY=${file} npm run test:fuzz   or   FUZZ_SEED=${details.seed} FUZZ_PATH=${details.counterexamplePath} npm run test:fuzz\n`);
+    process.stdout.write(
+      `replay: FUZZ_REPLAY=${file} npm run test:fuzz   or   FUZZ_SEED=${details.seed} FUZZ_PATH=${details.counterexamplePath} npm run test:fuzz\n`,
+    );
   }
   process.stdout.write(`${formatCounts(counts)}\n`);
   return 1;

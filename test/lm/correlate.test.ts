@@ -23,7 +23,10 @@ const SEEDS = 4;
 function rows(): LmRow[] {
   const rng = new Rng(deriveSeed(1, 'synthetic-rows'));
   const out: LmRow[] = [];
-  for (const [task, longOffset, misOffset] of [['markov', 1, 0], ['text', 4, -1]] as const) {
+  for (const [task, longOffset, misOffset] of [
+    ['markov', 1, 0],
+    ['text', 4, -1],
+  ] as const) {
     for (const arch of ['decoder', 'lstm']) {
       for (const pe of ['rope', 'none']) {
         for (const alpha of [0, 0.5]) {
@@ -32,10 +35,21 @@ function rows(): LmRow[] {
           for (let seed = 0; seed < SEEDS; seed++) {
             const mis = 1.5 + misOffset + rng.next() * 0.1 - (alpha > 0 ? 0.15 : 0);
             out.push({
-              model: `lm-train[${variant},seed=${seed}]`, variant, axes: { ...axes, seed }, task, arch, pe, alpha,
-              divergence: 'sce', lExtraRange: 'half', seed,
+              model: `lm-train[${variant},seed=${seed}]`,
+              variant,
+              axes: { ...axes, seed },
+              task,
+              arch,
+              pe,
+              alpha,
+              divergence: 'sce',
+              lExtraRange: 'half',
+              seed,
               trainLoss: 1 + rng.next() * 0.1,
-              misalignment: mis, misalignmentSe: 0.01, misalignmentSymkl: mis - 1.2, misalignmentSymklSe: 0.01,
+              misalignment: mis,
+              misalignmentSe: 0.01,
+              misalignmentSymkl: mis - 1.2,
+              misalignmentSymklSe: 0.01,
               idCe: 1 + rng.next() * 0.05,
               longCe: longOffset + 2 * mis + (rng.next() - 0.5) * 0.02,
               longExcess: null,
@@ -62,7 +76,13 @@ test('misalignment that drives longCe correlates near 1 within each task and poo
   assert.ok((r.correlation.misalignment.spearman.value as number) > 0.95);
   assert.ok((r.correlation.misalignmentSymkl.pearson.value as number) > 0.99);
   assert.ok(Math.abs(r.correlation.trainLoss.pearson.value as number) < 0.5);
-  assert.deepEqual(r.groups.map((g) => [g.task, g.n, g.nVariants]), [['markov', 32, 8], ['text', 32, 8]]);
+  assert.deepEqual(
+    r.groups.map((g) => [g.task, g.n, g.nVariants]),
+    [
+      ['markov', 32, 8],
+      ['text', 32, 8],
+    ],
+  );
   for (const g of r.groups) {
     const s = g.correlation.misalignment.pearson;
     assert.ok((s.value as number) > 0.99 && s.n === 32 && s.nVariants === 8);
@@ -89,7 +109,9 @@ test('the designed regularizer effect is found per (task, arch, pe) with a small
     assert.ok(Math.abs(e.idCe.difference as number) < 0.05);
   }
   // idCe is the same noise on both sides: 95% intervals cover 0 but for the odd one.
-  const covering = r.regularizer.filter((e) => (e.idCe.ci as [number, number])[0] < 0 && (e.idCe.ci as [number, number])[1] > 0);
+  const covering = r.regularizer.filter(
+    (e) => (e.idCe.ci as [number, number])[0] < 0 && (e.idCe.ci as [number, number])[1] > 0,
+  );
   assert.ok(covering.length >= 6, `${covering.length} of 8 idCe intervals cover 0`);
 });
 
@@ -114,7 +136,12 @@ test('the lm-correlate kind reads row.json from every input and writes correlati
       await writeFile(path.join(ctx.outDir, 'row.json'), JSON.stringify(row));
       inputs.push(await asInput(ctx));
     }
-    const ctx = await makeCtx(root, 'lm-correlate', { bootstrap: 50, permutations: 50 } as JsonObject, { rows: inputs } as unknown as Record<string, InputArtifact>);
+    const ctx = await makeCtx(
+      root,
+      'lm-correlate',
+      { bootstrap: 50, permutations: 50 } as JsonObject,
+      { rows: inputs } as unknown as Record<string, InputArtifact>,
+    );
     await lmCorrelate.run(ctx);
     const out = JSON.parse(await readFile(path.join(ctx.outDir, 'correlation.json'), 'utf8')) as LmCorrelation;
     assert.equal(out.n, 32);

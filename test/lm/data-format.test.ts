@@ -10,8 +10,16 @@ function tiny(): LmData {
   const test = Int8Array.from({ length: 3 * (testLength + 1) }, (_, i) => i % 4);
   return {
     meta: {
-      format: LM_DATA_FORMAT, source: 'markov', vocab: 4, symbols: ['a', 'b', 'c', 'd'], lTrain: 2, testLength,
-      trainTokens: 7, testSequences: 3, entropyRate: 1.2, order: 1,
+      format: LM_DATA_FORMAT,
+      source: 'markov',
+      vocab: 4,
+      symbols: ['a', 'b', 'c', 'd'],
+      lTrain: 2,
+      testLength,
+      trainTokens: 7,
+      testSequences: 3,
+      entropyRate: 1.2,
+      order: 1,
     },
     train: Int8Array.from([0, 1, 2, 3, 3, 2, 1]),
     test,

@@ -9,7 +9,13 @@ export function source(seed = 3): MarkovSource {
 }
 
 /** testSequences independent stationary rows of testLength + 1 tokens. */
-export function markovData(s: MarkovSource, lTrain: number, testLength: number, testSequences: number, seed = 1): EvalData {
+export function markovData(
+  s: MarkovSource,
+  lTrain: number,
+  testLength: number,
+  testSequences: number,
+  seed = 1,
+): EvalData {
   const rng = new Rng(deriveSeed(seed, 'test-rows'));
   const test = new Int8Array(testSequences * (testLength + 1));
   for (let r = 0; r < testSequences; r++) test.set(sampleStream(s, testLength + 1, rng), r * (testLength + 1));
@@ -20,7 +26,10 @@ export function markovData(s: MarkovSource, lTrain: number, testLength: number, 
  * A model from a rule giving the next-token distribution at position t of
  * an input window; it records the window length of every call.
  */
-export function ruleModel(vocab: number, rule: (window: Int8Array, t: number) => ArrayLike<number>): EvalLm & { calls: number[] } {
+export function ruleModel(
+  vocab: number,
+  rule: (window: Int8Array, t: number) => ArrayLike<number>,
+): EvalLm & { calls: number[] } {
   const calls: number[] = [];
   return {
     config: { vocab },

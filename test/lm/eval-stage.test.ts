@@ -43,7 +43,10 @@ test('lm-evaluate refuses data the model was not trained on, naming both cells',
     const other = await runStage(markov, await makeCtx(root, 'markov', { ...tinyData, lTrain: 6 }));
     const model = await runStage(lmTrain, await makeCtx(root, 'lm-train', tinyModel, { data }));
     const ctx = await makeCtx(root, 'lm-evaluate', { samples: 4 }, { model, data: other });
-    await assert.rejects(lmEvaluate.run(ctx), (e: Error) => e.message.includes(model.cell) && e.message.includes(other.cell) && /lTrain 8/.test(e.message));
+    await assert.rejects(
+      lmEvaluate.run(ctx),
+      (e: Error) => e.message.includes(model.cell) && e.message.includes(other.cell) && /lTrain 8/.test(e.message),
+    );
   } finally {
     await removeDir(root);
   }

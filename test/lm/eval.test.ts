@@ -24,7 +24,10 @@ test('per-position CE and its standard error match a hand computation', async ()
   const mean = (2 * a + b) / 3;
   const se = Math.sqrt(((a - mean) ** 2 * 2 + (b - mean) ** 2) / 2 / 3);
   const r = await evaluateLm(model, data, { samples: 4, seed: 0, batchSize: 2 });
-  assert.deepEqual(r.perPosition.map((p) => p.position), [1, 2]);
+  assert.deepEqual(
+    r.perPosition.map((p) => p.position),
+    [1, 2],
+  );
   const p1 = r.perPosition[0]!;
   const p2 = r.perPosition[1]!;
   assert.ok(Math.abs(p1.ce - mean) < 1e-6, `ce ${p1.ce} vs ${mean}`);
@@ -107,5 +110,12 @@ test('misalignment calls the model once per suffix length and batch, whatever th
 
 test('a vocabulary mismatch between model and data is refused by name', async () => {
   const data = markovData(source(), 4, 8, 4);
-  await assert.rejects(evaluateLm(ruleModel(2, () => [0.5, 0.5]), data, opts), /vocab is 2 but the data's is 3/);
+  await assert.rejects(
+    evaluateLm(
+      ruleModel(2, () => [0.5, 0.5]),
+      data,
+      opts,
+    ),
+    /vocab is 2 but the data's is 3/,
+  );
 });

@@ -17,7 +17,18 @@ const EPS = 2e-3;
 const REL_TOL = 0.05;
 
 function check(arch: LmConfig['arch'], kind: 'sce' | 'symkl'): void {
-  const config: LmConfig = { arch, pe: 'rope', layers: 1, dModel: 8, heads: 2, dFF: 8, hidden: 6, activation: 'gelu', maxLen: 16, vocab: 4 };
+  const config: LmConfig = {
+    arch,
+    pe: 'rope',
+    layers: 1,
+    dModel: 8,
+    heads: 2,
+    dFF: 8,
+    hidden: 6,
+    activation: 'gelu',
+    maxLen: 16,
+    vocab: 4,
+  };
   const model = buildLm(config);
   const rng = new Rng(11);
   const params = model.layout.initialise(rng);
@@ -32,7 +43,8 @@ function check(arch: LmConfig['arch'], kind: 'sce' | 'symkl'): void {
   assert.ok(Number.isFinite(r.misalign) && r.misalign > 0, `${kind} is computed`);
   // The divergence's own gradient: (loss with alpha 1) - (plain CE) gradients.
   const gd = grad1.map((g, i) => g - grad0[i]!);
-  const value = (p: Float32Array): number => lmLossAndGrad(model, p, stream, draw, cfg, new Float32Array(model.layout.size)).misalign;
+  const value = (p: Float32Array): number =>
+    lmLossAndGrad(model, p, stream, draw, cfg, new Float32Array(model.layout.size)).misalign;
   const order = [...gd.keys()].sort((a, b) => Math.abs(gd[b]!) - Math.abs(gd[a]!)).slice(0, 6);
   for (const i of order) {
     const plus = params.slice();
@@ -42,7 +54,10 @@ function check(arch: LmConfig['arch'], kind: 'sce' | 'symkl'): void {
     const fd = (value(plus) - value(minus)) / (2 * EPS);
     const rel = Math.abs(fd - gd[i]!) / Math.max(Math.abs(fd), Math.abs(gd[i]!));
     assert.ok(Math.abs(gd[i]!) > 5e-3, `${arch}/${kind}: coordinate ${i} gradient ${gd[i]} is large enough to check`);
-    assert.ok(rel < REL_TOL, `${arch}/${kind}: coordinate ${i} (${model.layout.entries.find((e) => i >= e.offset && i < e.offset + e.size)?.name}) analytic ${gd[i]} vs central difference ${fd}`);
+    assert.ok(
+      rel < REL_TOL,
+      `${arch}/${kind}: coordinate ${i} (${model.layout.entries.find((e) => i >= e.offset && i < e.offset + e.size)?.name}) analytic ${gd[i]} vs central difference ${fd}`,
+    );
   }
   model.dispose();
 }

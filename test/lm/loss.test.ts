@@ -90,7 +90,10 @@ test('divergence gradients w.r.t. both sides of logits match the hand-derived fo
         assert.ok(Math.abs(ga[i]![v]! - ea[v]!) < 1e-5, `${kind} d/da[${i}][${v}]: ${ga[i]![v]} vs ${ea[v]}`);
         assert.ok(Math.abs(gb[i]![v]! - eb[v]!) < 1e-5, `${kind} d/db[${i}][${v}]: ${gb[i]![v]} vs ${eb[v]}`);
       }
-      assert.ok(ga[i]!.some((x) => Math.abs(x) > 1e-3), 'gradient is not trivially zero');
+      assert.ok(
+        ga[i]!.some((x) => Math.abs(x) > 1e-3),
+        'gradient is not trivially zero',
+      );
     }
   }
 });

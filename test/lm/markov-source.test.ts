@@ -2,7 +2,12 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 import { dirichletInto, logGamma } from '../../stages/lm/data/dirichlet.js';
 import {
-  bayesNextToken, contextOf, drawMarkovSource, entropyRate, type MarkovSource, sampleStream,
+  bayesNextToken,
+  contextOf,
+  drawMarkovSource,
+  entropyRate,
+  type MarkovSource,
+  sampleStream,
 } from '../../stages/lm/data/markov-source.js';
 import { nextContext } from '../../stages/lm/data/stationary.js';
 import { Rng } from '../../stages/ml/prng.js';
@@ -117,7 +122,11 @@ function allPrefixes(vocab: number, length: number): number[][] {
 
 test('bayesNextToken is the transition row from k tokens on, and brute-force marginalisation before', () => {
   const s = drawMarkovSource(TINY);
-  for (const prefix of [[0, 1], [2, 2, 0], [1, 0, 2, 1]]) {
+  for (const prefix of [
+    [0, 1],
+    [2, 2, 0],
+    [1, 0, 2, 1],
+  ]) {
     const c = contextOf(s, prefix);
     assert.deepEqual(Array.from(bayesNextToken(s, prefix)), Array.from(s.transition.subarray(c * 3, c * 3 + 3)));
   }
@@ -145,7 +154,8 @@ test('the Bayes conditional entropy falls with the prefix length to exactly the 
     }
     return sum;
   });
-  for (let i = 1; i < conditional.length; i++) assert.ok(conditional[i]! <= conditional[i - 1]! + 1e-12, `H_${i} > H_${i - 1}`);
+  for (let i = 1; i < conditional.length; i++)
+    assert.ok(conditional[i]! <= conditional[i - 1]! + 1e-12, `H_${i} > H_${i - 1}`);
   assert.ok(conditional[0]! > h + 1e-3, 'a short prefix predicts worse than the full context');
   assert.ok(Math.abs(conditional[3]! - h) < 1e-12 && Math.abs(conditional[4]! - h) < 1e-12);
 });

@@ -34,10 +34,17 @@ test('markov writes the LM data artifact and its source; same seed, same bytes',
     assert.deepEqual(await files(again.dir), await files(a.dir));
 
     const otherSeed = await runStage(markov, await makeCtx(path.join(root, 'c'), 'markov', { ...SMALL, seed: 1 }));
-    assert.deepEqual((await files(otherSeed.dir))['source.json'], (await files(a.dir))['source.json'], 'seed does not change the source');
+    assert.deepEqual(
+      (await files(otherSeed.dir))['source.json'],
+      (await files(a.dir))['source.json'],
+      'seed does not change the source',
+    );
     assert.notDeepEqual((await files(otherSeed.dir))['train.tokens.bin'], (await files(a.dir))['train.tokens.bin']);
 
-    const otherSource = await runStage(markov, await makeCtx(path.join(root, 'd'), 'markov', { ...SMALL, sourceSeed: 1 }));
+    const otherSource = await runStage(
+      markov,
+      await makeCtx(path.join(root, 'd'), 'markov', { ...SMALL, sourceSeed: 1 }),
+    );
     assert.notDeepEqual((await files(otherSource.dir))['source.json'], (await files(a.dir))['source.json']);
   } finally {
     await removeDir(root);
@@ -47,7 +54,10 @@ test('markov writes the LM data artifact and its source; same seed, same bytes',
 test('too many contexts is refused naming vocab and order', async () => {
   const root = await tempDir('ablate-lm-markov-');
   try {
-    await assert.rejects(markov.run(await makeCtx(root, 'markov', { vocab: 8, order: 4 })), /vocab\^order = 8\^4 = 4096 contexts; at most 1024/);
+    await assert.rejects(
+      markov.run(await makeCtx(root, 'markov', { vocab: 8, order: 4 })),
+      /vocab\^order = 8\^4 = 4096 contexts; at most 1024/,
+    );
   } finally {
     await removeDir(root);
   }

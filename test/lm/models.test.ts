@@ -29,7 +29,13 @@ function noisyParams(model: LmModel, seed: number): Float32Array {
 
 function logits(model: LmModel, params: Float32Array, tokens: number[], batch: number): Float32Array {
   const length = tokens.length / batch;
-  return readTensor(() => model.forward(model.layout.named(model.layout.tensors(params)), { batch, length, onehot: oneHotRows(tokens, VOCAB) }));
+  return readTensor(() =>
+    model.forward(model.layout.named(model.layout.tensors(params)), {
+      batch,
+      length,
+      onehot: oneHotRows(tokens, VOCAB),
+    }),
+  );
 }
 
 test('every arch and PE gives [batch*length, vocab] finite logits, batch-major', async () => {
@@ -46,7 +52,8 @@ test('every arch and PE gives [batch*length, vocab] finite logits, batch-major',
       // Batch-major: sequence 1 alone gives the rows of sequence 1 in the batch.
       const alone = logits(model, params, rows.slice(length, 2 * length), 1);
       const inBatch = out.subarray(length * VOCAB, 2 * length * VOCAB);
-      for (let i = 0; i < alone.length; i++) assert.ok(Math.abs(alone[i]! - inBatch[i]!) < 1e-4, `${m.arch}/${m.pe} row order`);
+      for (let i = 0; i < alone.length; i++)
+        assert.ok(Math.abs(alone[i]! - inBatch[i]!) < 1e-4, `${m.arch}/${m.pe} row order`);
     }
     model.dispose();
   }
@@ -65,11 +72,15 @@ test('no future leak: changing tokens after t leaves logits at positions <= t un
       const changed = base.map((x, i) => (i > t ? (x + 1 + rng.int(VOCAB - 1)) % VOCAB : x));
       const out = logits(model, params, changed, 1);
       for (let i = 0; i <= t * VOCAB + VOCAB - 1; i++) {
-        assert.ok(Math.abs(out[i]! - ref[i]!) < 1e-5, `${m.arch}/${m.pe}: position ${Math.floor(i / VOCAB)} changed with tokens after ${t}`);
+        assert.ok(
+          Math.abs(out[i]! - ref[i]!) < 1e-5,
+          `${m.arch}/${m.pe}: position ${Math.floor(i / VOCAB)} changed with tokens after ${t}`,
+        );
       }
       // The test could fail: position t+1 does see its own changed token.
       let moved = 0;
-      for (let v = 0; v < VOCAB; v++) moved = Math.max(moved, Math.abs(out[(t + 1) * VOCAB + v]! - ref[(t + 1) * VOCAB + v]!));
+      for (let v = 0; v < VOCAB; v++)
+        moved = Math.max(moved, Math.abs(out[(t + 1) * VOCAB + v]! - ref[(t + 1) * VOCAB + v]!));
       assert.ok(moved > 1e-4, `${m.arch}/${m.pe}: position ${t + 1} ignores its own token`);
     }
     model.dispose();
@@ -80,7 +91,13 @@ test('encdec cross mask: the null slot always, the encoder from position P-1 on'
   // length 5, P = 2: positions 0 see only slot 0; positions 1..4 see all 3 slots.
   const m = crossMask(5, 2);
   const rows = Array.from({ length: 5 }, (_, t) => [...m.subarray(t * 3, t * 3 + 3)].map((x) => (x === 0 ? 1 : 0)));
-  assert.deepEqual(rows, [[1, 0, 0], [1, 1, 1], [1, 1, 1], [1, 1, 1], [1, 1, 1]]);
+  assert.deepEqual(rows, [
+    [1, 0, 0],
+    [1, 1, 1],
+    [1, 1, 1],
+    [1, 1, 1],
+    [1, 1, 1],
+  ]);
 });
 
 test('the encdec decoder reads the encoder output exactly from position P-1 on', async () => {
@@ -109,13 +126,25 @@ test('a learned PE table rejects inputs longer than maxLen with a clear message'
     const model = buildLm({ ...config({ arch, pe: 'learned' }), maxLen: 6 });
     const params = noisyParams(model, 1);
     assert.equal(logits(model, params, [0, 1, 2, 3, 4, 5], 1).length, 6 * VOCAB);
-    assert.throws(() => logits(model, params, [0, 1, 2, 3, 4, 5, 0], 1), /Input of 7 positions exceeds the learned PE table \(maxLen 6\)/);
+    assert.throws(
+      () => logits(model, params, [0, 1, 2, 3, 4, 5, 0], 1),
+      /Input of 7 positions exceeds the learned PE table \(maxLen 6\)/,
+    );
     model.dispose();
   }
 });
 
 test('bad configs name the offending field', () => {
-  assert.throws(() => buildLm({ ...config({ arch: 'decoder', pe: 'none' }), heads: 3 }), /dModel \(8\) must be a multiple of heads \(3\)/);
-  assert.throws(() => buildLm({ ...config({ arch: 'decoder', pe: 'none' }), vocab: 300 }), /vocab must be an integer in 2..128/);
-  assert.throws(() => buildLm({ ...config({ arch: 'decoder', pe: 'none' }), arch: 'mlp' as never }), /Unknown arch 'mlp'/);
+  assert.throws(
+    () => buildLm({ ...config({ arch: 'decoder', pe: 'none' }), heads: 3 }),
+    /dModel \(8\) must be a multiple of heads \(3\)/,
+  );
+  assert.throws(
+    () => buildLm({ ...config({ arch: 'decoder', pe: 'none' }), vocab: 300 }),
+    /vocab must be an integer in 2..128/,
+  );
+  assert.throws(
+    () => buildLm({ ...config({ arch: 'decoder', pe: 'none' }), arch: 'mlp' as never }),
+    /Unknown arch 'mlp'/,
+  );
 });

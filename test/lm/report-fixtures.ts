@@ -27,8 +27,16 @@ export interface FixtureModel {
 /** decoder (rope) and lstm; α 0, 0.3, 1.0 with the half range, α 0.3 with the full range; seeds 0..2. */
 export function fixtureModels(): FixtureModel[] {
   const out: FixtureModel[] = [];
-  for (const [arch, pe] of [['decoder', 'rope'], ['lstm', 'none']] as const) {
-    for (const [alpha, lExtraRange] of [[0, 'half'], [0.3, 'half'], [1, 'half'], [0.3, 'full']] as const) {
+  for (const [arch, pe] of [
+    ['decoder', 'rope'],
+    ['lstm', 'none'],
+  ] as const) {
+    for (const [alpha, lExtraRange] of [
+      [0, 'half'],
+      [0.3, 'half'],
+      [1, 'half'],
+      [0.3, 'full'],
+    ] as const) {
       for (const seed of [0, 1, 2]) out.push({ arch, pe, alpha, lExtraRange, seed });
     }
   }
@@ -38,11 +46,25 @@ export function fixtureModels(): FixtureModel[] {
 export function evalJson(m: FixtureModel): JsonObject {
   const long = longCeOf(m.arch, m.alpha, m.lExtraRange, m.seed);
   const id = long - 0.2;
-  const perPosition = Array.from({ length: TEST_LENGTH }, (_, i) => ({ position: i + 1, ce: i < L_TRAIN ? id : long, se: 0.01 }));
+  const perPosition = Array.from({ length: TEST_LENGTH }, (_, i) => ({
+    position: i + 1,
+    ce: i < L_TRAIN ? id : long,
+    se: 0.01,
+  }));
   return {
-    lTrain: L_TRAIN, testLength: TEST_LENGTH, entropyRate: ENTROPY_RATE, perPosition, idCe: id, longCe: long,
-    longPerplexity: Math.exp(long), longExcess: long - ENTROPY_RATE,
-    misalignment: { sce: { mean: 1 + m.alpha / 10 + m.seed / 100, se: 0.01 }, symkl: { mean: m.alpha / 10 + m.seed / 100, se: 0.01 }, samples: 64 },
+    lTrain: L_TRAIN,
+    testLength: TEST_LENGTH,
+    entropyRate: ENTROPY_RATE,
+    perPosition,
+    idCe: id,
+    longCe: long,
+    longPerplexity: Math.exp(long),
+    longExcess: long - ENTROPY_RATE,
+    misalignment: {
+      sce: { mean: 1 + m.alpha / 10 + m.seed / 100, se: 0.01 },
+      symkl: { mean: m.alpha / 10 + m.seed / 100, se: 0.01 },
+      samples: 64,
+    },
   };
 }
 
@@ -51,21 +73,57 @@ const predictor = (v: number): JsonObject => ({ pearson: stat(v), spearman: stat
 
 export function correlationJson(): JsonObject {
   const correlation = { misalignment: predictor(0.7), symkl: predictor(0.6), trainLoss: predictor(0.4) };
-  return { target: 'longCe', n: 24, nVariants: 8, correlation, groups: [{ task: 'markov', n: 24, nVariants: 8, correlation }], regularizer: regularizerJson() };
+  return {
+    target: 'longCe',
+    n: 24,
+    nVariants: 8,
+    correlation,
+    groups: [{ task: 'markov', n: 24, nVariants: 8, correlation }],
+    regularizer: regularizerJson(),
+  };
 }
 
-const difference = (d: number, meanB: number): JsonObject => ({ difference: d, ci: [d - 0.02, d + 0.02], t: -3, df: 4, p: 0.04, meanA: meanB + d, meanB, nA: 3, nB: 3 });
+const difference = (d: number, meanB: number): JsonObject => ({
+  difference: d,
+  ci: [d - 0.02, d + 0.02],
+  t: -3,
+  df: 4,
+  p: 0.04,
+  meanA: meanB + d,
+  meanB,
+  nA: 3,
+  nB: 3,
+});
 
 /** lm-correlate's regularizer entries: lstm at α 0.3 with both ranges, decoder-rope at α 1. */
 export function regularizerJson(): JsonObject[] {
   const entry = (arch: string, pe: string, alpha: number, lExtraRange: string, d: number): JsonObject => ({
-    task: 'markov', arch, pe, context: '', alpha, divergence: 'sce', lExtraRange, longCe: difference(d, 1.5), idCe: difference(d / 2, 1.3),
+    task: 'markov',
+    arch,
+    pe,
+    context: '',
+    alpha,
+    divergence: 'sce',
+    lExtraRange,
+    longCe: difference(d, 1.5),
+    idCe: difference(d / 2, 1.3),
   });
-  return [entry('lstm', 'none', 0.3, 'half', -0.03), entry('lstm', 'none', 0.3, 'full', -0.08), entry('decoder', 'rope', 1, 'half', 0.01)];
+  return [
+    entry('lstm', 'none', 0.3, 'half', -0.03),
+    entry('lstm', 'none', 0.3, 'full', -0.08),
+    entry('decoder', 'rope', 1, 'half', 0.01),
+  ];
 }
 
-async function cell(root: string, stage: string, axes: Record<string, JsonValue>, files: Record<string, JsonObject>): Promise<InputArtifact> {
-  const id = `${stage}[${Object.entries(axes).map(([k, v]) => `${k}=${String(v)}`).join(',')}]`;
+async function cell(
+  root: string,
+  stage: string,
+  axes: Record<string, JsonValue>,
+  files: Record<string, JsonObject>,
+): Promise<InputArtifact> {
+  const id = `${stage}[${Object.entries(axes)
+    .map(([k, v]) => `${k}=${String(v)}`)
+    .join(',')}]`;
   const dir = join(root, id.replace(/[^a-zA-Z0-9_.=-]+/g, '_'));
   await mkdir(dir, { recursive: true });
   for (const [name, json] of Object.entries(files)) await writeFile(join(dir, name), JSON.stringify(json));
@@ -80,8 +138,20 @@ export async function fixtureInputs(root: string): Promise<Record<string, InputA
   const trains = await Promise.all(
     models.map((m) =>
       cell(root, 'train', axesOf(m), {
-        'train.json': { finalLoss: 1 + m.seed / 50, finalMisalign: null, lossCurve: [], steps: 10, backend: 'wasm', tfjsVersion: '4.22.0', paramCount: 100, seed: m.seed },
-        'model.json': { format: 'ablate-lm-model/1', data: { source: 'markov', vocab: 4, lTrain: L_TRAIN, testLength: TEST_LENGTH, entropyRate: ENTROPY_RATE } },
+        'train.json': {
+          finalLoss: 1 + m.seed / 50,
+          finalMisalign: null,
+          lossCurve: [],
+          steps: 10,
+          backend: 'wasm',
+          tfjsVersion: '4.22.0',
+          paramCount: 100,
+          seed: m.seed,
+        },
+        'model.json': {
+          format: 'ablate-lm-model/1',
+          data: { source: 'markov', vocab: 4, lTrain: L_TRAIN, testLength: TEST_LENGTH, entropyRate: ENTROPY_RATE },
+        },
       }),
     ),
   );

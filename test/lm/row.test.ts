@@ -9,17 +9,55 @@ import { asInput, makeCtx, removeDir, tempDir } from '../ml/ctx.js';
 
 const modelJson = {
   format: 'ablate-lm-model/1',
-  config: { arch: 'lstm', pe: 'none', layers: 1, dModel: 16, heads: 2, dFF: 32, hidden: 16, activation: 'relu', maxLen: 64, vocab: 4 },
+  config: {
+    arch: 'lstm',
+    pe: 'none',
+    layers: 1,
+    dModel: 16,
+    heads: 2,
+    dFF: 32,
+    hidden: 16,
+    activation: 'relu',
+    maxLen: 64,
+    vocab: 4,
+  },
   data: { source: 'markov', vocab: 4, lTrain: 16, testLength: 64, entropyRate: 0.9 },
-  train: { alpha: 0.3, divergence: 'sce', lExtraRange: 'half', overlap: 'all', steps: 10, batchSize: 8, lr: 0.001, seed: 2 },
+  train: {
+    alpha: 0.3,
+    divergence: 'sce',
+    lExtraRange: 'half',
+    overlap: 'all',
+    steps: 10,
+    batchSize: 8,
+    lr: 0.001,
+    seed: 2,
+  },
 };
 const evalJson = {
-  lTrain: 16, testLength: 64, entropyRate: 0.9, perPosition: [], idCe: 1.1, idCeSe: 0.01, longCe: 1.4, longCeSe: 0.02,
-  longPerplexity: Math.exp(1.4), longExcess: 0.5,
-  misalignment: { sce: { mean: 2.2, se: 0.03 }, symkl: { mean: 0.2, se: 0.01 }, entropy: { mean: 1, se: 0.01 }, samples: 64 },
+  lTrain: 16,
+  testLength: 64,
+  entropyRate: 0.9,
+  perPosition: [],
+  idCe: 1.1,
+  idCeSe: 0.01,
+  longCe: 1.4,
+  longCeSe: 0.02,
+  longPerplexity: Math.exp(1.4),
+  longExcess: 0.5,
+  misalignment: {
+    sce: { mean: 2.2, se: 0.03 },
+    symkl: { mean: 0.2, se: 0.01 },
+    entropy: { mean: 1, se: 0.01 },
+    samples: 64,
+  },
 };
 
-async function cell(root: string, stage: string, files: Record<string, object>, axes: Record<string, JsonValue>): Promise<InputArtifact> {
+async function cell(
+  root: string,
+  stage: string,
+  files: Record<string, object>,
+  axes: Record<string, JsonValue>,
+): Promise<InputArtifact> {
   const ctx = await makeCtx(root, stage, axes as JsonObject);
   for (const [name, body] of Object.entries(files)) await writeFile(path.join(ctx.outDir, name), JSON.stringify(body));
   ctx.axes = axes;
@@ -30,11 +68,19 @@ test('lm-row reads model.json, train.json and eval.json into one row', async () 
   const root = await tempDir('lm-row-');
   try {
     const axes = { arch: 'lstm', alpha: 0.3, seed: 2 };
-    const model = await cell(root, 'lm-train', { 'model.json': modelJson, 'train.json': { finalLoss: 1.05, finalMisalign: 0.1 } }, axes);
+    const model = await cell(
+      root,
+      'lm-train',
+      { 'model.json': modelJson, 'train.json': { finalLoss: 1.05, finalMisalign: 0.1 } },
+      axes,
+    );
     const evaluation = await cell(root, 'lm-evaluate', { 'eval.json': evalJson }, axes);
     const ctx = await makeCtx(root, 'lm-row', {}, { model, eval: evaluation });
     await lmRow.run(ctx);
-    const row = parseLmRow(JSON.parse(await readFile(path.join(ctx.outDir, 'row.json'), 'utf8')) as JsonObject, 'row.json');
+    const row = parseLmRow(
+      JSON.parse(await readFile(path.join(ctx.outDir, 'row.json'), 'utf8')) as JsonObject,
+      'row.json',
+    );
     assert.equal(row.model, model.cell);
     // No task axis: the data source names the task, and the variant key carries it but not the seed.
     assert.equal(row.task, 'markov');
@@ -77,7 +123,12 @@ test('a task axis wins over the data source', async () => {
 test('a missing eval.json is named with its cell', async () => {
   const root = await tempDir('lm-row-');
   try {
-    const model = await cell(root, 'lm-train', { 'model.json': modelJson, 'train.json': { finalLoss: 1 } }, { seed: 0 });
+    const model = await cell(
+      root,
+      'lm-train',
+      { 'model.json': modelJson, 'train.json': { finalLoss: 1 } },
+      { seed: 0 },
+    );
     const evaluation = await cell(root, 'lm-evaluate', {}, { seed: 0 });
     const ctx = await makeCtx(root, 'lm-row', {}, { model, eval: evaluation });
     await assert.rejects(lmRow.run(ctx), /has no eval\.json/);

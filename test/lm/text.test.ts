@@ -21,7 +21,8 @@ function corpus(): Promise<BrownDocument[]> {
 test('tags are stripped and words joined with English spacing', () => {
   assert.equal(stripTag('1/2/cd'), '1/2');
   assert.equal(stripTag("Atlanta's/np$"), "Atlanta's");
-  const tagged = "\n\n\t``/`` Only/rb a/at (/( few/ap )/) ,/, he/pps said/vbd ''/'' ./.\n\n\tIt/pps rained/vbd ;/. then/rb --/-- 1/2/cd !/.\n";
+  const tagged =
+    "\n\n\t``/`` Only/rb a/at (/( few/ap )/) ,/, he/pps said/vbd ''/'' ./.\n\n\tIt/pps rained/vbd ;/. then/rb --/-- 1/2/cd !/.\n";
   assert.equal(detokenize(tagged), '"Only a (few), he said". It rained; then -- 1/2!');
 });
 
@@ -38,9 +39,15 @@ test('every character of the corpus maps into the vocabulary and no POS tag rema
     }
     assert.equal([...d.text].filter((c) => c === '/').length, slashesInWords, d.id);
     const tokens = encodeText(d.text);
-    assert.ok(tokens.every((t) => t >= 0 && t < TEXT_SYMBOLS.length), d.id);
+    assert.ok(
+      tokens.every((t) => t >= 0 && t < TEXT_SYMBOLS.length),
+      d.id,
+    );
   }
-  assert.match(docs[0]!.text, /^The Fulton County Grand Jury said Friday an investigation of Atlanta's recent primary election produced "no evidence" that/);
+  assert.match(
+    docs[0]!.text,
+    /^The Fulton County Grand Jury said Friday an investigation of Atlanta's recent primary election produced "no evidence" that/,
+  );
   assert.equal(decodeTokens(encodeText('Hello, World 42!')), 'hello, world ##!');
   assert.equal(TEXT_SYMBOLS[charToken('é')], '~');
   assert.equal(TEXT_SYMBOLS[charToken('~')], '~');
@@ -53,7 +60,10 @@ test('train and held-out documents are disjoint and cover the corpus', async () 
   assert.equal(train.length + heldOut.length, docs.length);
   const held = new Set(heldOut.map((d) => d.id));
   assert.ok(train.every((d) => !held.has(d.id)));
-  assert.deepEqual(heldOut.slice(0, 2).map((d) => d.id), ['ca10', 'ca20']);
+  assert.deepEqual(
+    heldOut.slice(0, 2).map((d) => d.id),
+    ['ca10', 'ca20'],
+  );
 });
 
 test('text writes the LM data artifact; test windows lie inside held-out documents; same seed, same bytes', async () => {
@@ -68,23 +78,36 @@ test('text writes the LM data artifact; test windows lie inside held-out documen
     assert.equal(data.train.length, 30000);
     assert.deepEqual(data.meta.symbols, TEXT_SYMBOLS);
 
-    const split = JSON.parse(await readFile(path.join(a.dir, 'split.json'), 'utf8')) as { train: string[]; heldOut: string[]; version: string };
+    const split = JSON.parse(await readFile(path.join(a.dir, 'split.json'), 'utf8')) as {
+      train: string[];
+      heldOut: string[];
+      version: string;
+    };
     assert.equal(split.version, '1.9.80');
     const docs = new Map((await corpus()).map((d) => [d.id, decodeTokens(encodeText(d.text))]));
     const heldText = split.heldOut.map((id) => docs.get(id)!);
     for (let i = 0; i < 20; i++) {
       const window = decodeTokens(testRow(data, i));
-      assert.ok(heldText.some((t) => t.includes(window)), `test row ${i} is not inside a held-out document`);
+      assert.ok(
+        heldText.some((t) => t.includes(window)),
+        `test row ${i} is not inside a held-out document`,
+      );
     }
     const trainText = decodeTokens(data.train);
-    assert.ok(split.train.some((id) => trainText.startsWith(docs.get(id)!.slice(0, 200))), 'the stream starts with a train document');
+    assert.ok(
+      split.train.some((id) => trainText.startsWith(docs.get(id)!.slice(0, 200))),
+      'the stream starts with a train document',
+    );
 
     const again = await runStage(text, await makeCtx(path.join(root, 'b'), 'text', SMALL));
     for (const f of await readdir(a.dir)) {
       assert.deepEqual(await readFile(path.join(again.dir, f)), await readFile(path.join(a.dir, f)), f);
     }
     const other = await runStage(text, await makeCtx(path.join(root, 'c'), 'text', { ...SMALL, seed: 1 }));
-    assert.notDeepEqual(await readFile(path.join(other.dir, 'test.tokens.bin')), await readFile(path.join(a.dir, 'test.tokens.bin')));
+    assert.notDeepEqual(
+      await readFile(path.join(other.dir, 'test.tokens.bin')),
+      await readFile(path.join(a.dir, 'test.tokens.bin')),
+    );
   } finally {
     await removeDir(root);
   }
@@ -94,7 +117,10 @@ test('a folder without Brown documents and a too-long test window are refused cl
   const root = await tempDir('ablate-lm-text-');
   try {
     await assert.rejects(readBrown(root), /no Brown corpus documents/);
-    await assert.rejects(text.run(await makeCtx(root, 'text', { lTrain: 4000, testLengthFactor: 64 })), /no held-out document has testLength \+ 1 = 256001 characters/);
+    await assert.rejects(
+      text.run(await makeCtx(root, 'text', { lTrain: 4000, testLengthFactor: 64 })),
+      /no held-out document has testLength \+ 1 = 256001 characters/,
+    );
   } finally {
     await removeDir(root);
   }

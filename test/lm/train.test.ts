@@ -18,10 +18,32 @@ import lmTrain from '../../stages/lm-train.js';
 import { asInput, makeCtx, removeDir, tempDir } from '../ml/ctx.js';
 
 const VOCAB = 5;
-const CONFIG: LmConfig = { arch: 'decoder', pe: 'rope', layers: 1, dModel: 8, heads: 2, dFF: 16, hidden: 8, activation: 'relu', maxLen: 16, vocab: VOCAB };
+const CONFIG: LmConfig = {
+  arch: 'decoder',
+  pe: 'rope',
+  layers: 1,
+  dModel: 8,
+  heads: 2,
+  dFF: 16,
+  hidden: 8,
+  activation: 'relu',
+  maxLen: 16,
+  vocab: VOCAB,
+};
 const BASE: LmTrainConfig = {
-  ...DEFAULT_ADAM, steps: 12, batchSize: 4, lr: 3e-3, lrSchedule: 'cosine', clip: 1, seed: 3, checkpointEvery: 0,
-  alpha: 0, divergence: 'sce', lExtraRange: 'half', overlap: 'all', lTrain: 8,
+  ...DEFAULT_ADAM,
+  steps: 12,
+  batchSize: 4,
+  lr: 3e-3,
+  lrSchedule: 'cosine',
+  clip: 1,
+  seed: 3,
+  checkpointEvery: 0,
+  alpha: 0,
+  divergence: 'sce',
+  lExtraRange: 'half',
+  overlap: 'all',
+  lTrain: 8,
 };
 
 function stream(n = 400): Int8Array {
@@ -37,7 +59,13 @@ function bytes(a: Float32Array): Buffer {
 /** Plain next-token training written out independently, on the trainer's sampler. */
 function plainCe(model: LmModel, data: Int8Array, cfg: LmTrainConfig): Float32Array {
   const params = model.layout.initialise(new Rng(deriveSeed(cfg.seed, 'init')));
-  const sampler = new WindowSampler(data.length, cfg.lTrain, cfg.batchSize, 'half', new Rng(deriveSeed(cfg.seed, 'windows')));
+  const sampler = new WindowSampler(
+    data.length,
+    cfg.lTrain,
+    cfg.batchSize,
+    'half',
+    new Rng(deriveSeed(cfg.seed, 'windows')),
+  );
   const adam = new FlatAdam(model.layout.size, cfg);
   const grad = new Float32Array(model.layout.size);
   for (let step = 0; step < cfg.steps; step++) {
@@ -45,7 +73,9 @@ function plainCe(model: LmModel, data: Int8Array, cfg: LmTrainConfig): Float32Ar
     tf.tidy(() => {
       const input = { batch: cfg.batchSize, length: cfg.lTrain, onehot: oneHotRows(w.inputs, VOCAB) };
       const targets = oneHotRows(w.targets, VOCAB);
-      const { grads } = tf.valueAndGrads((...ts: tf.Tensor[]) => nextTokenCe(model.forward(model.layout.named(ts), input), targets))(model.layout.tensors(params));
+      const { grads } = tf.valueAndGrads((...ts: tf.Tensor[]) =>
+        nextTokenCe(model.forward(model.layout.named(ts), input), targets),
+      )(model.layout.tensors(params));
       model.layout.flatten(grads, grad);
     });
     adam.apply(params, grad, learningRate(cfg, step));
@@ -97,7 +127,13 @@ test('resuming from a checkpoint gives byte-identical weights (alpha > 0)', asyn
     const full = await trainLm(model, data, cfg);
     const abort = new AbortController();
     await assert.rejects(
-      trainLm(model, data, cfg, { checkpointDir: dir, signal: abort.signal, afterStep: (s) => { if (s === 6) abort.abort(); } }),
+      trainLm(model, data, cfg, {
+        checkpointDir: dir,
+        signal: abort.signal,
+        afterStep: (s) => {
+          if (s === 6) abort.abort();
+        },
+      }),
       /Training aborted at step 6/,
     );
     const resumed = await trainLm(model, data, cfg, { checkpointDir: dir });
@@ -114,8 +150,16 @@ test('resuming from a checkpoint gives byte-identical weights (alpha > 0)', asyn
 test('a NaN loss stops training with a DivergenceError', async () => {
   await initBackend('wasm');
   const inner = buildLm(CONFIG);
-  const broken: LmModel = { ...inner, config: inner.config, layout: inner.layout, forward: (p, x) => tf.mul(inner.forward(p, x), NaN) as tf.Tensor2D };
-  await assert.rejects(trainLm(broken, stream(), BASE), (e: unknown) => e instanceof DivergenceError && /diverged at step 0/.test(e.message));
+  const broken: LmModel = {
+    ...inner,
+    config: inner.config,
+    layout: inner.layout,
+    forward: (p, x) => tf.mul(inner.forward(p, x), NaN) as tf.Tensor2D,
+  };
+  await assert.rejects(
+    trainLm(broken, stream(), BASE),
+    (e: unknown) => e instanceof DivergenceError && /diverged at step 0/.test(e.message),
+  );
   inner.dispose();
 });
 
@@ -127,14 +171,34 @@ test('lm-train writes model, weights and train.json; loadLm reproduces the log-p
     const test = stream(2 * 17).map((x) => (x + 1) % VOCAB);
     const data: LmData = {
       meta: {
-        format: 'ablate-lm-data/1', source: 'markov', vocab: VOCAB, symbols: ['a', 'b', 'c', 'd', 'e'], lTrain: 8, testLength: 16,
-        trainTokens: train.length, testSequences: 2, entropyRate: 0.5, order: 1,
+        format: 'ablate-lm-data/1',
+        source: 'markov',
+        vocab: VOCAB,
+        symbols: ['a', 'b', 'c', 'd', 'e'],
+        lTrain: 8,
+        testLength: 16,
+        trainTokens: train.length,
+        testSequences: 2,
+        entropyRate: 0.5,
+        order: 1,
       },
-      train, test,
+      train,
+      test,
     };
     const dataCtx = await makeCtx(root, 'markov', {});
     await writeLmData(dataCtx.outDir, data);
-    const params = { steps: 20, batchSize: 4, dModel: 8, heads: 2, dFF: 16, layers: 1, maxLen: 16, alpha: 0.3, pe: 'learned', seed: 2 };
+    const params = {
+      steps: 20,
+      batchSize: 4,
+      dModel: 8,
+      heads: 2,
+      dFF: 16,
+      layers: 1,
+      maxLen: 16,
+      alpha: 0.3,
+      pe: 'learned',
+      seed: 2,
+    };
     const ctx = await makeCtx(root, 'lm-train', params, { data: await asInput(dataCtx) }, { backend: 'wasm' });
     await lmTrain.run(ctx);
     const report = JSON.parse(await readFile(path.join(ctx.outDir, 'train.json'), 'utf8'));
@@ -147,7 +211,18 @@ test('lm-train writes model, weights and train.json; loadLm reproduces the log-p
     const lm = await loadLm(ctx.outDir, { backend: 'wasm' });
     assert.equal(lm.file.train.alpha, 0.3);
     assert.equal(lm.file.data.lTrain, 8);
-    assert.deepEqual(lm.config, { arch: 'decoder', pe: 'learned', layers: 1, dModel: 8, heads: 2, dFF: 16, hidden: 64, activation: 'relu', maxLen: 16, vocab: VOCAB });
+    assert.deepEqual(lm.config, {
+      arch: 'decoder',
+      pe: 'learned',
+      layers: 1,
+      dModel: 8,
+      heads: 2,
+      dFF: 16,
+      hidden: 64,
+      activation: 'relu',
+      maxLen: 16,
+      vocab: VOCAB,
+    });
     assert.equal(lm.file.train.seed, 2);
     const rows = test.subarray(0, 2 * 16);
     const lp = await lm.logProbs(rows, 2, 16);

@@ -50,7 +50,8 @@ test('the sampler draws the same offsets whatever the l_extra range, and l_extra
     assert.ok(a.lExtra >= 1 && a.lExtra <= 16, `half: ${a.lExtra}`);
     assert.ok(b.lExtra >= 1 && b.lExtra <= 32, `full: ${b.lExtra}`);
     assert.ok(b.lExtra >= a.lExtra, 'one uniform mapped onto both ranges');
-    for (const o of a.offsets) assert.ok(o >= 0 && o + 2 * 32 + 1 <= 1000, `offset ${o} leaves room for the longest window`);
+    for (const o of a.offsets)
+      assert.ok(o >= 0 && o + 2 * 32 + 1 <= 1000, `offset ${o} leaves room for the longest window`);
     seen.add(a.lExtra);
   }
   assert.equal(seen.size, 16, 'every l_extra of the half range is drawn');

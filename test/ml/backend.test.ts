@@ -41,7 +41,10 @@ test('a preferred backend is used exactly: wasm and cpu both really initialise',
   assert.equal(tf.getBackend(), 'cpu');
   assert.equal((await initBackend('wasm')).backend, 'wasm');
   assert.equal(tf.getBackend(), 'wasm');
-  assert.deepEqual(tf.tidy(() => Array.from(tf.add(tf.tensor1d([1, 2]), 1).dataSync())), [2, 3]);
+  assert.deepEqual(
+    tf.tidy(() => Array.from(tf.add(tf.tensor1d([1, 2]), 1).dataSync())),
+    [2, 3],
+  );
 });
 
 test('a preferred backend that fails is an error, not a fallback', async () => {

@@ -23,10 +23,15 @@ export async function removeDir(dir: string): Promise<void> {
 
 /** A context whose outDir and workDir live under `root/<cell>/`. */
 export async function makeCtx(
-  root: string, stage: string, params: JsonObject, inputs: Record<string, InputArtifact> = {},
+  root: string,
+  stage: string,
+  params: JsonObject,
+  inputs: Record<string, InputArtifact> = {},
   runtime: Record<string, string> = {},
 ): Promise<FakeCtx> {
-  const cell = `${stage}[${Object.entries(params).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(',')}]`;
+  const cell = `${stage}[${Object.entries(params)
+    .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+    .join(',')}]`;
   const base = path.join(root, cell.replace(/[^a-zA-Z0-9_.=-]+/g, '_'));
   const outDir = path.join(base, 'out');
   const workDir = path.join(base, 'work');
@@ -36,19 +41,32 @@ export async function makeCtx(
   const progressUpdates: ProgressUpdate[] = [];
   const logs: string[] = [];
   return {
-    stage, cell, params, axes: {}, seed: typeof params['seed'] === 'number' ? params['seed'] : 0,
-    inputs, outDir, workDir, runtime,
+    stage,
+    cell,
+    params,
+    axes: {},
+    seed: typeof params['seed'] === 'number' ? params['seed'] : 0,
+    inputs,
+    outDir,
+    workDir,
+    runtime,
     progress: (u) => progressUpdates.push(u),
     log: (m) => logs.push(m),
     signal: abort.signal,
-    progressUpdates, logs, abort,
+    progressUpdates,
+    logs,
+    abort,
   };
 }
 
 /** The finished cell as another stage's input. */
 export async function asInput(ctx: StageContext<JsonObject>): Promise<InputArtifact> {
   return {
-    stage: ctx.stage, cell: ctx.cell, axes: ctx.axes, params: ctx.params, dir: ctx.outDir,
+    stage: ctx.stage,
+    cell: ctx.cell,
+    axes: ctx.axes,
+    params: ctx.params,
+    dir: ctx.outDir,
     files: (await readdir(ctx.outDir)).sort(),
   };
 }

@@ -12,7 +12,10 @@ test('mulberry32 is deterministic, restorable and roughly uniform', () => {
   const a = new Rng(42);
   const b = new Rng(42);
   const xs = Array.from({ length: 1000 }, () => a.next());
-  assert.deepEqual(xs, Array.from({ length: 1000 }, () => b.next()));
+  assert.deepEqual(
+    xs,
+    Array.from({ length: 1000 }, () => b.next()),
+  );
   const mid = new Rng(0).restore(a.state);
   assert.equal(mid.nextU32(), a.nextU32());
   const mean = xs.reduce((s, x) => s + x, 0) / xs.length;
@@ -75,6 +78,9 @@ test('same seed, same bytes; another seed, other bytes; round trip through disk'
 });
 
 test('f with task mean is refused', async () => {
-  assert.throws(() => generateDataset({ ...TINY_DATA, f: 'sqrt' }, { name: 'sqrt', describe: '', f: Math.sqrt, inverse: (y) => y * y }),
-    /only applies to task 'length'/);
+  assert.throws(
+    () =>
+      generateDataset({ ...TINY_DATA, f: 'sqrt' }, { name: 'sqrt', describe: '', f: Math.sqrt, inverse: (y) => y * y }),
+    /only applies to task 'length'/,
+  );
 });

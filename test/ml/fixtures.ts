@@ -19,14 +19,30 @@ export const ARCH_PE: Array<Pick<ModelConfig, 'arch' | 'pe'>> = [
 
 export function tinyConfig(over: Partial<ModelConfig> = {}): ModelConfig {
   return {
-    arch: 'decoder', pe: 'none', layers: 2, dModel: 8, heads: 2, dFF: 16, hidden: 6,
-    activation: 'relu', maxLen: 16, bos: true, ...over,
+    arch: 'decoder',
+    pe: 'none',
+    layers: 2,
+    dModel: 8,
+    heads: 2,
+    dFF: 16,
+    hidden: 6,
+    activation: 'relu',
+    maxLen: 16,
+    bos: true,
+    ...over,
   };
 }
 
 export const TINY_DATA: DataParams = {
-  task: 'mean', f: 'identity', trainLengthMin: 1, trainLengthMax: 6, testLengthMax: 9,
-  trainSamples: 200, testSamplesPerLength: 4, seed: 3, bos: true,
+  task: 'mean',
+  f: 'identity',
+  trainLengthMin: 1,
+  trainLengthMax: 6,
+  testLengthMax: 9,
+  trainSamples: 200,
+  testSamplesPerLength: 4,
+  seed: 3,
+  bos: true,
 };
 
 export function tinyDataset(over: Partial<DataParams> = {}): Dataset {
@@ -35,7 +51,16 @@ export function tinyDataset(over: Partial<DataParams> = {}): Dataset {
 
 export function tinyTrain(over: Partial<TrainConfig> = {}): TrainConfig {
   return {
-    steps: 12, batchSize: 8, lr: 3e-3, lrSchedule: 'cosine', clip: 1, beta1: 0.9, beta2: 0.999, eps: 1e-8,
-    seed: 5, checkpointEvery: 0, ...over,
+    steps: 12,
+    batchSize: 8,
+    lr: 3e-3,
+    lrSchedule: 'cosine',
+    clip: 1,
+    beta1: 0.9,
+    beta2: 0.999,
+    eps: 1e-8,
+    seed: 5,
+    checkpointEvery: 0,
+    ...over,
   };
 }

@@ -14,7 +14,9 @@ import { loadReparam } from '../../stages/ml/reparam.js';
 /** Four all-zero sequences per length 1..maxLength, target f(length). */
 function lengthSet(maxLength: number, f: (x: number) => number): SeqSet {
   const lengths = Array.from({ length: maxLength * 4 }, (_, i) => 1 + Math.floor(i / 4));
-  const offsets = Int32Array.from(lengths.reduce<number[]>((acc, l, i) => [...acc, i === 0 ? 0 : acc[i - 1]! + lengths[i - 1]!], []));
+  const offsets = Int32Array.from(
+    lengths.reduce<number[]>((acc, l, i) => [...acc, i === 0 ? 0 : acc[i - 1]! + lengths[i - 1]!], []),
+  );
   const total = lengths.reduce((a, b) => a + b, 0);
   return {
     count: lengths.length,
@@ -45,7 +47,11 @@ describe('generalization horizon', () => {
   it('of a model that fails only at length 1 is its out-of-distribution horizon, with the ID failure flagged', async () => {
     // Exact up to length 30 except at length 1, where it answers 4; then it saturates at 30.
     const model = await fakeModel('identity', (l) => (l === 1 ? 4 : Math.min(l, 30)));
-    const r = await evaluateTrained(model, lengthSet(40, (x) => x), 1);
+    const r = await evaluateTrained(
+      model,
+      lengthSet(40, (x) => x),
+      1,
+    );
     assert.equal(r.summary.horizon, 30);
     assert.equal(r.summary.idFailure, true);
     assert.deepEqual(r.summary.idFailedLengths, [1]);
@@ -56,9 +62,45 @@ describe('generalization horizon', () => {
   it('is the training length when the first longer length fails, and is unaffected by later successes', () => {
     const per = (mses: [number, number][]): LengthMetrics[] =>
       mses.map(([length, mse]) => ({ length, count: 1, mse, mseF: mse, baselineMse: 1, clamped: 0 }));
-    assert.equal(oodHorizon(per([[9, 0], [10, 0], [11, 5], [12, 0]]), 10, 1), 10);
-    assert.equal(oodHorizon(per([[10, 0], [11, 0], [12, 0.5], [13, 2]]), 10, 1), 12);
-    assert.equal(oodHorizon(per([[1, 9], [11, 0], [12, null as unknown as number]]), 10, 1), 11, 'an undefined error ends it');
+    assert.equal(
+      oodHorizon(
+        per([
+          [9, 0],
+          [10, 0],
+          [11, 5],
+          [12, 0],
+        ]),
+        10,
+        1,
+      ),
+      10,
+    );
+    assert.equal(
+      oodHorizon(
+        per([
+          [10, 0],
+          [11, 0],
+          [12, 0.5],
+          [13, 2],
+        ]),
+        10,
+        1,
+      ),
+      12,
+    );
+    assert.equal(
+      oodHorizon(
+        per([
+          [1, 9],
+          [11, 0],
+          [12, null as unknown as number],
+        ]),
+        10,
+        1,
+      ),
+      11,
+      'an undefined error ends it',
+    );
   });
 
   it('counts clamped outputs per length and in the summary', async () => {

@@ -24,7 +24,9 @@ function noisyParams(model: Model, seed: number, std = 0.3): Float32Array {
 }
 
 function predict(model: Model, params: Float32Array, rows: number[][]): Float32Array {
-  return readTensor(() => model.forward(model.layout.named(model.layout.tensors(params)), encodeBatch(rows, model.config.bos)));
+  return readTensor(() =>
+    model.forward(model.layout.named(model.layout.tensors(params)), encodeBatch(rows, model.config.bos)),
+  );
 }
 
 test('every arch and PE maps [B, T] tokens to [B] outputs', async () => {
@@ -54,7 +56,9 @@ test('gradients match central finite differences (cpu, float32)', async () => {
       tf.tidy(() => {
         const input = encodeBatch(rows, true);
         const y = tf.tensor1d(targets);
-        return tf.mean(tf.squaredDifference(model.forward(model.layout.named(model.layout.tensors(p)), input), y)).dataSync()[0]!;
+        return tf
+          .mean(tf.squaredDifference(model.forward(model.layout.named(model.layout.tensors(p)), input), y))
+          .dataSync()[0]!;
       });
     const grad = tf.tidy(() => {
       const input = encodeBatch(rows, true);
@@ -128,7 +132,10 @@ test('every model runs a training step on wasm (all kernels and gradients exist)
       return model.layout.flatten(tf.grads(f)(model.layout.tensors(params)));
     });
     assert.ok(grad.every(Number.isFinite), `${ap.arch}/${ap.pe} finite gradient`);
-    assert.ok(grad.some((g) => g !== 0), `${ap.arch}/${ap.pe} non-zero gradient`);
+    assert.ok(
+      grad.some((g) => g !== 0),
+      `${ap.arch}/${ap.pe} non-zero gradient`,
+    );
     model.dispose();
   }
   assert.equal(tf.getBackend(), 'wasm');

@@ -4,7 +4,7 @@ import { availableReparams, loadReparam } from '../../stages/ml/reparam.js';
 
 const SHIPPED = ['cbrt', 'cube', 'identity', 'inv_sqrt', 'log', 'sqrt', 'square'];
 
-test('ships the paper\'s three functions plus controls', async () => {
+test("ships the paper's three functions plus controls", async () => {
   const names = await availableReparams();
   for (const n of SHIPPED) assert.ok(names.includes(n), `missing ${n}`);
 });
@@ -21,7 +21,7 @@ test('f^-1(f(x)) = x on lengths 1..1000 and the module name matches its file', a
   }
 });
 
-test('the paper\'s functions compress long lengths, the controls stretch them', async () => {
+test("the paper's functions compress long lengths, the controls stretch them", async () => {
   const spread = async (name: string): Promise<number> => {
     const r = await loadReparam(name);
     return Math.abs(r.f(50) - r.f(10)) / Math.abs(r.f(10) - r.f(1));

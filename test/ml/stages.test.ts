@@ -28,14 +28,27 @@ test('data -> train -> evaluate write the documented files', async () => {
     const dctx = await makeCtx(root, 'data', { task: 'length', f: 'log', seed: 1, ...TINY_DATA });
     const d = await runStage(data, dctx);
     assert.deepEqual(d.files, [
-      'meta.json', 'test.lengths.bin', 'test.targets.bin', 'test.targets_f.bin', 'test.tokens.bin',
-      'train.lengths.bin', 'train.targets.bin', 'train.targets_f.bin', 'train.tokens.bin',
+      'meta.json',
+      'test.lengths.bin',
+      'test.targets.bin',
+      'test.targets_f.bin',
+      'test.tokens.bin',
+      'train.lengths.bin',
+      'train.targets.bin',
+      'train.targets_f.bin',
+      'train.tokens.bin',
     ]);
     const meta = await json(d.dir, 'meta.json');
     assert.equal(meta['f'], 'log');
     assert.equal(meta['bos'], true);
 
-    const tctx = await makeCtx(root, 'train', { seed: 2, ...TINY_MODEL }, { data: d }, { backend: 'cpu', tfjs: '4.22.0' });
+    const tctx = await makeCtx(
+      root,
+      'train',
+      { seed: 2, ...TINY_MODEL },
+      { data: d },
+      { backend: 'cpu', tfjs: '4.22.0' },
+    );
     const t = await runStage(train, tctx);
     assert.deepEqual(t.files, ['model.json', 'timing.json', 'train.json', 'weights.bin']);
     const report = await json(t.dir, 'train.json');
@@ -60,7 +73,10 @@ test('data -> train -> evaluate write the documented files', async () => {
     assert.deepEqual(e.files, ['eval.json']);
     const ev = await json(e.dir, 'eval.json');
     const per = ev['perLength'] as Array<Record<string, number>>;
-    assert.deepEqual(per.map((p) => p['length']), [1, 2, 3, 4, 5, 6, 7, 8]);
+    assert.deepEqual(
+      per.map((p) => p['length']),
+      [1, 2, 3, 4, 5, 6, 7, 8],
+    );
     for (const p of per) {
       for (const k of ['mse', 'mseF', 'baselineMse']) assert.equal(typeof p[k], 'number', k);
     }
@@ -100,7 +116,10 @@ test('evaluating a model on data of another task is refused', async () => {
   try {
     const dm = await runStage(data, await makeCtx(root, 'data', { task: 'mean', ...TINY_DATA }));
     const dl = await runStage(data, await makeCtx(root, 'data', { task: 'length', ...TINY_DATA }));
-    const t = await runStage(train, await makeCtx(root, 'train', { ...TINY_MODEL, steps: 2 }, { data: dm }, { backend: 'cpu' }));
+    const t = await runStage(
+      train,
+      await makeCtx(root, 'train', { ...TINY_MODEL, steps: 2 }, { data: dm }, { backend: 'cpu' }),
+    );
     await assert.rejects(
       runStage(evaluate, await makeCtx(root, 'evaluate', {}, { model: t, data: dl }, { backend: 'cpu' })),
       /trained for task mean .* is task length/,

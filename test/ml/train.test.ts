@@ -77,10 +77,13 @@ test('a checkpoint of another configuration is ignored', async () => {
   try {
     const { train } = tinyDataset();
     const norm = targetNormOf(train);
-    await trainModel(buildModel(tinyConfig()), train, norm, tinyTrain({ steps: 8, checkpointEvery: 4 }), { checkpointDir: dir });
+    await trainModel(buildModel(tinyConfig()), train, norm, tinyTrain({ steps: 8, checkpointEvery: 4 }), {
+      checkpointDir: dir,
+    });
     const logs: string[] = [];
     const other = await trainModel(buildModel(tinyConfig()), train, norm, tinyTrain({ steps: 8, lr: 1e-2 }), {
-      checkpointDir: dir, log: (m) => logs.push(m),
+      checkpointDir: dir,
+      log: (m) => logs.push(m),
     });
     assert.equal(other.resumedFrom, null);
     assert.ok(logs.some((m) => /different configuration/.test(m)));
@@ -109,10 +112,20 @@ test('save/load round trip: loadTrained predicts what the trained weights comput
     const norm = targetNormOf(train);
     const model = buildModel(tinyConfig({ pe: 'rope' }));
     const out = await trainModel(model, train, norm, tinyTrain());
-    await saveModel(dir, {
-      arch: 'decoder', config: model.config, task: 'mean', f: 'identity', fDescribe: 'x', targetNorm: norm,
-      train: { lengthMin: 1, lengthMax: 6, targetMean: meta.train.targetMean },
-    }, model, out.params);
+    await saveModel(
+      dir,
+      {
+        arch: 'decoder',
+        config: model.config,
+        task: 'mean',
+        f: 'identity',
+        fDescribe: 'x',
+        targetNorm: norm,
+        train: { lengthMin: 1, lengthMax: 6, targetMean: meta.train.targetMean },
+      },
+      model,
+      out.params,
+    );
     const { params } = await readModelFile(dir);
     assert.ok(bytes(params).equals(bytes(out.params)));
     const trained = await loadTrained(dir);
@@ -121,8 +134,12 @@ test('save/load round trip: loadTrained predicts what the trained weights comput
     // The same network evaluated through the training path (normalised units).
     for (const [i, s] of seqs.entries()) {
       const one: SeqSet = {
-        count: 1, lengths: Int32Array.of(s.length), offsets: Int32Array.of(0), tokens: Int8Array.from(s),
-        targets: Float32Array.of(0), targetsF: Float32Array.of(norm.mean),
+        count: 1,
+        lengths: Int32Array.of(s.length),
+        offsets: Int32Array.of(0),
+        tokens: Int8Array.from(s),
+        targets: Float32Array.of(0),
+        targetsF: Float32Array.of(norm.mean),
       };
       const grad = new Float32Array(model.layout.size);
       const loss = lossAndGrad(model, out.params, one, [0], norm, grad);

@@ -22,5 +22,7 @@ export async function within(run: Running, ms: number): Promise<Bounded> {
 
 /** The messages of a run's failed cells, one per line. */
 export function failureMessages(events: readonly RunEvent[]): string {
-  return events.flatMap((e) => (e.type === 'cell' && e.status === 'failed' ? [`${e.cell}: ${e.message ?? ''}`] : [])).join('\n');
+  return events
+    .flatMap((e) => (e.type === 'cell' && e.status === 'failed' ? [`${e.cell}: ${e.message ?? ''}`] : []))
+    .join('\n');
 }

@@ -17,7 +17,11 @@ export interface ConcurrentResult {
   recomputed: number;
 }
 
-const NS = [[1, 2, 3, 4], [3, 4, 5, 6], [1, 2, 5, 6, 7]];
+const NS = [
+  [1, 2, 3, 4],
+  [3, 4, 5, 6],
+  [1, 2, 5, 6, 7],
+];
 
 export async function concurrentTrial(processes: 2 | 3, random: () => number): Promise<ConcurrentResult> {
   const ws = new Workspace();
@@ -31,7 +35,8 @@ export async function concurrentTrial(processes: 2 | 3, random: () => number): P
       const run = ws.start(['run', p, '-j', '2', '--reporter', 'json'], ws.cacheDir, env);
       runs.push(run);
       const planned = await run.waitForLine((l) => l.startsWith('{"type":"plan"'));
-      if (planned === undefined) assert.fail(`run ${runs.length - 1} exited before planning: ${(await run.exited).stderr}`);
+      if (planned === undefined)
+        assert.fail(`run ${runs.length - 1} exited before planning: ${(await run.exited).stderr}`);
       // A random gap after that, so the later runs find the earlier ones at different points.
       await sleep(random() * 300);
     }

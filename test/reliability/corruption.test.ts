@@ -28,8 +28,15 @@ before(async () => {
   finals = await ws.finals(pipeline);
   const out = join(ws.dir, 'manifest');
   assert.equal((await ws.run(['export', pipeline, '--all', '--out', out])).code, 0);
-  const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')) as { cells: Record<string, { outputs: Record<string, { sha256: string }> }> };
-  blobs = Object.fromEntries(Object.entries(manifest.cells).map(([cell, m]) => [cell, Object.fromEntries(Object.entries(m.outputs).map(([f, o]) => [f, o.sha256]))]));
+  const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')) as {
+    cells: Record<string, { outputs: Record<string, { sha256: string }> }>;
+  };
+  blobs = Object.fromEntries(
+    Object.entries(manifest.cells).map(([cell, m]) => [
+      cell,
+      Object.fromEntries(Object.entries(m.outputs).map(([f, o]) => [f, o.sha256])),
+    ]),
+  );
   rmSync(out, { recursive: true });
 });
 after(() => ws.dispose());
@@ -61,9 +68,15 @@ test('flipped bytes in an input artifact: the run says which cell, re-runs it an
   assert.equal(r.code, 0, r.stderr + r.stdout);
   const warnings = parseEvents(r.stdout).filter((e) => e.type === 'warning');
   assert.equal(warnings.length, 1, JSON.stringify(warnings));
-  assert.match(JSON.stringify(warnings[0]), /train\[seed=0\]: cached artifact \\"payload\.bin\\" is corrupt; the cell will re-run/);
+  assert.match(
+    JSON.stringify(warnings[0]),
+    /train\[seed=0\]: cached artifact \\"payload\.bin\\" is corrupt; the cell will re-run/,
+  );
   const ran = cellsWith(parseEvents(r.stdout), 'ran');
-  assert.deepEqual(ran.filter((c) => c.startsWith('train')), ['train[seed=0]']);
+  assert.deepEqual(
+    ran.filter((c) => c.startsWith('train')),
+    ['train[seed=0]'],
+  );
   assert.deepEqual(await ws.finals(pipeline, cache), finals);
 });
 
@@ -86,7 +99,10 @@ test('a record pointing at a missing artifact: export names the cell and drops i
   const e = await ws.run(['export', pipeline, '--out', join(ws.dir, 'out-missing')], cache);
   assert.equal(e.code, 4, e.stderr + e.stdout);
   assert.equal(e.stderr.trim().split('\n').length, 1, e.stderr);
-  assert.match(e.stderr, /^summary: cached artifact "summary\.txt" is missing or corrupt; it was removed from the cache/);
+  assert.match(
+    e.stderr,
+    /^summary: cached artifact "summary\.txt" is missing or corrupt; it was removed from the cache/,
+  );
   noStack(e.stderr);
   const r = await ws.run(['run', pipeline, '--reporter', 'json'], cache);
   assert.equal(r.code, 0, r.stderr);

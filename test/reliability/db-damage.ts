@@ -27,7 +27,10 @@ const SHAPE: StudyShape = { steps: 2, stepMs: 0, payloadKB: 64, seeds: [0, 1] };
  * `commands` exits 4 with a clear message (never a crash or a stack), and
  * that `doctor --rebuild` plus a run restore byte-identical finals.
  */
-export async function databaseDamage(name: keyof typeof DB_DAMAGE, commands: ('run' | 'status' | 'doctor')[]): Promise<void> {
+export async function databaseDamage(
+  name: keyof typeof DB_DAMAGE,
+  commands: ('run' | 'status' | 'doctor')[],
+): Promise<void> {
   const ws = new Workspace();
   try {
     const pipeline = ws.write('study.json', study(SHAPE));

@@ -49,7 +49,10 @@ test('a cache folder under a file: one clear line, exit 4', async (t) => {
   writeFileSync(join(ws.dir, 'plain-file'), 'x');
   const r = await ws.run(['run', pipeline], join(ws.dir, 'plain-file', 'cache'));
   assert.equal(r.code, 4, r.stderr);
-  assert.match(r.stderr, /^error: cannot use the cache directory .*plain-file\/cache: a part of its path is a file, not a folder \(ENOTDIR\)\n$/);
+  assert.match(
+    r.stderr,
+    /^error: cannot use the cache directory .*plain-file\/cache: a part of its path is a file, not a folder \(ENOTDIR\)\n$/,
+  );
 });
 
 test('a read-only cache: new or existing, one clear line, exit 4, nothing written', async (t) => {
@@ -75,7 +78,10 @@ test('a read-only cache: new or existing, one clear line, exit 4, nothing writte
     execFileSync('mount', ['-o', 'remount,ro', rw]);
     const r = await ws.run(['run', pipeline], cache);
     assert.equal(r.code, 4, r.stderr + r.stdout);
-    assert.match(r.stderr, /^error: cannot use the cache directory .*rw\/cache: it is on a read-only file system \(EROFS\)\n$/);
+    assert.match(
+      r.stderr,
+      /^error: cannot use the cache directory .*rw\/cache: it is on a read-only file system \(EROFS\)\n$/,
+    );
   } finally {
     unmount(rw);
   }
@@ -92,11 +98,17 @@ test('a full disk: the cell that cannot be stored fails with the reason, others 
     // `big` fits in its scratch folder but not a second time as a blob.
     const pipeline = ws.write('full.json', {
       kinds: { steps: kindPath('steps') },
-      stages: { big: { kind: 'steps', params: { steps: 1, payloadKB: 760 } }, small: { kind: 'steps', params: { steps: 1, payloadKB: 1 } } },
+      stages: {
+        big: { kind: 'steps', params: { steps: 1, payloadKB: 760 } },
+        small: { kind: 'steps', params: { steps: 1, payloadKB: 1 } },
+      },
     });
     const r = await ws.run(['run', pipeline, '-j', '1'], cache);
     assert.equal(r.code, 1, r.stderr + r.stdout);
-    assert.match(r.stdout, /^FAILED {2}big \(its outputs could not be stored: the disk holding the cache is full \(ENOSPC\)\)$/m);
+    assert.match(
+      r.stdout,
+      /^FAILED {2}big \(its outputs could not be stored: the disk holding the cache is full \(ENOSPC\)\)$/m,
+    );
     assert.match(r.stdout, /^ran {5}small /m);
     noStack(r.stdout + r.stderr);
     assert.deepEqual(blobTemps(cache), []);
@@ -107,21 +119,32 @@ test('a full disk: the cell that cannot be stored fails with the reason, others 
   }
 });
 
-test('a missing optional backend: a clear message naming the package, nothing cached', { timeout: 300_000 }, async (t) => {
-  const require = createRequire(import.meta.url);
-  try {
-    require.resolve('@tensorflow/tfjs-node');
-    return t.skip('@tensorflow/tfjs-node is installed here, so the native backend is not missing');
-  } catch {
-    // absent, as on the CI machine
-  }
-  const ws = new Workspace();
-  t.after(() => ws.dispose());
-  const pipeline = ws.write('tf.json', { stages: { evaluate: { kind: 'evaluate', params: {} } } });
-  const r = await ws.run(['run', pipeline, '--backend', 'tensorflow']);
-  assert.equal(r.code, 4, `a backend that will not start is the machine's problem (exit 4), not the pipeline's: ${r.stderr}`);
-  assert.match(r.stderr, /cannot initialise a TensorFlow\.js backend "tensorflow": .*@tensorflow\/tfjs-node is not usable/);
-  noStack(r.stderr);
-  const d = await ws.doctor();
-  assert.deepEqual(doctorCounts(d.stdout), { verified: 0, dropped: 0 });
-});
+test(
+  'a missing optional backend: a clear message naming the package, nothing cached',
+  { timeout: 300_000 },
+  async (t) => {
+    const require = createRequire(import.meta.url);
+    try {
+      require.resolve('@tensorflow/tfjs-node');
+      return t.skip('@tensorflow/tfjs-node is installed here, so the native backend is not missing');
+    } catch {
+      // absent, as on the CI machine
+    }
+    const ws = new Workspace();
+    t.after(() => ws.dispose());
+    const pipeline = ws.write('tf.json', { stages: { evaluate: { kind: 'evaluate', params: {} } } });
+    const r = await ws.run(['run', pipeline, '--backend', 'tensorflow']);
+    assert.equal(
+      r.code,
+      4,
+      `a backend that will not start is the machine's problem (exit 4), not the pipeline's: ${r.stderr}`,
+    );
+    assert.match(
+      r.stderr,
+      /cannot initialise a TensorFlow\.js backend "tensorflow": .*@tensorflow\/tfjs-node is not usable/,
+    );
+    noStack(r.stderr);
+    const d = await ws.doctor();
+    assert.deepEqual(doctorCounts(d.stdout), { verified: 0, dropped: 0 });
+  },
+);

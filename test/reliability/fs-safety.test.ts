@@ -17,11 +17,15 @@ const SECRET = 'secret-bytes-outside-the-workspace';
 function blobsHold(cacheDir: string, text: string): boolean {
   const root = join(cacheDir, 'blobs');
   if (!existsSync(root)) return false;
-  return readdirSync(root, { recursive: true, withFileTypes: true }).some((e) => e.isFile() && readFileSync(join(e.parentPath, e.name), 'utf8').includes(text));
+  return readdirSync(root, { recursive: true, withFileTypes: true }).some(
+    (e) => e.isFile() && readFileSync(join(e.parentPath, e.name), 'utf8').includes(text),
+  );
 }
 
 function simple(ws: Workspace): string {
-  return ws.write('p.json', { stages: { a: { kind: 'exec', params: { command: 'echo fine > x.txt', outputs: ['x.txt'] } } } });
+  return ws.write('p.json', {
+    stages: { a: { kind: 'exec', params: { command: 'echo fine > x.txt', outputs: ['x.txt'] } } },
+  });
 }
 
 test('an output that is a symbolic link fails its cell and stores nothing', { timeout: 60_000 }, async () => {
@@ -35,7 +39,10 @@ test('an output that is a symbolic link fails its cell and stores nothing', { ti
       stages: {
         declared: { kind: 'exec', params: { command: `ln -s ${secret} x.txt`, outputs: ['x.txt'] } },
         listed: { kind: 'exec', params: { command: `echo ok > ok.txt && ln -s ${join(ws.dir, 'secret-dir')} d` } },
-        nested: { kind: 'exec', params: { command: `ln -s ${join(ws.dir, 'secret-dir')} sub`, outputs: ['sub/inner.txt'] } },
+        nested: {
+          kind: 'exec',
+          params: { command: `ln -s ${join(ws.dir, 'secret-dir')} sub`, outputs: ['sub/inner.txt'] },
+        },
       },
     });
     const r = await ws.run(['run', p, '--reporter', 'json']);
@@ -123,26 +130,33 @@ async function tamper(cacheDir: string): Promise<void> {
   }
 }
 
-test('a record whose output name climbs out of its folder is not exported and doctor drops it', { timeout: 60_000 }, async () => {
-  const ws = new Workspace();
-  try {
-    const p = simple(ws);
-    assert.equal((await ws.run(['run', p])).code, 0);
-    await tamper(ws.cacheDir);
-    const doctor = await ws.doctor();
-    assert.match(doctor.stdout, /dropped a: output name "\.\.\/\.\.\/\.\.\/escape\.txt" is not a plain relative path/);
-    assert.match(doctor.stdout, /0 record\(s\) verified, 1 dropped/);
-    const rerun = await ws.run(['run', p, '--reporter', 'json']);
-    assert.deepEqual(cellsWith(parseEvents(rerun.stdout), 'ran'), ['a']);
+test(
+  'a record whose output name climbs out of its folder is not exported and doctor drops it',
+  { timeout: 60_000 },
+  async () => {
+    const ws = new Workspace();
+    try {
+      const p = simple(ws);
+      assert.equal((await ws.run(['run', p])).code, 0);
+      await tamper(ws.cacheDir);
+      const doctor = await ws.doctor();
+      assert.match(
+        doctor.stdout,
+        /dropped a: output name "\.\.\/\.\.\/\.\.\/escape\.txt" is not a plain relative path/,
+      );
+      assert.match(doctor.stdout, /0 record\(s\) verified, 1 dropped/);
+      const rerun = await ws.run(['run', p, '--reporter', 'json']);
+      assert.deepEqual(cellsWith(parseEvents(rerun.stdout), 'ran'), ['a']);
 
-    await tamper(ws.cacheDir);
-    const r = await ws.run(['export', p, '--out', join(ws.dir, 'out')]);
-    assert.equal(r.code, 4, r.stdout + r.stderr);
-    assert.match(r.stderr, /a: output name "\.\.\/\.\.\/\.\.\/escape\.txt" is not a plain relative path/);
-    assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
-    assert.equal(existsSync(join(ws.dir, 'escape.txt')), false);
-    assert.equal(existsSync(join(ws.dir, 'out', 'escape.txt')), false);
-  } finally {
-    ws.dispose();
-  }
-});
+      await tamper(ws.cacheDir);
+      const r = await ws.run(['export', p, '--out', join(ws.dir, 'out')]);
+      assert.equal(r.code, 4, r.stdout + r.stderr);
+      assert.match(r.stderr, /a: output name "\.\.\/\.\.\/\.\.\/escape\.txt" is not a plain relative path/);
+      assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
+      assert.equal(existsSync(join(ws.dir, 'escape.txt')), false);
+      assert.equal(existsSync(join(ws.dir, 'out', 'escape.txt')), false);
+    } finally {
+      ws.dispose();
+    }
+  },
+);

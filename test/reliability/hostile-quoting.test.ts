@@ -14,16 +14,25 @@ const SHELLS = ['dash', 'bash'].filter((sh) => spawnSync(sh, ['-c', 'true']).sta
 
 /** The words the shell sees after the command: NUL-separated, so newlines inside a word survive. */
 function words(shell: string, command: string): string[] {
-  return execFileSync(shell, ['-c', `printf '%s\\0' ${command}`], { encoding: 'utf8' }).split('\0').slice(0, -1);
+  return execFileSync(shell, ['-c', `printf '%s\\0' ${command}`], { encoding: 'utf8' })
+    .split('\0')
+    .slice(0, -1);
 }
 
 test('a quoted string is one shell word equal to the string, in dash and bash', { timeout: 120_000 }, () => {
   assert.ok(SHELLS.length > 0, 'neither dash nor bash is installed');
   // Printable ASCII and newlines, where shell syntax lives; NUL cannot be in an argument at all.
-  const text = fc.string({ unit: fc.oneof(fc.integer({ min: 32, max: 126 }).map((c) => String.fromCharCode(c)), fc.constantFrom('\n', '\t', "'", '\\', 'é')), maxLength: 24 });
+  const text = fc.string({
+    unit: fc.oneof(
+      fc.integer({ min: 32, max: 126 }).map((c) => String.fromCharCode(c)),
+      fc.constantFrom('\n', '\t', "'", '\\', 'é'),
+    ),
+    maxLength: 24,
+  });
   fc.assert(
     fc.property(text, (s) => {
-      for (const shell of SHELLS) assert.deepEqual(words(shell, shellQuote(s)), [s], `${shell}: ${JSON.stringify(s)} as ${shellQuote(s)}`);
+      for (const shell of SHELLS)
+        assert.deepEqual(words(shell, shellQuote(s)), [s], `${shell}: ${JSON.stringify(s)} as ${shellQuote(s)}`);
     }),
     { seed: 12, numRuns: 150 },
   );
@@ -37,6 +46,10 @@ test('numbers and booleans are bare, strings quoted only when they must be, raw 
   for (const shell of SHELLS) {
     assert.deepEqual(words(shell, renderCommand('"$(( {{n}} * 2 ))"', params)), ['6']);
     // Why numbers are not quoted: the shell refuses a quoted operand.
-    assert.notEqual(spawnSync(shell, ['-c', "echo $(( '3' * 2 ))"]).status, 0, `${shell} took a quoted number in arithmetic`);
+    assert.notEqual(
+      spawnSync(shell, ['-c', "echo $(( '3' * 2 ))"]).status,
+      0,
+      `${shell} took a quoted number in arithmetic`,
+    );
   }
 });

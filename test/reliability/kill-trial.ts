@@ -7,7 +7,19 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { study, studyCells, type StudyShape } from './pipelines.js';
-import { cellsWith, doctorCounts, killGroup, parseEvents, type Running, sleep, startedCells, summaryOf, waitFor, waitGroupGone, Workspace } from './rig.js';
+import {
+  cellsWith,
+  doctorCounts,
+  killGroup,
+  parseEvents,
+  type Running,
+  sleep,
+  startedCells,
+  summaryOf,
+  waitFor,
+  waitGroupGone,
+  Workspace,
+} from './rig.js';
 import { unreachable } from '../../src/util/unreachable.js';
 
 /** When to kill: at a random time, right after a cell starts writing its outputs, or mid-training. */
@@ -43,7 +55,12 @@ export async function baseline(shape: StudyShape): Promise<Baseline> {
     const r = await ws.run(['run', pipeline, '--reporter', 'json']);
     assert.equal(r.code, 0, r.stderr);
     const durationMs = Date.now() - t0;
-    return { shape, finals: await ws.finals(pipeline), durationMs, lines: r.stdout.split('\n').filter((l) => l !== '').length };
+    return {
+      shape,
+      finals: await ws.finals(pipeline),
+      durationMs,
+      lines: r.stdout.split('\n').filter((l) => l !== '').length,
+    };
   } finally {
     ws.dispose();
   }
@@ -62,7 +79,12 @@ export function rng(seed: number): () => number {
 }
 
 /** `gc`: also count blobs stored without a record (one more command per trial; the long loops do it). */
-export async function killTrial(base: Baseline, moment: KillMoment, random: () => number, o: { gc?: boolean } = {}): Promise<TrialResult> {
+export async function killTrial(
+  base: Baseline,
+  moment: KillMoment,
+  random: () => number,
+  o: { gc?: boolean } = {},
+): Promise<TrialResult> {
   const ws = new Workspace();
   let run: Running | undefined;
   try {
@@ -71,14 +93,19 @@ export async function killTrial(base: Baseline, moment: KillMoment, random: () =
     const t0 = Date.now();
     // Mid-training, the training cells stop after a random step (see the steps kind), so the kill cannot come after them.
     const holdStep = moment === 'training' ? 1 + Math.floor(random() * (base.shape.steps - 2)) : undefined;
-    run = ws.start(['run', pipeline, '--reporter', 'json'], ws.cacheDir, holdStep === undefined ? {} : { ABLATE_TEST_HOLD: `train:${holdStep}` });
+    run = ws.start(
+      ['run', pipeline, '--reporter', 'json'],
+      ws.cacheDir,
+      holdStep === undefined ? {} : { ABLATE_TEST_HOLD: `train:${holdStep}` },
+    );
     await waitForMoment(run, moment, base, random, ws);
     const killedAtMs = Date.now() - t0;
     killGroup(run.pid, 'SIGKILL');
     const killed = await run.exited;
     await waitGroupGone(run.pid);
     // Held mid-training, the run cannot have ended before the kill.
-    if (moment === 'training') assert.equal(killed.signal, 'SIGKILL', `the run ended before the kill: ${killed.stdout.slice(-1000)}`);
+    if (moment === 'training')
+      assert.equal(killed.signal, 'SIGKILL', `the run ended before the kill: ${killed.stdout.slice(-1000)}`);
     const before = parseEvents(killed.stdout);
     const seen = inspect(ws.cacheDir);
     // gc counts (and deletes) blobs stored by a cell whose record the kill kept from being committed.
@@ -104,7 +131,8 @@ export async function killTrial(base: Baseline, moment: KillMoment, random: () =
     const ran = cellsWith(events, 'ran');
     // Finished cells are served, not recomputed: every cell reported done before the kill is cached now,
     // every committed record is used, and nothing runs twice.
-    for (const c of cellsWith(before, 'ran')) assert.ok(cached.includes(c), `${c} finished before the kill but ran again`);
+    for (const c of cellsWith(before, 'ran'))
+      assert.ok(cached.includes(c), `${c} finished before the kill but ran again`);
     assert.equal(cached.length, afterKill?.verified ?? -1, 'every record the doctor verified is served from the cache');
     assert.deepEqual([...cached, ...ran].sort(), [...cells].sort());
     for (const c of startedCells(events)) assert.ok(!cached.includes(c), `${c} was cached but started`);
@@ -128,7 +156,13 @@ export async function killTrial(base: Baseline, moment: KillMoment, random: () =
  * the run before it ends; the short random delays after a state spread the
  * kills over what follows it and never decide whether a trial passes.
  */
-async function waitForMoment(run: Running, moment: KillMoment, base: Baseline, random: () => number, ws: Workspace): Promise<void> {
+async function waitForMoment(
+  run: Running,
+  moment: KillMoment,
+  base: Baseline,
+  random: () => number,
+  ws: Workspace,
+): Promise<void> {
   switch (moment) {
     case 'random': {
       // Any line but the last two (the last cell's result and the summary), then up to one training step more.
@@ -147,7 +181,9 @@ async function waitForMoment(run: Running, moment: KillMoment, base: Baseline, r
     }
     case 'training': {
       // A training cell has checkpointed the held step and waits there until the kill.
-      await waitFor('a training cell to hold mid-training', () => ws.journalEntries().some((e) => e.event === 'hold'), { run });
+      await waitFor('a training cell to hold mid-training', () => ws.journalEntries().some((e) => e.event === 'hold'), {
+        run,
+      });
       await sleep(random() * base.shape.stepMs);
       return;
     }
@@ -162,9 +198,18 @@ function resumes(ws: Workspace, from: number): { cell: string; fromStep: number 
   const out: { cell: string; fromStep: number }[] = [];
   for (const e of all.slice(from)) {
     if (e.event !== 'start' || (e.fromStep ?? 0) === 0) continue;
-    const lastCheckpoint = Math.max(0, ...all.slice(0, from).filter((x) => x.cell === e.cell && x.event === 'checkpoint').map((x) => x.step ?? 0));
+    const lastCheckpoint = Math.max(
+      0,
+      ...all
+        .slice(0, from)
+        .filter((x) => x.cell === e.cell && x.event === 'checkpoint')
+        .map((x) => x.step ?? 0),
+    );
     // The checkpoint is renamed into place before it is journaled, so a kill between the two leaves it one step ahead.
-    assert.ok((e.fromStep ?? 0) >= lastCheckpoint && (e.fromStep ?? 0) <= lastCheckpoint + 1, `${e.cell} resumed at ${e.fromStep}, last checkpoint ${lastCheckpoint}`);
+    assert.ok(
+      (e.fromStep ?? 0) >= lastCheckpoint && (e.fromStep ?? 0) <= lastCheckpoint + 1,
+      `${e.cell} resumed at ${e.fromStep}, last checkpoint ${lastCheckpoint}`,
+    );
     out.push({ cell: e.cell, fromStep: e.fromStep ?? 0 });
   }
   return out;
@@ -174,7 +219,10 @@ function resumes(ws: Workspace, from: number): { cell: string; fromStep: number 
 function inspect(cacheDir: string): Omit<TrialResult['leftovers'], 'orphanBlobs'> {
   const list = (d: string): string[] => (existsSync(d) ? readdirSync(d) : []);
   let blobTmp = 0;
-  for (const shard of list(join(cacheDir, 'blobs'))) blobTmp += list(join(cacheDir, 'blobs', shard)).filter((n) => n.endsWith('.tmp')).length;
-  const checkpoints = list(join(cacheDir, 'work')).filter((f) => existsSync(join(cacheDir, 'work', f, 'ckpt.json'))).length;
+  for (const shard of list(join(cacheDir, 'blobs')))
+    blobTmp += list(join(cacheDir, 'blobs', shard)).filter((n) => n.endsWith('.tmp')).length;
+  const checkpoints = list(join(cacheDir, 'work')).filter((f) =>
+    existsSync(join(cacheDir, 'work', f, 'ckpt.json')),
+  ).length;
   return { blobTmp, scratch: list(join(cacheDir, 'tmp')).length, checkpoints };
 }

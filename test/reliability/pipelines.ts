@@ -32,7 +32,10 @@ export function study(shape: StudyShape): object {
       eval: {
         kind: 'exec',
         inputs: { model: 'train' },
-        params: { command: 'cat "$ABLATE_IN_MODEL/state.txt" | sha256sum | cut -c1-16 > eval.txt', outputs: ['eval.txt'] },
+        params: {
+          command: 'cat "$ABLATE_IN_MODEL/state.txt" | sha256sum | cut -c1-16 > eval.txt',
+          outputs: ['eval.txt'],
+        },
         matrix: { seed: shape.seeds },
       },
       summary: {

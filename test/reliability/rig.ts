@@ -123,7 +123,11 @@ export const STUCK_MS = 120_000;
  * it. Fails when `run` exits first (the state can no longer come) or after
  * `timeoutMs`, naming `what` it waited for.
  */
-export async function waitFor<T>(what: string, probe: () => T | undefined | false, o: { run?: Running; timeoutMs?: number } = {}): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  probe: () => T | undefined | false,
+  o: { run?: Running; timeoutMs?: number } = {},
+): Promise<T> {
   const until = Date.now() + (o.timeoutMs ?? STUCK_MS);
   for (;;) {
     const exitedBefore = o.run?.hasExited() === true;
@@ -131,7 +135,9 @@ export async function waitFor<T>(what: string, probe: () => T | undefined | fals
     if (v !== undefined && v !== false) return v;
     if (exitedBefore) {
       const r = await (o.run as Running).exited;
-      throw new Error(`waiting for ${what}: the run exited first (code ${r.code}, signal ${r.signal})\n${r.stderr}${r.stdout.slice(-2000)}`);
+      throw new Error(
+        `waiting for ${what}: the run exited first (code ${r.code}, signal ${r.signal})\n${r.stderr}${r.stdout.slice(-2000)}`,
+      );
     }
     if (Date.now() > until) throw new Error(`waiting for ${what}: not reached after ${o.timeoutMs ?? STUCK_MS} ms`);
     await sleep(20);
@@ -251,13 +257,16 @@ export class Workspace {
     } catch {
       return [];
     }
-    return text.split('\n').filter((l) => l.startsWith('{')).flatMap((l) => {
-      try {
-        return [JSON.parse(l) as JournalEntry];
-      } catch {
-        return [];
-      }
-    });
+    return text
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .flatMap((l) => {
+        try {
+          return [JSON.parse(l) as JournalEntry];
+        } catch {
+          return [];
+        }
+      });
   }
 
   dispose(): void {

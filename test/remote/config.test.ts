@@ -9,7 +9,10 @@ test('a remote URL of an unknown scheme is refused, naming the flag', async () =
   const dir = project();
   const r = await cli(dir, ['run', 'p.json', '--remote', 'http://example.invalid/cache']);
   assert.equal(r.code, 2);
-  assert.match(r.stderr, /^--remote: "http:\/\/example.invalid\/cache" is not a remote; expected s3:\/\/bucket\/prefix or file:\/\/\/absolute\/path/);
+  assert.match(
+    r.stderr,
+    /^--remote: "http:\/\/example.invalid\/cache" is not a remote; expected s3:\/\/bucket\/prefix or file:\/\/\/absolute\/path/,
+  );
   assert.doesNotMatch(r.stderr, /\n\s+at /);
 });
 
@@ -40,7 +43,11 @@ test('invalid JSON in ablate.config.json points at the place', async () => {
 
 test('push, pull and run --push without a remote are usage errors', async () => {
   const dir = project();
-  for (const args of [['push', 'p.json'], ['pull', 'p.json'], ['run', 'p.json', '--push']]) {
+  for (const args of [
+    ['push', 'p.json'],
+    ['pull', 'p.json'],
+    ['run', 'p.json', '--push'],
+  ]) {
     const r = await cli(dir, args);
     assert.equal(r.code, 2, args.join(' '));
     assert.match(r.stderr, /no remote is configured/);

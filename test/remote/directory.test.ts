@@ -4,7 +4,18 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import test from 'node:test';
 import { tempProject } from '../engine/harness.js';
-import { cli, exportedArtifacts, outcomes, project, runJson, spawnCli, summaryOf, tree, useRemote, warnings } from './rig.js';
+import {
+  cli,
+  exportedArtifacts,
+  outcomes,
+  project,
+  runJson,
+  spawnCli,
+  summaryOf,
+  tree,
+  useRemote,
+  warnings,
+} from './rig.js';
 
 /** Two projects sharing one directory remote. */
 function setup(): { a: string; b: string; remote: string } {
@@ -18,7 +29,13 @@ function setup(): { a: string; b: string; remote: string } {
 /** The remote's blob of the `total` cell: its value (42) is produced by no other cell. */
 function totalBlob(remote: string): string {
   const record = readdirSync(join(remote, 'records'))
-    .map((f) => JSON.parse(readFileSync(join(remote, 'records', f), 'utf8')) as { cell: string; outputs: Record<string, { sha256: string }> })
+    .map(
+      (f) =>
+        JSON.parse(readFileSync(join(remote, 'records', f), 'utf8')) as {
+          cell: string;
+          outputs: Record<string, { sha256: string }>;
+        },
+    )
     .find((r) => r.cell === 'total');
   const hash = record?.outputs['value.txt']?.sha256 as string;
   return join(remote, 'blobs', hash.slice(0, 2), hash);
@@ -55,10 +72,16 @@ test('push and pull move only what is missing, and say so', async () => {
   assert.equal((await runJson(a)).code, 0);
   const push = await cli(a, ['push', 'p.json', '--reporter', 'json']);
   assert.equal(push.code, 0, push.stderr);
-  const pushed = summaryOf(push.stdout, 'transfer-summary') as unknown as { counts: Record<string, number>; bytes: number };
+  const pushed = summaryOf(push.stdout, 'transfer-summary') as unknown as {
+    counts: Record<string, number>;
+    bytes: number;
+  };
   assert.equal(pushed.counts.sent, 7);
   assert.ok(pushed.bytes > 0);
-  const again = summaryOf((await cli(a, ['push', 'p.json', '--reporter', 'json'])).stdout, 'transfer-summary') as unknown as { counts: Record<string, number>; bytes: number };
+  const again = summaryOf(
+    (await cli(a, ['push', 'p.json', '--reporter', 'json'])).stdout,
+    'transfer-summary',
+  ) as unknown as { counts: Record<string, number>; bytes: number };
   assert.deepEqual([again.counts.sent, again.counts.present, again.bytes], [0, 7, 0]);
   const pull = await cli(b, ['pull', 'p.json']);
   assert.equal(pull.code, 0, pull.stderr);
@@ -80,7 +103,10 @@ test('a corrupted artifact on the remote is reported, ignored and recomputed', a
   assert.equal(r.code, 0, r.stderr);
   assert.deepEqual(outcomes(r.stdout).ran, ['total']);
   assert.equal(outcomes(r.stdout).remote.length, 6);
-  assert.ok(warnings(r.stdout).some((w) => /total/.test(w) && /does not match its sha256/.test(w)), warnings(r.stdout).join('\n'));
+  assert.ok(
+    warnings(r.stdout).some((w) => /total/.test(w) && /does not match its sha256/.test(w)),
+    warnings(r.stdout).join('\n'),
+  );
   assert.deepEqual(await exportedArtifacts(b), await exportedArtifacts(a));
 });
 
@@ -91,7 +117,10 @@ test('a record whose artifact is missing on the remote is ignored and the cell c
   const r = await runJson(b);
   assert.equal(r.code, 0, r.stderr);
   assert.deepEqual(outcomes(r.stdout).ran, ['total']);
-  assert.ok(warnings(r.stdout).some((w) => /total/.test(w) && /missing on the remote/.test(w)), warnings(r.stdout).join('\n'));
+  assert.ok(
+    warnings(r.stdout).some((w) => /total/.test(w) && /missing on the remote/.test(w)),
+    warnings(r.stdout).join('\n'),
+  );
   const pull = await cli(b, ['pull', 'p.json']);
   assert.equal(pull.code, 0, 'everything is local now: nothing to reject');
 });
@@ -119,7 +148,10 @@ test('two caches pushing the same cells at once leave a complete, consistent rem
   const [pa, pb] = await Promise.all([spawnCli(a, ['push', 'p.json']).done, spawnCli(b, ['push', 'p.json']).done]);
   assert.equal(pa.code, 0, pa.stdout + pa.stderr);
   assert.equal(pb.code, 0, pb.stdout + pb.stderr);
-  assert.deepEqual([...tree(remote).keys()].filter((k) => k.endsWith('.tmp')), []);
+  assert.deepEqual(
+    [...tree(remote).keys()].filter((k) => k.endsWith('.tmp')),
+    [],
+  );
   const c = project();
   useRemote(c, { url: pathToFileURL(remote).href });
   const r = await runJson(c);
@@ -148,19 +180,31 @@ test('a record whose outputs hash does not match its outputs is rejected', async
   const r = await runJson(b);
   assert.equal(r.code, 0, r.stderr);
   assert.equal(outcomes(r.stdout).ran.length, 7);
-  assert.ok(warnings(r.stdout).some((w) => /outputs hash does not match/.test(w)), r.stdout);
+  assert.ok(
+    warnings(r.stdout).some((w) => /outputs hash does not match/.test(w)),
+    r.stdout,
+  );
 });
 
 test('a cell that becomes runnable during the run is looked up before it is computed', async () => {
   const { a, b, remote } = setup();
   assert.equal((await runJson(a, ['--push'])).code, 0);
   // Without gen[x=1] on the remote its dependents' fingerprints are unknown until it is computed here.
-  const genRecord = readdirSync(join(remote, 'records')).find((f) => (JSON.parse(readFileSync(join(remote, 'records', f), 'utf8')) as { cell: string }).cell === 'gen[x=1]');
+  const genRecord = readdirSync(join(remote, 'records')).find(
+    (f) => (JSON.parse(readFileSync(join(remote, 'records', f), 'utf8')) as { cell: string }).cell === 'gen[x=1]',
+  );
   rmSync(join(remote, 'records', genRecord as string));
   const r = await runJson(b);
   assert.equal(r.code, 0, r.stderr);
   assert.deepEqual(outcomes(r.stdout).ran, ['gen[x=1]']);
-  assert.deepEqual(outcomes(r.stdout).remote, ['double[x=1]', 'double[x=2]', 'double[x=3]', 'gen[x=2]', 'gen[x=3]', 'total']);
+  assert.deepEqual(outcomes(r.stdout).remote, [
+    'double[x=1]',
+    'double[x=2]',
+    'double[x=3]',
+    'gen[x=2]',
+    'gen[x=3]',
+    'total',
+  ]);
   assert.deepEqual(await exportedArtifacts(b), await exportedArtifacts(a));
 });
 

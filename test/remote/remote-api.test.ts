@@ -20,7 +20,15 @@ async function remotes(): Promise<[string, Remote][]> {
   const dir = join(tempProject('ablate-dir-api-'), 'store');
   return [
     ['file', await openRemote({ ...REMOTE_DEFAULTS, url: pathToFileURL(dir).href })],
-    ['s3', await openRemote({ ...REMOTE_DEFAULTS, url: `s3://${BUCKET}/some/prefix/`, endpoint: s3.endpoint, pathStyle: true })],
+    [
+      's3',
+      await openRemote({
+        ...REMOTE_DEFAULTS,
+        url: `s3://${BUCKET}/some/prefix/`,
+        endpoint: s3.endpoint,
+        pathStyle: true,
+      }),
+    ],
   ];
 }
 
@@ -29,8 +37,16 @@ test('both remotes: get, put, head and list by key, and a missing key is no erro
     assert.deepEqual(await remote.get('records/none.json'), { ok: true, value: undefined }, kind);
     assert.deepEqual(await remote.head('records/none.json'), { ok: true, value: undefined }, kind);
     assert.deepEqual(await remote.list('records/'), { ok: true, value: [] }, kind);
-    for (const [key, text] of [['blobs/ab/abc', 'first'], ['blobs/cd/cde', 'second!'], ['records/x.json', '{}']]) {
-      assert.deepEqual(await remote.put(key as string, Buffer.from(text as string)), { ok: true, value: undefined }, kind);
+    for (const [key, text] of [
+      ['blobs/ab/abc', 'first'],
+      ['blobs/cd/cde', 'second!'],
+      ['records/x.json', '{}'],
+    ]) {
+      assert.deepEqual(
+        await remote.put(key as string, Buffer.from(text as string)),
+        { ok: true, value: undefined },
+        kind,
+      );
     }
     const got = await remote.get('blobs/cd/cde');
     assert.ok(got.ok && got.value?.toString() === 'second!', kind);
@@ -54,7 +70,13 @@ test('a directory remote leaves no temporary files behind', async () => {
 test('an unreachable S3 endpoint is a failure value, within the configured attempts', async () => {
   Object.assign(process.env, S3_ENV);
   // Port 9 on loopback: nothing listens there, so every attempt is refused at once.
-  const remote = await openRemote({ ...REMOTE_DEFAULTS, url: 's3://bucket/p', endpoint: 'http://127.0.0.1:9', pathStyle: true, retries: 1 });
+  const remote = await openRemote({
+    ...REMOTE_DEFAULTS,
+    url: 's3://bucket/p',
+    endpoint: 'http://127.0.0.1:9',
+    pathStyle: true,
+    retries: 1,
+  });
   const r = await remote.get('records/x.json');
   assert.equal(r.ok, false);
   assert.equal(!r.ok && r.error.reason, 'unreachable');

@@ -4,10 +4,24 @@ import { createServer, request, type IncomingMessage, type Server, type ServerRe
 import type { AddressInfo, Socket } from 'node:net';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ablate, BIN, events, SUM_STAGE, tempProject, writeJson, type CliResult, type JsonEvent } from '../engine/harness.js';
+import {
+  ablate,
+  BIN,
+  events,
+  SUM_STAGE,
+  tempProject,
+  writeJson,
+  type CliResult,
+  type JsonEvent,
+} from '../engine/harness.js';
 
 /** Credentials s3rver accepts; the SDK's standard chain reads them from the environment. */
-export const S3_ENV = { AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER', AWS_REGION: 'us-east-1', AWS_EC2_METADATA_DISABLED: 'true' };
+export const S3_ENV = {
+  AWS_ACCESS_KEY_ID: 'S3RVER',
+  AWS_SECRET_ACCESS_KEY: 'S3RVER',
+  AWS_REGION: 'us-east-1',
+  AWS_EC2_METADATA_DISABLED: 'true',
+};
 export const BUCKET = 'shared';
 
 /** A project with a small three-stage pipeline (7 cells) of pure stages. */
@@ -51,7 +65,9 @@ export function outcomes(stdout: string): { ran: string[]; local: string[]; remo
 }
 
 export function warnings(stdout: string): string[] {
-  return events(stdout).filter((e) => e.type === 'warning').map((e) => String(e.message));
+  return events(stdout)
+    .filter((e) => e.type === 'warning')
+    .map((e) => String(e.message));
 }
 
 export function summaryOf(stdout: string, type = 'summary'): JsonEvent {
@@ -174,7 +190,10 @@ export class FaultProxy {
 
   private handle(req: IncomingMessage, res: ServerResponse): void {
     this.requests++;
-    const holding = this.fault === 'hang' || this.putsPassed >= this.holdAfterPuts || (req.method === 'GET' && this.getsPassed >= this.holdAfterGets);
+    const holding =
+      this.fault === 'hang' ||
+      this.putsPassed >= this.holdAfterPuts ||
+      (req.method === 'GET' && this.getsPassed >= this.holdAfterGets);
     if (holding) {
       this.held++;
       req.resume();
@@ -182,16 +201,21 @@ export class FaultProxy {
     }
     if (this.fault === '503') {
       req.resume();
-      res.writeHead(503, { 'content-type': 'application/xml' }).end('<Error><Code>ServiceUnavailable</Code><Message>injected</Message></Error>');
+      res
+        .writeHead(503, { 'content-type': 'application/xml' })
+        .end('<Error><Code>ServiceUnavailable</Code><Message>injected</Message></Error>');
       return;
     }
     if (req.method === 'PUT') this.putsPassed++;
     if (req.method === 'GET') this.getsPassed++;
     const url = new URL(this.target);
-    const upstream = request({ host: url.hostname, port: url.port, method: req.method, path: req.url, headers: req.headers }, (answer) => {
-      res.writeHead(answer.statusCode ?? 502, answer.headers);
-      answer.pipe(res);
-    });
+    const upstream = request(
+      { host: url.hostname, port: url.port, method: req.method, path: req.url, headers: req.headers },
+      (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      },
+    );
     upstream.on('error', () => res.destroy());
     req.pipe(upstream);
   }
@@ -199,11 +223,16 @@ export class FaultProxy {
 
 /** Starts `ablate ARGS` without waiting for it; `done` settles when it exits. */
 export function spawnCli(dir: string, args: string[]): { child: ChildProcess; done: Promise<CliResult> } {
-  const child = spawn(process.execPath, [BIN, ...args], { cwd: dir, env: { ...process.env, ...S3_ENV, ABLATE_CACHE_DIR: join(dir, 'cache') } });
+  const child = spawn(process.execPath, [BIN, ...args], {
+    cwd: dir,
+    env: { ...process.env, ...S3_ENV, ABLATE_CACHE_DIR: join(dir, 'cache') },
+  });
   let stdout = '';
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
   child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
-  const done = new Promise<CliResult>((r) => child.once('close', (code, signal) => r({ code: code ?? (signal ? 128 : 1), stdout, stderr })));
+  const done = new Promise<CliResult>((r) =>
+    child.once('close', (code, signal) => r({ code: code ?? (signal ? 128 : 1), stdout, stderr })),
+  );
   return { child, done };
 }

@@ -6,7 +6,13 @@
 import S3rver from 's3rver';
 
 const [dir, bucket] = process.argv.slice(2);
-const server = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory: dir, configureBuckets: [{ name: bucket as string, configs: [] }] });
+const server = new S3rver({
+  address: '127.0.0.1',
+  port: 0,
+  silent: true,
+  directory: dir,
+  configureBuckets: [{ name: bucket as string, configs: [] }],
+});
 const address = (await server.run()) as { port: number };
 process.stdout.write(`${JSON.stringify({ port: address.port })}\n`);
 process.on('SIGTERM', () => void server.close().then(() => process.exit(0)));

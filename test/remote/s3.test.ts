@@ -3,7 +3,22 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import test, { after } from 'node:test';
 import { tempProject } from '../engine/harness.js';
-import { BUCKET, cli, exportedArtifacts, FaultProxy, outcomes, project, runJson, spawnCli, startS3, summaryOf, useRemote, waitFor, warnings, type S3Server } from './rig.js';
+import {
+  BUCKET,
+  cli,
+  exportedArtifacts,
+  FaultProxy,
+  outcomes,
+  project,
+  runJson,
+  spawnCli,
+  startS3,
+  summaryOf,
+  useRemote,
+  waitFor,
+  warnings,
+  type S3Server,
+} from './rig.js';
 
 const servers: S3Server[] = [];
 const proxies: FaultProxy[] = [];
@@ -52,14 +67,19 @@ test('s3: an object corrupted on the server is ignored, recomputed and reported'
   assert.equal((await cli(a, ['push', 'p.json'])).code, 0);
   // s3rver keeps each object's bytes in a file named after its key.
   const blobs = join(s3.dir, BUCKET, 'team', 'cache', 'blobs');
-  const objects = readdirSync(blobs, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('._S3rver_object'));
+  const objects = readdirSync(blobs, { recursive: true, encoding: 'utf8' }).filter((f) =>
+    f.endsWith('._S3rver_object'),
+  );
   const total = objects.find((f) => readFileSync(join(blobs, f), 'utf8') === '42') as string;
   assert.ok(total !== undefined, 'the total cell writes 42');
   writeFileSync(join(blobs, total), '43');
   const r = await runJson(b);
   assert.equal(r.code, 0, r.stderr);
   assert.deepEqual(outcomes(r.stdout).ran, ['total']);
-  assert.ok(warnings(r.stdout).some((w) => /total/.test(w) && /sha256/.test(w)), r.stdout);
+  assert.ok(
+    warnings(r.stdout).some((w) => /total/.test(w) && /sha256/.test(w)),
+    r.stdout,
+  );
   assert.deepEqual(await exportedArtifacts(b), await exportedArtifacts(a));
 });
 
@@ -72,8 +92,14 @@ test('s3: a server answering 503 costs a warning and a local computation, and pu
   assert.equal(r.code, 0, r.stderr);
   assert.equal(outcomes(r.stdout).ran.length, 7);
   assert.ok(broken.requests > 0, 'the remote was consulted');
-  assert.ok(warnings(r.stdout).some((w) => /server error 503/.test(w)), r.stdout);
-  assert.ok(warnings(r.stdout).some((w) => /not pushed/.test(w)), r.stdout);
+  assert.ok(
+    warnings(r.stdout).some((w) => /server error 503/.test(w)),
+    r.stdout,
+  );
+  assert.ok(
+    warnings(r.stdout).some((w) => /not pushed/.test(w)),
+    r.stdout,
+  );
   const push = await cli(dir, ['push', 'p.json', '--reporter', 'json']);
   assert.equal(push.code, 4);
   const s = summaryOf(push.stdout, 'transfer-summary') as unknown as Summary;
@@ -89,7 +115,10 @@ test('s3: a server that stops answering times out within its bounds; the run com
   const r = await runJson(dir);
   assert.equal(r.code, 0, r.stderr);
   assert.equal(outcomes(r.stdout).ran.length, 7);
-  assert.ok(warnings(r.stdout).some((w) => /no answer within 300 ms/.test(w)), r.stdout);
+  assert.ok(
+    warnings(r.stdout).some((w) => /no answer within 300 ms/.test(w)),
+    r.stdout,
+  );
   // The three gen cells are looked up at once, each tried twice; after that the remote is off for the run.
   assert.equal(silent.requests, 6);
 });

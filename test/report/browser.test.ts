@@ -23,7 +23,9 @@ const STUCK_MS = 300_000;
 const PAGE_WIDTH = 1000;
 /** What a figure may ask for before the page scales it: a printed page's text width at 96 dpi, with room to spare. */
 const MAX_FIGURE_WIDTH = 900;
-const skip = existsSync(CHROMIUM) ? false : `${CHROMIUM} not found: install it with 'apt-get install -y chromium' to run the browser test`;
+const skip = existsSync(CHROMIUM)
+  ? false
+  : `${CHROMIUM} not found: install it with 'apt-get install -y chromium' to run the browser test`;
 
 interface PixelStats {
   width: number;
@@ -62,7 +64,13 @@ async function pixelStats(page: Page, png: Buffer): Promise<PixelStats> {
       colours.add(((r >> 4) << 8) | ((g >> 4) << 4) | (b >> 4));
     }
     const mean = sum / n;
-    return { width: img.width, height: img.height, variance: sq / n - mean * mean, ink: ink / n, colours: colours.size };
+    return {
+      width: img.width,
+      height: img.height,
+      variance: sq / n - mean * mean,
+      ink: ink / n,
+      colours: colours.size,
+    };
   }, png.toString('base64'));
 }
 
@@ -126,12 +134,17 @@ describe('report.html in headless Chromium', { skip }, () => {
   });
 
   it('every table that is shown fits the page and has its CSV and LaTeX links', async () => {
-    const boxes = await page.$$eval('div.table', (ds) => ds.map((d) => ({ right: d.getBoundingClientRect().right, visible: d.getClientRects().length > 0 })));
+    const boxes = await page.$$eval('div.table', (ds) =>
+      ds.map((d) => ({ right: d.getBoundingClientRect().right, visible: d.getClientRects().length > 0 })),
+    );
     assert.ok(boxes.length >= 5);
     for (const b of boxes.filter((x) => x.visible)) assert.ok(b.right <= PAGE_WIDTH, JSON.stringify(b));
     const links = await page.$$eval('p.dl a', (as) => as.map((a) => a.getAttribute('href')));
     for (const name of ['paper-vs-ours', 'variants', 'configuration', 'correlation', 'models']) {
-      assert.ok(links.includes(`tables/${name}.csv`) && links.includes(`tables/${name}.tex`), `${name}: ${links.join(', ')}`);
+      assert.ok(
+        links.includes(`tables/${name}.csv`) && links.includes(`tables/${name}.tex`),
+        `${name}: ${links.join(', ')}`,
+      );
     }
     const scrollWidth = await page.evaluate(() => document.documentElement.scrollWidth);
     assert.ok(scrollWidth <= PAGE_WIDTH, `the page scrolls sideways: ${scrollWidth} px`);

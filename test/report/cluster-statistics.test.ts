@@ -49,7 +49,12 @@ describe('cluster bootstrap', () => {
       const data = clustered(rng, 30, 3, rho, within);
       const ci = clusterBootstrapInterval(data, pearson, { bootstrap: 400, seed: r, level });
       if (ci && ci[0] <= truth && truth <= ci[1]) cluster++;
-      const flat = correlate(data.flatMap((c) => c.x), data.flatMap((c) => c.y), 'pearson', { bootstrap: 400, permutations: 0, seed: r, level });
+      const flat = correlate(
+        data.flatMap((c) => c.x),
+        data.flatMap((c) => c.y),
+        'pearson',
+        { bootstrap: 400, permutations: 0, seed: r, level },
+      );
       if (flat.ci && flat.ci[0] <= truth && truth <= flat.ci[1]) naive++;
     }
     const tol = fourSd(level, reps);
@@ -94,12 +99,27 @@ describe('variant permutation test', () => {
     assert.equal(stats.model.pearson.nVariants, 12);
     assert.equal(stats.variant.spearman.n, 36);
     assert.equal(stats.variant.spearman.nVariants, 12);
-    const means = { x: data.map((c) => (c.x[0]! + c.x[1]! + c.x[2]!) / 3), y: data.map((c) => (c.y[0]! + c.y[1]! + c.y[2]!) / 3) };
+    const means = {
+      x: data.map((c) => (c.x[0]! + c.x[1]! + c.x[2]!) / 3),
+      y: data.map((c) => (c.y[0]! + c.y[1]! + c.y[2]!) / 3),
+    };
     assert.ok(Math.abs((stats.variant.pearson.value ?? 0) - pearson(means.x, means.y)) < 1e-12);
     const singles = data.map((c) => ({ id: c.id, x: [c.x[0]!], y: [c.y[0]!] }));
-    const p = clusterPermutationP(singles, pearson, pearson(singles.map((c) => c.x[0]!), singles.map((c) => c.y[0]!)), u);
+    const p = clusterPermutationP(
+      singles,
+      pearson,
+      pearson(
+        singles.map((c) => c.x[0]!),
+        singles.map((c) => c.y[0]!),
+      ),
+      u,
+    );
     assert.ok(p > 0 && p <= 1);
-    assert.equal(levelStats(data.slice(0, 1), u).model.pearson.value, null, 'one variant: no correlation across variants');
+    assert.equal(
+      levelStats(data.slice(0, 1), u).model.pearson.value,
+      null,
+      'one variant: no correlation across variants',
+    );
   });
 });
 

@@ -29,10 +29,12 @@ describe('comparing two variants by their seeds', () => {
     const pooled = [...a, ...b];
     const observed = Math.abs(8 / 3 - 6);
     let count = 0;
-    for (let i = 0; i < 7; i++) for (let j = i + 1; j < 7; j++) for (let k = j + 1; k < 7; k++) {
-      const s = pooled[i]! + pooled[j]! + pooled[k]!;
-      if (Math.abs(s / 3 - (32 - s) / 4) >= observed - 1e-9) count++;
-    }
+    for (let i = 0; i < 7; i++)
+      for (let j = i + 1; j < 7; j++)
+        for (let k = j + 1; k < 7; k++) {
+          const s = pooled[i]! + pooled[j]! + pooled[k]!;
+          if (Math.abs(s / 3 - (32 - s) / 4) >= observed - 1e-9) count++;
+        }
     assert.equal(compareSeeds(a, b).p, count / 35);
     assert.equal(compareSeeds([1], [2, 3]).verdict, 'too-few-seeds');
   });

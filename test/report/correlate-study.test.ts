@@ -30,13 +30,15 @@ function confounded(): ModelRow[] {
     for (let seed = 0; seed < 3; seed++) {
       const wobble = Math.sin(7 * v + 3 * seed);
       const logOod = 2 * target * 10 + 0.3 * wobble;
-      rows.push(row(`v${v}`, seed, {
-        misalignment: 0.05 + 0.01 * wobble + 0.001 * Math.cos(11 * seed + v),
-        misalignmentTarget: target,
-        misalignmentMeasured: target + 0.05,
-        finalLossNorm: 10 ** (-3 - 0.2 * v + 0.05 * Math.cos(5 * seed * v)),
-        oodMse: 10 ** logOod,
-      }));
+      rows.push(
+        row(`v${v}`, seed, {
+          misalignment: 0.05 + 0.01 * wobble + 0.001 * Math.cos(11 * seed + v),
+          misalignmentTarget: target,
+          misalignmentMeasured: target + 0.05,
+          finalLossNorm: 10 ** (-3 - 0.2 * v + 0.05 * Math.cos(5 * seed * v)),
+          oodMse: 10 ** logOod,
+        }),
+      );
     }
   }
   return rows;
@@ -44,10 +46,30 @@ function confounded(): ModelRow[] {
 
 function row(variant: string, seed: number, v: Partial<ModelRow>): ModelRow {
   return {
-    model: `train[seed=${seed},v=${variant}]`, variant: `v=${variant}`, task: 'length', f: 'identity', arch: 'decoder', pe: 'none',
-    seed, axes: { v: variant, seed }, finalLoss: 1, finalLossNorm: 1, misalignment: 0, misalignmentSe: 0,
-    misalignmentMeasured: 0, misalignmentTarget: 0, misalignmentOutputNorm: 0.5, misalignmentOutputNormSe: 0,
-    misalignmentRaw: 1, misalignmentRawSe: 0, idMse: 0, oodMse: 1, horizon: 10, idFailure: false, clamped: 0, trainLengthMax: 10,
+    model: `train[seed=${seed},v=${variant}]`,
+    variant: `v=${variant}`,
+    task: 'length',
+    f: 'identity',
+    arch: 'decoder',
+    pe: 'none',
+    seed,
+    axes: { v: variant, seed },
+    finalLoss: 1,
+    finalLossNorm: 1,
+    misalignment: 0,
+    misalignmentSe: 0,
+    misalignmentMeasured: 0,
+    misalignmentTarget: 0,
+    misalignmentOutputNorm: 0.5,
+    misalignmentOutputNormSe: 0,
+    misalignmentRaw: 1,
+    misalignmentRawSe: 0,
+    idMse: 0,
+    oodMse: 1,
+    horizon: 10,
+    idFailure: false,
+    clamped: 0,
+    trainLengthMax: 10,
     ...v,
   };
 }
@@ -64,10 +86,31 @@ describe('correlate rows', () => {
     assert.equal(c.uncertainty.resampling, 'variant');
     const order = [...rows].sort((a, b) => a.model.localeCompare(b.model));
     const yo = order.map((r) => Math.log10(r.oodMse ?? Number.NaN));
-    assert.ok(Math.abs((c.misalignment.pearson.value ?? 0) - pearson(order.map((r) => r.misalignment ?? 0), yo)) < 1e-12);
-    assert.ok(Math.abs((c.trainLoss.pearson.value ?? 0) - pearson(order.map((r) => Math.log10(r.finalLossNorm ?? 0)), yo)) < 1e-12);
+    assert.ok(
+      Math.abs(
+        (c.misalignment.pearson.value ?? 0) -
+          pearson(
+            order.map((r) => r.misalignment ?? 0),
+            yo,
+          ),
+      ) < 1e-12,
+    );
+    assert.ok(
+      Math.abs(
+        (c.trainLoss.pearson.value ?? 0) -
+          pearson(
+            order.map((r) => Math.log10(r.finalLossNorm ?? 0)),
+            yo,
+          ),
+      ) < 1e-12,
+    );
     for (const m of METHODS) {
-      for (const stat of [c.misalignment[m], c.trainLoss[m], c.variantLevel.misalignment[m], c.variantLevel.trainLoss[m]]) {
+      for (const stat of [
+        c.misalignment[m],
+        c.trainLoss[m],
+        c.variantLevel.misalignment[m],
+        c.variantLevel.trainLoss[m],
+      ]) {
         assert.equal(stat.n, 18);
         assert.equal(stat.nVariants, 6);
         assert.ok(stat.value !== null && stat.ci !== null && stat.p !== null, m);
@@ -77,8 +120,18 @@ describe('correlate rows', () => {
     }
     assert.deepEqual(
       c.predictors.map((p) => p.key),
-      ['misalignment.excess', 'misalignment.excessLog10', 'misalignment.measured', 'misalignment.target', 'misalignment.outputNorm',
-        'misalignment.raw', 'trainLoss.normLog10', 'trainLoss.norm', 'trainLoss.raw', 'trainLoss.rawLog10'],
+      [
+        'misalignment.excess',
+        'misalignment.excessLog10',
+        'misalignment.measured',
+        'misalignment.target',
+        'misalignment.outputNorm',
+        'misalignment.raw',
+        'trainLoss.normLog10',
+        'trainLoss.norm',
+        'trainLoss.raw',
+        'trainLoss.rawLog10',
+      ],
     );
     // A constant predictor has no correlation: stated as null, not 0.
     assert.equal(c.predictors.find((p) => p.key === 'misalignment.outputNorm')?.model.pearson.value, null);
@@ -100,7 +153,10 @@ describe('correlate rows', () => {
     const rows = [...confounded(), row('x', 0, { misalignment: null }), row('y', 0, { finalLossNorm: null })];
     const c = run(rows);
     assert.equal(c.n, 18);
-    assert.deepEqual(c.excluded.map((e) => e.reason), ['no misalignment.excess', 'no trainLoss.normLog10']);
+    assert.deepEqual(
+      c.excluded.map((e) => e.reason),
+      ['no misalignment.excess', 'no trainLoss.normLog10'],
+    );
   });
 });
 
@@ -118,9 +174,22 @@ describe('row and correlate stages on written artifacts', () => {
         'train.json': { finalLoss: 5 * (m.finalLossNorm ?? 0), finalLossNorm: m.finalLossNorm },
       });
       const evaluation = await artifact(ws, 'evaluate', axes, {
-        'eval.json': { perLength: [], summary: { oodMse: m.oodMse, idMse: 0.1, horizon: 14, idFailure: true, clamped: { count: 2, total: 90, share: 2 / 90 } } },
+        'eval.json': {
+          perLength: [],
+          summary: {
+            oodMse: m.oodMse,
+            idMse: 0.1,
+            horizon: 14,
+            idFailure: true,
+            clamped: { count: 2, total: 90, share: 2 / 90 },
+          },
+        },
       });
-      const scaled = { excess: { mean: m.misalignment, se: 0.001 }, target: { mean: m.misalignmentTarget, se: 0 }, measured: { mean: m.misalignmentMeasured, se: 0.001 } };
+      const scaled = {
+        excess: { mean: m.misalignment, se: 0.001 },
+        target: { mean: m.misalignmentTarget, se: 0 },
+        measured: { mean: m.misalignmentMeasured, se: 0.001 },
+      };
       const misalignment = await artifact(ws, 'misalignment', axes, {
         'misalignment.json': { raw: { mean: 2, se: 0.1 }, normalized: { mean: 0.3, se: 0.01 }, scale: 8.25, scaled },
       });

@@ -36,7 +36,10 @@ describe('excess misalignment', () => {
       assert.ok(within(d.scaled.excess, 0), `${name}: excess ${d.scaled.excess.mean} ± ${d.scaled.excess.se}`);
       // Its whole misalignment is the target's: 2 Var_{U{5..10}} f / Var_{U{1..10}} f in closed form.
       const closed = (2 * uniformVariance(lengths(5, 10).map(f))) / uniformVariance(lengths(1, 10).map(f));
-      assert.ok(within(d.scaled.target, closed), `${name}: target ${d.scaled.target.mean} ± ${d.scaled.target.se} vs ${closed}`);
+      assert.ok(
+        within(d.scaled.target, closed),
+        `${name}: target ${d.scaled.target.mean} ± ${d.scaled.target.se} vs ${closed}`,
+      );
       assert.equal(d.scaled.measured.mean, d.scaled.target.mean);
     }
   });
@@ -50,7 +53,10 @@ describe('excess misalignment', () => {
     // Suffix means of l1 < l2 shared tokens differ by (l2 - l1)/l2 (m_a - m_extra): E = E[|l2 - l1| / (4 l1 l2)].
     let closed = 0;
     for (const a of lengths(5, 10)) for (const b of lengths(5, 10)) closed += Math.abs(b - a) / (4 * a * b) / 36;
-    assert.ok(within(r.decomposition.scaled.target, closed / target.variance), `${r.decomposition.scaled.target.mean} vs ${closed / target.variance}`);
+    assert.ok(
+      within(r.decomposition.scaled.target, closed / target.variance),
+      `${r.decomposition.scaled.target.mean} vs ${closed / target.variance}`,
+    );
   });
 
   it('counts an error that does not depend on length as aligned, and a collapsed output as misaligned', async () => {
@@ -63,7 +69,10 @@ describe('excess misalignment', () => {
     const collapsed: Predictor = async (seqs) => Float32Array.from(seqs, (s) => 5 + 1e-3 * (s.at(-1) ?? 0));
     const c = await regressionMisalignment(collapsed, { ...opts, target });
     assert.ok(c.normalized.mean < 0.01, `old form ${c.normalized.mean}`);
-    assert.ok(c.decomposition && c.decomposition.scaled.excess.mean > 0.6, `excess ${c.decomposition?.scaled.excess.mean}`);
+    assert.ok(
+      c.decomposition && c.decomposition.scaled.excess.mean > 0.6,
+      `excess ${c.decomposition?.scaled.excess.mean}`,
+    );
     assert.ok(within(c.decomposition.scaled.excess, c.decomposition.scaled.target.mean));
   });
 });
@@ -73,7 +82,7 @@ describe('misalignment stage decomposition', () => {
   before(async () => (ws = await workspace()));
   after(async () => ws.dispose());
 
-  it('writes target, excess and the scale from the model\'s task and f', async () => {
+  it("writes target, excess and the scale from the model's task and f", async () => {
     const file = { task: 'length', f: 'sqrt', train: { lengthMin: 1, lengthMax: 10 } };
     const model = await artifact(ws, 'train', { task: 'length', f: 'sqrt' }, { 'model.json': file });
     const load: ModelLoader = async () => ({

@@ -93,25 +93,39 @@ function alignedWith(mse: (l: number) => number, salt: number): number {
 }
 
 /** Artifacts of the train, evaluate and misalignment cells of one model. */
-export async function modelCells(ws: Workspace, m: FakeModel): Promise<{ model: InputArtifact; eval: InputArtifact; misalignment: InputArtifact }> {
-  const perLength = LENGTHS.map((length) => ({ length, mse: m.mse(length), mseF: m.mse(length), baselineMse: m.baseline(length) }));
+export async function modelCells(
+  ws: Workspace,
+  m: FakeModel,
+): Promise<{ model: InputArtifact; eval: InputArtifact; misalignment: InputArtifact }> {
+  const perLength = LENGTHS.map((length) => ({
+    length,
+    mse: m.mse(length),
+    mseF: m.mse(length),
+    baselineMse: m.baseline(length),
+  }));
   const ood = perLength.filter((p) => p.length > TRAIN_MAX);
   const id = perLength.filter((p) => p.length <= TRAIN_MAX);
   const avg = (ps: typeof perLength): number => ps.reduce((s, p) => s + p.mse, 0) / ps.length;
-  const model = await artifact(ws, 'train', m.axes, {
-    'model.json': { config: { ...m.axes, trainLength: [1, TRAIN_MAX] } },
-    'train.json': {
-      finalLoss: m.finalLoss,
-      finalLossNorm: m.finalLoss,
-      stepsPerSec: 50,
-      backend: 'cpu',
-      tfjsVersion: '4.22.0',
-      steps: 100,
-      // Geometric decay from 1 to the final loss, as train.json's downsampled curve.
-      lossCurve: Array.from({ length: 20 }, (_, i) => ({ step: (i + 1) * 5, loss: m.finalLoss ** ((i + 1) / 20) })),
+  const model = await artifact(
+    ws,
+    'train',
+    m.axes,
+    {
+      'model.json': { config: { ...m.axes, trainLength: [1, TRAIN_MAX] } },
+      'train.json': {
+        finalLoss: m.finalLoss,
+        finalLossNorm: m.finalLoss,
+        stepsPerSec: 50,
+        backend: 'cpu',
+        tfjsVersion: '4.22.0',
+        steps: 100,
+        // Geometric decay from 1 to the final loss, as train.json's downsampled curve.
+        lossCurve: Array.from({ length: 20 }, (_, i) => ({ step: (i + 1) * 5, loss: m.finalLoss ** ((i + 1) / 20) })),
+      },
+      'weights.bin': 'x',
     },
-    'weights.bin': 'x',
-  }, { steps: 100, lr: 0.001 });
+    { steps: 100, lr: 0.001 },
+  );
   const evaluation = await artifact(ws, 'evaluate', m.axes, {
     'eval.json': {
       perLength,
@@ -122,7 +136,11 @@ export async function modelCells(ws: Workspace, m: FakeModel): Promise<{ model: 
     'misalignment.json': {
       raw: { mean: m.misalignment * 3, se: 0.01 },
       normalized: { mean: m.misalignment, se: 0.001 },
-      scaled: { excess: { mean: m.misalignment, se: 0.001 }, measured: { mean: m.misalignment + 0.5, se: 0.001 }, target: { mean: 0.5, se: 0 } },
+      scaled: {
+        excess: { mean: m.misalignment, se: 0.001 },
+        measured: { mean: m.misalignment + 0.5, se: 0.001 },
+        target: { mean: 0.5, se: 0 },
+      },
       samples: 100,
       seed: 0,
       trainLength: TRAIN_MAX,

@@ -41,7 +41,13 @@ describe('misalignment stage with loadTrained', () => {
     );
     model.dispose();
     const input = { ...trained, files: ['model.json', 'weights.bin'] };
-    const run = await context(ws, 'misalignment', { model: input }, { samples: 200 }, { task: 'length', f: 'sqrt', seed: 0 });
+    const run = await context(
+      ws,
+      'misalignment',
+      { model: input },
+      { samples: 200 },
+      { task: 'length', f: 'sqrt', seed: 0 },
+    );
     await misalignment.run(run.ctx);
     const out = JSON.parse(await readFile(join(run.ctx.outDir, 'misalignment.json'), 'utf8')) as JsonObject;
     assert.equal(out.f, 'sqrt');

@@ -66,7 +66,10 @@ describe('regression misalignment', () => {
     for (const [name, f, closed] of fs) {
       const r = await regressionMisalignment(async (seqs) => Float32Array.from(seqs, (s) => f(s.length)), opts);
       assert.ok(r.normalized.mean > previous, name);
-      assert.ok(Math.abs(r.normalized.mean - closed) < 4 * r.normalized.se, `${name}: ${r.normalized.mean} ± ${r.normalized.se} vs ${closed}`);
+      assert.ok(
+        Math.abs(r.normalized.mean - closed) < 4 * r.normalized.se,
+        `${name}: ${r.normalized.mean} ± ${r.normalized.se} vs ${closed}`,
+      );
       previous = r.normalized.mean;
     }
   });

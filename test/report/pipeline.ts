@@ -17,7 +17,11 @@ export interface StudyRun {
   reportLogs: string[];
 }
 
-export async function runStudy(ws: Workspace, models: FakeModel[], correlateParams: JsonObject = {}): Promise<StudyRun> {
+export async function runStudy(
+  ws: Workspace,
+  models: FakeModel[],
+  correlateParams: JsonObject = {},
+): Promise<StudyRun> {
   const rows: InputArtifact[] = [];
   const evals: InputArtifact[] = [];
   const trains: InputArtifact[] = [];
@@ -38,7 +42,13 @@ export async function runStudy(ws: Workspace, models: FakeModel[], correlatePara
 }
 
 /** Re-publishes a stage's output file as an input artifact for the next stage. */
-async function asArtifact(ws: Workspace, stage: string, axes: FakeModel['axes'] | Record<string, never>, dir: string, file: string): Promise<InputArtifact> {
+async function asArtifact(
+  ws: Workspace,
+  stage: string,
+  axes: FakeModel['axes'] | Record<string, never>,
+  dir: string,
+  file: string,
+): Promise<InputArtifact> {
   const json = JSON.parse(await readFile(join(dir, file), 'utf8')) as JsonObject;
   return artifact(ws, stage, { ...axes }, { [file]: json });
 }

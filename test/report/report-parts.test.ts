@@ -11,7 +11,8 @@ import { summarize, summarizeLog, tCritical } from '../../stages/analysis/summar
 import { latex, toCsv, toLatex } from '../../stages/analysis/table-formats.js';
 import { sortVariants } from '../../stages/analysis/variants.js';
 
-const close = (a: number, b: number, tol = 1e-9): void => assert.ok(Math.abs(a - b) <= tol * Math.max(1, Math.abs(b)), `${a} vs ${b}`);
+const close = (a: number, b: number, tol = 1e-9): void =>
+  assert.ok(Math.abs(a - b) <= tol * Math.max(1, Math.abs(b)), `${a} vs ${b}`);
 
 describe('summaries over seeds', () => {
   it('t quantiles match the published table (two-sided 95%)', () => {
@@ -48,7 +49,10 @@ describe('summaries over seeds', () => {
 });
 
 describe('variant order', () => {
-  const v = (axes: Record<string, string>): { axes: Record<string, string>; variant: string } => ({ axes, variant: JSON.stringify(axes) });
+  const v = (axes: Record<string, string>): { axes: Record<string, string>; variant: string } => ({
+    axes,
+    variant: JSON.stringify(axes),
+  });
 
   it('mean before length, f from least to most compressive, other axes in first-seen order', () => {
     const input = [
@@ -61,7 +65,15 @@ describe('variant order', () => {
       v({ task: 'length', f: 'identity', pe: 'none' }),
     ];
     const order = sortVariants(input).map((x) => `${x.axes.task}/${x.axes.f}/${x.axes.pe}`);
-    assert.deepEqual(order, ['mean/identity/rope', 'length/cube/none', 'length/identity/none', 'length/identity/rope', 'length/sqrt/none', 'length/log/none', 'length/inv_sqrt/none']);
+    assert.deepEqual(order, [
+      'mean/identity/rope',
+      'length/cube/none',
+      'length/identity/none',
+      'length/identity/rope',
+      'length/sqrt/none',
+      'length/log/none',
+      'length/inv_sqrt/none',
+    ]);
   });
 });
 
@@ -70,7 +82,12 @@ describe('scatter encodings', () => {
     parseRow({ model: `${task}-${f}-${pe}-${arch}`, task, f, pe, arch, axes: { task, f, pe, arch, seed: 0 } });
 
   it('every axis that varies is encoded by colour, shape or fill', () => {
-    const rows = [row('mean', 'identity', 'none', 'decoder'), row('length', 'identity', 'rope', 'decoder'), row('length', 'sqrt', 'alibi', 'decoder'), row('length', 'log', 'none', 'decoder')];
+    const rows = [
+      row('mean', 'identity', 'none', 'decoder'),
+      row('length', 'identity', 'rope', 'decoder'),
+      row('length', 'sqrt', 'alibi', 'decoder'),
+      row('length', 'log', 'none', 'decoder'),
+    ];
     const enc = scatterEncodings(rows);
     assert.equal(enc.color, 'f');
     const encoded = [enc.color, ...enc.shape, ...(enc.fill ? [enc.fill] : [])].sort();
@@ -88,7 +105,10 @@ describe('least-squares lines in the plotted space', () => {
   it('on log-log axes the fit is a power law, exact for y = 3 x²', () => {
     const xs = [0.001, 0.01, 0.1, 1];
     assert.ok(isLogScale(xs));
-    const line = fitLine(xs.map((x) => [x, 3 * x * x] as const), true);
+    const line = fitLine(
+      xs.map((x) => [x, 3 * x * x] as const),
+      true,
+    );
     assert.equal(line.length, 2, 'two end points: a straight segment on the page');
     close(line[0]?.x as number, 0.001);
     close(line[0]?.ood as number, 3e-6, 1e-9);
@@ -98,14 +118,22 @@ describe('least-squares lines in the plotted space', () => {
   it('on a linear x axis the fit is exponential, exact for y = 10^(2x + 1)', () => {
     const xs = [0.1, 0.4, 0.9];
     assert.ok(!isLogScale(xs));
-    const line = fitLine(xs.map((x) => [x, 10 ** (2 * x + 1)] as const), false);
+    const line = fitLine(
+      xs.map((x) => [x, 10 ** (2 * x + 1)] as const),
+      false,
+    );
     close(line[0]?.ood as number, 10 ** 1.2, 1e-9);
     close(line[1]?.ood as number, 10 ** 2.8, 1e-9);
   });
 });
 
 describe('configuration table', () => {
-  const a = (stage: string, cell: string, axes: Record<string, string | number>, params: Record<string, string | number>): InputArtifact => ({
+  const a = (
+    stage: string,
+    cell: string,
+    axes: Record<string, string | number>,
+    params: Record<string, string | number>,
+  ): InputArtifact => ({
     stage,
     cell,
     axes,
@@ -114,7 +142,7 @@ describe('configuration table', () => {
     files: [],
   });
 
-  it('each stage\'s params with their values, axes first, once per cell, defaults marked', () => {
+  it("each stage's params with their values, axes first, once per cell, defaults marked", () => {
     const entries = configurationOf([
       a('train', 't0', { seed: 0 }, { lr: 0.001, steps: 100 }),
       a('train', 't1', { seed: 1 }, { lr: 0.001 }),
@@ -147,14 +175,21 @@ describe('CSV and LaTeX from one table', () => {
   it('CSV quotes fields with commas, quotes or line breaks and ends lines with CRLF', () => {
     assert.equal(
       toCsv(table),
-      'variant,OOD MSE (mean ± sd),note\r\n' + 'f=√x · pe=none,1.2e-3 ± 4e-4,"says ""hi"", then, bold"\r\n' + '50% & more_x,2,"line\nbreak"\r\n',
+      'variant,OOD MSE (mean ± sd),note\r\n' +
+        'f=√x · pe=none,1.2e-3 ± 4e-4,"says ""hi"", then, bold"\r\n' +
+        '50% & more_x,2,"line\nbreak"\r\n',
     );
   });
 
-  it('LaTeX is a booktabs tabular with escaped text and the report\'s symbols in maths mode', () => {
+  it("LaTeX is a booktabs tabular with escaped text and the report's symbols in maths mode", () => {
     const tex = toLatex(table, 'A caption with 95% in it');
     const lines = tex.trim().split('\n');
-    assert.deepEqual(lines.slice(0, 4), ['% A caption with 95% in it', '\\begin{tabular}{lrl}', '\\toprule', 'variant & OOD MSE (mean $\\pm$ sd) & note \\\\']);
+    assert.deepEqual(lines.slice(0, 4), [
+      '% A caption with 95% in it',
+      '\\begin{tabular}{lrl}',
+      '\\toprule',
+      'variant & OOD MSE (mean $\\pm$ sd) & note \\\\',
+    ]);
     assert.deepEqual(lines.slice(-2), ['\\bottomrule', '\\end{tabular}']);
     assert.ok(lines.includes('\\midrule'));
     assert.ok(lines.includes('50\\% \\& more\\_x & 2 & line break \\\\'), 'a line break in a cell becomes a space');

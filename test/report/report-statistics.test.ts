@@ -21,10 +21,30 @@ const u = { bootstrap: 100, permutations: 100, seed: 3, level: 0.95 };
 
 function row(variant: string, seed: number, v: Partial<ModelRow>): ModelRow {
   return {
-    model: `train[seed=${seed},v=${variant}]`, variant: `v=${variant}`, task: 'length', f: 'identity', arch: 'decoder', pe: 'none',
-    seed, axes: { v: variant, seed }, finalLoss: 1, finalLossNorm: 1, misalignment: 0, misalignmentSe: 0,
-    misalignmentMeasured: 0, misalignmentTarget: 0, misalignmentOutputNorm: 0.5, misalignmentOutputNormSe: 0,
-    misalignmentRaw: 1, misalignmentRawSe: 0, idMse: 0, oodMse: 1, horizon: 10, idFailure: false, clamped: 0, trainLengthMax: 10,
+    model: `train[seed=${seed},v=${variant}]`,
+    variant: `v=${variant}`,
+    task: 'length',
+    f: 'identity',
+    arch: 'decoder',
+    pe: 'none',
+    seed,
+    axes: { v: variant, seed },
+    finalLoss: 1,
+    finalLossNorm: 1,
+    misalignment: 0,
+    misalignmentSe: 0,
+    misalignmentMeasured: 0,
+    misalignmentTarget: 0,
+    misalignmentOutputNorm: 0.5,
+    misalignmentOutputNormSe: 0,
+    misalignmentRaw: 1,
+    misalignmentRawSe: 0,
+    idMse: 0,
+    oodMse: 1,
+    horizon: 10,
+    idFailure: false,
+    clamped: 0,
+    trainLengthMax: 10,
     ...v,
   };
 }
@@ -35,16 +55,18 @@ function study(): ModelRow[] {
   for (let v = 0; v < 5; v++) {
     for (let seed = 0; seed < 3; seed++) {
       const wobble = Math.sin(5 * v + 2 * seed);
-      rows.push(row(`v${v}`, seed, {
-        misalignment: 0.01 * (v + 1) + 0.002 * wobble,
-        misalignmentMeasured: 0.1 * (v + 1),
-        misalignmentTarget: 0.1 * v + 0.05,
-        misalignmentRaw: v + 1 + wobble,
-        misalignmentOutputNorm: 0.3 + 0.01 * v + 0.004 * wobble,
-        finalLoss: 0.01 * (1.5 + Math.cos(3 * v * seed)),
-        finalLossNorm: 10 ** (-3 + 0.1 * Math.cos(7 * v + seed)),
-        oodMse: 10 ** (v + 0.5 * wobble),
-      }));
+      rows.push(
+        row(`v${v}`, seed, {
+          misalignment: 0.01 * (v + 1) + 0.002 * wobble,
+          misalignmentMeasured: 0.1 * (v + 1),
+          misalignmentTarget: 0.1 * v + 0.05,
+          misalignmentRaw: v + 1 + wobble,
+          misalignmentOutputNorm: 0.3 + 0.01 * v + 0.004 * wobble,
+          finalLoss: 0.01 * (1.5 + Math.cos(3 * v * seed)),
+          finalLossNorm: 10 ** (-3 + 0.1 * Math.cos(7 * v + seed)),
+          oodMse: 10 ** (v + 0.5 * wobble),
+        }),
+      );
     }
   }
   return rows;
@@ -57,7 +79,7 @@ function tables(blocks: Block[]): { table: Table; caption?: string }[] {
   return blocks.flatMap((b) => (b.kind === 'table' ? [{ table: b.table, caption: b.caption }] : []));
 }
 
-describe('Welch t-test of two variants\' seeds', () => {
+describe("Welch t-test of two variants' seeds", () => {
   it('matches scipy.stats.ttest_ind(equal_var=False), on log10 when every value is positive', () => {
     const t = welchTest([500, 540, 560], [470, 480, 476]);
     assert.equal(t.log, true);
@@ -91,9 +113,14 @@ describe('correlation section', () => {
     assert.ok(main);
     assert.equal(main.table.rows.length, 2 * c.predictors.length);
     assert.deepEqual(main.table.columns.slice(2), ['Pearson r', 'Spearman ρ', 'Kendall τ-b']);
-    for (const r of main.table.rows) for (const cell of r.slice(2)) assert.match(cell, /^-?[\d.e-]+ \[-?[\d.e-]+, -?[\d.e-]+\], p (< )?[\d.e-]+$/, `${r[0]}, ${r[1]}`);
+    for (const r of main.table.rows)
+      for (const cell of r.slice(2))
+        assert.match(cell, /^-?[\d.e-]+ \[-?[\d.e-]+, -?[\d.e-]+\], p (< )?[\d.e-]+$/, `${r[0]}, ${r[1]}`);
     const excess = main.table.rows.filter((r) => r[0] === 'excess misalignment (scaled by Var f(l)) (headline)');
-    assert.deepEqual(excess.map((r) => r[1]), ['models (15)', 'variant means (5)']);
+    assert.deepEqual(
+      excess.map((r) => r[1]),
+      ['models (15)', 'variant means (5)'],
+    );
     assert.ok(excess[0]?.[2]?.startsWith(`${Number(c.misalignment.pearson.value?.toPrecision(3))} `));
     assert.ok(excess[1]?.[2]?.startsWith(`${Number(c.variantLevel.misalignment.pearson.value?.toPrecision(3))} `));
     assert.match(main.caption ?? '', /15 models in 5 variants/);
@@ -110,7 +137,11 @@ describe('correlation section', () => {
     assert.match(within.table.rows[5]?.[0] ?? '', /^pooled/);
     const md = toMarkdown(built.doc);
     const verdict = c.withinVariant.pooled.verdict.pearson;
-    const words = { misalignment: 'misalignment tracks the error more closely', trainLoss: 'training loss tracks the error more closely', undecided: 'undecided' }[verdict];
+    const words = {
+      misalignment: 'misalignment tracks the error more closely',
+      trainLoss: 'training loss tracks the error more closely',
+      undecided: 'undecided',
+    }[verdict];
     assert.match(md, new RegExp(`\\*\\*Pearson r\\*\\*, pooled: .*${words}`));
   });
 
@@ -122,7 +153,16 @@ describe('correlation section', () => {
     assert.deepEqual(j.variantLevel, c.variantLevel);
     assert.deepEqual(j.withinVariant, c.withinVariant);
     const keys = (j.predictors as { key: string }[]).map((p) => p.key);
-    for (const k of ['misalignment.raw', 'misalignment.excess', 'misalignment.measured', 'misalignment.target', 'misalignment.outputNorm', 'trainLoss.raw', 'trainLoss.normLog10']) assert.ok(keys.includes(k), k);
+    for (const k of [
+      'misalignment.raw',
+      'misalignment.excess',
+      'misalignment.measured',
+      'misalignment.target',
+      'misalignment.outputNorm',
+      'trainLoss.raw',
+      'trainLoss.normLog10',
+    ])
+      assert.ok(keys.includes(k), k);
     assert.equal(j.nVariants, 5);
   });
 
@@ -132,14 +172,22 @@ describe('correlation section', () => {
     const mis = t.rows.find((r) => r[1] === '0.85');
     const loss = t.rows.find((r) => r[1] === '0.62');
     const abs3 = (v: number | null): string => String(Number(Math.abs(v ?? 0).toPrecision(3)));
-    assert.equal(mis?.[3], `${abs3(c.misalignment.pearson.value)} (models) · ${abs3(c.variantLevel.misalignment.pearson.value)} (variant means)`);
-    assert.equal(loss?.[3], `${abs3(c.trainLoss.pearson.value)} (models) · ${abs3(c.variantLevel.trainLoss.pearson.value)} (variant means)`);
+    assert.equal(
+      mis?.[3],
+      `${abs3(c.misalignment.pearson.value)} (models) · ${abs3(c.variantLevel.misalignment.pearson.value)} (variant means)`,
+    );
+    assert.equal(
+      loss?.[3],
+      `${abs3(c.trainLoss.pearson.value)} (models) · ${abs3(c.variantLevel.trainLoss.pearson.value)} (variant means)`,
+    );
     assert.ok(t.rows.some((r) => /^within variants/.test(r[0] ?? '')));
   });
 
   it('correlation findings state the variant level and the within-variant verdict', () => {
     const findings = computeFindings({ variants: [], rows, correlation: c });
-    const pearson = findings.find((f) => /\|Pearson r\| of excess misalignment/.test(f.claim) && f.claim.startsWith('all 15'));
+    const pearson = findings.find(
+      (f) => /\|Pearson r\| of excess misalignment/.test(f.claim) && f.claim.startsWith('all 15'),
+    );
     assert.ok(pearson);
     assert.match(pearson.evidence, /over the 5 variant means/);
     assert.match(pearson.evidence, /within variants/);
@@ -153,7 +201,9 @@ describe('correlation section', () => {
     const claim = (p: number): boolean | undefined => {
       const pearson = { ...c.misalignment.pearson, value: 0.3, ci: [0.1, 0.5] as [number, number], p };
       const changed = { ...c, misalignment: { ...c.misalignment, pearson } };
-      return computeFindings({ variants: [], rows, correlation: changed }).find((f) => /goes with higher OOD error/.test(f.claim))?.holds;
+      return computeFindings({ variants: [], rows, correlation: changed }).find((f) =>
+        /goes with higher OOD error/.test(f.claim),
+      )?.holds;
     };
     assert.equal(claim(0.22), false);
     assert.equal(claim(0.01), true);
@@ -163,27 +213,72 @@ describe('correlation section', () => {
 describe('models table', () => {
   it('shows excess, measured, target and output-normalized misalignment and the normalized loss; flags ID failures and clamped outputs', () => {
     const t = modelsTable([
-      row('a', 0, { misalignment: 0.012, misalignmentMeasured: 0.5, misalignmentTarget: 0.49, misalignmentOutputNorm: 0.7, finalLossNorm: 0.0021, idFailure: true, clamped: 7 }),
+      row('a', 0, {
+        misalignment: 0.012,
+        misalignmentMeasured: 0.5,
+        misalignmentTarget: 0.49,
+        misalignmentOutputNorm: 0.7,
+        finalLossNorm: 0.0021,
+        idFailure: true,
+        clamped: 7,
+      }),
       row('a', 1, {}),
     ]);
-    assert.deepEqual(t.columns.slice(2, 7), ['training loss (normalized)', 'excess misalignment', 'measured', 'target', 'output-normalized']);
+    assert.deepEqual(t.columns.slice(2, 7), [
+      'training loss (normalized)',
+      'excess misalignment',
+      'measured',
+      'target',
+      'output-normalized',
+    ]);
     assert.deepEqual(t.rows[0]?.slice(2, 7), ['0.0021', '0.012 ± 0', '0.5', '0.49', '0.7 ± 0']);
     assert.equal(t.rows[0]?.at(-1), '⚠ ID failure; 7 outputs clamped');
     assert.equal(t.rows[1]?.at(-1), '–');
   });
   it('lists models in design order: task, f from least to most compressive, then seed', () => {
-    const m = (task: string, f: string, seed: number): ModelRow => ({ ...row(f, seed, {}), model: `train[f=${f},seed=${seed},task=${task}]`, task, f, axes: { task, f, seed } });
-    const t = modelsTable([m('length', 'sqrt', 1), m('length', 'identity', 0), m('mean', 'identity', 2), m('length', 'log', 0), m('length', 'sqrt', 0), m('length', 'cube', 0)]);
+    const m = (task: string, f: string, seed: number): ModelRow => ({
+      ...row(f, seed, {}),
+      model: `train[f=${f},seed=${seed},task=${task}]`,
+      task,
+      f,
+      axes: { task, f, seed },
+    });
+    const t = modelsTable([
+      m('length', 'sqrt', 1),
+      m('length', 'identity', 0),
+      m('mean', 'identity', 2),
+      m('length', 'log', 0),
+      m('length', 'sqrt', 0),
+      m('length', 'cube', 0),
+    ]);
     assert.deepEqual(
       t.rows.map((r) => `${r[0]}:${r[1]}`),
-      ['task=mean · f=identity:2', 'task=length · f=cube:0', 'task=length · f=identity:0', 'task=length · f=sqrt:0', 'task=length · f=sqrt:1', 'task=length · f=log:0'],
+      [
+        'task=mean · f=identity:2',
+        'task=length · f=cube:0',
+        'task=length · f=identity:0',
+        'task=length · f=sqrt:0',
+        'task=length · f=sqrt:1',
+        'task=length · f=log:0',
+      ],
     );
   });
 
   it('follows the variants table where it is given, so the matrix order of other axes holds whatever order rows arrive in', () => {
-    const m = (pe: string, seed: number): ModelRow => ({ ...row(pe, seed, {}), model: `train[pe=${pe},seed=${seed}]`, variant: `pe=${pe}`, axes: { pe, seed } });
-    const t = modelsTable([m('alibi', 0), m('learned', 1), m('none', 0), m('learned', 0)], ['pe=none', 'pe=learned', 'pe=alibi']);
-    assert.deepEqual(t.rows.map((r) => `${r[0]}:${r[1]}`), ['pe=none:0', 'pe=learned:0', 'pe=learned:1', 'pe=alibi:0']);
+    const m = (pe: string, seed: number): ModelRow => ({
+      ...row(pe, seed, {}),
+      model: `train[pe=${pe},seed=${seed}]`,
+      variant: `pe=${pe}`,
+      axes: { pe, seed },
+    });
+    const t = modelsTable(
+      [m('alibi', 0), m('learned', 1), m('none', 0), m('learned', 0)],
+      ['pe=none', 'pe=learned', 'pe=alibi'],
+    );
+    assert.deepEqual(
+      t.rows.map((r) => `${r[0]}:${r[1]}`),
+      ['pe=none:0', 'pe=learned:0', 'pe=learned:1', 'pe=alibi:0'],
+    );
   });
 });
 
@@ -193,7 +288,18 @@ describe('variant comparisons rest on the seeds', () => {
       Object.entries(ood).flatMap(([f, values]) =>
         values.map((oodMse, seed) => {
           const axes = { task: 'length', f, pe: 'none', seed };
-          return { cell: `evaluate[f=${f},seed=${seed}]`, axes, variant: variantKey(axes), task: 'length', seed, perLength: [], idMse: 0.1, oodMse, horizon: 10, trainLengthMax: 10 };
+          return {
+            cell: `evaluate[f=${f},seed=${seed}]`,
+            axes,
+            variant: variantKey(axes),
+            task: 'length',
+            seed,
+            perLength: [],
+            idMse: 0.1,
+            oodMse,
+            horizon: 10,
+            trainLengthMax: 10,
+          };
         }),
       ),
     );

@@ -48,7 +48,10 @@ test('a run ends with the final cells, their files and the export command, also 
   // A no-op run answers from the stored plan; it names the same files.
   const noop = await runJson(dir, 'p.json', ['--set', 'bias=1']);
   assert.deepEqual(last(noop.stdout), expected);
-  assert.deepEqual(events(noop.stdout).filter((e) => e.type === 'cell' && e.status !== 'cached'), []);
+  assert.deepEqual(
+    events(noop.stdout).filter((e) => e.type === 'cell' && e.status !== 'cached'),
+    [],
+  );
 
   const human = await ablate(dir, ['run', 'p.json']);
   assert.match(human.stdout, /results: total → value\.txt\n/);
@@ -57,21 +60,31 @@ test('a run ends with the final cells, their files and the export command, also 
 
 test('a failed run names no results', async () => {
   const dir = project();
-  writeFileSync(join(dir, 'sum.mjs'), SUM_STAGE.replace('let total', "if (ctx.params.x === 2) throw new Error('boom');\n    let total"));
+  writeFileSync(
+    join(dir, 'sum.mjs'),
+    SUM_STAGE.replace('let total', "if (ctx.params.x === 2) throw new Error('boom');\n    let total"),
+  );
   const r = await runJson(dir);
   assert.equal(r.code, 1);
-  assert.deepEqual(events(r.stdout).filter((e) => e.type === 'results'), []);
+  assert.deepEqual(
+    events(r.stdout).filter((e) => e.type === 'results'),
+    [],
+  );
 });
 
-test('export writes provenance.json: the commit and whether the working tree was clean, and the records\' versions', async () => {
+test("export writes provenance.json: the commit and whether the working tree was clean, and the records' versions", async () => {
   const dir = project();
-  const git = (...args: string[]): string => execFileSync('git', ['-C', dir, '-c', 'user.email=t@example.com', '-c', 'user.name=t', ...args], { encoding: 'utf8' }).trim();
+  const git = (...args: string[]): string =>
+    execFileSync('git', ['-C', dir, '-c', 'user.email=t@example.com', '-c', 'user.name=t', ...args], {
+      encoding: 'utf8',
+    }).trim();
   git('init', '-q');
   writeFileSync(join(dir, 'notes.txt'), 'notes\n');
   git('add', 'p.json', 'sum.mjs', 'notes.txt');
   git('commit', '-qm', 'study');
   assert.equal((await runJson(dir)).code, 0);
-  const read = (out: string): Record<string, unknown> => JSON.parse(readFileSync(join(dir, out, 'provenance.json'), 'utf8')) as Record<string, unknown>;
+  const read = (out: string): Record<string, unknown> =>
+    JSON.parse(readFileSync(join(dir, out, 'provenance.json'), 'utf8')) as Record<string, unknown>;
 
   assert.equal((await ablate(dir, ['export', 'p.json', '--out', 'clean'])).code, 0);
   const clean = read('clean');

@@ -38,10 +38,18 @@ describe('row and correlate stages', () => {
 
   it('a row and its evaluation share a variant key when task and f are params, not axes', async () => {
     const axes = { pe: 'none', seed: 1 };
-    const model = await artifact(ws, 'train', axes, { 'model.json': { task: 'length', f: 'sqrt', arch: 'decoder', config: { pe: 'none' } } });
+    const model = await artifact(ws, 'train', axes, {
+      'model.json': { task: 'length', f: 'sqrt', arch: 'decoder', config: { pe: 'none' } },
+    });
     const evalJson = { perLength: [], summary: { task: 'length', f: 'sqrt', oodMse: 2 } };
     const evaluation = await artifact(ws, 'evaluate', axes, { 'eval.json': evalJson });
-    const row = buildRow({ model, modelJson: { task: 'length', f: 'sqrt', arch: 'decoder' }, trainJson: {}, evalJson, misalignmentJson: {} });
+    const row = buildRow({
+      model,
+      modelJson: { task: 'length', f: 'sqrt', arch: 'decoder' },
+      trainJson: {},
+      evalJson,
+      misalignmentJson: {},
+    });
     const record = parseEval(evaluation, evalJson);
     assert.equal(row.variant, 'f=sqrt,pe=none,task=length');
     assert.equal(record.variant, row.variant);
@@ -58,7 +66,11 @@ describe('row and correlate stages', () => {
     const study = await runStudy(ws, paperLikeStudy(2));
     const c = await readJson(study.correlation.dir, 'correlation.json');
     const stat = (p: string, m: string): { value: number; ci: [number, number]; p: number } =>
-      (c[p] as Record<string, { value: number; ci: [number, number]; p: number }>)[m] as { value: number; ci: [number, number]; p: number };
+      (c[p] as Record<string, { value: number; ci: [number, number]; p: number }>)[m] as {
+        value: number;
+        ci: [number, number];
+        p: number;
+      };
     assert.equal(c.n, 56);
     for (const m of ['pearson', 'spearman', 'kendall']) {
       const mis = stat('misalignment', m);
@@ -115,11 +127,18 @@ describe('report stage', () => {
       'plots/curves-mean.vl.json',
       'plots/loss-mean.svg',
       'plots/loss-length.svg',
-      ...['paper-vs-ours', 'variants', 'configuration', 'correlation', 'correlation-groups', 'models'].flatMap((t) => [`tables/${t}.csv`, `tables/${t}.tex`]),
+      ...['paper-vs-ours', 'variants', 'configuration', 'correlation', 'correlation-groups', 'models'].flatMap((t) => [
+        `tables/${t}.csv`,
+        `tables/${t}.tex`,
+      ]),
     ]) {
       assert.ok(files.includes(f), `missing ${f} in ${files.join(', ')}`);
     }
-    assert.deepEqual(study.reportLogs.filter((l) => l.startsWith('warning')), [], 'vega-lite/vega warnings');
+    assert.deepEqual(
+      study.reportLogs.filter((l) => l.startsWith('warning')),
+      [],
+      'vega-lite/vega warnings',
+    );
     const svg = await readFile(join(study.reportDir, 'plots/curves-length.svg'), 'utf8');
     assert.match(svg, /^<svg/);
     assert.match(svg, /constant predictor/);
@@ -128,7 +147,8 @@ describe('report stage', () => {
 
   it('tables carry n, mean ± sd and a t interval; the configuration, provenance and paper sections are there', async () => {
     const md = await readFile(join(study.reportDir, 'report.md'), 'utf8');
-    for (const heading of ['Paper vs ours', 'Length generalization', 'Training', 'Configuration', 'Provenance']) assert.match(md, new RegExp(`^## ${heading}$`, 'm'));
+    for (const heading of ['Paper vs ours', 'Length generalization', 'Training', 'Configuration', 'Provenance'])
+      assert.match(md, new RegExp(`^## ${heading}$`, 'm'));
     // NoPE on the mean task, gpt: OOD MSE 1e-5 x (1, 1.1) over two seeds.
     const line = md.split('\n').find((l) => l.startsWith('| mean | pe=nope · arch=gpt |'));
     assert.ok(line, md);
@@ -138,7 +158,10 @@ describe('report stage', () => {
     // Geometric mean sqrt(1.1) x 1e-5; on log10: sd 0.0293, t_{0.975,1} = 12.706, half width 0.263.
     assert.equal(ci, '1.05e-5 [5.72e-6, 1.92e-5]');
     const csv = await readFile(join(study.reportDir, 'tables/variants.csv'), 'utf8');
-    assert.ok(csv.includes('mean,pe=nope · arch=gpt,2,1.05e-5 ± 7.1e-7,1.05e-5 ± 7.1e-7,"1.05e-5 [5.72e-6, 1.92e-5]",'), csv);
+    assert.ok(
+      csv.includes('mean,pe=nope · arch=gpt,2,1.05e-5 ± 7.1e-7,1.05e-5 ± 7.1e-7,"1.05e-5 [5.72e-6, 1.92e-5]",'),
+      csv,
+    );
     assert.match(md, /TF\.js backend\*\*: cpu; \*\*TF\.js version\*\*: 4\.22\.0/);
     assert.match(md, /\| lr \| no \| 0\.001 \| train \| 56 \|/);
     assert.match(md, /\| seed \| yes \| 0, 1 \| train, evaluate \| 56 \/ 56 \|/);
@@ -147,18 +170,21 @@ describe('report stage', () => {
     assert.doesNotMatch(md, /min.max/);
   });
 
-  it('each figure has its own caption: the length task\'s is not the mean task\'s', async () => {
+  it("each figure has its own caption: the length task's is not the mean task's", async () => {
     const md = await readFile(join(study.reportDir, 'report.md'), 'utf8');
-    const captions = [...md.matchAll(/^!\[[^\]]*\]\(plots\/([^)]+)\)\n\n\*(.+)\*$/gm)].map((m) => [m[1] ?? '', m[2] ?? ''] as const);
+    const captions = [...md.matchAll(/^!\[[^\]]*\]\(plots\/([^)]+)\)\n\n\*(.+)\*$/gm)].map(
+      (m) => [m[1] ?? '', m[2] ?? ''] as const,
+    );
     assert.equal(captions.length, 7);
     assert.equal(new Set(captions.map(([, c]) => c)).size, 7, 'no two figures share a caption');
     const of = (file: string): string => captions.find(([f]) => f === file)?.[1] ?? '';
     assert.match(of('curves-mean.svg'), /^Mean task: .*0\.25\/L/);
     assert.match(of('curves-length.svg'), /^Length task: .*original length space/);
-    for (const [, c] of captions) if (!/OOD error per variant|Mean MSE over/.test(c)) assert.match(c, /95%|least-squares/);
+    for (const [, c] of captions)
+      if (!/OOD error per variant|Mean MSE over/.test(c)) assert.match(c, /95%|least-squares/);
   });
 
-  it('every figure fits 900 px, also with one variant per architecture (the architecture ablation\'s shape)', async () => {
+  it("every figure fits 900 px, also with one variant per architecture (the architecture ablation's shape)", async () => {
     const ws2 = await workspace();
     try {
       const archs = ['decoder', 'encoder-decoder-transformer', 'lstm-recurrent-network', 'gru-recurrent-network'];
@@ -185,7 +211,10 @@ describe('report stage', () => {
     for (const predictor of ['misalignment', 'trainLoss']) {
       for (const m of ['pearson', 'spearman', 'kendall']) {
         const s = corr[predictor]?.[m];
-        assert.ok(s && typeof s.value === 'number' && s.ci.length === 2 && typeof s.p === 'number', `${predictor}.${m}`);
+        assert.ok(
+          s && typeof s.value === 'number' && s.ci.length === 2 && typeof s.p === 'number',
+          `${predictor}.${m}`,
+        );
       }
     }
     assert.equal((r.rows as unknown[]).length, 56);
@@ -206,7 +235,9 @@ describe('report stage', () => {
     const expansive = find(/each of x², x³ does worse than x/);
     assert.equal(expansive.length, 4);
     assert.ok(expansive.every((f) => f.holds));
-    const vsLoss = find(/^all 56 models in \d+ variants: \|Pearson r\| of excess misalignment \(scaled by Var f\(l\)\) above/);
+    const vsLoss = find(
+      /^all 56 models in \d+ variants: \|Pearson r\| of excess misalignment \(scaled by Var f\(l\)\) above/,
+    );
     assert.equal(vsLoss.length, 1);
     assert.ok(vsLoss[0]?.holds);
     const md = await readFile(join(study.reportDir, 'report.md'), 'utf8');
@@ -238,7 +269,8 @@ describe('report stage', () => {
     const ws2 = await workspace();
     try {
       const evals = [];
-      for (const m of paperLikeStudy(1).filter((m) => m.axes.arch === 'gpt')) evals.push((await modelCells(ws2, m)).eval);
+      for (const m of paperLikeStudy(1).filter((m) => m.axes.arch === 'gpt'))
+        evals.push((await modelCells(ws2, m)).eval);
       const run = await context(ws2, 'report', { evals });
       await runReport(run.ctx);
       const files = await run.outputs();

@@ -84,7 +84,12 @@ describe('bootstrap intervals and permutation p-values', () => {
 
   it('a perfect relation is significant; too few points give nulls, not guesses', () => {
     const x = Array.from({ length: 12 }, (_, i) => i);
-    const r = correlate(x, x.map((v) => 2 * v + 1), 'pearson', { ...u, permutations: 999 });
+    const r = correlate(
+      x,
+      x.map((v) => 2 * v + 1),
+      'pearson',
+      { ...u, permutations: 999 },
+    );
     assert.equal(r.p, 1 / 1000);
     assert.deepEqual(correlate([1, 2], [2, 1], 'kendall', u), { value: null, ci: null, p: null, n: 2 });
     assert.equal(correlate([1, 1, 1, 1], [1, 2, 3, 4], 'spearman', u).value, null);

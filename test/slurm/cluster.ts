@@ -27,7 +27,8 @@ export function clusterSkip(): string | false {
 /** Fails with the reason when the cluster that should be there does not answer. */
 export function assertClusterUp(): void {
   const r = spawnSync('sinfo', ['--noheader', '--format=%T'], { encoding: 'utf8', timeout: 15_000 });
-  if (r.status !== 0) throw new Error(`sinfo failed (is the cluster up? scripts/slurm/start.sh): ${r.error?.message ?? r.stderr}`);
+  if (r.status !== 0)
+    throw new Error(`sinfo failed (is the cluster up? scripts/slurm/start.sh): ${r.error?.message ?? r.stderr}`);
 }
 
 export function tempProject(): string {
@@ -53,21 +54,36 @@ function envFor(cwd: string, env: Record<string, string>): NodeJS.ProcessEnv {
 
 export function ablate(cwd: string, args: string[], env: Record<string, string> = {}): Promise<CliResult> {
   return new Promise((done) => {
-    execFile(process.execPath, [BIN, ...args], { cwd, env: envFor(cwd, env), maxBuffer: 64 << 20 }, (error, stdout, stderr) => {
-      const code = error === null ? 0 : typeof error.code === 'number' ? error.code : 1;
-      done({ code, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      [BIN, ...args],
+      { cwd, env: envFor(cwd, env), maxBuffer: 64 << 20 },
+      (error, stdout, stderr) => {
+        const code = error === null ? 0 : typeof error.code === 'number' ? error.code : 1;
+        done({ code, stdout, stderr });
+      },
+    );
   });
 }
 
 /** The CLI as a child the test can signal. */
-export function spawnAblate(cwd: string, args: string[], env: Record<string, string> = {}): { child: ChildProcess; result: Promise<CliResult> } {
-  const child = spawn(process.execPath, [BIN, ...args], { cwd, env: envFor(cwd, env), stdio: ['ignore', 'pipe', 'pipe'] });
+export function spawnAblate(
+  cwd: string,
+  args: string[],
+  env: Record<string, string> = {},
+): { child: ChildProcess; result: Promise<CliResult> } {
+  const child = spawn(process.execPath, [BIN, ...args], {
+    cwd,
+    env: envFor(cwd, env),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
-  const result = new Promise<CliResult>((done) => child.on('close', (code, signal) => done({ code: code ?? (signal ? 128 : 1), stdout, stderr })));
+  const result = new Promise<CliResult>((done) =>
+    child.on('close', (code, signal) => done({ code: code ?? (signal ? 128 : 1), stdout, stderr })),
+  );
   return { child, result };
 }
 
@@ -79,7 +95,11 @@ export interface JsonEvent {
 }
 
 export function events(stdout: string): JsonEvent[] {
-  return stdout.trim().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as JsonEvent);
+  return stdout
+    .trim()
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as JsonEvent);
 }
 
 export function byStatus(stdout: string): Record<string, string[]> {

@@ -23,7 +23,12 @@ function stage(command: string, outputs: string[]): { dir: string; spec: JobSpec
     cell: 'double',
     params: {},
     axes: {},
-    work: { kind: 'exec', command, env: { ABLATE_IN_SRC: input, ABLATE_OUT: join(dir, 'out') }, declaredOutputs: outputs },
+    work: {
+      kind: 'exec',
+      command,
+      env: { ABLATE_IN_SRC: input, ABLATE_OUT: join(dir, 'out') },
+      declaredOutputs: outputs,
+    },
     inputs: [{ name: 'src', all: false, items: [{ stage: 'gen', cell: 'gen', axes: {}, params: {}, dir: input }] }],
     outDir: join(dir, 'out'),
     workDir: join(dir, 'work'),
@@ -34,7 +39,9 @@ function stage(command: string, outputs: string[]): { dir: string; spec: JobSpec
 
 function runEntry(dir: string): Promise<number> {
   return new Promise((done) => {
-    execFile(process.execPath, [ENTRY, dir], (error) => done(error === null ? 0 : typeof error.code === 'number' ? error.code : 1));
+    execFile(process.execPath, [ENTRY, dir], (error) =>
+      done(error === null ? 0 : typeof error.code === 'number' ? error.code : 1),
+    );
   });
 }
 
@@ -43,7 +50,10 @@ function result(dir: string): JobResult {
 }
 
 test('a successful job exits 0 and reports what it read and what it wrote; undeclared files are removed, outputs sealed', async () => {
-  const { dir } = stage('echo "working"; echo $(( $(cat $ABLATE_IN_SRC/value.txt) * 2 )) > v.txt; echo tmp > scratch.txt', ['v.txt']);
+  const { dir } = stage(
+    'echo "working"; echo $(( $(cat $ABLATE_IN_SRC/value.txt) * 2 )) > v.txt; echo tmp > scratch.txt',
+    ['v.txt'],
+  );
   assert.equal(await runEntry(dir), 0);
   const r = result(dir);
   assert.deepEqual(r.exit, { kind: 'exit', code: 0 });

@@ -2,7 +2,16 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import test, { before } from 'node:test';
-import { assertClusterUp, clusterSkip, jobsUnder, records, spawnAblate, tempProject, until, writeJson } from './cluster.js';
+import {
+  assertClusterUp,
+  clusterSkip,
+  jobsUnder,
+  records,
+  spawnAblate,
+  tempProject,
+  until,
+  writeJson,
+} from './cluster.js';
 
 const skip = clusterSkip();
 
@@ -25,12 +34,18 @@ test('Ctrl-C cancels the submitted jobs and their processes', { skip }, async ()
   writeJson(join(dir, 'p.json'), {
     stages: {
       slow: { kind: 'exec', params: { command: `sleep 300 & echo $! > ${pidFile}; wait`, outputs: ['x.txt'] } },
-      next: { kind: 'exec', inputs: { s: 'slow' }, params: { command: 'cp $ABLATE_IN_S/x.txt y.txt', outputs: ['y.txt'] } },
+      next: {
+        kind: 'exec',
+        inputs: { s: 'slow' },
+        params: { command: 'cp $ABLATE_IN_S/x.txt y.txt', outputs: ['y.txt'] },
+      },
     },
   });
   const cache = join(dir, 'cache');
   const { child, result } = spawnAblate(dir, ['run', 'p.json', '--reporter', 'json', '--executor', 'slurm']);
-  await until('the slow job to run', () => jobsUnder(cache).some((j) => j.name === 'ablate:slow' && j.state === 'RUNNING'));
+  await until('the slow job to run', () =>
+    jobsUnder(cache).some((j) => j.name === 'ablate:slow' && j.state === 'RUNNING'),
+  );
   const sleeper = await until('the stage to start', () => {
     try {
       return Number(readFileSync(pidFile, 'utf8'));
@@ -38,7 +53,9 @@ test('Ctrl-C cancels the submitted jobs and their processes', { skip }, async ()
       return undefined;
     }
   });
-  const next = await until('the dependent job to be submitted', () => jobsUnder(cache).find((j) => j.name === 'ablate:next'));
+  const next = await until('the dependent job to be submitted', () =>
+    jobsUnder(cache).find((j) => j.name === 'ablate:next'),
+  );
   assert.equal(next.state, 'PENDING', 'the dependent waits for the running job');
 
   child.kill('SIGINT');

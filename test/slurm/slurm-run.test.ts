@@ -2,7 +2,19 @@ import assert from 'node:assert/strict';
 import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import test, { before } from 'node:test';
-import { ablate, assertClusterUp, byStatus, clusterSkip, events, jobsEnded, jobsUnder, records, SUM_STAGE, tempProject, writeJson } from './cluster.js';
+import {
+  ablate,
+  assertClusterUp,
+  byStatus,
+  clusterSkip,
+  events,
+  jobsEnded,
+  jobsUnder,
+  records,
+  SUM_STAGE,
+  tempProject,
+  writeJson,
+} from './cluster.js';
 
 const skip = clusterSkip();
 
@@ -24,7 +36,8 @@ function project(): string {
         kind: 'exec',
         inputs: { all: { stage: 'double', all: true } },
         params: {
-          command: 'echo "summing on $(hostname)"; for f in $ABLATE_IN_ALL/*/value.txt; do cat $f; echo; done | awk \'{ s += $1 } END { print s }\' > total.txt; echo scratch > not-an-output.txt',
+          command:
+            'echo "summing on $(hostname)"; for f in $ABLATE_IN_ALL/*/value.txt; do cat $f; echo; done | awk \'{ s += $1 } END { print s }\' > total.txt; echo scratch > not-an-output.txt',
           outputs: ['total.txt'],
         },
         memoryMB: 300,
@@ -38,7 +51,19 @@ test('a small pipeline runs on Slurm and its cache equals a local run', { skip }
   const slurmDir = project();
   // The cache may stay on a local disk (LMDB wants one); only the staging directory must be shared.
   const shared = join(slurmDir, 'shared');
-  const onSlurm = await ablate(slurmDir, ['run', 'p.json', '--reporter', 'json', '--executor', 'slurm', '--slurm-staging', shared, '--partition', 'debug', '--slurm-opt=--comment=ablate-test']);
+  const onSlurm = await ablate(slurmDir, [
+    'run',
+    'p.json',
+    '--reporter',
+    'json',
+    '--executor',
+    'slurm',
+    '--slurm-staging',
+    shared,
+    '--partition',
+    'debug',
+    '--slurm-opt=--comment=ablate-test',
+  ]);
   assert.equal(onSlurm.code, 0, onSlurm.stderr + onSlurm.stdout);
   assert.equal(byStatus(onSlurm.stdout).ran?.length, 7);
 
@@ -64,14 +89,26 @@ test('a small pipeline runs on Slurm and its cache equals a local run', { skip }
   assert.match(total.line, /Dependency=/);
 
   const progress = events(onSlurm.stdout).filter((e) => e.type === 'progress');
-  assert.ok(progress.some((e) => (e.update as { step?: number }).step === 1), 'stage progress reaches the reporter');
-  assert.ok(progress.some((e) => /submitted as slurm job \d+ after \d+/.test(String((e.update as { message?: string }).message))), 'dependents wait on their upstream jobs');
+  assert.ok(
+    progress.some((e) => (e.update as { step?: number }).step === 1),
+    'stage progress reaches the reporter',
+  );
+  assert.ok(
+    progress.some((e) =>
+      /submitted as slurm job \d+ after \d+/.test(String((e.update as { message?: string }).message)),
+    ),
+    'dependents wait on their upstream jobs',
+  );
 
   const log = await ablate(slurmDir, ['log', 'p.json', 'total']);
   assert.equal(log.code, 0, log.stderr);
   assert.match(log.stdout, /summing on \S+/, "`ablate log` shows the job's output");
   assert.match(log.stdout, /slurm job \d+/);
-  assert.deepEqual(readdirSync(shared), ['work'], "a finished run leaves no staging behind, and its cells' checkpoints are gone");
+  assert.deepEqual(
+    readdirSync(shared),
+    ['work'],
+    "a finished run leaves no staging behind, and its cells' checkpoints are gone",
+  );
   assert.deepEqual(readdirSync(join(shared, 'work')), []);
 });
 
@@ -95,7 +132,11 @@ test('two coordinators on one cache submit each cell once', { skip }, async () =
   writeJson(join(dir, 'p.json'), {
     stages: {
       slow: { kind: 'exec', params: { command: 'sleep 3; echo 1 > v.txt', outputs: ['v.txt'] } },
-      next: { kind: 'exec', inputs: { s: 'slow' }, params: { command: 'cp $ABLATE_IN_S/v.txt w.txt', outputs: ['w.txt'] } },
+      next: {
+        kind: 'exec',
+        inputs: { s: 'slow' },
+        params: { command: 'cp $ABLATE_IN_S/v.txt w.txt', outputs: ['w.txt'] },
+      },
     },
   });
   const args = ['run', 'p.json', '--reporter', 'json', '--executor', 'slurm'];

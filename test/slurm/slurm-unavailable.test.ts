@@ -9,9 +9,14 @@ test('--executor slurm without a reachable cluster exits 4 and says why; a fully
   const dir = tempProject();
   const bin = join(dir, 'bin');
   mkdirSync(bin);
-  writeFileSync(join(bin, 'sinfo'), '#!/bin/sh\necho "sinfo: error: Unable to contact slurm controller (connect failure)" >&2\nexit 1\n');
+  writeFileSync(
+    join(bin, 'sinfo'),
+    '#!/bin/sh\necho "sinfo: error: Unable to contact slurm controller (connect failure)" >&2\nexit 1\n',
+  );
   chmodSync(join(bin, 'sinfo'), 0o755);
-  writeJson(join(dir, 'p.json'), { stages: { a: { kind: 'exec', params: { command: 'echo 1 > a.txt', outputs: ['a.txt'] } } } });
+  writeJson(join(dir, 'p.json'), {
+    stages: { a: { kind: 'exec', params: { command: 'echo 1 > a.txt', outputs: ['a.txt'] } } },
+  });
   const env = { PATH: `${bin}:/usr/bin:/bin` };
 
   const r = await ablate(dir, ['run', 'p.json', '--executor', 'slurm'], env);

@@ -15,41 +15,45 @@ interface Stat {
   nVariants: number;
 }
 
-test('the language-model smoke study runs end to end, reports, and a second run runs nothing', { timeout: 10 * 60_000 }, async () => {
-  const dir = tempProject('ablate-lm-smoke-');
-  copyFileSync(LM_SMOKE, join(dir, 'lm-smoke.json'));
-  const status = await ablate(dir, ['status', 'lm-smoke.json']);
-  const total = Number(/^(\d+) cells: 0 cached/m.exec(status.stdout)?.[1]);
-  assert.ok(total > 0, status.stdout);
+test(
+  'the language-model smoke study runs end to end, reports, and a second run runs nothing',
+  { timeout: 10 * 60_000 },
+  async () => {
+    const dir = tempProject('ablate-lm-smoke-');
+    copyFileSync(LM_SMOKE, join(dir, 'lm-smoke.json'));
+    const status = await ablate(dir, ['status', 'lm-smoke.json']);
+    const total = Number(/^(\d+) cells: 0 cached/m.exec(status.stdout)?.[1]);
+    assert.ok(total > 0, status.stdout);
 
-  const cold = await runJson(dir, 'lm-smoke.json');
-  assert.equal(cold.code, 0, `${cold.stderr}\n${cold.stdout.slice(-3000)}`);
-  assert.equal(byStatus(cold.stdout).ran?.length, total);
+    const cold = await runJson(dir, 'lm-smoke.json');
+    assert.equal(cold.code, 0, `${cold.stderr}\n${cold.stdout.slice(-3000)}`);
+    assert.equal(byStatus(cold.stdout).ran?.length, total);
 
-  const exported = await ablate(dir, ['export', 'lm-smoke.json', '--out', 'out']);
-  assert.equal(exported.code, 0, exported.stderr);
-  const report = JSON.parse(readFileSync(join(dir, 'out/artifacts/report/report.json'), 'utf8')) as {
-    correlation: Record<'misalignment' | 'trainLoss', Record<'pearson' | 'spearman' | 'kendall', Stat>>;
-    correlationByTask: { task: string }[];
-    models: unknown[];
-  };
-  for (const predictor of ['misalignment', 'trainLoss'] as const) {
-    for (const method of ['pearson', 'spearman', 'kendall'] as const) {
-      const s = report.correlation[predictor][method];
-      const where = `${predictor}.${method}: ${JSON.stringify(s)}`;
-      assert.ok(s.value !== null && Math.abs(s.value) <= 1, where);
-      assert.ok(s.ci !== null && s.ci.length === 2 && (s.ci[0] ?? 2) <= (s.ci[1] ?? -2), where);
-      assert.ok(s.p !== null && s.p > 0 && s.p <= 1, where);
-      assert.equal(s.n, 12, where);
-      assert.equal(s.nVariants, 6, where);
+    const exported = await ablate(dir, ['export', 'lm-smoke.json', '--out', 'out']);
+    assert.equal(exported.code, 0, exported.stderr);
+    const report = JSON.parse(readFileSync(join(dir, 'out/artifacts/report/report.json'), 'utf8')) as {
+      correlation: Record<'misalignment' | 'trainLoss', Record<'pearson' | 'spearman' | 'kendall', Stat>>;
+      correlationByTask: { task: string }[];
+      models: unknown[];
+    };
+    for (const predictor of ['misalignment', 'trainLoss'] as const) {
+      for (const method of ['pearson', 'spearman', 'kendall'] as const) {
+        const s = report.correlation[predictor][method];
+        const where = `${predictor}.${method}: ${JSON.stringify(s)}`;
+        assert.ok(s.value !== null && Math.abs(s.value) <= 1, where);
+        assert.ok(s.ci !== null && s.ci.length === 2 && (s.ci[0] ?? 2) <= (s.ci[1] ?? -2), where);
+        assert.ok(s.p !== null && s.p > 0 && s.p <= 1, where);
+        assert.equal(s.n, 12, where);
+        assert.equal(s.nVariants, 6, where);
+      }
     }
-  }
-  assert.deepEqual(report.correlationByTask.map((g) => g.task).sort(), ['markov', 'text']);
-  assert.equal(report.models.length, 12 + 8);
-  assert.match(readFileSync(join(dir, 'out/artifacts/report/report.html'), 'utf8'), /<svg/);
+    assert.deepEqual(report.correlationByTask.map((g) => g.task).sort(), ['markov', 'text']);
+    assert.equal(report.models.length, 12 + 8);
+    assert.match(readFileSync(join(dir, 'out/artifacts/report/report.html'), 'utf8'), /<svg/);
 
-  const again = await runJson(dir, 'lm-smoke.json');
-  assert.equal(again.code, 0, again.stderr);
-  assert.deepEqual(byStatus(again.stdout).ran, []);
-  assert.equal(events(again.stdout).find((e) => e.type === 'summary')?.cached, total);
-});
+    const again = await runJson(dir, 'lm-smoke.json');
+    assert.equal(again.code, 0, again.stderr);
+    assert.deepEqual(byStatus(again.stdout).ran, []);
+    assert.equal(events(again.stdout).find((e) => e.type === 'summary')?.cached, total);
+  },
+);

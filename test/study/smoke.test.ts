@@ -29,7 +29,10 @@ test('the smoke study runs end to end, and adding one f runs only what is new', 
   const exported = await ablate(dir, ['export', 'smoke.json', '--out', 'out']);
   assert.equal(exported.code, 0, exported.stderr);
   const report = JSON.parse(readFileSync(join(dir, 'out/artifacts/report/report.json'), 'utf8')) as {
-    correlation: Record<'misalignment' | 'trainLoss', Record<'pearson' | 'spearman' | 'kendall', { value: number; ci: number[]; p: number }>>;
+    correlation: Record<
+      'misalignment' | 'trainLoss',
+      Record<'pearson' | 'spearman' | 'kendall', { value: number; ci: number[]; p: number }>
+    >;
     rows: unknown[];
   };
   assert.equal(report.rows.length, 12);
@@ -48,7 +51,11 @@ test('the smoke study runs end to end, and adding one f runs only what is new', 
   assert.equal(incremental.code, 0, incremental.stderr);
   const ran = byStatus(incremental.stdout).ran ?? [];
   const isNew = (id: string): boolean => id.includes('f=cbrt') || id === 'correlate' || id === 'report';
-  assert.deepEqual(ran.filter((id) => !isNew(id)), [], 'only cells of the new f, the merge and the report run');
+  assert.deepEqual(
+    ran.filter((id) => !isNew(id)),
+    [],
+    'only cells of the new f, the merge and the report run',
+  );
   assert.equal(ran.filter((id) => id.startsWith('row[')).length, 4, 'one new correlation row per new model');
   assert.equal(ran.length, 20);
   assert.equal(events(incremental.stdout).find((e) => e.type === 'summary')?.cached, 54);

@@ -82,8 +82,16 @@ export class SlurmBackend {
   private readonly onAbort = (): void => void this.cancel(this.unsettled());
   readonly runner: CellRunner = (job, env) => this.run(job, env);
 
-  private constructor(private readonly o: BackendOptions, private readonly staging: string, private readonly root: string) {
-    this.watcher = new JobWatcher(this.slurm, { pollMs: o.settings.pollMs, graceMs: o.settings.graceMs, queriesPerTick: 16 }, o.signal);
+  private constructor(
+    private readonly o: BackendOptions,
+    private readonly staging: string,
+    private readonly root: string,
+  ) {
+    this.watcher = new JobWatcher(
+      this.slurm,
+      { pollMs: o.settings.pollMs, graceMs: o.settings.graceMs, queriesPerTick: 16 },
+      o.signal,
+    );
     // A second Ctrl-C exits at once; the jobs must not outlive the run unseen.
     process.on('exit', this.exitHook);
     o.signal.addEventListener('abort', this.onAbort, { once: true });
@@ -180,7 +188,12 @@ export class SlurmBackend {
   }
 
   /** The cell's result from one job's outcome, or 'again' for one submitted early that must run again on its settled inputs. */
-  private async take(job: CellJob, env: CellEnv, sub: Submission, outcome: JobOutcome): Promise<Result<CellRecord, Failure> | 'again'> {
+  private async take(
+    job: CellJob,
+    env: CellEnv,
+    sub: Submission,
+    outcome: JobOutcome,
+  ): Promise<Result<CellRecord, Failure> | 'again'> {
     const log = (note: string): void => this.appendLog(job, sub, note);
     switch (outcome.kind) {
       case 'aborted':
@@ -191,7 +204,11 @@ export class SlurmBackend {
         return err({ reason: 'cluster-job', job: sub.id, message: `never started: ${outcome.state}` });
       case 'lost':
         log(`ended without a result: ${outcome.state}`);
-        return err({ reason: 'cluster-job', job: sub.id, message: `${outcome.state}, without writing a result${hint(sub)}` });
+        return err({
+          reason: 'cluster-job',
+          job: sub.id,
+          message: `${outcome.state}, without writing a result${hint(sub)}`,
+        });
       case 'result': {
         const r = await ingest(job, env, sub, outcome.result);
         switch (r.kind) {
@@ -224,22 +241,55 @@ export class SlurmBackend {
   /** A new job for a cell whose inputs are settled: they all come from the cache. */
   private async resubmit(job: CellJob): Promise<Result<Submission, Failure>> {
     const sources: Record<string, InputSource[]> = {};
-    for (const [name, list] of Object.entries(job.inputs)) sources[name] = list.map(({ cell, record }) => ({ kind: 'cached', cell, record }));
+    for (const [name, list] of Object.entries(job.inputs))
+      sources[name] = list.map(({ cell, record }) => ({ kind: 'cached', cell, record }));
     return this.submit(job.cell, sources, this.stagingFor(job.cell), this.workDir(job.fingerprint), job.runtime, false);
   }
 
-  private async submit(cell: Cell, sources: Record<string, InputSource[]>, files: StagingDir, workDir: string, runtime: Record<string, string>, early: boolean): Promise<Result<Submission, Failure>> {
+  private async submit(
+    cell: Cell,
+    sources: Record<string, InputSource[]>,
+    files: StagingDir,
+    workDir: string,
+    runtime: Record<string, string>,
+    early: boolean,
+  ): Promise<Result<Submission, Failure>> {
     const node = this.o.analysis.stages.get(cell.stage) as StageNode;
     const { partition, nodePath, extraArgs } = this.o.settings;
-    const prepared = await prepareJob({ cell, node, inputs: sources, files, workDir, runtime, pipelineDir: this.o.analysis.pipeline.dir, cache: this.o.cache, nodePath, ...(partition === undefined ? {} : { partition }) });
+    const prepared = await prepareJob({
+      cell,
+      node,
+      inputs: sources,
+      files,
+      workDir,
+      runtime,
+      pipelineDir: this.o.analysis.pipeline.dir,
+      cache: this.o.cache,
+      nodePath,
+      ...(partition === undefined ? {} : { partition }),
+    });
     if (!prepared.ok) return prepared;
     const id = await this.slurm.submit(prepared.value.script, extraArgs);
     if (!id.ok) return err({ reason: 'cluster-job', job: '(not submitted)', message: `sbatch failed: ${id.error}` });
-    const sub: Submission = { id: id.value, files, workDir, runtime, early, after: prepared.value.after, settled: false, cancelled: false };
+    const sub: Submission = {
+      id: id.value,
+      files,
+      workDir,
+      runtime,
+      early,
+      after: prepared.value.after,
+      settled: false,
+      cancelled: false,
+    };
     this.current.set(cell.id, sub);
     this.byId.set(sub.id, sub);
     const after = prepared.value.after.length > 0 ? ` after ${prepared.value.after.join(',')}` : '';
-    this.o.emit({ type: 'progress', stage: cell.stage, cell: cell.id, update: { message: `submitted as slurm job ${sub.id}${after}` } });
+    this.o.emit({
+      type: 'progress',
+      stage: cell.stage,
+      cell: cell.id,
+      update: { message: `submitted as slurm job ${sub.id}${after}` },
+    });
     return ok(sub);
   }
 
@@ -268,7 +318,12 @@ export class SlurmBackend {
   private async provisionalRuntime(cell: Cell): Promise<Record<string, string> | undefined> {
     const placeholders: Record<string, DoneEntry[]> = {};
     for (const [name, input] of Object.entries(cell.inputs)) {
-      placeholders[name] = input.cells.map((id) => ({ fingerprint: '' as FingerprintHash, cell: id, outputs: {}, outputsHash: '' as Sha256 }));
+      placeholders[name] = input.cells.map((id) => ({
+        fingerprint: '' as FingerprintHash,
+        cell: id,
+        outputs: {},
+        outputsHash: '' as Sha256,
+      }));
     }
     const fp = await this.o.planner.fingerprint(cell, placeholders);
     return fp.ok ? fp.value.data.runtime : undefined;

@@ -42,12 +42,26 @@ export async function ingest(job: CellJob, env: CellEnv, run: StagedRun, result:
   }
   const changed = files.find((f) => stored.outputs[f]?.sha256 !== result.outputs[f]?.sha256);
   if (changed !== undefined) return { kind: 'failed', failure: { reason: 'output-mismatch', path: changed } };
-  const attempt = { startedAt: result.startedAt, durationMs: Date.parse(result.finishedAt) - Date.parse(result.startedAt), host: result.host };
+  const attempt = {
+    startedAt: result.startedAt,
+    durationMs: Date.parse(result.finishedAt) - Date.parse(result.startedAt),
+    host: result.host,
+  };
   const record = recordOf(job, env, attempt, stored);
   const spec = metricsSpec(job.node.config.metrics);
-  const outcome = await env.cache.commit(record, spec === undefined ? undefined : metricsFromOutputs(env.cache, spec, record.outputs));
+  const outcome = await env.cache.commit(
+    record,
+    spec === undefined ? undefined : metricsFromOutputs(env.cache, spec, record.outputs),
+  );
   // A gc between store and commit removed a blob: the cell is not cached, and says why.
-  if (!outcome.committed) return { kind: 'failed', failure: { reason: 'store-failed', message: `the stored artifact "${outcome.missing}" was removed before its record could be committed` } };
+  if (!outcome.committed)
+    return {
+      kind: 'failed',
+      failure: {
+        reason: 'store-failed',
+        message: `the stored artifact "${outcome.missing}" was removed before its record could be committed`,
+      },
+    };
   rmSync(run.workDir, { recursive: true, force: true });
   return { kind: 'stored', record };
 }
@@ -60,7 +74,8 @@ function staleness(job: CellJob, run: StagedRun, result: JobResult): string | un
     const i = list.findIndex(({ record }, k) => !sameFiles(read[k], record.outputs));
     if (i >= 0) return `input "${name}" from ${list[i]?.cell.id ?? '?'} differs from its cached result`;
   }
-  if (job.node.kind.type === 'module' && canonicalJson(run.runtime) !== canonicalJson(job.runtime)) return 'runtime facts changed';
+  if (job.node.kind.type === 'module' && canonicalJson(run.runtime) !== canonicalJson(job.runtime))
+    return 'runtime facts changed';
   return undefined;
 }
 
@@ -68,6 +83,7 @@ function failureOf(result: JobResult, aborted: boolean): Failure | undefined {
   if (result.missingOutput !== undefined) return { reason: 'missing-output', path: result.missingOutput };
   const failure = classify(result.exit, result.stageError);
   // SIGTERM that ablate did not send: scancel by hand, preemption or Slurm's time limit.
-  if (failure?.reason === 'cancelled' && !aborted) return { reason: 'killed-by-signal', signal: 'SIGTERM (from Slurm or scancel)' };
+  if (failure?.reason === 'cancelled' && !aborted)
+    return { reason: 'killed-by-signal', signal: 'SIGTERM (from Slurm or scancel)' };
   return failure;
 }

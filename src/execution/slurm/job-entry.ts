@@ -28,7 +28,10 @@ async function main(dir: string): Promise<number> {
   const startedAt = new Date().toISOString();
   mkdirSync(spec.outDir, { recursive: true });
   mkdirSync(spec.workDir, { recursive: true });
-  appendFileSync(files.log, `== ${spec.cell} started ${startedAt} on ${hostname()} (slurm job ${process.env.SLURM_JOB_ID ?? '?'})\n`);
+  appendFileSync(
+    files.log,
+    `== ${spec.cell} started ${startedAt} on ${hostname()} (slurm job ${process.env.SLURM_JOB_ID ?? '?'})\n`,
+  );
   const read = readInputs(spec);
   const controller = new AbortController();
   // scancel and the time limit send SIGTERM first: stop the stage and still report.
@@ -52,7 +55,10 @@ async function main(dir: string): Promise<number> {
 }
 
 /** The stage's view of its inputs, and a manifest of each, so the coordinator can tell what was read. */
-function readInputs(spec: JobSpec): { artifacts: Record<string, InputArtifact | InputArtifact[]>; manifests: Record<string, Manifest[]> } {
+function readInputs(spec: JobSpec): {
+  artifacts: Record<string, InputArtifact | InputArtifact[]>;
+  manifests: Record<string, Manifest[]>;
+} {
   const artifacts: Record<string, InputArtifact | InputArtifact[]> = {};
   const manifests: Record<string, Manifest[]> = {};
   for (const input of spec.inputs) {
@@ -67,7 +73,13 @@ function readInputs(spec: JobSpec): { artifacts: Record<string, InputArtifact | 
   return { artifacts, manifests };
 }
 
-async function runWork(spec: JobSpec, files: StagingDir, inputs: WorkerPayload['inputs'], signal: AbortSignal, onStageError: (m: string) => void): Promise<ExitReason> {
+async function runWork(
+  spec: JobSpec,
+  files: StagingDir,
+  inputs: WorkerPayload['inputs'],
+  signal: AbortSignal,
+  onStageError: (m: string) => void,
+): Promise<ExitReason> {
   const base = { cwd: spec.outDir, logFile: files.log, timeoutSeconds: spec.timeoutSeconds, signal };
   const env = { ...processEnv(), ...spec.work.env };
   const work = spec.work;
@@ -110,7 +122,10 @@ async function runWork(spec: JobSpec, files: StagingDir, inputs: WorkerPayload['
   }
 }
 
-function finishOutputs(spec: JobSpec, exit: ExitReason): { succeeded: boolean; missing?: string; outputs: Record<string, OutputEntry> } {
+function finishOutputs(
+  spec: JobSpec,
+  exit: ExitReason,
+): { succeeded: boolean; missing?: string; outputs: Record<string, OutputEntry> } {
   if (exit.kind !== 'exit' || exit.code !== 0) return { succeeded: false, outputs: {} };
   const declared = spec.work.kind === 'exec' ? spec.work.declaredOutputs : undefined;
   const missing = declared?.find((p) => !existsSync(join(spec.outDir, p)));

@@ -30,7 +30,14 @@ export interface StagedInput {
 
 export type JobWork =
   | { kind: 'exec'; command: string; env: Record<string, string>; declaredOutputs?: string[] }
-  | { kind: 'worker'; modulePath: string; env: Record<string, string>; seed: number; runtime: Record<string, string>; memoryMB?: number };
+  | {
+      kind: 'worker';
+      modulePath: string;
+      env: Record<string, string>;
+      seed: number;
+      runtime: Record<string, string>;
+      memoryMB?: number;
+    };
 
 export interface JobSpec {
   version: 1;

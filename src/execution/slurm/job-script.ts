@@ -27,7 +27,11 @@ const TIME_MARGIN_SECONDS = 60;
  * options given with --slurm-opt go on the sbatch command line and win.
  */
 export function jobScript(r: SbatchRequest): string {
-  const lines = ['#!/bin/sh', ...sbatchOptions(r).map((o) => `#SBATCH ${o}`), `exec ${r.command.map(shellQuote).join(' ')}`];
+  const lines = [
+    '#!/bin/sh',
+    ...sbatchOptions(r).map((o) => `#SBATCH ${o}`),
+    `exec ${r.command.map(shellQuote).join(' ')}`,
+  ];
   return `${lines.join('\n')}\n`;
 }
 

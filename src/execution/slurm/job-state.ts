@@ -17,7 +17,19 @@ export type JobPhase = 'waiting' | 'running' | 'ended';
  * RUNNING, COMPLETING, SUSPENDED, REQUEUED, CONFIGURING, ...) may still
  * produce a result, so it counts as not ended.
  */
-const ENDED = new Set(['COMPLETED', 'CANCELLED', 'FAILED', 'TIMEOUT', 'NODE_FAIL', 'PREEMPTED', 'BOOT_FAIL', 'DEADLINE', 'OUT_OF_MEMORY', 'REVOKED', 'SPECIAL_EXIT']);
+const ENDED = new Set([
+  'COMPLETED',
+  'CANCELLED',
+  'FAILED',
+  'TIMEOUT',
+  'NODE_FAIL',
+  'PREEMPTED',
+  'BOOT_FAIL',
+  'DEADLINE',
+  'OUT_OF_MEMORY',
+  'REVOKED',
+  'SPECIAL_EXIT',
+]);
 
 export function phaseOf(s: JobState): JobPhase {
   if (ENDED.has(s.state)) return 'ended';
@@ -39,7 +51,13 @@ export function parseJobLine(line: string): JobState | undefined {
   const id = field('JobId');
   const state = field('JobState');
   if (id === undefined || state === undefined) return undefined;
-  return { id, state, reason: field('Reason') ?? 'None', exitCode: field('ExitCode') ?? '', nodes: field('NodeList') ?? '' };
+  return {
+    id,
+    state,
+    reason: field('Reason') ?? 'None',
+    exitCode: field('ExitCode') ?? '',
+    nodes: field('NodeList') ?? '',
+  };
 }
 
 /** scontrol's answer for a job it no longer (or never) knew: purged after MinJobAge. */

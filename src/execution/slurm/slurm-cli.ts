@@ -4,7 +4,8 @@ import { parseSbatchId } from './job-script.js';
 import { isUnknownJob, parseJobLine, type JobState } from './job-state.js';
 
 /** What a query for one job found: its state, that Slurm no longer knows it, or no answer. */
-export type JobQuery = { kind: 'state'; state: JobState } | { kind: 'unknown' } | { kind: 'no-answer'; message: string };
+export type JobQuery =
+  { kind: 'state'; state: JobState } | { kind: 'unknown' } | { kind: 'no-answer'; message: string };
 
 /**
  * The Slurm commands ablate uses: sbatch, scontrol, scancel and sinfo. No
@@ -27,7 +28,10 @@ export class SlurmCli {
   async show(id: string): Promise<JobQuery> {
     const r = await runCapture('scontrol', ['-o', 'show', 'job', id], 15_000);
     if (!r.ok) return isUnknownJob(r.error) ? { kind: 'unknown' } : { kind: 'no-answer', message: r.error };
-    const state = r.value.split('\n').map(parseJobLine).find((s) => s?.id === id);
+    const state = r.value
+      .split('\n')
+      .map(parseJobLine)
+      .find((s) => s?.id === id);
     return state === undefined ? { kind: 'unknown' } : { kind: 'state', state };
   }
 

@@ -7,13 +7,21 @@ import type { Failure } from '../events.js';
 import type { InputArtifact } from '../../stage-api.js';
 import { err, ok, type Result } from '../../util/result.js';
 import { declaredOutputs, execCommand, execEnv } from '../run-cell.js';
-import { StagingDir, writeJsonAtomic, type JobSpec, type JobWork, type StagedInput, type StagedInputItem } from './job-files.js';
+import {
+  StagingDir,
+  writeJsonAtomic,
+  type JobSpec,
+  type JobWork,
+  type StagedInput,
+  type StagedInputItem,
+} from './job-files.js';
 import { jobScript, NODE_OVERHEAD_MB, type SbatchRequest } from './job-script.js';
 
 const entryScript = fileURLToPath(new URL('./job-entry.js', import.meta.url));
 
 /** Where one upstream cell's outputs come from: the cache, or a job of this submission that has not finished yet. */
-export type InputSource = { kind: 'cached'; cell: Cell; record: DoneEntry } | { kind: 'staged'; cell: Cell; outDir: string; jobId: string };
+export type InputSource =
+  { kind: 'cached'; cell: Cell; record: DoneEntry } | { kind: 'staged'; cell: Cell; outDir: string; jobId: string };
 
 export interface PrepareOptions {
   cell: Cell;
@@ -93,7 +101,12 @@ function work(o: PrepareOptions, inputs: StagedInput[]): JobWork {
     );
     const env = execEnv({ cell: o.cell }, { pipelineDir: o.pipelineDir }, o.files.out, o.workDir, artifacts);
     const declared = declaredOutputs({ cell: o.cell, node: o.node });
-    return { kind: 'exec', command: execCommand({ cell: o.cell }), env, ...(declared === undefined ? {} : { declaredOutputs: declared }) };
+    return {
+      kind: 'exec',
+      command: execCommand({ cell: o.cell }),
+      env,
+      ...(declared === undefined ? {} : { declaredOutputs: declared }),
+    };
   }
   return {
     kind: 'worker',
@@ -115,7 +128,9 @@ function request(o: PrepareOptions, after: string[]): SbatchRequest {
     logFile: o.files.log,
     cpus: declared.cpu ?? defaults.cpu ?? 1,
     gpus: declared.gpu ?? defaults.gpu ?? 0,
-    ...(memoryMB === undefined ? {} : { memoryMB: o.node.kind.type === 'exec' ? memoryMB : memoryMB + NODE_OVERHEAD_MB }),
+    ...(memoryMB === undefined
+      ? {}
+      : { memoryMB: o.node.kind.type === 'exec' ? memoryMB : memoryMB + NODE_OVERHEAD_MB }),
     ...(o.node.config.timeout === undefined ? {} : { timeoutSeconds: o.node.config.timeout }),
     ...(o.partition === undefined ? {} : { partition: o.partition }),
     after,

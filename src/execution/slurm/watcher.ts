@@ -46,10 +46,18 @@ export class JobWatcher {
   private cursor = 0;
 
   /** One abort listener for all waiters: a wide matrix has hundreds waiting at once. */
-  constructor(private readonly slurm: SlurmCli, private readonly o: WatchOptions, private readonly signal: AbortSignal) {
-    signal.addEventListener('abort', () => {
-      for (const w of [...this.waiters.values()]) w.done({ kind: 'aborted' });
-    }, { once: true });
+  constructor(
+    private readonly slurm: SlurmCli,
+    private readonly o: WatchOptions,
+    private readonly signal: AbortSignal,
+  ) {
+    signal.addEventListener(
+      'abort',
+      () => {
+        for (const w of [...this.waiters.values()]) w.done({ kind: 'aborted' });
+      },
+      { once: true },
+    );
   }
 
   wait(job: WatchedJob, onProgress: (u: ProgressUpdate) => void): Promise<JobOutcome> {

@@ -49,17 +49,30 @@ export function withinVariantBlocks(c: CorrelationResult): Block[] {
   const w = c.withinVariant;
   if (!w) return [];
   if (w.variants.length === 0) {
-    return [{ kind: 'text', text: `No variant has ${w.minSeeds} or more seeds, so the within-variant test has nothing to test.` }];
+    return [
+      {
+        kind: 'text',
+        text: `No variant has ${w.minSeeds} or more seeds, so the within-variant test has nothing to test.`,
+      },
+    ];
   }
   const label = (v: string): string => v.split(',').join(' · ');
-  const larger = (l: string | null): string => (l === 'misalignment' ? 'misalignment' : l === 'trainLoss' ? 'training loss' : l === 'tie' ? 'tie' : '–');
+  const larger = (l: string | null): string =>
+    l === 'misalignment' ? 'misalignment' : l === 'trainLoss' ? 'training loss' : l === 'tie' ? 'tie' : '–';
   const p = w.pooled;
   const table: Table = {
     name: 'correlation-within',
     columns: ['variant', 'seeds', 'misalignment: Pearson r', 'training loss: Pearson r', 'larger r', 'difference of r'],
     numeric: [false, true, true, true, false, true],
     rows: [
-      ...w.variants.map((v) => [label(v.variant), String(v.n), fmt(v.misalignment.pearson), fmt(v.trainLoss.pearson), larger(v.larger), '–']),
+      ...w.variants.map((v) => [
+        label(v.variant),
+        String(v.n),
+        fmt(v.misalignment.pearson),
+        fmt(v.trainLoss.pearson),
+        larger(v.larger),
+        '–',
+      ]),
       [
         `pooled: deviations from each variant's means (${p.nVariants} variants)`,
         String(p.n),

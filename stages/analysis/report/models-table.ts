@@ -8,7 +8,8 @@ import { fmt } from '../format.js';
 import { variantLabel, type ModelRow } from '../rows.js';
 import { sortVariants } from '../variants.js';
 
-const withSe = (v: number | null, se: number | null): string => (v === null ? '–' : se === null ? fmt(v) : `${fmt(v)} ± ${fmt(se, 2)}`);
+const withSe = (v: number | null, se: number | null): string =>
+  v === null ? '–' : se === null ? fmt(v) : `${fmt(v)} ± ${fmt(se, 2)}`;
 
 /**
  * `order`: variant keys in design order, as the variants table lists them,

@@ -28,7 +28,8 @@ export const lossLabel = (m: LossMeasure): string => LOSS[m];
 /** The label of a `predictors` key such as `misalignment.excess` or `trainLoss.normLog10`. */
 export function predictorLabel(key: string): string {
   const [kind, measure] = key.split('.');
-  if (kind === 'misalignment' && measure && measure in MISALIGNMENT) return MISALIGNMENT[measure as MisalignmentMeasure];
+  if (kind === 'misalignment' && measure && measure in MISALIGNMENT)
+    return MISALIGNMENT[measure as MisalignmentMeasure];
   if (kind === 'trainLoss' && measure && measure in LOSS) return LOSS[measure as LossMeasure];
   return key;
 }

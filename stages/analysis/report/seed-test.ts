@@ -32,7 +32,14 @@ export function welchTest(a: readonly number[], b: readonly number[], alpha = 0.
   const log = [...a, ...b].every((v) => v > 0);
   const xa = a.map((v) => (log ? Math.log10(v) : v));
   const xb = b.map((v) => (log ? Math.log10(v) : v));
-  const base = { nA: xa.length, nB: xb.length, meanA: xa.length ? mean(xa) : Number.NaN, meanB: xb.length ? mean(xb) : Number.NaN, log, alpha };
+  const base = {
+    nA: xa.length,
+    nB: xb.length,
+    meanA: xa.length ? mean(xa) : Number.NaN,
+    meanB: xb.length ? mean(xb) : Number.NaN,
+    log,
+    alpha,
+  };
   const none = { ...base, t: null, df: null, p: null, outcome: 'cannot-tell' as const };
   if (xa.length < 2 || xb.length < 2) return none;
   const va = sampleVariance(xa) / xa.length;

@@ -42,10 +42,15 @@ export function clusterBootstrapInterval(
   opts: Pick<ResampleOptions, 'bootstrap' | 'seed' | 'level'>,
   stream = 'cluster-bootstrap',
 ): [number, number] | null {
-  return bootstrapInterval(clusters, (sample) => {
-    const { x, y } = flatten(sample);
-    return f(x, y);
-  }, opts, stream);
+  return bootstrapInterval(
+    clusters,
+    (sample) => {
+      const { x, y } = flatten(sample);
+      return f(x, y);
+    },
+    opts,
+    stream,
+  );
 }
 
 /**

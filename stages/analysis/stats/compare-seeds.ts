@@ -35,11 +35,15 @@ export function compareSeeds(a: readonly number[], b: readonly number[], alpha =
   if (a.length < 2 || b.length < 2) return { ...base, difference, p: null, minP: null, verdict: 'too-few-seeds' };
   const pooled = [...a, ...b];
   const splits = binomial(pooled.length, a.length);
-  if (splits > MAX_SPLITS) throw new Error(`${pooled.length} seeds give ${splits} splits; compareSeeds enumerates at most ${MAX_SPLITS}`);
+  if (splits > MAX_SPLITS)
+    throw new Error(`${pooled.length} seeds give ${splits} splits; compareSeeds enumerates at most ${MAX_SPLITS}`);
   const total = pooled.reduce((s, v) => s + v, 0);
   const bar = Math.abs(difference) * (1 - 1e-12);
   let extreme = 0;
-  for (const pick of combinations(pooled.map((_, i) => i), a.length)) {
+  for (const pick of combinations(
+    pooled.map((_, i) => i),
+    a.length,
+  )) {
     const sumA = pick.reduce((s, i) => s + (pooled[i] ?? 0), 0);
     const d = sumA / a.length - (total - sumA) / b.length;
     if (Math.abs(d) >= bar) extreme++;
@@ -47,7 +51,8 @@ export function compareSeeds(a: readonly number[], b: readonly number[], alpha =
   const p = extreme / splits;
   // The observed split and its mirror image (when sizes are equal) are always at least as extreme.
   const minP = (a.length === b.length ? 2 : 1) / splits;
-  const verdict: SeedVerdict = minP > alpha ? 'too-few-seeds' : p > alpha ? 'no-difference' : difference < 0 ? 'a-lower' : 'b-lower';
+  const verdict: SeedVerdict =
+    minP > alpha ? 'too-few-seeds' : p > alpha ? 'no-difference' : difference < 0 ? 'a-lower' : 'b-lower';
   return { ...base, difference, p, minP, verdict };
 }
 

@@ -5,7 +5,14 @@
  * models and how many variants they rest on.
  */
 import { mean } from 'simple-statistics';
-import { coefficient, correlate, METHODS, type CorrelationStat, type Method, type UncertaintyOptions } from '../correlation.js';
+import {
+  coefficient,
+  correlate,
+  METHODS,
+  type CorrelationStat,
+  type Method,
+  type UncertaintyOptions,
+} from '../correlation.js';
 import { clusterBootstrapInterval, clusterPermutationP, flatten, type Cluster } from './clusters.js';
 
 export interface ClusteredStat extends CorrelationStat {

@@ -25,13 +25,22 @@ const MISALIGNMENT: Record<MisalignmentMeasure, Omit<PredictorDefinition, 'key'>
   excess: { describe: "excess misalignment / Var[f(l)]: the model's part", value: (r) => r.misalignment },
   excessLog10: { describe: 'log10 of the excess misalignment / Var[f(l)]', value: (r) => log10(r.misalignment) },
   measured: { describe: 'measured misalignment / Var[f(l)] (target + excess)', value: (r) => r.misalignmentMeasured },
-  target: { describe: "the target's own misalignment / Var[f(l)] (fixed by task and f)", value: (r) => r.misalignmentTarget },
-  outputNorm: { describe: "measured misalignment / the model's own output variance (earlier form)", value: (r) => r.misalignmentOutputNorm },
+  target: {
+    describe: "the target's own misalignment / Var[f(l)] (fixed by task and f)",
+    value: (r) => r.misalignmentTarget,
+  },
+  outputNorm: {
+    describe: "measured misalignment / the model's own output variance (earlier form)",
+    value: (r) => r.misalignmentOutputNorm,
+  },
   raw: { describe: 'measured misalignment in f-space units', value: (r) => r.misalignmentRaw },
 };
 
 const LOSS: Record<LossMeasure, Omit<PredictorDefinition, 'key'>> = {
-  normLog10: { describe: 'log10 of the training MSE / Var[f(target)] of the training data', value: (r) => log10(r.finalLossNorm) },
+  normLog10: {
+    describe: 'log10 of the training MSE / Var[f(target)] of the training data',
+    value: (r) => log10(r.finalLossNorm),
+  },
   norm: { describe: 'training MSE / Var[f(target)] of the training data', value: (r) => r.finalLossNorm },
   raw: { describe: 'training MSE in f-space units (earlier form)', value: (r) => r.finalLoss },
   rawLog10: { describe: 'log10 of the training MSE in f-space units', value: (r) => log10(r.finalLoss) },

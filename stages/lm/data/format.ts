@@ -49,11 +49,15 @@ export function checkLmData(data: LmData): string | null {
   if (m.format !== LM_DATA_FORMAT) return `format is ${JSON.stringify(m.format)}, expected ${LM_DATA_FORMAT}`;
   if (!Number.isInteger(m.vocab) || m.vocab < 1 || m.vocab > 128) return `vocab ${m.vocab} is not in 1..128`;
   if (m.symbols.length !== m.vocab) return `${m.symbols.length} symbols for vocab ${m.vocab}`;
-  if (data.train.length !== m.trainTokens) return `train stream has ${data.train.length} tokens, meta says ${m.trainTokens}`;
+  if (data.train.length !== m.trainTokens)
+    return `train stream has ${data.train.length} tokens, meta says ${m.trainTokens}`;
   if (data.test.length !== m.testSequences * (m.testLength + 1)) {
     return `test has ${data.test.length} tokens, meta says ${m.testSequences} rows of ${m.testLength + 1}`;
   }
-  for (const [name, tokens] of [['train', data.train], ['test', data.test]] as const) {
+  for (const [name, tokens] of [
+    ['train', data.train],
+    ['test', data.test],
+  ] as const) {
     const bad = tokens.findIndex((t) => t < 0 || t >= m.vocab);
     if (bad >= 0) return `${name} token ${bad} is ${tokens[bad]}, outside 0..${m.vocab - 1}`;
   }
@@ -84,7 +88,8 @@ export async function readLmData(dir: string): Promise<LmData> {
 /** A view (no copy) of test row i: testLength + 1 tokens. */
 export function testRow(data: LmData, i: number): Int8Array {
   const { testLength, testSequences } = data.meta;
-  if (!Number.isInteger(i) || i < 0 || i >= testSequences) throw new Error(`testRow: row ${i} is not in 0..${testSequences - 1}`);
+  if (!Number.isInteger(i) || i < 0 || i >= testSequences)
+    throw new Error(`testRow: row ${i} is not in 0..${testSequences - 1}`);
   const w = testLength + 1;
   return data.test.subarray(i * w, (i + 1) * w);
 }

@@ -25,7 +25,12 @@ export function markovSymbols(vocab: number): string[] {
 }
 
 export function sourceOf(p: MarkovDataParams): MarkovSource {
-  return drawMarkovSource({ vocab: p.vocab, order: p.order, concentration: p.concentration, seed: deriveSeed(p.sourceSeed, 'markov-source') });
+  return drawMarkovSource({
+    vocab: p.vocab,
+    order: p.order,
+    concentration: p.concentration,
+    seed: deriveSeed(p.sourceSeed, 'markov-source'),
+  });
 }
 
 export function generateMarkovData(source: MarkovSource, p: MarkovDataParams): LmData {
@@ -33,12 +38,20 @@ export function generateMarkovData(source: MarkovSource, p: MarkovDataParams): L
   const train = sampleStream(source, p.trainTokens, new Rng(deriveSeed(p.seed, 'markov-train')));
   const testRng = new Rng(deriveSeed(p.seed, 'markov-test'));
   const test = new Int8Array(p.testSequences * (testLength + 1));
-  for (let i = 0; i < p.testSequences; i++) test.set(sampleStream(source, testLength + 1, testRng), i * (testLength + 1));
+  for (let i = 0; i < p.testSequences; i++)
+    test.set(sampleStream(source, testLength + 1, testRng), i * (testLength + 1));
   return {
     meta: {
-      format: LM_DATA_FORMAT, source: 'markov', vocab: source.vocab, symbols: markovSymbols(source.vocab),
-      lTrain: p.lTrain, testLength, trainTokens: p.trainTokens, testSequences: p.testSequences,
-      entropyRate: entropyRate(source), order: source.order,
+      format: LM_DATA_FORMAT,
+      source: 'markov',
+      vocab: source.vocab,
+      symbols: markovSymbols(source.vocab),
+      lTrain: p.lTrain,
+      testLength,
+      trainTokens: p.trainTokens,
+      testSequences: p.testSequences,
+      entropyRate: entropyRate(source),
+      order: source.order,
     },
     train,
     test,

@@ -42,7 +42,8 @@ export function contextCount(vocab: number, order: number): number {
 /** A source drawn from `seed` (a full seed; callers derive it with deriveSeed). */
 export function drawMarkovSource(p: MarkovSourceParams): MarkovSource {
   const n = contextCount(p.vocab, p.order);
-  if (n > MAX_CONTEXTS) throw new Error(`vocab^order = ${p.vocab}^${p.order} = ${n} contexts; at most ${MAX_CONTEXTS} are supported`);
+  if (n > MAX_CONTEXTS)
+    throw new Error(`vocab^order = ${p.vocab}^${p.order} = ${n} contexts; at most ${MAX_CONTEXTS} are supported`);
   const rng = new Rng(p.seed);
   const transition = new Float64Array(n * p.vocab);
   for (let c = 0; c < n; c++) dirichletInto(rng, p.vocab, p.concentration, transition, c * p.vocab);
@@ -74,7 +75,8 @@ export function contextOf(s: MarkovSource, tokens: ArrayLike<number>): number {
 }
 
 function checkToken(s: MarkovSource, t: number, i: number): void {
-  if (!Number.isInteger(t) || t < 0 || t >= s.vocab) throw new Error(`prefix token ${i} is ${t}, outside 0..${s.vocab - 1}`);
+  if (!Number.isInteger(t) || t < 0 || t >= s.vocab)
+    throw new Error(`prefix token ${i} is ${t}, outside 0..${s.vocab - 1}`);
 }
 
 /**
@@ -142,7 +144,8 @@ const SOURCE_FILE = 'source.json';
 /** `source.json`: { order, vocab, transition: V^k rows of V, stationary: V^k }. */
 export async function writeMarkovSource(dir: string, s: MarkovSource): Promise<void> {
   const rows: number[][] = [];
-  for (let c = 0; c < s.stationary.length; c++) rows.push(Array.from(s.transition.subarray(c * s.vocab, (c + 1) * s.vocab)));
+  for (let c = 0; c < s.stationary.length; c++)
+    rows.push(Array.from(s.transition.subarray(c * s.vocab, (c + 1) * s.vocab)));
   const json = { order: s.order, vocab: s.vocab, transition: rows, stationary: Array.from(s.stationary) };
   await writeFileAtomic(path.join(dir, SOURCE_FILE), `${JSON.stringify(json)}\n`);
 }
@@ -156,14 +159,20 @@ export async function readMarkovSource(dir: string): Promise<MarkovSource> {
     throw new Error(`${file}: cannot read Markov source (${(e as Error).message})`);
   }
   const { order, vocab, transition, stationary } = json;
-  if (!Number.isInteger(order) || !Number.isInteger(vocab)) throw new Error(`${file}: order and vocab must be integers`);
+  if (!Number.isInteger(order) || !Number.isInteger(vocab))
+    throw new Error(`${file}: order and vocab must be integers`);
   const n = contextCount(vocab as number, order as number);
-  const okRows = Array.isArray(transition) && transition.length === n
-    && transition.every((r) => Array.isArray(r) && r.length === vocab);
+  const okRows =
+    Array.isArray(transition) &&
+    transition.length === n &&
+    transition.every((r) => Array.isArray(r) && r.length === vocab);
   if (!okRows) throw new Error(`${file}: transition must be ${n} rows of ${vocab as number} probabilities`);
-  if (!Array.isArray(stationary) || stationary.length !== n) throw new Error(`${file}: stationary must have ${n} entries`);
+  if (!Array.isArray(stationary) || stationary.length !== n)
+    throw new Error(`${file}: stationary must have ${n} entries`);
   return {
-    vocab: vocab as number, order: order as number,
-    transition: Float64Array.from((transition as number[][]).flat()), stationary: Float64Array.from(stationary as number[]),
+    vocab: vocab as number,
+    order: order as number,
+    transition: Float64Array.from((transition as number[][]).flat()),
+    stationary: Float64Array.from(stationary as number[]),
   };
 }

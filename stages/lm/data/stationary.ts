@@ -9,7 +9,7 @@
 
 /** Index of the context that follows `context` when token y is emitted (base V, oldest token most significant). */
 export function nextContext(context: number, y: number, vocab: number, contexts: number): number {
-  return (context * vocab) % contexts + y;
+  return ((context * vocab) % contexts) + y;
 }
 
 /** Solve A x = b in place (A row-major n x n); throws when A is singular. */
@@ -17,7 +17,8 @@ function solve(a: Float64Array, b: Float64Array, n: number): Float64Array {
   for (let col = 0; col < n; col++) {
     let pivot = col;
     for (let r = col + 1; r < n; r++) if (Math.abs(a[r * n + col]!) > Math.abs(a[pivot * n + col]!)) pivot = r;
-    if (Math.abs(a[pivot * n + col]!) < 1e-300) throw new Error('stationary distribution: the context chain is not irreducible');
+    if (Math.abs(a[pivot * n + col]!) < 1e-300)
+      throw new Error('stationary distribution: the context chain is not irreducible');
     if (pivot !== col) {
       for (let j = 0; j < n; j++) [a[col * n + j], a[pivot * n + j]] = [a[pivot * n + j]!, a[col * n + j]!];
       [b[col], b[pivot]] = [b[pivot]!, b[col]!];
@@ -55,7 +56,8 @@ export function stationaryOf(transition: Float64Array, vocab: number, contexts: 
   // Rounding can leave tiny negatives; clamp and renormalise.
   let sum = 0;
   for (let c = 0; c < n; c++) {
-    if (pi[c]! < -1e-9) throw new Error(`stationary distribution: solve gave pi[${c}] = ${pi[c]}; the context chain is ill-conditioned`);
+    if (pi[c]! < -1e-9)
+      throw new Error(`stationary distribution: solve gave pi[${c}] = ${pi[c]}; the context chain is ill-conditioned`);
     if (pi[c]! < 0) pi[c] = 0;
     sum += pi[c]!;
   }

@@ -57,7 +57,8 @@ function trainStream(docs: BrownDocument[], cap: number, rng: Rng): Int8Array {
 /** `count` windows of `width` tokens, uniform over every window inside one document. */
 function testWindows(docs: BrownDocument[], width: number, count: number, rng: Rng): Int8Array {
   const encoded = docs.map((d) => encodeText(d.text)).filter((t) => t.length >= width);
-  if (encoded.length === 0) throw new Error(`no held-out document has testLength + 1 = ${width} characters; lower lTrain or testLengthFactor`);
+  if (encoded.length === 0)
+    throw new Error(`no held-out document has testLength + 1 = ${width} characters; lower lTrain or testLengthFactor`);
   const starts = encoded.map((t) => t.length - width + 1);
   const total = starts.reduce((a, b) => a + b, 0);
   const out = new Int8Array(count * width);
@@ -78,9 +79,16 @@ export function generateTextData(docs: BrownDocument[], p: TextDataParams): LmDa
   const test = testWindows(heldOut, testLength + 1, p.testSequences, new Rng(deriveSeed(p.seed, 'text-test')));
   return {
     meta: {
-      format: LM_DATA_FORMAT, source: 'text', vocab: TEXT_SYMBOLS.length, symbols: [...TEXT_SYMBOLS],
-      lTrain: p.lTrain, testLength, trainTokens: trainTokens.length, testSequences: p.testSequences,
-      entropyRate: null, order: null,
+      format: LM_DATA_FORMAT,
+      source: 'text',
+      vocab: TEXT_SYMBOLS.length,
+      symbols: [...TEXT_SYMBOLS],
+      lTrain: p.lTrain,
+      testLength,
+      trainTokens: trainTokens.length,
+      testSequences: p.testSequences,
+      entropyRate: null,
+      order: null,
     },
     train: trainTokens,
     test,

@@ -4,7 +4,12 @@
  * for every other character. Text is lowercased before mapping.
  */
 export const TEXT_SYMBOLS: readonly string[] = [
-  ' ', ...'abcdefghijklmnopqrstuvwxyz', ...'.,\'"-?!;:()', '#', '\n', '~',
+  ' ',
+  ...'abcdefghijklmnopqrstuvwxyz',
+  ...'.,\'"-?!;:()',
+  '#',
+  '\n',
+  '~',
 ];
 
 export const DOC_SEPARATOR = TEXT_SYMBOLS.indexOf('\n');

@@ -35,7 +35,8 @@ export interface EvaluateOptions {
 
 export async function evaluateLm(model: EvalLm, data: EvalData, opts: EvaluateOptions): Promise<LmEval> {
   const { lTrain, testLength, entropyRate, vocab } = data.meta;
-  if (model.config.vocab !== vocab) throw new Error(`the model's vocab is ${model.config.vocab} but the data's is ${vocab}`);
+  if (model.config.vocab !== vocab)
+    throw new Error(`the model's vocab is ${model.config.vocab} but the data's is ${vocab}`);
   if (!(lTrain >= 1 && lTrain < testLength)) {
     throw new Error(`lTrain ${lTrain} must be at least 1 and below testLength ${testLength} to leave long positions`);
   }
@@ -48,8 +49,14 @@ export async function evaluateLm(model: EvalLm, data: EvalData, opts: EvaluateOp
   const mis = await misalignment(model, data, opts);
   const longCe = ce.long.mean;
   return {
-    lTrain, testLength, entropyRate, perPosition: ce.perPosition,
-    idCe: ce.id.mean, idCeSe: ce.id.se, longCe, longCeSe: ce.long.se,
+    lTrain,
+    testLength,
+    entropyRate,
+    perPosition: ce.perPosition,
+    idCe: ce.id.mean,
+    idCeSe: ce.id.se,
+    longCe,
+    longCeSe: ce.long.se,
     longPerplexity: Math.exp(longCe),
     longExcess: entropyRate === null ? null : longCe - entropyRate,
     misalignment: mis,

@@ -29,7 +29,8 @@ export interface MisalignOptions {
 
 export async function misalignment(model: EvalLm, data: EvalData, opts: MisalignOptions): Promise<Misalignment> {
   const { lTrain } = data.meta;
-  if (lTrain > data.meta.testLength + 1) throw new Error(`lTrain ${lTrain} exceeds the test rows (${data.meta.testLength + 1} tokens)`);
+  if (lTrain > data.meta.testLength + 1)
+    throw new Error(`lTrain ${lTrain} exceeds the test rows (${data.meta.testLength + 1} tokens)`);
   const pairs = drawSuffixPairs(opts.samples, lTrain, data.meta.testSequences, opts.seed);
   const dists = await lastPositionDistributions(model, data, pairs, opts);
   const sce: number[] = [];
@@ -43,14 +44,21 @@ export async function misalignment(model: EvalLm, data: EvalData, opts: Misalign
     ent.push((entropy(p) + entropy(q)) / 2);
   });
   return {
-    sce: estimate(sce), symkl: estimate(kl), entropy: estimate(ent),
-    samples: opts.samples, seed: opts.seed, suffixRange: suffixRange(lTrain),
+    sce: estimate(sce),
+    symkl: estimate(kl),
+    entropy: estimate(ent),
+    samples: opts.samples,
+    seed: opts.seed,
+    suffixRange: suffixRange(lTrain),
   };
 }
 
 /** Distributions for every suffix, in pair order (2i: x[-l1:], 2i+1: x[-l2:]). */
 export async function lastPositionDistributions(
-  model: EvalLm, data: EvalData, pairs: readonly SuffixPair[], opts: Pick<MisalignOptions, 'batchSize' | 'signal'>,
+  model: EvalLm,
+  data: EvalData,
+  pairs: readonly SuffixPair[],
+  opts: Pick<MisalignOptions, 'batchSize' | 'signal'>,
 ): Promise<Float64Array[]> {
   const V = model.config.vocab;
   const lTrain = data.meta.lTrain;

@@ -32,7 +32,10 @@ export class PositionAccumulator {
   readonly longMeans: number[] = [];
   n = 0;
 
-  constructor(readonly length: number, readonly lTrain: number) {
+  constructor(
+    readonly length: number,
+    readonly lTrain: number,
+  ) {
     this.sum = new Float64Array(length);
     this.sumSq = new Float64Array(length);
   }
@@ -86,7 +89,8 @@ export async function perPositionCe(model: EvalLm, data: EvalData, opts: PerPosi
     const inputs = new Int8Array(batch * L);
     for (let b = 0; b < batch; b++) inputs.set(testRowOf(data, start + b).subarray(0, L), b * L);
     const lp = await model.logProbs(inputs, batch, L);
-    if (lp.length !== batch * L * V) throw new Error(`logProbs returned ${lp.length} values, expected ${batch * L * V}`);
+    if (lp.length !== batch * L * V)
+      throw new Error(`logProbs returned ${lp.length} values, expected ${batch * L * V}`);
     for (let b = 0; b < batch; b++) {
       const row = testRowOf(data, start + b);
       for (let t = 0; t < L; t++) losses[t] = -(lp[(b * L + t) * V + (row[t + 1] ?? 0)] ?? Number.NaN);

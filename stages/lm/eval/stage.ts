@@ -13,14 +13,21 @@ export interface LmEvaluateParams {
 }
 
 export async function lmEvaluateStage(
-  ctx: StageContext, modelIn: InputArtifact, dataIn: InputArtifact, params: LmEvaluateParams,
+  ctx: StageContext,
+  modelIn: InputArtifact,
+  dataIn: InputArtifact,
+  params: LmEvaluateParams,
 ): Promise<void> {
   const data = await readLmData(dataIn.dir);
   const model = await loadLm(modelIn.dir, { backend: ctx.runtime['backend'] });
   try {
     const trained = model.file.data;
     // A model scored on another task's data gives numbers that mean nothing: refuse.
-    if (trained.vocab !== data.meta.vocab || trained.lTrain !== data.meta.lTrain || trained.source !== data.meta.source) {
+    if (
+      trained.vocab !== data.meta.vocab ||
+      trained.lTrain !== data.meta.lTrain ||
+      trained.source !== data.meta.source
+    ) {
       throw new Error(
         `model ${modelIn.cell} was trained on ${trained.source} data (vocab ${trained.vocab}, lTrain ${trained.lTrain}) ` +
           `but data ${dataIn.cell} is ${data.meta.source} (vocab ${data.meta.vocab}, lTrain ${data.meta.lTrain})`,

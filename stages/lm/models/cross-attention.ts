@@ -29,15 +29,24 @@ function heads(x: tf.Tensor, batch: number, n: number, s: CrossShape, keysFirst 
  * to the scores of every sequence and head (-1e9 hides a slot). Returns [B*T, d].
  */
 export function maskedCrossAttention(
-  p: Params, prefix: string, h: tf.Tensor, memory: tf.Tensor, bias: tf.Tensor, s: CrossShape,
+  p: Params,
+  prefix: string,
+  h: tf.Tensor,
+  memory: tf.Tensor,
+  bias: tf.Tensor,
+  s: CrossShape,
 ): tf.Tensor {
   const dh = s.dModel / s.heads;
-  const proj = (n: 'q' | 'k' | 'v', x: tf.Tensor): tf.Tensor => dense(x, param(p, `${prefix}.w${n}`), param(p, `${prefix}.b${n}`));
+  const proj = (n: 'q' | 'k' | 'v', x: tf.Tensor): tf.Tensor =>
+    dense(x, param(p, `${prefix}.w${n}`), param(p, `${prefix}.b${n}`));
   const q = heads(proj('q', h), s.batch, s.length, s);
   const kT = heads(proj('k', memory), s.batch, s.slots, s, true);
   const v = heads(proj('v', memory), s.batch, s.slots, s);
   const scores = tf.add(tf.mul(matMul(q, kT), 1 / Math.sqrt(dh)), bias);
   const ctx = matMul(tf.softmax(scores), v);
-  const merged = tf.reshape(tf.transpose(tf.reshape(ctx, [s.batch, s.heads, s.length, dh]), [0, 2, 1, 3]), [s.batch * s.length, s.dModel]);
+  const merged = tf.reshape(tf.transpose(tf.reshape(ctx, [s.batch, s.heads, s.length, dh]), [0, 2, 1, 3]), [
+    s.batch * s.length,
+    s.dModel,
+  ]);
   return dense(merged, param(p, `${prefix}.wo`), param(p, `${prefix}.bo`));
 }

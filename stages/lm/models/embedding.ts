@@ -19,7 +19,8 @@ export function blockConfig(c: LmConfig): ModelConfig {
 
 export function validateLmTransformer(c: LmConfig): void {
   if (c.dModel % c.heads !== 0) throw new Error(`dModel (${c.dModel}) must be a multiple of heads (${c.heads})`);
-  if (c.pe === 'rope' && (c.dModel / c.heads) % 2 !== 0) throw new Error('RoPE needs an even head size (dModel / heads)');
+  if (c.pe === 'rope' && (c.dModel / c.heads) % 2 !== 0)
+    throw new Error('RoPE needs an even head size (dModel / heads)');
 }
 
 export function lmEmbeddingSpecs(c: LmConfig): ParamSpec[] {
@@ -38,12 +39,21 @@ export function lmHeadSpecs(c: LmConfig): ParamSpec[] {
 }
 
 /** [B*T, vocab] one-hot -> [B*T, d], plus the learned or sinusoidal table of positions 0..T-1. */
-export function lmEmbed(p: Params, onehot: tf.Tensor, batch: number, length: number, c: LmConfig, k: ConstantCache): tf.Tensor {
+export function lmEmbed(
+  p: Params,
+  onehot: tf.Tensor,
+  batch: number,
+  length: number,
+  c: LmConfig,
+  k: ConstantCache,
+): tf.Tensor {
   const x = matMul(onehot, param(p, 'embed'));
   let table: tf.Tensor | undefined;
   if (c.pe === 'learned') {
     if (length > c.maxLen) {
-      throw new Error(`Input of ${length} positions exceeds the learned PE table (maxLen ${c.maxLen}); train with a larger maxLen`);
+      throw new Error(
+        `Input of ${length} positions exceeds the learned PE table (maxLen ${c.maxLen}); train with a larger maxLen`,
+      );
     }
     table = length === c.maxLen ? param(p, 'pos') : tf.slice(param(p, 'pos'), [0, 0], [length, c.dModel]);
   } else if (c.pe === 'sinusoidal') {

@@ -57,7 +57,10 @@ export function buildLmEncDec(config: LmConfig): LmModel {
     const { batch, length } = input;
     const nullSlot = tf.broadcastTo(tf.reshape(param(p, 'null'), [1, 1, d]), [batch, 1, d]);
     if (split === 0) return tf.reshape(nullSlot, [batch, d]);
-    const prefix = tf.reshape(tf.slice(tf.reshape(input.onehot, [batch, length, config.vocab]), [0, 0, 0], [batch, split, config.vocab]), [batch * split, config.vocab]);
+    const prefix = tf.reshape(
+      tf.slice(tf.reshape(input.onehot, [batch, length, config.vocab]), [0, 0, 0], [batch, split, config.vocab]),
+      [batch * split, config.vocab],
+    );
     let e = lmEmbed(p, prefix, batch, split, config, constants);
     for (let i = 0; i < config.layers; i++) e = selfBlock(p, `e${i}`, e, batch, split, false, bc, constants);
     e = layerNorm(e, param(p, 'lne.g'), param(p, 'lne.b'));

@@ -41,14 +41,22 @@ export function buildLmRecurrent(config: LmConfig): LmModel {
       const { batch, length } = input;
       let x = timeMajor(input.onehot, batch, length);
       for (let i = 0; i < config.layers; i++) {
-        const [wx, bx, wh, bh] = (['wx', 'bx', 'wh', 'bh'] as const).map((n) => param(p, `r${i}.${n}`)) as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
+        const [wx, bx, wh, bh] = (['wx', 'bx', 'wh', 'bh'] as const).map((n) => param(p, `r${i}.${n}`)) as [
+          tf.Tensor,
+          tf.Tensor,
+          tf.Tensor,
+          tf.Tensor,
+        ];
         x = lstm
           ? lstmLayer(dense(x, wx, tf.add(bx, bh)), wh, length, batch)
           : gruLayer(dense(x, wx, bx), wh, bh, length, batch);
       }
       const logits = dense(x, param(p, 'head.w'), param(p, 'head.b'));
       const v = config.vocab;
-      return tf.reshape(tf.transpose(tf.reshape(logits, [length, batch, v]), [1, 0, 2]), [batch * length, v]) as tf.Tensor2D;
+      return tf.reshape(tf.transpose(tf.reshape(logits, [length, batch, v]), [1, 0, 2]), [
+        batch * length,
+        v,
+      ]) as tf.Tensor2D;
     },
     dispose: () => undefined,
   };

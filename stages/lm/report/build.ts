@@ -35,25 +35,60 @@ export interface BuiltLmReport {
 export const TITLE = 'Long-short alignment: language models';
 
 export async function buildLmReport(input: LmReportInputs): Promise<BuiltLmReport> {
-  const models = input.models.map((m) => ({ ...m, entropyRate: m.entropyRate ?? input.entropyRates?.[m.task] ?? null }));
+  const models = input.models.map((m) => ({
+    ...m,
+    entropyRate: m.entropyRate ?? input.entropyRates?.[m.task] ?? null,
+  }));
   const variants = groupVariants(models);
   const effects = input.correlations.flatMap((c) => c.regularizer);
   const groups = input.correlations.flatMap((c, i) => byTask(c, tasksOf(models)[i] ?? `task ${i + 1}`));
   const specs = figureSpecs(variants, models);
   const warnings: string[] = [];
   const figures: Figure[] = [];
-  for (const s of specs) figures.push({ file: s.file, caption: s.caption, svg: await renderSvg(s.spec, (m) => warnings.push(`${s.file}: ${m}`)) });
+  for (const s of specs)
+    figures.push({
+      file: s.file,
+      caption: s.caption,
+      svg: await renderSvg(s.spec, (m) => warnings.push(`${s.file}: ${m}`)),
+    });
   const pick = (prefix: string): Figure[] => figures.filter((f) => f.file.startsWith(prefix));
   const paper = paperRows(groups, effects);
   const sections: Section[] = [
-    { title: 'Paper vs ours', blocks: [{ kind: 'table', table: paperTable(paper), caption: "The paper's Table 1 correlates misalignment and training loss with long-context performance across language models; ours are this run's Pearson |r| with long-context cross-entropy within each task (lower CE is better, so the paper's sign need not match). Its α recommendation beside the α with the largest mean drop of long-context CE per model family here." }] },
+    {
+      title: 'Paper vs ours',
+      blocks: [
+        {
+          kind: 'table',
+          table: paperTable(paper),
+          caption:
+            "The paper's Table 1 correlates misalignment and training loss with long-context performance across language models; ours are this run's Pearson |r| with long-context cross-entropy within each task (lower CE is better, so the paper's sign need not match). Its α recommendation beside the α with the largest mean drop of long-context CE per model family here.",
+        },
+      ],
+    },
     { title: 'Cross-entropy against position', blocks: [{ kind: 'figures', figures: pick('position-') }] },
-    { title: 'Misalignment as a predictor of long-context cross-entropy', blocks: correlationBlocks(groups, pick('predictors-')) },
+    {
+      title: 'Misalignment as a predictor of long-context cross-entropy',
+      blocks: correlationBlocks(groups, pick('predictors-')),
+    },
     { title: 'The misalignment regularizer', blocks: regularizerBlocks(effects, pick('sweep-')) },
-    { title: 'Variants', blocks: [{ kind: 'table', table: variantsTable(variants), caption: `Per variant over its seeds: mean ± sample standard deviation. ${variants.length} variants, ${models.length} models.`, collapsed: variants.length > 16 }] },
+    {
+      title: 'Variants',
+      blocks: [
+        {
+          kind: 'table',
+          table: variantsTable(variants),
+          caption: `Per variant over its seeds: mean ± sample standard deviation. ${variants.length} variants, ${models.length} models.`,
+          collapsed: variants.length > 16,
+        },
+      ],
+    },
     { title: 'How the numbers were computed', blocks: [{ kind: 'list', items: methodItems(input.runtime) }] },
   ];
-  const doc: ReportDocument = { title: TITLE, subtitle: `${models.length} trained models in ${variants.length} variants · tasks: ${tasksOf(models).join(', ') || '–'}`, sections };
+  const doc: ReportDocument = {
+    title: TITLE,
+    subtitle: `${models.length} trained models in ${variants.length} variants · tasks: ${tasksOf(models).join(', ') || '–'}`,
+    sections,
+  };
   const headline = input.correlations[0];
   return {
     doc,
@@ -62,7 +97,15 @@ export async function buildLmReport(input: LmReportInputs): Promise<BuiltLmRepor
     warnings,
     json: {
       title: TITLE,
-      correlation: headline ? { cell: headline.cell, target: headline.target, n: headline.n, nVariants: headline.nVariants, ...headline.pooled } : null,
+      correlation: headline
+        ? {
+            cell: headline.cell,
+            target: headline.target,
+            n: headline.n,
+            nVariants: headline.nVariants,
+            ...headline.pooled,
+          }
+        : null,
       correlationByTask: groups,
       correlationFiles: input.correlations.map((c) => ({ cell: c.cell, ...c.raw })),
       regularizer: effects,
@@ -82,12 +125,26 @@ function figureSpecs(variants: readonly LmVariant[], models: readonly ModelRecor
     const vs = variants.filter((v) => v.task === task);
     const ms = models.filter((m) => m.task === task);
     const seeds = [...new Set(vs.map((v) => v.seeds))].sort().join(' or ');
-    const floor = vs.some((v) => v.entropyRate !== null) ? ' Dotted: the source\'s entropy rate, the lowest CE any model can reach.' : '';
-    out.push({ file: `position-${slug(task)}.svg`, caption: `${task}: cross-entropy of the next token against the number of tokens seen, per variant (${vs.length} variants, ${seeds} seeds each). Line: mean over seeds; band: t-based 95% interval of that mean (none with one seed). Red: l_train = ${vs[0]?.lTrain}; to its right the models see more context than in training.${floor}`, spec: positionSpec(task, vs) });
-    out.push({ file: `predictors-${slug(task)}.svg`, caption: `${task}: long-context cross-entropy against misalignment (SCE, left) and against the final training loss (right), one point per model (${ms.length} models in ${vs.length} variants; seeds of a variant are separate points). Colour: architecture; shape: α. Both panels share the y axis.`, spec: predictorSpec(task, modelPoints(ms)) });
+    const floor = vs.some((v) => v.entropyRate !== null)
+      ? " Dotted: the source's entropy rate, the lowest CE any model can reach."
+      : '';
+    out.push({
+      file: `position-${slug(task)}.svg`,
+      caption: `${task}: cross-entropy of the next token against the number of tokens seen, per variant (${vs.length} variants, ${seeds} seeds each). Line: mean over seeds; band: t-based 95% interval of that mean (none with one seed). Red: l_train = ${vs[0]?.lTrain}; to its right the models see more context than in training.${floor}`,
+      spec: positionSpec(task, vs),
+    });
+    out.push({
+      file: `predictors-${slug(task)}.svg`,
+      caption: `${task}: long-context cross-entropy against misalignment (SCE, left) and against the final training loss (right), one point per model (${ms.length} models in ${vs.length} variants; seeds of a variant are separate points). Colour: architecture; shape: α. Both panels share the y axis.`,
+      spec: predictorSpec(task, modelPoints(ms)),
+    });
     const sweep = sweepPoints(vs);
     if (sweep.length > 0) {
-      out.push({ file: `sweep-${slug(task)}.svg`, caption: `${task}: long-context (top) and in-distribution (bottom) cross-entropy against the regularizer weight α, one panel per model family, one line per regularizer setting; the α = 0 variant starts every line of its family. Point: mean over seeds; bar: t-based 95% interval (none with one seed); n seeds per point: ${[...new Set(sweep.map((p) => p.n))].sort().join(' or ')}.`, spec: sweepSpec(task, sweep) });
+      out.push({
+        file: `sweep-${slug(task)}.svg`,
+        caption: `${task}: long-context (top) and in-distribution (bottom) cross-entropy against the regularizer weight α, one panel per model family, one line per regularizer setting; the α = 0 variant starts every line of its family. Point: mean over seeds; bar: t-based 95% interval (none with one seed); n seeds per point: ${[...new Set(sweep.map((p) => p.n))].sort().join(' or ')}.`,
+        spec: sweepSpec(task, sweep),
+      });
     }
   }
   return out;
@@ -101,13 +158,18 @@ function correlationBlocks(groups: ReturnType<typeof byTask>, figures: Figure[])
     {
       kind: 'table',
       table: correlationTable(groups),
-      caption: 'Correlation with long-context cross-entropy within each task, as the lm-correlate stage computed it: coefficient [95% interval], permutation p. Seeds of one variant are not independent models, so n models and n variants are both given; the intervals and p-values account for that as lm-correlate states in correlation.json.',
+      caption:
+        'Correlation with long-context cross-entropy within each task, as the lm-correlate stage computed it: coefficient [95% interval], permutation p. Seeds of one variant are not independent models, so n models and n variants are both given; the intervals and p-values account for that as lm-correlate states in correlation.json.',
     },
   ];
 }
 
 function regularizerBlocks(effects: readonly RegularizerEffect[], figures: Figure[]): Block[] {
-  if (effects.length === 0) return [{ kind: 'text', text: 'No model family was trained both with and without the regularizer.' }, { kind: 'figures', figures }];
+  if (effects.length === 0)
+    return [
+      { kind: 'text', text: 'No model family was trained both with and without the regularizer.' },
+      { kind: 'figures', figures },
+    ];
   return [
     { kind: 'figures', figures },
     {

@@ -46,11 +46,23 @@ export interface LmCorrelation {
 export function parseCorrelation(cell: string, json: JsonObject): LmCorrelation {
   const pooled = predictorsOf(at(json, 'correlation'));
   for (const key of ['misalignment', 'trainLoss']) {
-    if (!pooled[key]) throw new Error(`${cell}: correlation.json lacks correlation.${key}.{pearson,spearman,kendall}; was it written by lm-correlate?`);
+    if (!pooled[key])
+      throw new Error(
+        `${cell}: correlation.json lacks correlation.${key}.{pearson,spearman,kendall}; was it written by lm-correlate?`,
+      );
   }
   const groups = Array.isArray(json.groups) ? json.groups.flatMap((g) => groupOf(g)) : [];
   const task = groups[0]?.task ?? 'task';
-  return { cell, target: str(at(json, 'target')) ?? 'longCe', n: num(at(json, 'n')), nVariants: num(at(json, 'nVariants')), pooled, groups, regularizer: parseRegularizer(json.regularizer, task), raw: json };
+  return {
+    cell,
+    target: str(at(json, 'target')) ?? 'longCe',
+    n: num(at(json, 'n')),
+    nVariants: num(at(json, 'nVariants')),
+    pooled,
+    groups,
+    regularizer: parseRegularizer(json.regularizer, task),
+    raw: json,
+  };
 }
 
 function groupOf(g: JsonValue): CorrelationGroup[] {
@@ -67,7 +79,8 @@ function predictorsOf(obj: JsonValue | undefined): Record<string, PredictorStats
   const out: Record<string, PredictorStats> = {};
   for (const [key, value] of Object.entries(obj)) {
     const stats = METHODS.map((m) => statOf(at(value, m)));
-    if (stats.every((s) => s !== null)) out[key] = Object.fromEntries(METHODS.map((m, i) => [m, stats[i]])) as PredictorStats;
+    if (stats.every((s) => s !== null))
+      out[key] = Object.fromEntries(METHODS.map((m, i) => [m, stats[i]])) as PredictorStats;
   }
   return out;
 }
@@ -75,8 +88,15 @@ function predictorsOf(obj: JsonValue | undefined): Record<string, PredictorStats
 function statOf(v: JsonValue | undefined): LmStat | null {
   if (v === null || v === undefined || typeof v !== 'object' || Array.isArray(v) || !('value' in v)) return null;
   const ci = at(v, 'ci');
-  const pair = Array.isArray(ci) && ci.length === 2 && ci.every((c) => typeof c === 'number') ? (ci as [number, number]) : null;
-  return { value: num(at(v, 'value')), ci: pair, p: num(at(v, 'p')), n: num(at(v, 'n')), nVariants: num(at(v, 'nVariants')) };
+  const pair =
+    Array.isArray(ci) && ci.length === 2 && ci.every((c) => typeof c === 'number') ? (ci as [number, number]) : null;
+  return {
+    value: num(at(v, 'value')),
+    ci: pair,
+    p: num(at(v, 'p')),
+    n: num(at(v, 'n')),
+    nVariants: num(at(v, 'nVariants')),
+  };
 }
 
 /** The per-task view: the correlate stage's groups, or the whole cell as one task when it has none. */

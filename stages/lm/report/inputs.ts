@@ -35,7 +35,10 @@ export async function collectLmReportInputs(ctx: StageContext): Promise<LmReport
   }
   const models: ModelRecord[] = [];
   for (const [suffix, cells] of family(ctx, 'evals')) {
-    for (const a of cells) models.push(toModel(a, await requireJson(a, 'eval.json'), trainsBySuffix.get(suffix)?.get(axesKey(a.axes)) ?? null, suffix));
+    for (const a of cells)
+      models.push(
+        toModel(a, await requireJson(a, 'eval.json'), trainsBySuffix.get(suffix)?.get(axesKey(a.axes)) ?? null, suffix),
+      );
   }
   if (models.length === 0) throw new Error(`${ctx.cell}: nothing to report: input 'evals' is missing or empty`);
   const correlations = [];
@@ -43,17 +46,42 @@ export async function collectLmReportInputs(ctx: StageContext): Promise<LmReport
     for (const a of cells) correlations.push(parseCorrelation(a.cell, await requireJson(a, 'correlation.json')));
   }
   if (correlations.length === 0) throw new Error(`${ctx.cell}: input 'correlation' (an lm-correlate cell) is missing`);
-  return { models, correlations, entropyRates: await entropyRates(ctx), runtime: { backends: [...runtime.backends].sort(), tfjs: [...runtime.tfjs].sort() } };
+  return {
+    models,
+    correlations,
+    entropyRates: await entropyRates(ctx),
+    runtime: { backends: [...runtime.backends].sort(), tfjs: [...runtime.tfjs].sort() },
+  };
 }
 
-function toModel(a: InputArtifact, json: Parameters<typeof parseEvalJson>[1], train: TrainFacts | null, suffix: string): ModelRecord {
+function toModel(
+  a: InputArtifact,
+  json: Parameters<typeof parseEvalJson>[1],
+  train: TrainFacts | null,
+  suffix: string,
+): ModelRecord {
   const parsed = parseEvalJson(a.cell, json);
-  return { ...parsed, task: taskOf(a.axes, train, suffix, parsed.entropyRate), axes: a.axes, seed: typeof a.axes.seed === 'number' ? a.axes.seed : 0, trainLoss: train?.trainLoss ?? null };
+  return {
+    ...parsed,
+    task: taskOf(a.axes, train, suffix, parsed.entropyRate),
+    axes: a.axes,
+    seed: typeof a.axes.seed === 'number' ? a.axes.seed : 0,
+    trainLoss: train?.trainLoss ?? null,
+  };
 }
 
 /** An axis named `task`, else the data source the model was trained on, else the input's suffix. */
-function taskOf(axes: Record<string, JsonValue>, train: TrainFacts | null, suffix: string, entropyRate: number | null): string {
-  return str(axes.task ?? null) ?? train?.source ?? (suffix.replace(/^[-_]/, '').toLowerCase() || (entropyRate !== null ? 'markov' : 'text'));
+function taskOf(
+  axes: Record<string, JsonValue>,
+  train: TrainFacts | null,
+  suffix: string,
+  entropyRate: number | null,
+): string {
+  return (
+    str(axes.task ?? null) ??
+    train?.source ??
+    (suffix.replace(/^[-_]/, '').toLowerCase() || (entropyRate !== null ? 'markov' : 'text'))
+  );
 }
 
 /** Entropy rates of the markov data cells, by source (the task name a model without a task axis gets). */

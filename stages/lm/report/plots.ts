@@ -29,9 +29,20 @@ export function distinguishing(variants: readonly LmVariant[], skip: readonly st
 }
 
 /** Per variant the mean CE over seeds at each position, with its t interval (none with one seed). */
-export function curveData(variants: readonly LmVariant[], label: (v: LmVariant) => string = (v) => v.label): CurveDatum[] {
+export function curveData(
+  variants: readonly LmVariant[],
+  label: (v: LmVariant) => string = (v) => v.label,
+): CurveDatum[] {
   return variants.flatMap((v) =>
-    v.curve.map((p) => ({ kind: 'curve' as const, arch: String(v.axes.arch ?? ''), label: label(v), position: p.position, ce: p.ce.mean, lo: p.ce.ci?.[0] ?? p.ce.mean, hi: p.ce.ci?.[1] ?? p.ce.mean })),
+    v.curve.map((p) => ({
+      kind: 'curve' as const,
+      arch: String(v.axes.arch ?? ''),
+      label: label(v),
+      position: p.position,
+      ce: p.ce.mean,
+      lo: p.ce.ci?.[0] ?? p.ce.mean,
+      hi: p.ce.ci?.[1] ?? p.ce.mean,
+    })),
   );
 }
 
@@ -42,40 +53,106 @@ export function curveData(variants: readonly LmVariant[], label: (v: LmVariant) 
 export function positionSpec(task: string, variants: readonly LmVariant[]): TopLevelSpec {
   const archs = [...new Set(variants.map((v) => String(v.axes.arch ?? '')))];
   // Name lines by what varies within a panel, so one setting has one colour in every panel.
-  const keys = [...new Set(archs.flatMap((a) => distinguishing(variants.filter((v) => String(v.axes.arch ?? '') === a), ['arch'])))];
-  const label = (v: LmVariant): string => keys.map((k) => `${k}=${text(v.axes[k])}`).join(' · ') || String(v.axes.arch ?? v.label);
+  const keys = [
+    ...new Set(
+      archs.flatMap((a) =>
+        distinguishing(
+          variants.filter((v) => String(v.axes.arch ?? '') === a),
+          ['arch'],
+        ),
+      ),
+    ),
+  ];
+  const label = (v: LmVariant): string =>
+    keys.map((k) => `${k}=${text(v.axes[k])}`).join(' · ') || String(v.axes.arch ?? v.label);
   const labels = [...new Set(variants.map(label))];
   const lTrain = Math.max(...variants.map((v) => v.lTrain));
   const floor = variants.find((v) => v.entropyRate !== null)?.entropyRate ?? null;
-  const values: unknown[] = [...curveData(variants, label), ...archs.map((arch) => ({ kind: 'marks', arch, lTrain, floor }))];
+  const values: unknown[] = [
+    ...curveData(variants, label),
+    ...archs.map((arch) => ({ kind: 'marks', arch, lTrain, floor })),
+  ];
   const x = { field: 'position', type: 'quantitative' as const, title: 'position (tokens seen)' };
   const y = { type: 'quantitative' as const, title: 'cross-entropy (nats/token)', scale: { zero: false } };
-  const color = { field: 'label', type: 'nominal' as const, title: keys.join(' · ') || 'arch', sort: labels, scale: { scheme: scheme(labels.length), domain: labels }, legend: { ...legend, columns: 2, labelLimit: 400, titleLimit: 400, symbolType: 'stroke' } };
+  const color = {
+    field: 'label',
+    type: 'nominal' as const,
+    title: keys.join(' · ') || 'arch',
+    sort: labels,
+    scale: { scheme: scheme(labels.length), domain: labels },
+    legend: { ...legend, columns: 2, labelLimit: 400, titleLimit: 400, symbolType: 'stroke' },
+  };
   const curve = { filter: "datum.kind === 'curve'" };
   const marks = { filter: "datum.kind === 'marks'" };
   const layer: Record<string, unknown>[] = [
-    { transform: [curve], mark: { type: 'area', opacity: 0.15 }, encoding: { x, y: { ...y, field: 'lo' }, y2: { field: 'hi' }, color } },
+    {
+      transform: [curve],
+      mark: { type: 'area', opacity: 0.15 },
+      encoding: { x, y: { ...y, field: 'lo' }, y2: { field: 'hi' }, color },
+    },
     { transform: [curve], mark: { type: 'line', strokeWidth: 1.5 }, encoding: { x, y: { ...y, field: 'ce' }, color } },
-    { transform: [marks], mark: { type: 'rule', color: '#a33', strokeDash: [4, 3] }, encoding: { x: { field: 'lTrain', type: 'quantitative' } } },
+    {
+      transform: [marks],
+      mark: { type: 'rule', color: '#a33', strokeDash: [4, 3] },
+      encoding: { x: { field: 'lTrain', type: 'quantitative' } },
+    },
   ];
-  if (floor !== null) layer.push({ transform: [marks], mark: { type: 'rule', color: '#222', strokeDash: [2, 3] }, encoding: { y: { field: 'floor', type: 'quantitative' } } });
-  const title = { text: `${task}: cross-entropy against position`, subtitle: `line: mean over seeds · band: t-based 95% interval · red: l_train = ${lTrain}${floor !== null ? ' · dotted: entropy rate' : ''}` };
+  if (floor !== null)
+    layer.push({
+      transform: [marks],
+      mark: { type: 'rule', color: '#222', strokeDash: [2, 3] },
+      encoding: { y: { field: 'floor', type: 'quantitative' } },
+    });
+  const title = {
+    text: `${task}: cross-entropy against position`,
+    subtitle: `line: mean over seeds · band: t-based 95% interval · red: l_train = ${lTrain}${floor !== null ? ' · dotted: entropy rate' : ''}`,
+  };
   const base = { $schema: SCHEMA, title, config: CONFIG, data: { values } };
   if (archs.length < 2) return { ...base, width: 620, height: 300, layer } as unknown as TopLevelSpec;
-  return { ...base, facet: { field: 'arch', type: 'nominal', title: 'architecture', sort: archs }, columns: 2, spec: { width: 340, height: 220, layer } } as unknown as TopLevelSpec;
+  return {
+    ...base,
+    facet: { field: 'arch', type: 'nominal', title: 'architecture', sort: archs },
+    columns: 2,
+    spec: { width: 340, height: 220, layer },
+  } as unknown as TopLevelSpec;
 }
 
 /** (b) Misalignment and training loss against long-context CE for one task, side by side on one y scale. */
 export function predictorSpec(task: string, points: readonly ModelPoint[]): TopLevelSpec {
   const values = points.flatMap((p) => [
-    ...(p.sce !== null ? [{ panel: 'misalignment (SCE)', x: p.sce, longCe: p.longCe, arch: p.arch, alpha: String(p.alpha), model: p.cell }] : []),
-    ...(p.trainLoss !== null ? [{ panel: 'training loss', x: p.trainLoss, longCe: p.longCe, arch: p.arch, alpha: String(p.alpha), model: p.cell }] : []),
+    ...(p.sce !== null
+      ? [
+          {
+            panel: 'misalignment (SCE)',
+            x: p.sce,
+            longCe: p.longCe,
+            arch: p.arch,
+            alpha: String(p.alpha),
+            model: p.cell,
+          },
+        ]
+      : []),
+    ...(p.trainLoss !== null
+      ? [
+          {
+            panel: 'training loss',
+            x: p.trainLoss,
+            longCe: p.longCe,
+            arch: p.arch,
+            alpha: String(p.alpha),
+            model: p.cell,
+          },
+        ]
+      : []),
   ]);
   const archs = [...new Set(points.map((p) => p.arch))];
   const alphas = [...new Set(points.map((p) => String(p.alpha)))].sort((a, b) => Number(a) - Number(b));
   return {
     $schema: SCHEMA,
-    title: { text: `${task}: predictors of long-context cross-entropy`, subtitle: 'one point per trained model (every seed) · colour: architecture · shape: α' },
+    title: {
+      text: `${task}: predictors of long-context cross-entropy`,
+      subtitle: 'one point per trained model (every seed) · colour: architecture · shape: α',
+    },
     config: CONFIG,
     data: { values },
     facet: { column: { field: 'panel', type: 'nominal', title: null, sort: ['misalignment (SCE)', 'training loss'] } },
@@ -87,7 +164,14 @@ export function predictorSpec(task: string, points: readonly ModelPoint[]): TopL
       encoding: {
         x: { field: 'x', type: 'quantitative', title: 'predictor value', scale: { zero: false } },
         y: { field: 'longCe', type: 'quantitative', title: 'long-context CE (nats/token)', scale: { zero: false } },
-        color: { field: 'arch', type: 'nominal', title: 'arch', sort: archs, scale: { scheme: 'tableau10', domain: archs }, legend },
+        color: {
+          field: 'arch',
+          type: 'nominal',
+          title: 'arch',
+          sort: archs,
+          scale: { scheme: 'tableau10', domain: archs },
+          legend,
+        },
         shape: { field: 'alpha', type: 'nominal', title: 'α', sort: alphas, scale: { domain: alphas }, legend },
         tooltip: [{ field: 'model' }],
       },
@@ -99,12 +183,27 @@ export function predictorSpec(task: string, points: readonly ModelPoint[]): TopL
 export function sweepSpec(task: string, points: readonly SweepPoint[]): TopLevelSpec {
   const lines = [...new Set(points.map((p) => p.line))];
   const families = [...new Set(points.map((p) => p.family))];
-  const values = points.map((p) => ({ ...p, measure: p.measure === 'longCe' ? 'long-context CE' : 'in-distribution CE', lo: p.lo ?? p.mean, hi: p.hi ?? p.mean }));
+  const values = points.map((p) => ({
+    ...p,
+    measure: p.measure === 'longCe' ? 'long-context CE' : 'in-distribution CE',
+    lo: p.lo ?? p.mean,
+    hi: p.hi ?? p.mean,
+  }));
   const x = { field: 'alpha', type: 'quantitative' as const, title: 'α' };
-  const color = { field: 'line', type: 'nominal' as const, title: 'setting', sort: lines, scale: { scheme: 'tableau10', domain: lines }, legend };
+  const color = {
+    field: 'line',
+    type: 'nominal' as const,
+    title: 'setting',
+    sort: lines,
+    scale: { scheme: 'tableau10', domain: lines },
+    legend,
+  };
   return {
     $schema: SCHEMA,
-    title: { text: `${task}: cross-entropy against α`, subtitle: 'point: mean over seeds · bar: t-based 95% interval · α = 0 starts every line of its family' },
+    title: {
+      text: `${task}: cross-entropy against α`,
+      subtitle: 'point: mean over seeds · bar: t-based 95% interval · α = 0 starts every line of its family',
+    },
     config: CONFIG,
     data: { values },
     facet: {
@@ -116,8 +215,23 @@ export function sweepSpec(task: string, points: readonly SweepPoint[]): TopLevel
       width: 180,
       height: 160,
       layer: [
-        { mark: { type: 'line', point: true }, encoding: { x, y: { field: 'mean', type: 'quantitative', title: 'CE (nats/token)', scale: { zero: false } }, color } },
-        { mark: { type: 'errorbar', ticks: true }, encoding: { x, y: { field: 'lo', type: 'quantitative', title: 'CE (nats/token)' }, y2: { field: 'hi' }, color } },
+        {
+          mark: { type: 'line', point: true },
+          encoding: {
+            x,
+            y: { field: 'mean', type: 'quantitative', title: 'CE (nats/token)', scale: { zero: false } },
+            color,
+          },
+        },
+        {
+          mark: { type: 'errorbar', ticks: true },
+          encoding: {
+            x,
+            y: { field: 'lo', type: 'quantitative', title: 'CE (nats/token)' },
+            y2: { field: 'hi' },
+            color,
+          },
+        },
       ],
     },
   } as unknown as TopLevelSpec;

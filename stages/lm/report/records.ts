@@ -36,13 +36,17 @@ export interface ModelRecord {
 }
 
 /** Parses one eval.json; `task` and `trainLoss` come from elsewhere. */
-export function parseEvalJson(cell: string, json: JsonObject): Omit<ModelRecord, 'task' | 'axes' | 'seed' | 'trainLoss'> {
+export function parseEvalJson(
+  cell: string,
+  json: JsonObject,
+): Omit<ModelRecord, 'task' | 'axes' | 'seed' | 'trainLoss'> {
   const need = (v: number | null, what: string): number => {
     if (v === null) throw new Error(`${cell}: eval.json has no number at ${what}; was it written by lm-evaluate?`);
     return v;
   };
   const rows = at(json, 'perPosition');
-  if (!Array.isArray(rows)) throw new Error(`${cell}: eval.json has no perPosition list; was it written by lm-evaluate?`);
+  if (!Array.isArray(rows))
+    throw new Error(`${cell}: eval.json has no perPosition list; was it written by lm-evaluate?`);
   const perPosition = rows.map((r, i) => ({
     position: need(num(at(r, 'position')), `perPosition[${i}].position`),
     ce: need(num(at(r, 'ce')), `perPosition[${i}].ce`),
@@ -83,5 +87,10 @@ export function parseTrainJson(train: JsonObject, model: JsonObject | null): Tra
 
 /** Canonical text of axis values, for joining cells of different stages. */
 export function axesKey(axes: Record<string, JsonValue>, skip: readonly string[] = []): string {
-  return JSON.stringify(Object.keys(axes).filter((k) => !skip.includes(k)).sort().map((k) => [k, axes[k] ?? null]));
+  return JSON.stringify(
+    Object.keys(axes)
+      .filter((k) => !skip.includes(k))
+      .sort()
+      .map((k) => [k, axes[k] ?? null]),
+  );
 }

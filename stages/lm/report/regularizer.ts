@@ -40,7 +40,11 @@ export function parseRegularizer(list: JsonValue | undefined, fallbackTask: stri
     const alpha = num(at(e, 'alpha'));
     if (alpha === null) return [];
     const context = str(at(e, 'context')) ?? '';
-    const family = [`arch=${str(at(e, 'arch')) ?? '–'}`, ...(str(at(e, 'pe')) ? [`pe=${str(at(e, 'pe'))}`] : []), ...(context ? context.split(',') : [])].join(' · ');
+    const family = [
+      `arch=${str(at(e, 'arch')) ?? '–'}`,
+      ...(str(at(e, 'pe')) ? [`pe=${str(at(e, 'pe'))}`] : []),
+      ...(context ? context.split(',') : []),
+    ].join(' · ');
     return [
       {
         task: str(at(e, 'task')) ?? fallbackTask,
@@ -60,6 +64,7 @@ export function parseRegularizer(list: JsonValue | undefined, fallbackTask: stri
 
 function differenceOf(d: JsonValue | undefined): Difference {
   const ci = at(d, 'ci');
-  const pair = Array.isArray(ci) && ci.length === 2 && ci.every((c) => typeof c === 'number') ? (ci as [number, number]) : null;
+  const pair =
+    Array.isArray(ci) && ci.length === 2 && ci.every((c) => typeof c === 'number') ? (ci as [number, number]) : null;
   return { delta: num(at(d, 'difference')), ci: pair, p: num(at(d, 'p')) };
 }

@@ -15,19 +15,23 @@ const alphaOf = (v: LmVariant): number | null => (typeof v.axes.alpha === 'numbe
 
 /** The variant's family: its task and axes other than α and the regularizer's settings. */
 export function familyKey(v: LmVariant): string {
-  const rest = Object.keys(v.axes).filter((k) => k !== 'alpha' && !REGULARIZER_KEYS.includes(k)).sort();
+  const rest = Object.keys(v.axes)
+    .filter((k) => k !== 'alpha' && !REGULARIZER_KEYS.includes(k))
+    .sort();
   return JSON.stringify([v.task, ...rest.map((k) => [k, v.axes[k] ?? null])]);
 }
 
 const familyAxes = (v: LmVariant): Record<string, JsonValue> =>
   Object.fromEntries(Object.entries(v.axes).filter(([k]) => k !== 'alpha' && !REGULARIZER_KEYS.includes(k)));
 
-const settingsAxes = (v: LmVariant): Record<string, JsonValue> => Object.fromEntries(Object.entries(v.axes).filter(([k]) => REGULARIZER_KEYS.includes(k)));
+const settingsAxes = (v: LmVariant): Record<string, JsonValue> =>
+  Object.fromEntries(Object.entries(v.axes).filter(([k]) => REGULARIZER_KEYS.includes(k)));
 
 /** The settings name of a pipeline that varies no regularizer setting. */
 export const DEFAULT_SETTINGS = 'default settings';
 /** A variant's regularizer settings as the pipeline varies them, e.g. `lExtraRange=full`. */
-const settingsLabel = (v: LmVariant): string => (Object.keys(settingsAxes(v)).length > 0 ? labelOf(settingsAxes(v)) : DEFAULT_SETTINGS);
+const settingsLabel = (v: LmVariant): string =>
+  Object.keys(settingsAxes(v)).length > 0 ? labelOf(settingsAxes(v)) : DEFAULT_SETTINGS;
 
 export interface SweepPoint {
   task: string;

@@ -17,14 +17,21 @@ export const PREDICTORS: [string, string][] = [
   ['trainLoss', 'training loss'],
 ];
 
-export const statText = (s: LmStat | undefined): string => (!s || s.value === null ? '–' : `${fmt(s.value)} ${fmtCi(s.ci)}, p ${fmtP(s.p)}`);
+export const statText = (s: LmStat | undefined): string =>
+  !s || s.value === null ? '–' : `${fmt(s.value)} ${fmtCi(s.ci)}, p ${fmtP(s.p)}`;
 
 export function correlationTable(groups: readonly CorrelationGroup[]): Table {
   const rows = groups.flatMap((g) =>
     PREDICTORS.filter(([key]) => g.predictors[key]).map(([key, name]) => {
       const stats = g.predictors[key];
       const first = stats?.pearson;
-      return [g.task, name, ...METHODS.map((m) => statText(stats?.[m])), String(first?.n ?? g.n ?? '–'), String(first?.nVariants ?? g.nVariants ?? '–')];
+      return [
+        g.task,
+        name,
+        ...METHODS.map((m) => statText(stats?.[m])),
+        String(first?.n ?? g.n ?? '–'),
+        String(first?.nVariants ?? g.nVariants ?? '–'),
+      ];
     }),
   );
   return {
@@ -39,16 +46,50 @@ export function regularizerTable(effects: readonly RegularizerEffect[]): Table {
   const diff = (d: RegularizerEffect['longCe']): string => `${fmt(d.delta)} ${fmtCi(d.ci)}`;
   return {
     name: 'regularizer',
-    columns: ['task', 'model', 'setting', 'α', 'long CE at α = 0', 'long CE at α', 'Δ long CE [95% CI]', 'p', 'Δ ID CE [95% CI]', 'p (ID)', 'n seeds (α / α = 0)'],
+    columns: [
+      'task',
+      'model',
+      'setting',
+      'α',
+      'long CE at α = 0',
+      'long CE at α',
+      'Δ long CE [95% CI]',
+      'p',
+      'Δ ID CE [95% CI]',
+      'p (ID)',
+      'n seeds (α / α = 0)',
+    ],
     numeric: [false, false, false, true, true, true, true, true, true, true, true],
-    rows: effects.map((e) => [e.task, e.family, e.settings || '–', fmt(e.alpha), fmt(e.baseline), fmt(e.regularized), diff(e.longCe), fmtP(e.longCe.p), diff(e.idCe), fmtP(e.idCe.p), `${e.nSeeds ?? '–'} / ${e.nBaselineSeeds ?? '–'}`]),
+    rows: effects.map((e) => [
+      e.task,
+      e.family,
+      e.settings || '–',
+      fmt(e.alpha),
+      fmt(e.baseline),
+      fmt(e.regularized),
+      diff(e.longCe),
+      fmtP(e.longCe.p),
+      diff(e.idCe),
+      fmtP(e.idCe.p),
+      `${e.nSeeds ?? '–'} / ${e.nBaselineSeeds ?? '–'}`,
+    ]),
   };
 }
 
 export function variantsTable(variants: readonly LmVariant[]): Table {
   return {
     name: 'variants',
-    columns: ['task', 'variant', 'seeds', 'train loss', 'in-distribution CE', 'long-context CE', 'long CE − entropy rate', 'misalignment (SCE)', 'misalignment (symKL)'],
+    columns: [
+      'task',
+      'variant',
+      'seeds',
+      'train loss',
+      'in-distribution CE',
+      'long-context CE',
+      'long CE − entropy rate',
+      'misalignment (SCE)',
+      'misalignment (symKL)',
+    ],
     numeric: [false, false, true, true, true, true, true, true, true],
     rows: variants.map((v) => [
       v.task,
@@ -73,13 +114,35 @@ export interface PaperRow {
 
 /** Table 1's |r| and the α recommendation beside this run's numbers, per task. */
 export function paperRows(groups: readonly CorrelationGroup[], effects: readonly RegularizerEffect[]): PaperRow[] {
-  const abs = (s: LmStat | undefined): string => (!s || s.value === null ? '–' : `${fmt(Math.abs(s.value))} (n ${s.n ?? '–'} models, ${s.nVariants ?? '–'} variants)`);
+  const abs = (s: LmStat | undefined): string =>
+    !s || s.value === null ? '–' : `${fmt(Math.abs(s.value))} (n ${s.n ?? '–'} models, ${s.nVariants ?? '–'} variants)`;
   const rows: PaperRow[] = groups.flatMap((g) => [
-    { task: g.task, quantity: '|Pearson r|, misalignment vs long-context performance', paper: '0.85 (Table 1)', ours: abs(g.predictors.misalignment?.pearson) },
-    { task: g.task, quantity: '|Pearson r|, training loss vs long-context performance', paper: '0.62 (Table 1)', ours: abs(g.predictors.trainLoss?.pearson) },
-    { task: g.task, quantity: 'misalignment predicts better than training loss (larger |r|)', paper: 'yes', ours: larger(g.predictors.misalignment?.pearson, g.predictors.trainLoss?.pearson) },
+    {
+      task: g.task,
+      quantity: '|Pearson r|, misalignment vs long-context performance',
+      paper: '0.85 (Table 1)',
+      ours: abs(g.predictors.misalignment?.pearson),
+    },
+    {
+      task: g.task,
+      quantity: '|Pearson r|, training loss vs long-context performance',
+      paper: '0.62 (Table 1)',
+      ours: abs(g.predictors.trainLoss?.pearson),
+    },
+    {
+      task: g.task,
+      quantity: 'misalignment predicts better than training loss (larger |r|)',
+      paper: 'yes',
+      ours: larger(g.predictors.misalignment?.pearson, g.predictors.trainLoss?.pearson),
+    },
   ]);
-  for (const task of [...new Set(effects.map((e) => e.task))]) rows.push({ task, quantity: 'α that lowers long-context CE', paper: '0.1–0.3 recommended', ours: bestAlphas(effects.filter((e) => e.task === task)) });
+  for (const task of [...new Set(effects.map((e) => e.task))])
+    rows.push({
+      task,
+      quantity: 'α that lowers long-context CE',
+      paper: '0.1–0.3 recommended',
+      ours: bestAlphas(effects.filter((e) => e.task === task)),
+    });
   return rows;
 }
 
@@ -96,7 +159,9 @@ function bestAlphas(effects: readonly RegularizerEffect[]): string {
   const families = [...new Set(effects.map(name))];
   return families
     .map((f) => {
-      const best = effects.filter((e) => name(e) === f && e.longCe.delta !== null).sort((a, b) => (a.longCe.delta ?? 0) - (b.longCe.delta ?? 0))[0];
+      const best = effects
+        .filter((e) => name(e) === f && e.longCe.delta !== null)
+        .sort((a, b) => (a.longCe.delta ?? 0) - (b.longCe.delta ?? 0))[0];
       if (!best) return '';
       const d = best.longCe;
       const sure = d.ci !== null && d.ci[1] < 0 ? 'interval below 0' : 'interval reaches 0';
@@ -107,5 +172,10 @@ function bestAlphas(effects: readonly RegularizerEffect[]): string {
 }
 
 export function paperTable(rows: readonly PaperRow[]): Table {
-  return { name: 'paper', columns: ['task', 'quantity', 'paper', 'ours'], numeric: [false, false, false, false], rows: rows.map((r) => [r.task, r.quantity, r.paper, r.ours]) };
+  return {
+    name: 'paper',
+    columns: ['task', 'quantity', 'paper', 'ours'],
+    numeric: [false, false, false, false],
+    rows: rows.map((r) => [r.task, r.quantity, r.paper, r.ours]),
+  };
 }

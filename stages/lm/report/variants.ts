@@ -59,7 +59,8 @@ export function groupVariants(models: readonly ModelRecord[]): LmVariant[] {
 function toVariant(key: string, ms: ModelRecord[]): LmVariant {
   const first = ms[0] as ModelRecord;
   const axes = variantAxes(first.axes);
-  const values = (pick: (m: ModelRecord) => number | null): number[] => ms.map(pick).filter((v): v is number => v !== null);
+  const values = (pick: (m: ModelRecord) => number | null): number[] =>
+    ms.map(pick).filter((v): v is number => v !== null);
   return {
     key,
     task: first.task,

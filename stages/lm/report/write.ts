@@ -13,7 +13,8 @@ export async function writeLmReport(outDir: string, report: BuiltLmReport): Prom
   await mkdir(plots, { recursive: true });
   await mkdir(tables, { recursive: true });
   for (const f of report.figures) await writeFile(join(plots, f.file), f.svg);
-  for (const s of report.specs) await writeFile(join(plots, s.file.replace(/\.svg$/, '.vl.json')), JSON.stringify(s.spec, null, 2) + '\n');
+  for (const s of report.specs)
+    await writeFile(join(plots, s.file.replace(/\.svg$/, '.vl.json')), JSON.stringify(s.spec, null, 2) + '\n');
   for (const section of report.doc.sections) {
     for (const block of section.blocks) {
       if (block.kind !== 'table' || block.table.name === undefined) continue;

@@ -71,14 +71,21 @@ export function correlateLmRows(all: readonly LmRow[], opts: CorrelateOptions): 
     else rows.push(r as Complete);
   }
   const tasks = [...new Set(rows.map((r) => r.task))].sort();
-  const groups = tasks.map((task) => taskGroup(task, rows.filter((r) => r.task === task), opts));
+  const groups = tasks.map((task) =>
+    taskGroup(
+      task,
+      rows.filter((r) => r.task === task),
+      opts,
+    ),
+  );
   const centred = tasks.flatMap((task) => centreTask(rows.filter((r) => r.task === task)));
   return {
     target: TARGET,
     scale: 'raw nats for longCe and every predictor (CE, SCE, symmetric KL and training loss are all nats per token)',
-    pooling: tasks.length > 1
-      ? 'correlation and variantLevel pool tasks after subtracting each task\'s mean from every predictor and from longCe; groups hold each task alone'
-      : 'one task: correlation and variantLevel are within that task',
+    pooling:
+      tasks.length > 1
+        ? "correlation and variantLevel pool tasks after subtracting each task's mean from every predictor and from longCe; groups hold each task alone"
+        : 'one task: correlation and variantLevel are within that task',
     n: rows.length,
     nVariants: new Set(rows.map((r) => r.variant)).size,
     nTasks: tasks.length,
@@ -116,7 +123,11 @@ type Level = (clusters: readonly Cluster[], method: Method, u: UncertaintyOption
 function stats(rows: readonly Complete[], level: Level, u: UncertaintyOptions): PredictorStats {
   const byVariant = variants(rows);
   const one = (p: Predictor): Record<Method, ClusteredStat> => {
-    const clusters: Cluster[] = byVariant.map(([id, rs]) => ({ id, x: rs.map((r) => r[p]), y: rs.map((r) => r.longCe) }));
+    const clusters: Cluster[] = byVariant.map(([id, rs]) => ({
+      id,
+      x: rs.map((r) => r[p]),
+      y: rs.map((r) => r.longCe),
+    }));
     return Object.fromEntries(METHODS.map((m) => [m, level(clusters, m, u)])) as Record<Method, ClusteredStat>;
   };
   return Object.fromEntries(PREDICTORS.map((p) => [p, one(p)])) as PredictorStats;
@@ -136,6 +147,9 @@ function variants(rows: readonly Complete[]): [string, Complete[]][] {
 /** The task's rows with its mean subtracted from each predictor and from the target. */
 function centreTask(rows: readonly Complete[]): Complete[] {
   const keys = [...PREDICTORS, TARGET] as const;
-  const means = Object.fromEntries(keys.map((k) => [k, mean(rows.map((r) => r[k]))])) as Record<(typeof keys)[number], number>;
+  const means = Object.fromEntries(keys.map((k) => [k, mean(rows.map((r) => r[k]))])) as Record<
+    (typeof keys)[number],
+    number
+  >;
   return rows.map((r) => ({ ...r, ...Object.fromEntries(keys.map((k) => [k, r[k] - means[k]])) }));
 }

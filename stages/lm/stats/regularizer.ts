@@ -45,8 +45,13 @@ export function regularizerEffects(rows: readonly LmRow[], level = 0.95): Regula
     const values = (rs: readonly LmRow[], key: 'longCe' | 'idCe'): number[] =>
       onePerSeed(rs.filter((r) => r[key] !== null)).map((r) => r[key] as number);
     out.push({
-      task: first.task, arch: first.arch, pe: first.pe, context: context(first),
-      alpha: first.alpha as number, divergence: first.divergence, lExtraRange: first.lExtraRange,
+      task: first.task,
+      arch: first.arch,
+      pe: first.pe,
+      context: context(first),
+      alpha: first.alpha as number,
+      divergence: first.divergence,
+      lExtraRange: first.lExtraRange,
       longCe: seedDifference(values(group, 'longCe'), values(baseline, 'longCe'), level),
       idCe: seedDifference(values(group, 'idCe'), values(baseline, 'idCe'), level),
     });

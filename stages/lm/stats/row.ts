@@ -79,13 +79,23 @@ export function parseLmRow(json: JsonObject, file: string): LmRow {
   if (model === null || variant === null) throw new Error(`${file}: not an lm-row row.json (no model or variant)`);
   const axes = json['axes'];
   return {
-    model, variant,
+    model,
+    variant,
     axes: axes !== null && typeof axes === 'object' && !Array.isArray(axes) ? axes : {},
-    task: str(json['task']), arch: str(json['arch']), pe: str(json['pe']),
-    alpha: num(json['alpha']), divergence: str(json['divergence']), lExtraRange: str(json['lExtraRange']),
-    seed: num(json['seed']), trainLoss: num(json['trainLoss']),
-    misalignment: num(json['misalignment']), misalignmentSe: num(json['misalignmentSe']),
-    misalignmentSymkl: num(json['misalignmentSymkl']), misalignmentSymklSe: num(json['misalignmentSymklSe']),
-    idCe: num(json['idCe']), longCe: num(json['longCe']), longExcess: num(json['longExcess']),
+    task: str(json['task']),
+    arch: str(json['arch']),
+    pe: str(json['pe']),
+    alpha: num(json['alpha']),
+    divergence: str(json['divergence']),
+    lExtraRange: str(json['lExtraRange']),
+    seed: num(json['seed']),
+    trainLoss: num(json['trainLoss']),
+    misalignment: num(json['misalignment']),
+    misalignmentSe: num(json['misalignmentSe']),
+    misalignmentSymkl: num(json['misalignmentSymkl']),
+    misalignmentSymklSe: num(json['misalignmentSymklSe']),
+    idCe: num(json['idCe']),
+    longCe: num(json['longCe']),
+    longExcess: num(json['longExcess']),
   };
 }

@@ -28,12 +28,26 @@ export function seedDifference(a: readonly number[], b: readonly number[], level
   const nA = a.length;
   const nB = b.length;
   if (nA === 0 || nB === 0) {
-    return { difference: null, ci: null, t: null, df: null, p: null, meanA: nA ? mean([...a]) : null, meanB: nB ? mean([...b]) : null, nA, nB };
+    return {
+      difference: null,
+      ci: null,
+      t: null,
+      df: null,
+      p: null,
+      meanA: nA ? mean([...a]) : null,
+      meanB: nB ? mean([...b]) : null,
+      nA,
+      nB,
+    };
   }
   const meanA = mean([...a]);
   const meanB = mean([...b]);
   const centre = mean([...a, ...b]);
-  const test = welchTest(a.map((v) => v - centre), b.map((v) => v - centre), 1 - level);
+  const test = welchTest(
+    a.map((v) => v - centre),
+    b.map((v) => v - centre),
+    1 - level,
+  );
   const difference = meanA - meanB;
   let ci: [number, number] | null = null;
   if (test.df !== null) {

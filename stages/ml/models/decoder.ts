@@ -6,7 +6,15 @@ import type * as tf from '@tensorflow/tfjs';
 import { ParamLayout, type Params } from '../params.js';
 import { ConstantCache } from './constants.js';
 import {
-  embed, embeddingSpecs, headSpecs, lnHead, lnSpecs, selfBlock, selfBlockLast, selfBlockSpecs, validateTransformer,
+  embed,
+  embeddingSpecs,
+  headSpecs,
+  lnHead,
+  lnSpecs,
+  selfBlock,
+  selfBlockLast,
+  selfBlockSpecs,
+  validateTransformer,
 } from './transformer.js';
 import type { BatchInput, Model, ModelConfig } from './types.js';
 

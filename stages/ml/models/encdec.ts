@@ -10,8 +10,17 @@ import { layerNorm, matMul } from '../ops.js';
 import { param, ParamLayout, type Params } from '../params.js';
 import { ConstantCache } from './constants.js';
 import {
-  crossAttention, crossBlockSpecs, embed, embeddingSpecs, headSpecs, lnHead, lnSpecs, mlpResidual,
-  selfBlock, selfBlockSpecs, validateTransformer,
+  crossAttention,
+  crossBlockSpecs,
+  embed,
+  embeddingSpecs,
+  headSpecs,
+  lnHead,
+  lnSpecs,
+  mlpResidual,
+  selfBlock,
+  selfBlockSpecs,
+  validateTransformer,
 } from './transformer.js';
 import type { BatchInput, Model, ModelConfig } from './types.js';
 

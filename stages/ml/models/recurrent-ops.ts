@@ -235,7 +235,11 @@ export function gruLayer(xs: tf.Tensor, wh: tf.Tensor, bh: tf.Tensor, length: nu
           }
         }
         const dhhT = rows(dhh, g3);
-        return [rows(dx, g3), tf.matMul(previousStatesT(hAll, length, batch, h), dhhT), tf.tensor1d(Float32Array.from(db))];
+        return [
+          rows(dx, g3),
+          tf.matMul(previousStatesT(hAll, length, batch, h), dhhT),
+          tf.tensor1d(Float32Array.from(db)),
+        ];
       },
     };
   });

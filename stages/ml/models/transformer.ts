@@ -71,7 +71,14 @@ export function headSpecs(inputSize: number): ParamSpec[] {
 }
 
 /** Token embedding plus additive PE: [B*T, VOCAB] one-hot -> [B*T, d]. */
-export function embed(p: Params, onehot: tf.Tensor, batch: number, length: number, c: ModelConfig, k: ConstantCache): tf.Tensor {
+export function embed(
+  p: Params,
+  onehot: tf.Tensor,
+  batch: number,
+  length: number,
+  c: ModelConfig,
+  k: ConstantCache,
+): tf.Tensor {
   const x = matMul(onehot, param(p, 'embed'));
   let table: tf.Tensor | undefined;
   if (c.pe === 'learned') {
@@ -108,7 +115,9 @@ function applyRope(x: tf.Tensor, from: number, n: number, c: ModelConfig, k: Con
   const dh = c.dModel / c.heads;
   const rot = k.get(`ropeR:${dh}`, () => ropeRotation(dh));
   const table = (which: 'cos' | 'sin'): tf.Tensor =>
-    k.get(`rope:${which}:${from}:${n}`, () => tf.tidy(() => tf.slice(ropeTables(from + n, dh)[which], [from, 0], [n, dh])));
+    k.get(`rope:${which}:${from}:${n}`, () =>
+      tf.tidy(() => tf.slice(ropeTables(from + n, dh)[which], [from, 0], [n, dh])),
+    );
   const rotated = tf.reshape(matMul(tf.reshape(x, [-1, dh]), rot), x.shape);
   return tf.add(tf.mul(x, table('cos')), tf.mul(rotated, table('sin')));
 }
@@ -122,7 +131,14 @@ function project(p: Params, prefix: string, n: 'q' | 'k' | 'v', h: tf.Tensor): t
  * v [B*H, T, dh], with an additive bias broadcast over the batch
  * ([nq, T], or [H, nq, T] for ALiBi): [B*H, nq, dh].
  */
-function attend(q: tf.Tensor, kT: tf.Tensor, v: tf.Tensor, bias: tf.Tensor | undefined, batch: number, c: ModelConfig): tf.Tensor {
+function attend(
+  q: tf.Tensor,
+  kT: tf.Tensor,
+  v: tf.Tensor,
+  bias: tf.Tensor | undefined,
+  batch: number,
+  c: ModelConfig,
+): tf.Tensor {
   const [bh, nq] = [q.shape[0]!, q.shape[1]!];
   const t = kT.shape[2]!;
   let scores = tf.mul(matMul(q, kT), 1 / Math.sqrt(c.dModel / c.heads));
@@ -135,7 +151,14 @@ function attend(q: tf.Tensor, kT: tf.Tensor, v: tf.Tensor, bias: tf.Tensor | und
 }
 
 /** The bias rows for queries at positions from..from+n-1 over T keys. */
-function biasRows(length: number, from: number, n: number, causal: boolean, c: ModelConfig, k: ConstantCache): tf.Tensor | undefined {
+function biasRows(
+  length: number,
+  from: number,
+  n: number,
+  causal: boolean,
+  c: ModelConfig,
+  k: ConstantCache,
+): tf.Tensor | undefined {
   if (!causal && c.pe !== 'alibi') return undefined;
   if (from === 0 && n === length) {
     return k.get(`bias:${length}:${causal}`, () => attentionBias(length, c.heads, causal, c.pe === 'alibi'));
@@ -143,15 +166,23 @@ function biasRows(length: number, from: number, n: number, causal: boolean, c: M
   return k.get(`bias:${length}:${causal}:${from}:${n}`, () =>
     tf.tidy(() => {
       const full = attentionBias(length, c.heads, causal, c.pe === 'alibi');
-      return full.rank === 3 ? tf.slice(full, [0, from, 0], [c.heads, n, length]) : tf.slice(full, [from, 0], [n, length]);
+      return full.rank === 3
+        ? tf.slice(full, [0, from, 0], [c.heads, n, length])
+        : tf.slice(full, [from, 0], [n, length]);
     }),
   );
 }
 
 /** Multi-head self-attention of all positions on normalised input h [B*T, d]. */
 function selfAttention(
-  p: Params, prefix: string, h: tf.Tensor, batch: number, length: number,
-  causal: boolean, c: ModelConfig, k: ConstantCache,
+  p: Params,
+  prefix: string,
+  h: tf.Tensor,
+  batch: number,
+  length: number,
+  causal: boolean,
+  c: ModelConfig,
+  k: ConstantCache,
 ): tf.Tensor {
   let q = splitHeads(project(p, prefix, 'q', h), batch, length, c);
   let kT: tf.Tensor;
@@ -176,8 +207,14 @@ export function mlpResidual(p: Params, prefix: string, x: tf.Tensor, c: ModelCon
 
 /** One pre-LN block: x + SelfAttn(LN(x)), then x + MLP(LN(x)). */
 export function selfBlock(
-  p: Params, prefix: string, x: tf.Tensor, batch: number, length: number,
-  causal: boolean, c: ModelConfig, k: ConstantCache,
+  p: Params,
+  prefix: string,
+  x: tf.Tensor,
+  batch: number,
+  length: number,
+  causal: boolean,
+  c: ModelConfig,
+  k: ConstantCache,
 ): tf.Tensor {
   const h = layerNorm(x, param(p, `${prefix}.ln1.g`), param(p, `${prefix}.ln1.b`));
   const y = tf.add(x, selfAttention(p, prefix, h, batch, length, causal, c, k));
@@ -197,7 +234,13 @@ export function lastPosition(x: tf.Tensor, batch: number, length: number, d: num
  * to `lastPosition(selfBlock(...))`.
  */
 export function selfBlockLast(
-  p: Params, prefix: string, x: tf.Tensor, batch: number, length: number, c: ModelConfig, k: ConstantCache,
+  p: Params,
+  prefix: string,
+  x: tf.Tensor,
+  batch: number,
+  length: number,
+  c: ModelConfig,
+  k: ConstantCache,
 ): tf.Tensor {
   const d = c.dModel;
   const dh = d / c.heads;
@@ -228,7 +271,13 @@ export function lnHead(p: Params, x: tf.Tensor): tf.Tensor1D {
 
 /** Multi-head cross-attention of one query per sequence [B, d] over memory [B*T, d]: [B, d]. */
 export function crossAttention(
-  p: Params, prefix: string, q: tf.Tensor, memory: tf.Tensor, batch: number, length: number, c: ModelConfig,
+  p: Params,
+  prefix: string,
+  q: tf.Tensor,
+  memory: tf.Tensor,
+  batch: number,
+  length: number,
+  c: ModelConfig,
 ): tf.Tensor {
   const query = tf.reshape(project(p, prefix, 'q', q), [batch * c.heads, 1, c.dModel / c.heads]);
   const kT = splitHeads(project(p, prefix, 'k', memory), batch, length, c, true);

@@ -99,7 +99,11 @@ const definition: StageDefinition = {
     const stepMs = Number(ctx.params.stepMs ?? 0);
     const resumed = readCheckpoint(ctx.workDir);
     let step = resumed?.step ?? 0;
-    let state = resumed?.state ?? createHash('sha256').update(`${JSON.stringify(ctx.params)}|${inputDigest(ctx)}`).digest('hex');
+    let state =
+      resumed?.state ??
+      createHash('sha256')
+        .update(`${JSON.stringify(ctx.params)}|${inputDigest(ctx)}`)
+        .digest('hex');
     journal(ctx, { event: 'start', fromStep: step });
     if (step > 0) ctx.log(`resuming from checkpoint at step ${step}`);
     while (step < steps) {
