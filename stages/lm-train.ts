@@ -13,7 +13,8 @@
  * train.json, timing.json (volatile).
  */
 import { defineStage } from '../src/stage-api.js';
-import { posInt, singleInput } from './ml/stage-util.js';
+import { singleInput } from './ml/stage-util.js';
+import { architectureProperties, optimizerProperties } from './ml/train-schema.js';
 
 export default defineStage({
   description: 'Train a language model on token data (next-token CE + alpha * misalignment regularizer)',
@@ -21,34 +22,19 @@ export default defineStage({
     type: 'object',
     additionalProperties: false,
     properties: {
-      arch: { enum: ['decoder', 'encdec', 'lstm', 'gru'], default: 'decoder', description: 'Architecture' },
-      pe: {
-        enum: ['none', 'learned', 'sinusoidal', 'rope', 'alibi'],
-        default: 'none',
-        description: 'Positional encoding of the Transformers (ignored by lstm/gru)',
-      },
-      layers: posInt('Transformer blocks (encdec: per stack) or stacked RNN layers', 2, 16),
-      dModel: posInt('Transformer width', 32, 1024),
-      heads: posInt('Attention heads (must divide dModel)', 4, 64),
-      dFF: posInt('Transformer MLP width', 64, 4096),
-      hidden: posInt('RNN hidden size', 64, 1024),
-      activation: { enum: ['relu', 'gelu'], default: 'relu', description: 'MLP activation (relu is fused, faster)' },
-      maxLen: posInt(
-        'Rows of a learned PE table: the longest input such a model accepts (cover the test length)',
-        512,
-        100000,
-      ),
-      steps: posInt('Optimizer steps', 600),
-      batchSize: posInt('Windows per step', 32),
-      lr: { type: 'number', exclusiveMinimum: 0, default: 3e-3, description: 'Adam learning rate' },
-      lrSchedule: {
-        enum: ['cosine', 'constant'],
-        default: 'cosine',
-        description: 'cosine decays to 10% of lr by the last step',
-      },
-      clip: { type: 'number', minimum: 0, default: 1, description: 'Global gradient-norm clip (0: off)' },
-      checkpointEvery: { type: 'integer', minimum: 0, default: 200, description: 'Steps between checkpoints (0: off)' },
-      seed: { type: 'integer', minimum: 0, default: 0, description: 'Seed of init and window draws' },
+      ...architectureProperties({
+        dFF: 64,
+        maxLen: 512,
+        maxLenDescription: 'Rows of a learned PE table: the longest input such a model accepts (cover the test length)',
+      }),
+      ...optimizerProperties({
+        steps: 600,
+        batchSize: 32,
+        batchDescription: 'Windows per step',
+        lr: 3e-3,
+        checkpointEvery: 200,
+        seedDescription: 'Seed of init and window draws',
+      }),
       alpha: {
         type: 'number',
         minimum: 0,

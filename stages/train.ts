@@ -13,7 +13,8 @@
  *   timing.json               { stepsPerSec, wallSeconds, resumedFrom }: volatile, outside the content hash
  */
 import { defineStage } from '../src/stage-api.js';
-import { posInt, singleInput } from './ml/stage-util.js';
+import { singleInput } from './ml/stage-util.js';
+import { architectureProperties, optimizerProperties } from './ml/train-schema.js';
 
 /**
  * The defaults are sized for the default study (~80 cells on 2 cores): a
@@ -28,30 +29,19 @@ export default defineStage({
     type: 'object',
     additionalProperties: false,
     properties: {
-      arch: { enum: ['decoder', 'encdec', 'lstm', 'gru'], default: 'decoder', description: 'Architecture' },
-      pe: {
-        enum: ['none', 'learned', 'sinusoidal', 'rope', 'alibi'],
-        default: 'none',
-        description: 'Positional encoding of the Transformers (ignored by lstm/gru)',
-      },
-      layers: posInt('Transformer blocks (encdec: per stack) or stacked RNN layers', 2, 16),
-      dModel: posInt('Transformer width', 32, 1024),
-      heads: posInt('Attention heads (must divide dModel)', 4, 64),
-      dFF: posInt('Transformer MLP width', 128, 4096),
-      hidden: posInt('RNN hidden size', 64, 1024),
-      activation: { enum: ['relu', 'gelu'], default: 'relu', description: 'MLP activation (relu is fused, faster)' },
-      maxLen: posInt('Positions covered by a learned PE table (BOS included)', 64, 100000),
-      steps: posInt('Optimizer steps', 1500),
-      batchSize: posInt('Sequences per step (all of one length)', 64),
-      lr: { type: 'number', exclusiveMinimum: 0, default: 1e-3, description: 'Adam learning rate' },
-      lrSchedule: {
-        enum: ['cosine', 'constant'],
-        default: 'cosine',
-        description: 'cosine decays to 10% of lr by the last step',
-      },
-      clip: { type: 'number', minimum: 0, default: 1, description: 'Global gradient-norm clip (0: off)' },
-      checkpointEvery: { type: 'integer', minimum: 0, default: 250, description: 'Steps between checkpoints (0: off)' },
-      seed: { type: 'integer', minimum: 0, default: 0, description: 'Seed of init and batch order' },
+      ...architectureProperties({
+        dFF: 128,
+        maxLen: 64,
+        maxLenDescription: 'Positions covered by a learned PE table (BOS included)',
+      }),
+      ...optimizerProperties({
+        steps: 1500,
+        batchSize: 64,
+        batchDescription: 'Sequences per step (all of one length)',
+        lr: 1e-3,
+        checkpointEvery: 250,
+        seedDescription: 'Seed of init and batch order',
+      }),
     },
   },
   resources: { cpu: 1 },

@@ -15,7 +15,8 @@ import { FlatAdam } from '../ml/adam.js';
 import { readF32, writeBin } from '../ml/binio.js';
 import { loadCheckpoint, saveCheckpoint } from '../ml/checkpoint.js';
 import { deriveSeed, Rng } from '../ml/prng.js';
-import { DivergenceError, learningRate, type LrSchedule } from '../ml/train-loop.js';
+import { runSteps } from '../ml/step-loop.js';
+import { DivergenceError, learningRate, type LrSchedule, type TrainHooks } from '../ml/train-loop.js';
 import type { Divergence } from './loss.js';
 import { lmLossAndGrad } from './loss-step.js';
 import type { LmModel } from './models/types.js';
@@ -43,16 +44,8 @@ export interface LmTrainConfig {
   lTrain: number;
 }
 
-export interface LmTrainHooks {
-  checkpointDir?: string;
-  /** Identity of the data and backend, folded into the checkpoint key. */
-  runKey?: string;
-  progress?(update: { step: number; total: number; metrics: Record<string, number> }): void;
-  log?(message: string): void;
-  signal?: AbortSignal;
-  progressIntervalMs?: number;
-  afterStep?(step: number, loss: number): void;
-}
+/** The synthetic loop's hooks: checkpoints, progress, abort. */
+export type LmTrainHooks = TrainHooks;
 
 export interface LmTrainOutcome {
   params: Float32Array;
@@ -128,47 +121,25 @@ export async function trainLm(
       losses: losses.subarray(0, step),
     });
   };
-  const interval = hooks.progressIntervalMs ?? 500;
-  const t0 = performance.now();
-  let lastReport = -Infinity;
-  let lastYield = t0;
-  for (let step = start; step < cfg.steps; step++) {
-    if (hooks.signal?.aborted) {
-      await checkpoint(step);
-      throw new Error(`Training aborted at step ${step} (checkpoint saved)`, { cause: hooks.signal.reason });
-    }
-    const r = lmLossAndGrad(model, params, stream, sampler.next(), cfg, grad);
-    const total = Number.isNaN(r.misalign) ? r.ce : r.ce + cfg.alpha * r.misalign;
-    if (!Number.isFinite(total)) throw new DivergenceError(step, total, cfg.lr);
-    adam.apply(params, grad, learningRate(cfg, step));
-    losses[step] = r.ce;
-    misalign[step] = r.misalign;
-    hooks.afterStep?.(step + 1, r.ce);
-    const done = step + 1;
-    const now = performance.now();
-    if (cfg.checkpointEvery > 0 && done % cfg.checkpointEvery === 0 && done < cfg.steps) await checkpoint(done);
-    if (hooks.progress && (now - lastReport >= interval || done === cfg.steps)) {
-      lastReport = now;
-      const rate = (done - start) / ((now - t0) / 1000);
-      const metrics: Record<string, number> = { loss: r.ce, 'steps/s': Math.round(rate * 10) / 10 };
-      if (!Number.isNaN(r.misalign)) metrics['misalign'] = r.misalign;
-      hooks.progress({ step: done, total: cfg.steps, metrics });
-    }
-    if (now - lastYield > 100) {
-      // Let timers, IPC and abort signals through.
-      await new Promise((resolve) => setImmediate(resolve));
-      lastYield = performance.now();
-    }
-  }
-  const wallSeconds = (performance.now() - t0) / 1000;
-  const stepsThisRun = cfg.steps - start;
-  return {
-    params,
-    losses,
-    misalign,
-    resumedFrom: start > 0 ? start : null,
-    stepsThisRun,
-    stepsPerSec: stepsThisRun > 0 ? stepsThisRun / wallSeconds : 0,
-    wallSeconds,
-  };
+  const timing = await runSteps(
+    {
+      start,
+      steps: cfg.steps,
+      checkpointEvery: cfg.checkpointEvery,
+      checkpoint,
+      step: (step) => {
+        const r = lmLossAndGrad(model, params, stream, sampler.next(), cfg, grad);
+        const total = Number.isNaN(r.misalign) ? r.ce : r.ce + cfg.alpha * r.misalign;
+        if (!Number.isFinite(total)) throw new DivergenceError(step, total, cfg.lr);
+        adam.apply(params, grad, learningRate(cfg, step));
+        losses[step] = r.ce;
+        misalign[step] = r.misalign;
+        const shown: { loss: number } & Record<string, number> = { loss: r.ce };
+        if (!Number.isNaN(r.misalign)) shown.misalign = r.misalign;
+        return shown;
+      },
+    },
+    hooks,
+  );
+  return { params, losses, misalign, resumedFrom: start > 0 ? start : null, ...timing };
 }

@@ -15,6 +15,7 @@ import { loadCheckpoint, saveCheckpoint } from './checkpoint.js';
 import { seqTokens, type SeqSet } from './dataset.js';
 import type { Model } from './models/types.js';
 import { deriveSeed, Rng } from './prng.js';
+import { runSteps, type StepHooks } from './step-loop.js';
 
 export type LrSchedule = 'constant' | 'cosine';
 
@@ -40,18 +41,12 @@ export interface TargetNorm {
   std: number;
 }
 
-export interface TrainHooks {
+export interface TrainHooks extends StepHooks {
   /** Directory for checkpoints (the stage's workDir); none: no checkpoints. */
   checkpointDir?: string;
   /** Extra identity of the run folded into the checkpoint key (e.g. data meta). */
   runKey?: string;
-  progress?(update: { step: number; total: number; metrics: Record<string, number> }): void;
   log?(message: string): void;
-  signal?: AbortSignal;
-  /** Minimum milliseconds between progress updates (default 500). */
-  progressIntervalMs?: number;
-  /** Called after each step (tests use it to interrupt a run). */
-  afterStep?(step: number, loss: number): void;
 }
 
 export interface TrainOutcome {
@@ -185,42 +180,21 @@ export async function trainModel(
       losses: losses.subarray(0, step),
     });
   };
-  const interval = hooks.progressIntervalMs ?? 500;
-  const t0 = performance.now();
-  let lastReport = -Infinity;
-  let lastYield = t0;
-  for (let step = start; step < cfg.steps; step++) {
-    if (hooks.signal?.aborted) {
-      await checkpoint(step);
-      throw new Error(`Training aborted at step ${step} (checkpoint saved)`, { cause: hooks.signal.reason });
-    }
-    const loss = lossAndGrad(model, params, set, sampler.next(), norm, grad);
-    if (!Number.isFinite(loss)) throw new DivergenceError(step, loss, cfg.lr);
-    adam.apply(params, grad, learningRate(cfg, step));
-    losses[step] = loss;
-    hooks.afterStep?.(step + 1, loss);
-    const done = step + 1;
-    const now = performance.now();
-    if (cfg.checkpointEvery > 0 && done % cfg.checkpointEvery === 0 && done < cfg.steps) await checkpoint(done);
-    if (hooks.progress && (now - lastReport >= interval || done === cfg.steps)) {
-      lastReport = now;
-      const rate = (done - start) / ((now - t0) / 1000);
-      hooks.progress({ step: done, total: cfg.steps, metrics: { loss, 'steps/s': Math.round(rate * 10) / 10 } });
-    }
-    if (now - lastYield > 100) {
-      // Let timers, IPC and abort signals through.
-      await new Promise((resolve) => setImmediate(resolve));
-      lastYield = performance.now();
-    }
-  }
-  const wallSeconds = (performance.now() - t0) / 1000;
-  const stepsThisRun = cfg.steps - start;
-  return {
-    params,
-    losses,
-    resumedFrom: saved && start > 0 ? start : null,
-    stepsThisRun,
-    stepsPerSec: stepsThisRun > 0 ? stepsThisRun / wallSeconds : 0,
-    wallSeconds,
-  };
+  const timing = await runSteps(
+    {
+      start,
+      steps: cfg.steps,
+      checkpointEvery: cfg.checkpointEvery,
+      checkpoint,
+      step: (step) => {
+        const loss = lossAndGrad(model, params, set, sampler.next(), norm, grad);
+        if (!Number.isFinite(loss)) throw new DivergenceError(step, loss, cfg.lr);
+        adam.apply(params, grad, learningRate(cfg, step));
+        losses[step] = loss;
+        return { loss };
+      },
+    },
+    hooks,
+  );
+  return { params, losses, resumedFrom: saved && start > 0 ? start : null, ...timing };
 }
