@@ -11,10 +11,9 @@
  */
 import { readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { FlatAdam } from '../ml/adam.js';
 import { readF32, writeBin } from '../ml/binio.js';
 import { loadCheckpoint, saveCheckpoint } from '../ml/checkpoint.js';
-import { deriveSeed, Rng } from '../ml/prng.js';
+import { RunState } from '../ml/run-state.js';
 import { runSteps } from '../ml/step-loop.js';
 import { DivergenceError, learningRate, type LrSchedule, type TrainHooks } from '../ml/train-loop.js';
 import type { Divergence } from './loss.js';
@@ -89,37 +88,22 @@ export async function trainLm(
 ): Promise<LmTrainOutcome> {
   const log = hooks.log ?? (() => undefined);
   const key = checkpointKey(model, cfg, hooks.runKey ?? '');
-  const rng = new Rng(deriveSeed(cfg.seed, 'windows'));
-  const adam = new FlatAdam(model.layout.size, cfg);
-  let params: Float32Array = model.layout.initialise(new Rng(deriveSeed(cfg.seed, 'init')));
-  const losses = new Float32Array(cfg.steps);
+  const run = new RunState(model.layout, cfg, 'windows');
   const misalign = new Float32Array(cfg.steps).fill(NaN);
-  let start = 0;
   const saved = hooks.checkpointDir ? await loadCheckpoint(hooks.checkpointDir, key, log) : undefined;
   const savedMisalign = saved && hooks.checkpointDir ? await loadMisalign(hooks.checkpointDir, saved.step) : undefined;
   if (saved && savedMisalign && saved.step <= cfg.steps) {
-    params = saved.params;
-    adam.restore(saved.m, saved.v, saved.adamT);
-    rng.restore(saved.rngState);
-    losses.set(saved.losses);
+    run.resume(saved);
     misalign.set(savedMisalign);
-    start = saved.step;
-    log(`Resuming from the checkpoint at step ${start}`);
+    log(`Resuming from the checkpoint at step ${run.start}`);
   }
-  const sampler = new WindowSampler(stream.length, cfg.lTrain, cfg.batchSize, cfg.lExtraRange, rng);
+  const { adam, losses, start } = run;
+  const sampler = new WindowSampler(stream.length, cfg.lTrain, cfg.batchSize, cfg.lExtraRange, run.rng);
   const grad = new Float32Array(model.layout.size);
   const checkpoint = async (step: number): Promise<void> => {
     if (!hooks.checkpointDir) return;
     await saveMisalign(hooks.checkpointDir, step, misalign);
-    await saveCheckpoint(hooks.checkpointDir, key, {
-      step,
-      rngState: rng.state,
-      adamT: adam.t,
-      params,
-      m: adam.m,
-      v: adam.v,
-      losses: losses.subarray(0, step),
-    });
+    await saveCheckpoint(hooks.checkpointDir, key, run.snapshot(step));
   };
   const timing = await runSteps(
     {
@@ -128,10 +112,10 @@ export async function trainLm(
       checkpointEvery: cfg.checkpointEvery,
       checkpoint,
       step: (step) => {
-        const r = lmLossAndGrad(model, params, stream, sampler.next(), cfg, grad);
+        const r = lmLossAndGrad(model, run.params, stream, sampler.next(), cfg, grad);
         const total = Number.isNaN(r.misalign) ? r.ce : r.ce + cfg.alpha * r.misalign;
         if (!Number.isFinite(total)) throw new DivergenceError(step, total, cfg.lr);
-        adam.apply(params, grad, learningRate(cfg, step));
+        adam.apply(run.params, grad, learningRate(cfg, step));
         losses[step] = r.ce;
         misalign[step] = r.misalign;
         const shown: { loss: number } & Record<string, number> = { loss: r.ce };
@@ -141,5 +125,5 @@ export async function trainLm(
     },
     hooks,
   );
-  return { params, losses, misalign, resumedFrom: start > 0 ? start : null, ...timing };
+  return { params: run.params, losses, misalign, resumedFrom: start > 0 ? start : null, ...timing };
 }

@@ -8,12 +8,11 @@
  * bucket means of the CE), steps, backend, tfjsVersion, paramCount, seed.
  * timing.json (volatile): stepsPerSec, wallSeconds, resumedFrom.
  */
-import { writeFile } from 'node:fs/promises';
-import path from 'node:path';
 import type { InputArtifact, StageContext } from '../../src/stage-api.js';
 import { DEFAULT_ADAM } from '../ml/adam.js';
 import { initBackend } from '../ml/backend.js';
 import { downsample, finalLossOf } from '../ml/train-stage.js';
+import { cellTrainHooks, writeTrainOutputs } from '../ml/train-outputs.js';
 import type { LrSchedule } from '../ml/train-loop.js';
 import { readLmData } from './data/format.js';
 import type { Divergence } from './loss.js';
@@ -92,13 +91,7 @@ export async function lmTrainStage(ctx: StageContext, p: LmTrainParams, data: In
   };
   let outcome;
   try {
-    outcome = await trainLm(model, lm.train, cfg, {
-      checkpointDir: ctx.workDir,
-      runKey: JSON.stringify({ data: meta, backend: backend.backend }),
-      progress: (u) => ctx.progress(u),
-      log: (m) => ctx.log(m),
-      signal: ctx.signal,
-    });
+    outcome = await trainLm(model, lm.train, cfg, cellTrainHooks(ctx, { data: meta, backend: backend.backend }));
   } finally {
     model.dispose();
   }
@@ -128,12 +121,6 @@ export async function lmTrainStage(ctx: StageContext, p: LmTrainParams, data: In
     paramCount: model.layout.size,
     seed: ctx.seed,
   };
-  const timing = {
-    stepsPerSec: Math.round(outcome.stepsPerSec * 100) / 100,
-    wallSeconds: Math.round(outcome.wallSeconds * 100) / 100,
-    resumedFrom: outcome.resumedFrom,
-  };
-  await writeFile(path.join(ctx.outDir, 'train.json'), JSON.stringify(report, null, 2) + '\n');
-  await writeFile(path.join(ctx.outDir, 'timing.json'), JSON.stringify(timing, null, 2) + '\n');
-  ctx.log(`lm-train: final CE ${report.finalLoss.toFixed(4)} nats/token, ${timing.stepsPerSec} steps/s`);
+  const stepsPerSec = await writeTrainOutputs(ctx.outDir, report, outcome);
+  ctx.log(`lm-train: final CE ${report.finalLoss.toFixed(4)} nats/token, ${stepsPerSec} steps/s`);
 }

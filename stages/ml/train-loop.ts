@@ -9,12 +9,12 @@
  * interrupted and resumed from a checkpoint.
  */
 import * as tf from '@tensorflow/tfjs';
-import { FlatAdam } from './adam.js';
 import { bucketByLength, encodeBatch } from './batch.js';
 import { loadCheckpoint, saveCheckpoint } from './checkpoint.js';
 import { seqTokens, type SeqSet } from './dataset.js';
 import type { Model } from './models/types.js';
-import { deriveSeed, Rng } from './prng.js';
+import type { Rng } from './prng.js';
+import { RunState } from './run-state.js';
 import { runSteps, type StepHooks } from './step-loop.js';
 
 export type LrSchedule = 'constant' | 'cosine';
@@ -152,33 +152,17 @@ export async function trainModel(
 ): Promise<TrainOutcome> {
   const log = hooks.log ?? (() => undefined);
   const key = checkpointKey(model, cfg, norm, hooks.runKey ?? '');
-  const rng = new Rng(deriveSeed(cfg.seed, 'batches'));
-  const adam = new FlatAdam(model.layout.size, cfg);
-  let params: Float32Array = model.layout.initialise(new Rng(deriveSeed(cfg.seed, 'init')));
-  const losses = new Float32Array(cfg.steps);
-  let start = 0;
+  const run = new RunState(model.layout, cfg, 'batches');
   const saved = hooks.checkpointDir ? await loadCheckpoint(hooks.checkpointDir, key, log) : undefined;
   if (saved && saved.step <= cfg.steps) {
-    params = saved.params;
-    adam.restore(saved.m, saved.v, saved.adamT);
-    rng.restore(saved.rngState);
-    losses.set(saved.losses);
-    start = saved.step;
-    log(`Resuming from the checkpoint at step ${start}`);
+    run.resume(saved);
+    log(`Resuming from the checkpoint at step ${run.start}`);
   }
-  const sampler = new BatchSampler(set, cfg.batchSize, rng);
+  const { adam, losses, start } = run;
+  const sampler = new BatchSampler(set, cfg.batchSize, run.rng);
   const grad = new Float32Array(model.layout.size);
   const checkpoint = async (step: number): Promise<void> => {
-    if (!hooks.checkpointDir) return;
-    await saveCheckpoint(hooks.checkpointDir, key, {
-      step,
-      rngState: rng.state,
-      adamT: adam.t,
-      params,
-      m: adam.m,
-      v: adam.v,
-      losses: losses.subarray(0, step),
-    });
+    if (hooks.checkpointDir) await saveCheckpoint(hooks.checkpointDir, key, run.snapshot(step));
   };
   const timing = await runSteps(
     {
@@ -187,14 +171,14 @@ export async function trainModel(
       checkpointEvery: cfg.checkpointEvery,
       checkpoint,
       step: (step) => {
-        const loss = lossAndGrad(model, params, set, sampler.next(), norm, grad);
+        const loss = lossAndGrad(model, run.params, set, sampler.next(), norm, grad);
         if (!Number.isFinite(loss)) throw new DivergenceError(step, loss, cfg.lr);
-        adam.apply(params, grad, learningRate(cfg, step));
+        adam.apply(run.params, grad, learningRate(cfg, step));
         losses[step] = loss;
         return { loss };
       },
     },
     hooks,
   );
-  return { params, losses, resumedFrom: saved && start > 0 ? start : null, ...timing };
+  return { params: run.params, losses, resumedFrom: start > 0 ? start : null, ...timing };
 }

@@ -12,8 +12,6 @@
  * timing.json (volatile: stored, but outside the content hash and verify):
  *   stepsPerSec and wallSeconds of this attempt, resumedFrom (step or null)
  */
-import { writeFile } from 'node:fs/promises';
-import path from 'node:path';
 import type { InputArtifact, StageContext } from '../../src/stage-api.js';
 import { DEFAULT_ADAM } from './adam.js';
 import { initBackend } from './backend.js';
@@ -21,6 +19,7 @@ import { readDatasetMeta, readSplit } from './dataset.js';
 import { saveModel } from './model-io.js';
 import { buildModel } from './models/index.js';
 import type { ModelConfig } from './models/types.js';
+import { cellTrainHooks, writeTrainOutputs } from './train-outputs.js';
 import { targetNormOf, trainModel, type LrSchedule, type TrainOutcome } from './train-loop.js';
 
 export interface TrainParams extends Omit<ModelConfig, 'bos'> {
@@ -86,13 +85,7 @@ export async function trainStage(ctx: StageContext, p: TrainParams, data: InputA
       train,
       norm,
       { ...DEFAULT_ADAM, ...p, seed: ctx.seed },
-      {
-        checkpointDir: ctx.workDir,
-        runKey: JSON.stringify({ data: meta, backend: backend.backend }),
-        progress: (u) => ctx.progress(u),
-        log: (m) => ctx.log(m),
-        signal: ctx.signal,
-      },
+      cellTrainHooks(ctx, { data: meta, backend: backend.backend }),
     );
   } finally {
     model.dispose();
@@ -125,13 +118,6 @@ export async function trainStage(ctx: StageContext, p: TrainParams, data: InputA
     targetNorm: norm,
     lossCurve: downsample(outcome.losses, 100, scale),
   };
-  // How this attempt went, apart from what it computed: a volatile output, outside the content hash.
-  const timing = {
-    stepsPerSec: Math.round(outcome.stepsPerSec * 100) / 100,
-    wallSeconds: Math.round(outcome.wallSeconds * 100) / 100,
-    resumedFrom: outcome.resumedFrom,
-  };
-  await writeFile(path.join(ctx.outDir, 'train.json'), JSON.stringify(report, null, 2) + '\n');
-  await writeFile(path.join(ctx.outDir, 'timing.json'), JSON.stringify(timing, null, 2) + '\n');
-  ctx.log(`train: final loss ${report.finalLoss.toExponential(3)} (f-space MSE), ${timing.stepsPerSec} steps/s`);
+  const stepsPerSec = await writeTrainOutputs(ctx.outDir, report, outcome);
+  ctx.log(`train: final loss ${report.finalLoss.toExponential(3)} (f-space MSE), ${stepsPerSec} steps/s`);
 }
