@@ -15,7 +15,7 @@ import { readF32, writeBin } from '../ml/binio.js';
 import { loadCheckpoint, saveCheckpoint } from '../ml/checkpoint.js';
 import { RunState } from '../ml/run-state.js';
 import { runSteps } from '../ml/step-loop.js';
-import { DivergenceError, learningRate, type LrSchedule, type TrainHooks } from '../ml/train-loop.js';
+import { DivergenceError, learningRate, type TrainConfig, type TrainHooks } from '../ml/train-loop.js';
 import type { Divergence } from './loss.js';
 import { lmLossAndGrad } from './loss-step.js';
 import type { LmModel } from './models/types.js';
@@ -23,17 +23,8 @@ import { WindowSampler, type LExtraRange, type Overlap } from './windows.js';
 
 export { lmLossAndGrad, type StepResult } from './loss-step.js';
 
-export interface LmTrainConfig {
-  steps: number;
-  batchSize: number;
-  lr: number;
-  lrSchedule: LrSchedule;
-  clip: number;
-  beta1: number;
-  beta2: number;
-  eps: number;
-  seed: number;
-  checkpointEvery: number;
+/** The synthetic loop's config, plus the regularizer and the window length. */
+export interface LmTrainConfig extends TrainConfig {
   /** Weight of the misalignment term; 0 trains on plain next-token CE. */
   alpha: number;
   divergence: Divergence;
