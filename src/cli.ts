@@ -1,5 +1,5 @@
 import yargs, { type ArgumentsCamelCase, type Argv } from 'yargs';
-import { CacheDamagedError, CacheUnavailableError } from './cache/errors.js';
+import { CacheDamagedError, CacheUnavailableError, isLmdbError } from './cache/errors.js';
 import { CommandError, EXIT, UsageError } from './exit.js';
 
 /** Wiring only: each command's module is loaded when that command runs. */
@@ -446,19 +446,14 @@ function report(e: unknown): number {
     process.stderr.write(`${e.message}\n`);
     return e.exitCode;
   }
-  const err = e as Error;
-  const cacheProblem = /MDB_|lmdb/i.test(String(err.message));
-  if (cacheProblem) {
+  if (isLmdbError(e)) {
     process.stderr.write(
-      `the cache database could not be used: ${err.message}\n  run "ablate doctor --rebuild" to move it aside and start a fresh one (artifacts are kept)\n`,
+      `the cache database could not be used: ${e.message}\n  run "ablate doctor --rebuild" to move it aside and start a fresh one (artifacts are kept)\n`,
     );
     return EXIT.environment;
   }
-  if (
-    (err as NodeJS.ErrnoException).code === 'EACCES' ||
-    (err as NodeJS.ErrnoException).code === 'EROFS' ||
-    (err as NodeJS.ErrnoException).code === 'ENOSPC'
-  ) {
+  const err = e as NodeJS.ErrnoException;
+  if (err.code === 'EACCES' || err.code === 'EROFS' || err.code === 'ENOSPC') {
     process.stderr.write(`cannot write: ${err.message}\n`);
     return EXIT.environment;
   }
