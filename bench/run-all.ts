@@ -1,10 +1,10 @@
 /**
  * Runs every benchmark part one after another and prints every table.
  *
- *   npm run bench [-- options]          all parts: engine, noop, show, train, study, remote
+ *   npm run bench [-- options]          all parts: engine, noop, show, train, study, remote, lm
  *   npm run bench:engine [-- options]   one part (also bench:train, bench:study, bench:remote)
  *
- *   --only engine,noop,show,train,study,remote   parts to run (default: all)
+ *   --only engine,noop,show,train,study,remote,lm   parts to run (default: all)
  *   --out FILE                  also write the printed tables to FILE
  *   --train-args "..."          arguments for bench/train (others go to engine and study)
  *   --noop-args "..."           arguments for bench/engine/noop-bench
@@ -25,6 +25,7 @@ const PARTS: Record<string, string> = {
   train: 'dist/bench/train/train-bench.js',
   study: 'dist/bench/study/study-bench.js',
   remote: 'dist/bench/remote/remote-bench.js',
+  lm: 'dist/bench/lm/speed.js',
 };
 
 async function main(argv: string[]): Promise<void> {
