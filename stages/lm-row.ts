@@ -10,6 +10,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { defineStage } from '../src/stage-api.js';
+import { singleInput } from './ml/stage-util.js';
 
 export default defineStage({
   description: "One language model's row: training loss, misalignment, in-distribution and long-context CE",
@@ -20,7 +21,7 @@ export default defineStage({
   },
   outputs: ['row.json'],
   async run(ctx) {
-    const { requireJson, singleInput } = await import('./analysis/artifacts.js');
+    const { requireJson } = await import('./analysis/artifacts.js');
     const { buildLmRow } = await import('./lm/stats/row.js');
     const model = singleInput(ctx, 'model');
     const evaluation = singleInput(ctx, 'eval');

@@ -27,6 +27,7 @@ import {
   type StageDefinition,
 } from '../src/stage-api.js';
 import type { Decomposition, Predictor } from './analysis/misalignment.js';
+import { singleInput } from './ml/stage-util.js';
 
 export const DEFAULT_SAMPLES = 2000;
 export const DEFAULT_TRAIN_LENGTH = 10;
@@ -81,7 +82,6 @@ export function misalignmentKind(loader: () => Promise<ModelLoader>): StageDefin
 export default misalignmentKind(async () => (await import('./ml/predict.js')).loadTrained);
 
 async function runMisalignment(ctx: StageContext<MisalignmentParams>, load: ModelLoader): Promise<void> {
-  const { singleInput } = await import('./analysis/artifacts.js');
   const { regressionMisalignment } = await import('./analysis/misalignment.js');
   const { isTargetTask, targetSpace } = await import('./analysis/target-space.js');
   const { loadReparam } = await import('./ml/reparam.js');

@@ -12,6 +12,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { defineStage, type StageContext } from '../src/stage-api.js';
+import { singleInput } from './ml/stage-util.js';
 
 export default defineStage({
   description: "One model's row: training loss, misalignment, in- and out-of-distribution error",
@@ -28,7 +29,7 @@ export default defineStage({
 });
 
 export async function runRow(ctx: StageContext): Promise<void> {
-  const { requireJson, singleInput } = await import('./analysis/artifacts.js');
+  const { requireJson } = await import('./analysis/artifacts.js');
   const { buildRow } = await import('./analysis/rows.js');
   const model = singleInput(ctx, 'model');
   const evaluation = singleInput(ctx, 'eval');

@@ -194,7 +194,7 @@ class Decoder:
         return dense(layer_norm(x, p, "lnf"), p["head.w"], p["head.b"]).view(b)
 
 
-# ---------------------------------------------------------------- LSTM (stages/ml/models/lstm.ts, recurrent.ts)
+# ---------------------------------------------------------------- LSTM (stages/ml/models/rnn.ts, recurrent.ts)
 
 
 class Lstm:

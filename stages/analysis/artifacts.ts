@@ -36,16 +36,6 @@ export async function requireJson(artifact: InputArtifact, file: string): Promis
   return r.value;
 }
 
-export function singleInput(ctx: StageContext, name: string): InputArtifact {
-  const input = ctx.inputs[name];
-  if (input === undefined) throw new Error(`${ctx.cell}: missing input '${name}'`);
-  if (Array.isArray(input)) {
-    if (input.length === 1 && input[0]) return input[0];
-    throw new Error(`${ctx.cell}: input '${name}' must match one cell, got ${input.length}`);
-  }
-  return input;
-}
-
 /** A fan-in input; a single matched artifact is accepted as a fan-in of one. */
 export function manyInputs(ctx: StageContext, name: string): InputArtifact[] {
   const input = ctx.inputs[name];

@@ -4,17 +4,14 @@
  * and its workers together), NDJSON events, and directory snapshots for
  * byte-for-byte comparisons.
  */
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join, relative, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import type { RunEvent } from '../../src/execution/events.js';
+import { BIN, jsonLines, repoRoot, spawnCli, tempProject, writeJson } from '../harness/cli.js';
 
-/** The repository root (this file runs from dist/test/reliability). */
-export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
-export const ablateBin = join(repoRoot, 'bin', 'ablate.js');
+export { repoRoot } from '../harness/cli.js';
+export const ablateBin = BIN;
 
 /** Absolute path of a compiled test stage kind (test/reliability/kinds/NAME.ts). */
 export function kindPath(name: string): string {
@@ -44,12 +41,7 @@ export interface RunOptions {
 
 /** Starts `ablate ARGS` as the leader of a new process group (workers join that group). */
 export function start(args: readonly string[], o: RunOptions): Running {
-  const child = spawn(process.execPath, [ablateBin, ...args], {
-    cwd: o.cwd,
-    env: { ...process.env, FORCE_COLOR: '0', ...o.env },
-    detached: true,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawnCli(args, { cwd: o.cwd, env: { FORCE_COLOR: '0', ...o.env }, detached: true });
   let stdout = '';
   let stderr = '';
   const watchers: { match: (line: string) => boolean; resolve: (line: string | undefined) => void }[] = [];
@@ -157,16 +149,7 @@ export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeou
 
 /** The NDJSON events of a `--reporter json` run (lines that do not parse are ignored). */
 export function parseEvents(stdout: string): RunEvent[] {
-  const out: RunEvent[] = [];
-  for (const line of stdout.split('\n')) {
-    if (!line.startsWith('{')) continue;
-    try {
-      out.push(JSON.parse(line) as RunEvent);
-    } catch {
-      // a line cut short by a kill
-    }
-  }
-  return out;
+  return jsonLines<RunEvent>(stdout, { lenient: true });
 }
 
 /** Ids of cells with a given final status in a run's events. */
@@ -209,7 +192,7 @@ export class Workspace {
   readonly journal: string;
 
   constructor(prefix = 'ablate-rel-') {
-    this.dir = mkdtempSync(join(tmpdir(), prefix));
+    this.dir = tempProject(prefix);
     this.cacheDir = join(this.dir, 'cache');
     this.journal = join(this.dir, 'journal.ndjson');
   }
@@ -217,7 +200,7 @@ export class Workspace {
   /** Writes a pipeline (pretty-printed, so diagnostics have real lines) and returns its path. */
   write(name: string, pipeline: unknown): string {
     const path = join(this.dir, name);
-    writeFileSync(path, `${JSON.stringify(pipeline, null, 2)}\n`);
+    writeJson(path, pipeline);
     return path;
   }
 

@@ -1,13 +1,21 @@
-import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { LmdbCache } from '../../src/cache/lmdb-cache.js';
+import {
+  jsonLines,
+  projectCache,
+  runCli,
+  spawnCli,
+  tempProject as tempDir,
+  type CliResult,
+  type JsonEvent,
+} from '../harness/cli.js';
 
 /** Helpers for the Slurm tests: they drive the real CLI against the cluster scripts/slurm/start.sh starts. */
 
-export const BIN = resolve(fileURLToPath(import.meta.url), '../../../../bin/ablate.js');
+export { BIN, byStatus, writeJson, type CliResult, type JsonEvent } from '../harness/cli.js';
+
 const STATE = process.env.ABLATE_SLURM_STATE ?? '/tmp/ablate-slurm';
 
 /**
@@ -32,38 +40,18 @@ export function assertClusterUp(): void {
 }
 
 export function tempProject(): string {
-  return mkdtempSync(join(tmpdir(), 'ablate-slurm-'));
-}
-
-export function writeJson(path: string, value: unknown): void {
-  writeFileSync(path, `${JSON.stringify(value, null, 2)}\n`);
-}
-
-export interface CliResult {
-  code: number;
-  stdout: string;
-  stderr: string;
+  return tempDir('ablate-slurm-');
 }
 
 /** Polling fast keeps the tests short; the defaults suit real clusters. */
 export const FAST = { ABLATE_SLURM_POLL_MS: '200', ABLATE_SLURM_GRACE_MS: '3000' };
 
-function envFor(cwd: string, env: Record<string, string>): NodeJS.ProcessEnv {
-  return { ...process.env, ...FAST, ...env, ABLATE_CACHE_DIR: join(cwd, 'cache') };
+function envFor(cwd: string, env: Record<string, string>): Record<string, string> {
+  return { ...FAST, ...env, ...projectCache(cwd) };
 }
 
 export function ablate(cwd: string, args: string[], env: Record<string, string> = {}): Promise<CliResult> {
-  return new Promise((done) => {
-    execFile(
-      process.execPath,
-      [BIN, ...args],
-      { cwd, env: envFor(cwd, env), maxBuffer: 64 << 20 },
-      (error, stdout, stderr) => {
-        const code = error === null ? 0 : typeof error.code === 'number' ? error.code : 1;
-        done({ code, stdout, stderr });
-      },
-    );
-  });
+  return runCli(args, { cwd, env: envFor(cwd, env) });
 }
 
 /** The CLI as a child the test can signal. */
@@ -72,11 +60,7 @@ export function spawnAblate(
   args: string[],
   env: Record<string, string> = {},
 ): { child: ChildProcess; result: Promise<CliResult> } {
-  const child = spawn(process.execPath, [BIN, ...args], {
-    cwd,
-    env: envFor(cwd, env),
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawnCli(args, { cwd, env: envFor(cwd, env) });
   let stdout = '';
   let stderr = '';
   child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -87,26 +71,8 @@ export function spawnAblate(
   return { child, result };
 }
 
-export interface JsonEvent {
-  type: string;
-  cell?: string;
-  status?: string;
-  [key: string]: unknown;
-}
-
 export function events(stdout: string): JsonEvent[] {
-  return stdout
-    .trim()
-    .split('\n')
-    .filter((l) => l.startsWith('{'))
-    .map((l) => JSON.parse(l) as JsonEvent);
-}
-
-export function byStatus(stdout: string): Record<string, string[]> {
-  const out: Record<string, string[]> = { ran: [], cached: [], failed: [], skipped: [] };
-  for (const e of events(stdout)) if (e.type === 'cell' && e.status && e.cell) (out[e.status] ??= []).push(e.cell);
-  for (const k of Object.keys(out)) out[k]?.sort();
-  return out;
+  return jsonLines(stdout);
 }
 
 /** Cell → fingerprint and outputs hash, as the cache holds them. */

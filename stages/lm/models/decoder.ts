@@ -5,17 +5,23 @@
 import type * as tf from '@tensorflow/tfjs';
 import { ParamLayout, type Params } from '../../ml/params.js';
 import { ConstantCache } from '../../ml/models/constants.js';
-import { selfBlock, selfBlockSpecs } from '../../ml/models/transformer.js';
-import { blockConfig, lmEmbed, lmEmbeddingSpecs, lmHead, lmHeadSpecs, validateLmTransformer } from './embedding.js';
+import {
+  blockSpecs,
+  embed,
+  embeddingSpecs,
+  lnHead,
+  lnHeadSpecs,
+  selfBlock,
+  validateTransformer,
+} from '../../ml/models/transformer.js';
 import type { LmConfig, LmInput, LmModel } from './types.js';
 
 export function buildLmDecoder(config: LmConfig): LmModel {
-  validateLmTransformer(config);
-  const bc = blockConfig(config);
+  validateTransformer(config);
   const layout = new ParamLayout([
-    ...lmEmbeddingSpecs(config),
-    ...Array.from({ length: config.layers }, (_, i) => selfBlockSpecs(`l${i}`, bc)).flat(),
-    ...lmHeadSpecs(config),
+    ...embeddingSpecs(config, config.vocab),
+    ...Array.from({ length: config.layers }, (_, i) => blockSpecs(`l${i}`, config)).flat(),
+    ...lnHeadSpecs(config.dModel, config.vocab),
   ]);
   const constants = new ConstantCache();
   return {
@@ -23,9 +29,9 @@ export function buildLmDecoder(config: LmConfig): LmModel {
     layout,
     forward(p: Params, input: LmInput): tf.Tensor2D {
       const { batch, length } = input;
-      let x = lmEmbed(p, input.onehot, batch, length, config, constants);
-      for (let i = 0; i < config.layers; i++) x = selfBlock(p, `l${i}`, x, batch, length, true, bc, constants);
-      return lmHead(p, x);
+      let x = embed(p, input.onehot, batch, length, config, constants);
+      for (let i = 0; i < config.layers; i++) x = selfBlock(p, `l${i}`, x, batch, length, true, config, constants);
+      return lnHead(p, x) as tf.Tensor2D;
     },
     dispose: () => constants.dispose(),
   };

@@ -15,9 +15,18 @@ import * as tf from '@tensorflow/tfjs';
 import { layerNorm } from '../../ml/ops.js';
 import { param, ParamLayout, type ParamSpec, type Params } from '../../ml/params.js';
 import { ConstantCache } from '../../ml/models/constants.js';
-import { attentionSpecs, lnSpecs, selfBlock, selfBlockSpecs } from '../../ml/models/transformer.js';
-import { maskedCrossAttention } from './cross-attention.js';
-import { blockConfig, lmEmbed, lmEmbeddingSpecs, lmHead, lmHeadSpecs, validateLmTransformer } from './embedding.js';
+import { crossResidual } from '../../ml/models/attention.js';
+import {
+  attentionSpecs,
+  blockSpecs,
+  embed,
+  embeddingSpecs,
+  lnHead,
+  lnHeadSpecs,
+  lnSpecs,
+  selfBlock,
+  validateTransformer,
+} from '../../ml/models/transformer.js';
 import type { LmConfig, LmInput, LmModel } from './types.js';
 
 const MASKED = -1e9;
@@ -33,21 +42,20 @@ export function crossMask(length: number, split: number): Float32Array {
 }
 
 function specs(c: LmConfig): ParamSpec[] {
-  const bc = blockConfig(c);
   const n = c.layers;
   return [
-    ...lmEmbeddingSpecs(c),
-    ...Array.from({ length: n }, (_, i) => selfBlockSpecs(`e${i}`, bc)).flat(),
+    ...embeddingSpecs(c, c.vocab),
+    ...Array.from({ length: n }, (_, i) => blockSpecs(`e${i}`, c)).flat(),
     ...lnSpecs('lne', c.dModel),
     { name: 'null', shape: [1, c.dModel], init: { kind: 'normal', std: 0.02 } },
-    ...Array.from({ length: n }, (_, i) => [...selfBlockSpecs(`d${i}`, bc), ...attentionSpecs(`c${i}`, bc)]).flat(),
-    ...lmHeadSpecs(c),
+    // Decoder block i: causal self-attention and MLP, then cross-attention without an MLP.
+    ...Array.from({ length: n }, (_, i) => [...blockSpecs(`d${i}`, c), ...attentionSpecs(`c${i}`, c)]).flat(),
+    ...lnHeadSpecs(c.dModel, c.vocab),
   ];
 }
 
 export function buildLmEncDec(config: LmConfig): LmModel {
-  validateLmTransformer(config);
-  const bc = blockConfig(config);
+  validateTransformer(config);
   const layout = new ParamLayout(specs(config));
   const constants = new ConstantCache();
   const d = config.dModel;
@@ -61,8 +69,8 @@ export function buildLmEncDec(config: LmConfig): LmModel {
       tf.slice(tf.reshape(input.onehot, [batch, length, config.vocab]), [0, 0, 0], [batch, split, config.vocab]),
       [batch * split, config.vocab],
     );
-    let e = lmEmbed(p, prefix, batch, split, config, constants);
-    for (let i = 0; i < config.layers; i++) e = selfBlock(p, `e${i}`, e, batch, split, false, bc, constants);
+    let e = embed(p, prefix, batch, split, config, constants);
+    for (let i = 0; i < config.layers; i++) e = selfBlock(p, `e${i}`, e, batch, split, false, config, constants);
     e = layerNorm(e, param(p, 'lne.g'), param(p, 'lne.b'));
     return tf.reshape(tf.concat([nullSlot, tf.reshape(e, [batch, split, d])], 1), [batch * (split + 1), d]);
   };
@@ -75,14 +83,13 @@ export function buildLmEncDec(config: LmConfig): LmModel {
       const split = Math.floor(length / 2);
       const memory = encode(p, input, split);
       const bias = constants.get(`cross:${length}`, () => tf.tensor2d(crossMask(length, split), [length, split + 1]));
-      const shape = { batch, length, slots: split + 1, heads: config.heads, dModel: d };
-      let x = lmEmbed(p, input.onehot, batch, length, config, constants);
+      const shape = { batch, queries: length, slots: split + 1, heads: config.heads, dModel: d };
+      let x = embed(p, input.onehot, batch, length, config, constants);
       for (let i = 0; i < config.layers; i++) {
-        x = selfBlock(p, `d${i}`, x, batch, length, true, bc, constants);
-        const h = layerNorm(x, param(p, `c${i}.ln1.g`), param(p, `c${i}.ln1.b`));
-        x = tf.add(x, maskedCrossAttention(p, `c${i}`, h, memory, bias, shape));
+        x = selfBlock(p, `d${i}`, x, batch, length, true, config, constants);
+        x = crossResidual(p, `c${i}`, x, memory, bias, shape);
       }
-      return lmHead(p, x);
+      return lnHead(p, x) as tf.Tensor2D;
     },
     dispose: () => constants.dispose(),
   };

@@ -2,29 +2,27 @@
  * Decoder-only, pre-LN, causal Transformer with a scalar regression head on
  * the last position.
  */
-import type * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs';
 import { ParamLayout, type Params } from '../params.js';
 import { ConstantCache } from './constants.js';
 import {
+  blockSpecs,
   embed,
   embeddingSpecs,
-  headSpecs,
   lnHead,
-  lnSpecs,
+  lnHeadSpecs,
   selfBlock,
   selfBlockLast,
-  selfBlockSpecs,
   validateTransformer,
 } from './transformer.js';
-import type { BatchInput, Model, ModelConfig } from './types.js';
+import { VOCAB, type BatchInput, type Model, type ModelConfig } from './types.js';
 
 export function buildDecoder(config: ModelConfig): Model {
   validateTransformer(config);
   const layout = new ParamLayout([
-    ...embeddingSpecs(config),
-    ...Array.from({ length: config.layers }, (_, i) => selfBlockSpecs(`l${i}`, config)).flat(),
-    ...lnSpecs('lnf', config.dModel),
-    ...headSpecs(config.dModel),
+    ...embeddingSpecs(config, VOCAB),
+    ...Array.from({ length: config.layers }, (_, i) => blockSpecs(`l${i}`, config)).flat(),
+    ...lnHeadSpecs(config.dModel, 1),
   ]);
   const constants = new ConstantCache();
   return {
@@ -37,7 +35,8 @@ export function buildDecoder(config: ModelConfig): Model {
         x = selfBlock(p, `l${i}`, x, batch, length, true, config, constants);
       }
       // Only the last position reaches the head, so the top block computes just that row.
-      return lnHead(p, selfBlockLast(p, `l${config.layers - 1}`, x, batch, length, config, constants));
+      const last = selfBlockLast(p, `l${config.layers - 1}`, x, batch, length, config, constants);
+      return tf.reshape(lnHead(p, last), [batch]) as tf.Tensor1D;
     },
     dispose: () => constants.dispose(),
   };

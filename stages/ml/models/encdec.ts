@@ -8,33 +8,31 @@
 import * as tf from '@tensorflow/tfjs';
 import { layerNorm, matMul } from '../ops.js';
 import { param, ParamLayout, type Params } from '../params.js';
+import { crossResidual } from './attention.js';
 import { ConstantCache } from './constants.js';
 import {
-  crossAttention,
-  crossBlockSpecs,
+  blockSpecs,
   embed,
   embeddingSpecs,
-  headSpecs,
   lnHead,
+  lnHeadSpecs,
   lnSpecs,
   mlpResidual,
   selfBlock,
-  selfBlockSpecs,
   validateTransformer,
 } from './transformer.js';
-import type { BatchInput, Model, ModelConfig } from './types.js';
+import { VOCAB, type BatchInput, type Model, type ModelConfig } from './types.js';
 
 export function buildEncDec(config: ModelConfig): Model {
   validateTransformer(config);
   const layers = Array.from({ length: config.layers }, (_, i) => i);
   const layout = new ParamLayout([
-    ...embeddingSpecs(config),
-    ...layers.map((i) => selfBlockSpecs(`enc${i}`, config)).flat(),
+    ...embeddingSpecs(config, VOCAB),
+    ...layers.map((i) => blockSpecs(`enc${i}`, config)).flat(),
     ...lnSpecs('encf', config.dModel),
     { name: 'query', shape: [1, config.dModel], init: { kind: 'normal', std: 0.02 } },
-    ...layers.map((i) => crossBlockSpecs(`dec${i}`, config)).flat(),
-    ...lnSpecs('lnf', config.dModel),
-    ...headSpecs(config.dModel),
+    ...layers.map((i) => blockSpecs(`dec${i}`, config)).flat(),
+    ...lnHeadSpecs(config.dModel, 1),
   ]);
   const constants = new ConstantCache();
   return {
@@ -45,13 +43,13 @@ export function buildEncDec(config: ModelConfig): Model {
       let x = embed(p, input.onehot, batch, length, config, constants);
       for (const i of layers) x = selfBlock(p, `enc${i}`, x, batch, length, false, config, constants);
       const memory = layerNorm(x, param(p, 'encf.g'), param(p, 'encf.b'));
+      const shape = { batch, queries: 1, slots: length, heads: config.heads, dModel: config.dModel };
       let y = matMul(tf.ones([batch, 1]), param(p, 'query'));
       for (const i of layers) {
-        const h = layerNorm(y, param(p, `dec${i}.ln1.g`), param(p, `dec${i}.ln1.b`));
-        y = tf.add(y, crossAttention(p, `dec${i}`, h, memory, batch, length, config));
+        y = crossResidual(p, `dec${i}`, y, memory, undefined, shape);
         y = mlpResidual(p, `dec${i}`, y, config);
       }
-      return lnHead(p, y);
+      return tf.reshape(lnHead(p, y), [batch]) as tf.Tensor1D;
     },
     dispose: () => constants.dispose(),
   };

@@ -1,8 +1,7 @@
 /** Build a model from its config: a pure function, no module side effects. */
 import { buildDecoder } from './decoder.js';
 import { buildEncDec } from './encdec.js';
-import { buildGru } from './gru.js';
-import { buildLstm } from './lstm.js';
+import { buildRnn } from './rnn.js';
 import { ARCHS, POSITIONAL_ENCODINGS, type Model, type ModelConfig } from './types.js';
 
 export * from './types.js';
@@ -15,9 +14,8 @@ export function buildModel(config: ModelConfig): Model {
     case 'encdec':
       return buildEncDec(config);
     case 'lstm':
-      return buildLstm(config);
     case 'gru':
-      return buildGru(config);
+      return buildRnn(config, config.arch);
   }
 }
 

@@ -41,6 +41,20 @@ function matMulData(a: tf.Tensor, b: tf.Tensor): Float32Array {
 }
 
 /**
+ * Step `t`'s rows [B, cols] of a time-major JS array times `w`, read back:
+ * the one backend matMul per step of both recurrences, forward (h @ W_h)
+ * and backward (dz @ W_h^T).
+ */
+function stepMatMul(data: Float32Array, t: number, batch: number, cols: number, w: tf.Tensor): Float32Array {
+  return matMulData(tf.tensor2d(data.subarray(t * batch * cols, (t + 1) * batch * cols), [batch, cols]), w);
+}
+
+/** Gradient of the recurrent weights over all steps: h_{t-1}^T @ dz, [H, G*H]. */
+function recurrentWeightGrad(hs: Float32Array, dz: tf.Tensor, length: number, batch: number, h: number): tf.Tensor {
+  return tf.matMul(previousStatesT(hs, length, batch, h), dz);
+}
+
+/**
  * sigmoid(x * scale) for JS rows [n, cols] on the backend (XNNPACK's
  * vectorised sigmoid is ~10x faster than Math.exp here); tanh(x) is
  * 2 * sigmoid(2x) - 1 with scale 2.
@@ -70,7 +84,7 @@ export function lstmLayer(xs: tf.Tensor, wh: tf.Tensor, length: number, batch: n
     for (let t = 0; t < length; t++) {
       const z = xsData.slice(t * batch * g4, (t + 1) * batch * g4);
       if (t > 0) {
-        const rec = matMulData(tf.tensor2d(hs.subarray((t - 1) * n, t * n), [batch, h]), w);
+        const rec = stepMatMul(hs, t - 1, batch, h, w);
         for (let j = 0; j < z.length; j++) z[j] = z[j]! + rec[j]!;
       }
       const s = sigmoidRows(z, g4, scale);
@@ -128,13 +142,13 @@ export function lstmLayer(xs: tf.Tensor, wh: tf.Tensor, length: number, batch: n
             }
           }
           if (t > 0) {
-            const rec = matMulData(tf.tensor2d(dz.subarray(t * batch * g4, (t + 1) * batch * g4), [batch, g4]), wT);
+            const rec = stepMatMul(dz, t, batch, g4, wT);
             const base = (t - 1) * n;
             for (let j = 0; j < n; j++) dh[base + j] = dh[base + j]! + rec[j]!;
           }
         }
         const dzT = rows(dz, g4);
-        return [dzT, tf.matMul(previousStatesT(sH.dataSync() as Float32Array, length, batch, h), dzT)];
+        return [dzT, recurrentWeightGrad(sH.dataSync() as Float32Array, dzT, length, batch, h)];
       },
     };
   });
@@ -161,7 +175,7 @@ export function gruLayer(xs: tf.Tensor, wh: tf.Tensor, bh: tf.Tensor, length: nu
     const preRZ = new Float32Array(batch * 2 * h);
     const preN = new Float32Array(n);
     for (let t = 0; t < length; t++) {
-      const rec = t === 0 ? undefined : matMulData(tf.tensor2d(hs.subarray((t - 1) * n, t * n), [batch, h]), w);
+      const rec = t === 0 ? undefined : stepMatMul(hs, t - 1, batch, h, w);
       for (let b = 0; b < batch; b++) {
         const xrow = (t * batch + b) * g3;
         for (let j = 0; j < 2 * h; j++) preRZ[b * 2 * h + j] = xz[xrow + j]! + bhv[j]! + (rec ? rec[b * g3 + j]! : 0);
@@ -228,18 +242,14 @@ export function gruLayer(xs: tf.Tensor, wh: tf.Tensor, bh: tf.Tensor, length: nu
           }
           for (let j = 0; j < batch * g3; j++) db[j % g3] = db[j % g3]! + dhh[t * batch * g3 + j]!;
           if (t > 0) {
-            const rec = matMulData(tf.tensor2d(dhh.subarray(t * batch * g3, (t + 1) * batch * g3), [batch, g3]), wT);
+            const rec = stepMatMul(dhh, t, batch, g3, wT);
             const base = (t - 1) * batch * h;
             const here = t * batch * h;
             for (let j = 0; j < batch * h; j++) dh[base + j] = dh[base + j]! + dh[here + j]! + rec[j]!;
           }
         }
         const dhhT = rows(dhh, g3);
-        return [
-          rows(dx, g3),
-          tf.matMul(previousStatesT(hAll, length, batch, h), dhhT),
-          tf.tensor1d(Float32Array.from(db)),
-        ];
+        return [rows(dx, g3), recurrentWeightGrad(hAll, dhhT, length, batch, h), tf.tensor1d(Float32Array.from(db))];
       },
     };
   });

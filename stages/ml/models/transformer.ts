@@ -1,24 +1,33 @@
 /**
  * Pre-LayerNorm Transformer pieces shared by the decoder-only and the
- * encoder-decoder models. Activations are kept 2-D, [batch * T, d], so every
- * projection is one plain matMul; all heads go through one batched matMul.
+ * encoder-decoder models of both tracks: the synthetic regressors and the
+ * language models differ only in their vocabulary and head width.
  */
 import * as tf from '@tensorflow/tfjs';
 import { dense, layerNorm, matMul } from '../ops.js';
 import { param, type ParamSpec, type Params } from '../params.js';
+import { attend, mergeHeads, project, projectOut, splitHeads } from './attention.js';
 import { attentionBias, type ConstantCache, ropeRotation, ropeTables, sinusoidalTable } from './constants.js';
-import { VOCAB, type ModelConfig } from './types.js';
+import type { ModelConfig } from './types.js';
 
 const STD = 0.02;
 
-export function validateTransformer(c: ModelConfig): void {
+/** What the blocks, embedding and heads read of a model config. */
+export type TransformerConfig = Pick<
+  ModelConfig,
+  'pe' | 'layers' | 'dModel' | 'heads' | 'dFF' | 'activation' | 'maxLen'
+>;
+
+export function validateTransformer(c: TransformerConfig): void {
   if (c.dModel % c.heads !== 0) throw new Error(`dModel (${c.dModel}) must be a multiple of heads (${c.heads})`);
-  if (c.pe === 'rope' && (c.dModel / c.heads) % 2 !== 0) throw new Error('RoPE needs an even head size');
+  if (c.pe === 'rope' && (c.dModel / c.heads) % 2 !== 0)
+    throw new Error('RoPE needs an even head size (dModel / heads)');
 }
 
-/** Token embedding and, for learned PE, the position table. */
-export function embeddingSpecs(c: ModelConfig): ParamSpec[] {
-  const specs: ParamSpec[] = [{ name: 'embed', shape: [VOCAB, c.dModel], init: { kind: 'normal', std: STD } }];
+/** Token embedding [vocab, d] and, for learned PE, the position table. */
+export function embeddingSpecs(c: TransformerConfig, vocab: number): ParamSpec[] {
+  const specs: ParamSpec[] = [{ name: 'embed', shape: [vocab, c.dModel], init: { kind: 'normal', std: STD } }];
+  // Rows past the trained length are never updated and keep their random init.
   if (c.pe === 'learned') specs.push({ name: 'pos', shape: [c.maxLen, c.dModel], init: { kind: 'normal', std: STD } });
   return specs;
 }
@@ -31,11 +40,11 @@ export function lnSpecs(name: string, d: number): ParamSpec[] {
 }
 
 /** Output projections are scaled down with depth (GPT-2). */
-function outStd(c: ModelConfig): number {
+function outStd(c: TransformerConfig): number {
   return STD / Math.sqrt(2 * c.layers);
 }
 
-export function attentionSpecs(prefix: string, c: ModelConfig): ParamSpec[] {
+export function attentionSpecs(prefix: string, c: TransformerConfig): ParamSpec[] {
   const d = c.dModel;
   return [
     ...lnSpecs(`${prefix}.ln1`, d),
@@ -48,11 +57,12 @@ export function attentionSpecs(prefix: string, c: ModelConfig): ParamSpec[] {
   ];
 }
 
-export function selfBlockSpecs(prefix: string, c: ModelConfig): ParamSpec[] {
+/** A block: attention (self or cross) and the MLP, each with its LayerNorm. */
+export function blockSpecs(prefix: string, c: TransformerConfig): ParamSpec[] {
   return [...attentionSpecs(prefix, c), ...mlpSpecs(prefix, c)];
 }
 
-export function mlpSpecs(prefix: string, c: ModelConfig): ParamSpec[] {
+export function mlpSpecs(prefix: string, c: TransformerConfig): ParamSpec[] {
   const d = c.dModel;
   return [
     ...lnSpecs(`${prefix}.ln2`, d),
@@ -63,29 +73,37 @@ export function mlpSpecs(prefix: string, c: ModelConfig): ParamSpec[] {
   ];
 }
 
-export function headSpecs(inputSize: number): ParamSpec[] {
+/** The final LayerNorm and the output projection [d, outputs]. */
+export function lnHeadSpecs(d: number, outputs: number): ParamSpec[] {
   return [
-    { name: 'head.w', shape: [inputSize, 1], init: { kind: 'normal', std: STD } },
-    { name: 'head.b', shape: [1], init: { kind: 'zeros' } },
+    ...lnSpecs('lnf', d),
+    { name: 'head.w', shape: [d, outputs], init: { kind: 'normal', std: STD } },
+    { name: 'head.b', shape: [outputs], init: { kind: 'zeros' } },
   ];
 }
 
-/** Token embedding plus additive PE: [B*T, VOCAB] one-hot -> [B*T, d]. */
+/**
+ * Token embedding (one-hot matMul: wasm has no gather gradient) plus the
+ * additive learned or sinusoidal table of positions 0..T-1: [B*T, vocab]
+ * one-hot -> [B*T, d].
+ */
 export function embed(
   p: Params,
   onehot: tf.Tensor,
   batch: number,
   length: number,
-  c: ModelConfig,
+  c: TransformerConfig,
   k: ConstantCache,
 ): tf.Tensor {
   const x = matMul(onehot, param(p, 'embed'));
   let table: tf.Tensor | undefined;
   if (c.pe === 'learned') {
     if (length > c.maxLen) {
-      throw new Error(`Sequence of ${length} positions exceeds the learned PE table (maxLen ${c.maxLen})`);
+      throw new Error(
+        `Input of ${length} positions exceeds the learned PE table (maxLen ${c.maxLen}); train with a larger maxLen`,
+      );
     }
-    table = tf.slice(param(p, 'pos'), [0, 0], [length, c.dModel]);
+    table = length === c.maxLen ? param(p, 'pos') : tf.slice(param(p, 'pos'), [0, 0], [length, c.dModel]);
   } else if (c.pe === 'sinusoidal') {
     table = k.get(`sin:${length}`, () => sinusoidalTable(length, c.dModel));
   }
@@ -93,25 +111,11 @@ export function embed(
   return tf.reshape(tf.add(tf.reshape(x, [batch, length, c.dModel]), table), [batch * length, c.dModel]);
 }
 
-/** [B*T, d] -> [B*H, T, dh] (or [B*H, dh, T] when `keysFirst`, ready for q @ kT). */
-function splitHeads(x: tf.Tensor, batch: number, length: number, c: ModelConfig, keysFirst = false): tf.Tensor {
-  const dh = c.dModel / c.heads;
-  const t = tf.transpose(tf.reshape(x, [batch, length, c.heads, dh]), keysFirst ? [0, 2, 3, 1] : [0, 2, 1, 3]);
-  return tf.reshape(t, keysFirst ? [batch * c.heads, dh, length] : [batch * c.heads, length, dh]);
-}
-
-/** [B*H, T, dh] -> [B*T, d]. */
-function mergeHeads(x: tf.Tensor, batch: number, length: number, c: ModelConfig): tf.Tensor {
-  const dh = c.dModel / c.heads;
-  const t = tf.transpose(tf.reshape(x, [batch, c.heads, length, dh]), [0, 2, 1, 3]);
-  return tf.reshape(t, [batch * length, c.dModel]);
-}
-
 /**
  * RoPE on [B*H, n, dh] (positions `from`..`from`+n-1): x*cos + rotate_half(x)*sin,
  * with rotate_half as a matMul by a constant signed permutation.
  */
-function applyRope(x: tf.Tensor, from: number, n: number, c: ModelConfig, k: ConstantCache): tf.Tensor {
+function applyRope(x: tf.Tensor, from: number, n: number, c: TransformerConfig, k: ConstantCache): tf.Tensor {
   const dh = c.dModel / c.heads;
   const rot = k.get(`ropeR:${dh}`, () => ropeRotation(dh));
   const table = (which: 'cos' | 'sin'): tf.Tensor =>
@@ -122,41 +126,13 @@ function applyRope(x: tf.Tensor, from: number, n: number, c: ModelConfig, k: Con
   return tf.add(tf.mul(x, table('cos')), tf.mul(rotated, table('sin')));
 }
 
-function project(p: Params, prefix: string, n: 'q' | 'k' | 'v', h: tf.Tensor): tf.Tensor {
-  return dense(h, param(p, `${prefix}.w${n}`), param(p, `${prefix}.b${n}`));
-}
-
-/**
- * Attention of queries q [B*H, nq, dh] over keys kT [B*H, dh, T] and values
- * v [B*H, T, dh], with an additive bias broadcast over the batch
- * ([nq, T], or [H, nq, T] for ALiBi): [B*H, nq, dh].
- */
-function attend(
-  q: tf.Tensor,
-  kT: tf.Tensor,
-  v: tf.Tensor,
-  bias: tf.Tensor | undefined,
-  batch: number,
-  c: ModelConfig,
-): tf.Tensor {
-  const [bh, nq] = [q.shape[0]!, q.shape[1]!];
-  const t = kT.shape[2]!;
-  let scores = tf.mul(matMul(q, kT), 1 / Math.sqrt(c.dModel / c.heads));
-  if (bias && bias.rank === 3) {
-    scores = tf.reshape(tf.add(tf.reshape(scores, [batch, c.heads, nq, t]), bias), [bh, nq, t]);
-  } else if (bias) {
-    scores = tf.add(scores, bias);
-  }
-  return matMul(tf.softmax(scores), v);
-}
-
 /** The bias rows for queries at positions from..from+n-1 over T keys. */
 function biasRows(
   length: number,
   from: number,
   n: number,
   causal: boolean,
-  c: ModelConfig,
+  c: TransformerConfig,
   k: ConstantCache,
 ): tf.Tensor | undefined {
   if (!causal && c.pe !== 'alibi') return undefined;
@@ -181,7 +157,7 @@ function selfAttention(
   batch: number,
   length: number,
   causal: boolean,
-  c: ModelConfig,
+  c: TransformerConfig,
   k: ConstantCache,
 ): tf.Tensor {
   let q = splitHeads(project(p, prefix, 'q', h), batch, length, c);
@@ -195,11 +171,11 @@ function selfAttention(
   }
   const v = splitHeads(project(p, prefix, 'v', h), batch, length, c);
   const ctx = attend(q, kT, v, biasRows(length, 0, length, causal, c, k), batch, c);
-  return dense(mergeHeads(ctx, batch, length, c), param(p, `${prefix}.wo`), param(p, `${prefix}.bo`));
+  return projectOut(p, prefix, mergeHeads(ctx, batch, length, c));
 }
 
 /** x + MLP(LN(x)). */
-export function mlpResidual(p: Params, prefix: string, x: tf.Tensor, c: ModelConfig): tf.Tensor {
+export function mlpResidual(p: Params, prefix: string, x: tf.Tensor, c: TransformerConfig): tf.Tensor {
   const h = layerNorm(x, param(p, `${prefix}.ln2.g`), param(p, `${prefix}.ln2.b`));
   const inner = dense(h, param(p, `${prefix}.w1`), param(p, `${prefix}.b1`), c.activation);
   return tf.add(x, dense(inner, param(p, `${prefix}.w2`), param(p, `${prefix}.b2`)));
@@ -213,7 +189,7 @@ export function selfBlock(
   batch: number,
   length: number,
   causal: boolean,
-  c: ModelConfig,
+  c: TransformerConfig,
   k: ConstantCache,
 ): tf.Tensor {
   const h = layerNorm(x, param(p, `${prefix}.ln1.g`), param(p, `${prefix}.ln1.b`));
@@ -239,7 +215,7 @@ export function selfBlockLast(
   x: tf.Tensor,
   batch: number,
   length: number,
-  c: ModelConfig,
+  c: TransformerConfig,
   k: ConstantCache,
 ): tf.Tensor {
   const d = c.dModel;
@@ -258,34 +234,12 @@ export function selfBlockLast(
   }
   const v = splitHeads(project(p, prefix, 'v', h), batch, length, c);
   const ctx = attend(q, kT, v, biasRows(length, length - 1, 1, true, c, k), batch, c);
-  const attn = dense(tf.reshape(ctx, [batch, d]), param(p, `${prefix}.wo`), param(p, `${prefix}.bo`));
+  const attn = projectOut(p, prefix, tf.reshape(ctx, [batch, d]));
   return mlpResidual(p, prefix, tf.add(lastPosition(x, batch, length, d), attn), c);
 }
 
-/** Scalar head on [B, d] features after a final LayerNorm: [B]. */
-export function lnHead(p: Params, x: tf.Tensor): tf.Tensor1D {
+/** The final LayerNorm and the output projection: [n, d] -> [n, outputs]. */
+export function lnHead(p: Params, x: tf.Tensor): tf.Tensor {
   const h = layerNorm(x, param(p, 'lnf.g'), param(p, 'lnf.b'));
-  const y = dense(h, param(p, 'head.w'), param(p, 'head.b'));
-  return tf.reshape(y, [x.shape[0]!]) as tf.Tensor1D;
-}
-
-/** Multi-head cross-attention of one query per sequence [B, d] over memory [B*T, d]: [B, d]. */
-export function crossAttention(
-  p: Params,
-  prefix: string,
-  q: tf.Tensor,
-  memory: tf.Tensor,
-  batch: number,
-  length: number,
-  c: ModelConfig,
-): tf.Tensor {
-  const query = tf.reshape(project(p, prefix, 'q', q), [batch * c.heads, 1, c.dModel / c.heads]);
-  const kT = splitHeads(project(p, prefix, 'k', memory), batch, length, c, true);
-  const v = splitHeads(project(p, prefix, 'v', memory), batch, length, c);
-  const ctx = tf.reshape(attend(query, kT, v, undefined, batch, c), [batch, c.dModel]);
-  return dense(ctx, param(p, `${prefix}.wo`), param(p, `${prefix}.bo`));
-}
-
-export function crossBlockSpecs(prefix: string, c: ModelConfig): ParamSpec[] {
-  return [...attentionSpecs(prefix, c), ...mlpSpecs(prefix, c)];
+  return dense(h, param(p, 'head.w'), param(p, 'head.b'));
 }
