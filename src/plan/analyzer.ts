@@ -56,7 +56,7 @@ export async function analyze(loaded: LoadedPipeline): Promise<Result<Analysis, 
     stages.set(stageConfig.name, node);
     const links = inputLinks(node, stages, source, diagnostics);
     if (links === undefined) return fail(diagnostics, source);
-    diagnostics.push(...checkAxesAccepted(node, links, source), ...checkDeclaredInputs(node, stages, source));
+    diagnostics.push(...checkAxesAccepted(node, links, source));
     if (diagnostics.length > 0) return fail(diagnostics, source);
     for (const axes of expandMatrix(
       stageConfig.matrix,
@@ -71,7 +71,11 @@ export async function analyze(loaded: LoadedPipeline): Promise<Result<Analysis, 
       order.push(cell);
     }
     if (diagnostics.length > 0) return fail(diagnostics, source);
-    diagnostics.push(...checkExecPaths(node, source), ...checkPlugins(node, cells, source));
+    diagnostics.push(
+      ...checkExecPaths(node, source),
+      ...checkPlugins(node, cells, source),
+      ...checkDeclaredInputs(node, stages, source),
+    );
   }
   if (diagnostics.length > 0) return fail(diagnostics, source);
   let graph: Graph | undefined;

@@ -132,7 +132,9 @@ test(
     }
     const ws = new Workspace();
     t.after(() => ws.dispose());
-    const pipeline = ws.write('tf.json', { stages: { evaluate: { kind: 'evaluate', params: {} } } });
+    const pipeline = ws.write('tf.json', {
+      stages: { data: { kind: 'data', params: {} }, train: { kind: 'train', inputs: { data: 'data' }, params: {} } },
+    });
     const r = await ws.run(['run', pipeline, '--backend', 'tensorflow']);
     assert.equal(
       r.code,
