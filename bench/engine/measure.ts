@@ -78,10 +78,10 @@ export function summarize(values: number[]): Summary {
 /** Seconds with about three significant digits: 0.412 s, 12.3 s, 142 s. */
 export function fmtSeconds(s: number): string {
   if (!Number.isFinite(s)) return '–';
-  if (s < 1) return `${s.toFixed(3)}`;
-  if (s < 10) return `${s.toFixed(2)}`;
-  if (s < 100) return `${s.toFixed(1)}`;
-  return `${s.toFixed(0)}`;
+  if (s < 1) return s.toFixed(3);
+  if (s < 10) return s.toFixed(2);
+  if (s < 100) return s.toFixed(1);
+  return s.toFixed(0);
 }
 
 export function fmtSummary(x: Summary): string {

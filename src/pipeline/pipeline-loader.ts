@@ -97,7 +97,7 @@ export async function loadPipelineFile(
       sources,
     );
   }
-  const { table, diagnostics } = axisTable(raw, overrides.axis, source);
+  const { table, diagnostics } = axisTable(raw, overrides.axis);
   if (diagnostics.length > 0) return fail(diagnostics, sources);
   const stages = Object.entries(raw.stages).map(([name, s]) =>
     toStageConfig(name, s, { vars, table, excludes: raw.excludes ?? {}, source }, diagnostics),

@@ -2,7 +2,7 @@ import type { Cell } from '../plan/types.js';
 import type { TransferEvent, TransferOutcome } from '../execution/events.js';
 import type { CellState } from '../plan/planner.js';
 import { planFailureError } from '../plan/planner.js';
-import { UsageError, type Session } from '../commands/session.js';
+import { type Session } from '../commands/session.js';
 import { mapBounded } from './pool.js';
 import type { Remote } from './remote.js';
 import { localCell } from './read-through.js';

@@ -49,8 +49,7 @@ function pipedToHead(ws: Workspace, args: string[]): Promise<{ code: number; hea
     });
     let head = '';
     sh.stdout.setEncoding('utf8').on('data', (c: string) => (head += c));
-    sh.on('close', async (code) => {
-      const { readFileSync } = await import('node:fs');
+    sh.on('close', (code) => {
       resolve({ code: code ?? -1, head, stderr: readFileSync(`${ws.dir}/stderr`, 'utf8') });
     });
   });
