@@ -346,7 +346,7 @@ function parity(python: string, backend: string, name: string, length: number, b
           model: name,
           layout: model.layout.entries.map((e) => ({ name: e.name, shape: e.shape })),
           params: Array.from(params),
-          tokens: idx.map((i) => Array.from(set.tokens.subarray(set.offsets[i]!, set.offsets[i]! + length))),
+          tokens: idx.map((i) => Array.from(set.tokens.subarray(set.offsets[i], set.offsets[i]! + length))),
           targets: idx.map((i) => (set.targetsF[i]! - NORM.mean) / NORM.std),
         }),
       );

@@ -65,7 +65,7 @@ function blockingCallsInAsync(fileName: string, text: string): string[] {
   const visit = (node: ts.Node): void => {
     if (ts.isFunctionLike(node) && isAsync(node) && 'body' in node && node.body !== undefined) {
       const owner = node.name !== undefined && ts.isIdentifier(node.name) ? node.name.text : '<async function>';
-      ts.forEachChild(node.body as ts.Node, (child) => scan(child, `${fileName} ${owner}`));
+      ts.forEachChild(node.body, (child) => scan(child, `${fileName} ${owner}`));
     }
     ts.forEachChild(node, visit);
   };

@@ -136,12 +136,9 @@ test('the lm-correlate kind reads row.json from every input and writes correlati
       await writeFile(path.join(ctx.outDir, 'row.json'), JSON.stringify(row));
       inputs.push(await asInput(ctx));
     }
-    const ctx = await makeCtx(
-      root,
-      'lm-correlate',
-      { bootstrap: 50, permutations: 50 } as JsonObject,
-      { rows: inputs } as unknown as Record<string, InputArtifact>,
-    );
+    const ctx = await makeCtx(root, 'lm-correlate', { bootstrap: 50, permutations: 50 }, {
+      rows: inputs,
+    } as unknown as Record<string, InputArtifact>);
     await lmCorrelate.run(ctx);
     const out = JSON.parse(await readFile(path.join(ctx.outDir, 'correlation.json'), 'utf8')) as LmCorrelation;
     assert.equal(out.n, 32);

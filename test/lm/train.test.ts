@@ -154,7 +154,7 @@ test('a NaN loss stops training with a DivergenceError', async () => {
     ...inner,
     config: inner.config,
     layout: inner.layout,
-    forward: (p, x) => tf.mul(inner.forward(p, x), NaN) as tf.Tensor2D,
+    forward: (p, x) => tf.mul<tf.Tensor2D>(inner.forward(p, x), NaN),
   };
   await assert.rejects(
     trainLm(broken, stream(), BASE),

@@ -32,10 +32,7 @@ const index = JSON.parse(readFileSync(join(fixturesDir, 'index.json'), 'utf8')) 
 async function inProcess(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   let stderr = '';
   const err = process.stderr.write.bind(process.stderr);
-  process.stderr.write = ((chunk: string | Uint8Array) => (
-    (stderr += String(chunk)),
-    true
-  )) as typeof process.stderr.write;
+  process.stderr.write = (chunk: string | Uint8Array) => ((stderr += String(chunk)), true);
   try {
     await main(args);
   } finally {
