@@ -447,7 +447,7 @@ function report(e: unknown): number {
     return e.exitCode;
   }
   const err = e as Error;
-  const cacheProblem = /MDB_|lmdb/i.test(String(err.message));
+  const cacheProblem = /MDB_|lmdb/i.test(err.message);
   if (cacheProblem) {
     process.stderr.write(
       `the cache database could not be used: ${err.message}\n  run "ablate doctor --rebuild" to move it aside and start a fresh one (artifacts are kept)\n`,

@@ -299,8 +299,7 @@ function buildSnakemakeInBatches(ctx: Ctx, ws: Workspace, n: number, batch: numb
       stdio: ['ignore', 'ignore', 'pipe'],
       maxBuffer: 1 << 26,
     });
-    if (r.status !== 0)
-      throw new Error(`snakemake batch build failed (N=${n}, from ${lo}): ${String(r.stderr).slice(-2000)}`);
+    if (r.status !== 0) throw new Error(`snakemake batch build failed (N=${n}, from ${lo}): ${r.stderr.slice(-2000)}`);
     log(
       `  snakemake build N=${n}: ${Math.min(lo + batch, n)}/${n} train targets (${((Date.now() - start) / 1000).toFixed(0)} s)`,
     );
@@ -311,7 +310,7 @@ function buildSnakemakeInBatches(ctx: Ctx, ws: Workspace, n: number, batch: numb
     stdio: ['ignore', 'ignore', 'pipe'],
     maxBuffer: 1 << 26,
   });
-  if (r.status !== 0) throw new Error(`snakemake final build failed (N=${n}): ${String(r.stderr).slice(-2000)}`);
+  if (r.status !== 0) throw new Error(`snakemake final build failed (N=${n}): ${r.stderr.slice(-2000)}`);
   return (Date.now() - start) / 1000;
 }
 
@@ -320,7 +319,7 @@ function buildSnakemakeInBatches(ctx: Ctx, ws: Workspace, n: number, batch: numb
 function findSnakemake(install: boolean): string | undefined {
   const which = (): string | undefined => {
     const r = spawnSync('sh', ['-c', 'command -v snakemake'], { encoding: 'utf8' });
-    return r.status === 0 ? String(r.stdout).trim() : undefined;
+    return r.status === 0 ? r.stdout.trim() : undefined;
   };
   const found = which();
   if (found !== undefined || !install) return found;
@@ -340,7 +339,7 @@ function findSnakemake(install: boolean): string | undefined {
 
 function snakemakeVersion(bin: string): string {
   const r = spawnSync(bin, ['--version'], { encoding: 'utf8' });
-  return String(r.stdout).trim();
+  return r.stdout.trim();
 }
 
 // ---------------------------------------------------------------- main

@@ -110,7 +110,7 @@ export function loadAverages(): string {
 
 function firstLine(command: string, args: string[]): string {
   const r = spawnSync(command, args, { encoding: 'utf8' });
-  return r.status === 0 ? String(r.stdout).trimEnd() : '';
+  return r.status === 0 ? r.stdout.trimEnd() : '';
 }
 
 /** What the docs record with every run: cores, memory, versions, load. */

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { test } from 'node:test';
-import type { InputArtifact, JsonObject } from '../../src/stage-api.js';
+import type { InputArtifact } from '../../src/stage-api.js';
 import lmCorrelate from '../../stages/lm-correlate.js';
 import { correlateLmRows, type LmCorrelation } from '../../stages/lm/stats/correlate.js';
 import type { LmRow } from '../../stages/lm/stats/row.js';
