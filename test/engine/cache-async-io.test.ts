@@ -31,8 +31,7 @@ function isAsync(node: ts.Node): boolean {
 
 function isTransactionCallback(fn: ts.Node): boolean {
   const parent = fn.parent;
-  if (parent === undefined || !ts.isCallExpression(parent) || !parent.arguments.includes(fn as ts.Expression))
-    return false;
+  if (!ts.isCallExpression(parent) || !parent.arguments.includes(fn as ts.Expression)) return false;
   return TRANSACTIONS.has(calleeName(parent) ?? '');
 }
 

@@ -5,8 +5,8 @@
  */
 export const TEXT_SYMBOLS: readonly string[] = [
   ' ',
-  ...'abcdefghijklmnopqrstuvwxyz',
-  ...'.,\'"-?!;:()',
+  ...Array.from('abcdefghijklmnopqrstuvwxyz'),
+  ...Array.from('.,\'"-?!;:()'),
   '#',
   '\n',
   '~',
