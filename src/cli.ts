@@ -326,7 +326,8 @@ export async function main(args: string[]): Promise<void> {
     .recommendCommands()
     .exitProcess(false)
     .fail((msg, e) => {
-      throw e ?? new UsageError(msg);
+      // yargs passes no error (despite its types) when the arguments themselves are wrong.
+      throw (e as Error | undefined) ?? new UsageError(msg);
     })
     .help()
     .version();

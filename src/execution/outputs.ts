@@ -65,5 +65,5 @@ function storeError(e: unknown): string {
   if (code === 'ENOSPC' || /No space left|MDB_MAP_FULL/i.test((e as Error).message))
     return 'the disk holding the cache is full (ENOSPC)';
   if (code === 'EROFS' || code === 'EACCES' || code === 'EPERM') return `the cache cannot be written (${code})`;
-  return (e as Error).message ?? String(e);
+  return (e as Partial<Error>).message ?? String(e);
 }

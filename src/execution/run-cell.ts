@@ -249,7 +249,7 @@ function fileError(e: unknown): string {
     EEXIST: 'a file is in the way of a folder',
     ENAMETOOLONG: 'the name is too long',
   };
-  if (code === undefined) return (e as Error).message ?? String(e);
+  if (code === undefined) return (e as Partial<Error>).message ?? String(e);
   const what = words[code] ?? (e as Error).message;
   if (code === 'ENOSPC' || code === 'EDQUOT' || path === undefined) return `${what} (${code})`;
   return `cannot ${syscall ?? 'write'} ${path}: ${what} (${code})`;

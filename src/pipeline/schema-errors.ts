@@ -66,7 +66,7 @@ export function schemaProblems(errors: readonly ErrorObject[], instance: unknown
         return problem((name) => of(name, `is missing the required property "${missing}"`));
       }
       case 'enum': {
-        const allowed = ((e.params as { allowedValues: unknown[] }).allowedValues ?? []).map(String);
+        const allowed = ((e.params as { allowedValues?: unknown[] }).allowedValues ?? []).map(String);
         const got = String(value);
         return problem(
           (name) =>

@@ -12,7 +12,7 @@ export function sha256(data: string | Uint8Array): Sha256 {
  * Written directly rather than through a sorted copy: it runs once per cell.
  */
 export function canonicalJson(value: unknown): string {
-  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
+  if (value === null || typeof value !== 'object') return (JSON.stringify(value) as string | undefined) ?? 'null'; // undefined for undefined, functions and symbols
   if (Array.isArray(value)) return `[${value.map((v) => (v === undefined ? 'null' : canonicalJson(v))).join(',')}]`;
   const obj = value as Record<string, unknown>;
   const keys = Object.keys(obj);

@@ -8,7 +8,8 @@ export function describeThrown(e: unknown): string {
   if (typeof e === 'string') return JSON.stringify(e);
   if (typeof e !== 'object' || e === null) return String(e);
   try {
-    return JSON.stringify(e) ?? String(e);
+    // JSON.stringify returns undefined (its types say otherwise) for a value with a toJSON that returns undefined.
+    return (JSON.stringify(e) as string | undefined) ?? String(e);
   } catch {
     return Object.prototype.toString.call(e);
   }
