@@ -38,7 +38,7 @@ export interface CellEnv {
   signal: AbortSignal;
   gpus: number[];
   versions: Record<string, string>;
-  onProgress(update: ProgressUpdate): void;
+  onProgress: (update: ProgressUpdate) => void;
   /**
    * Called once the cell's process has exited, before its outputs are stored
    * and committed: the executor hands the cell's CPU/GPU slot to the next cell.
