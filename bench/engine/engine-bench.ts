@@ -299,7 +299,8 @@ function buildSnakemakeInBatches(ctx: Ctx, ws: Workspace, n: number, batch: numb
       stdio: ['ignore', 'ignore', 'pipe'],
       maxBuffer: 1 << 26,
     });
-    if (r.status !== 0) throw new Error(`snakemake batch build failed (N=${n}, from ${lo}): ${r.stderr.slice(-2000)}`);
+    if (r.status !== 0)
+      throw new Error(`snakemake batch build failed (N=${n}, from ${lo}): ${String(r.stderr).slice(-2000)}`);
     log(
       `  snakemake build N=${n}: ${Math.min(lo + batch, n)}/${n} train targets (${((Date.now() - start) / 1000).toFixed(0)} s)`,
     );
@@ -310,7 +311,7 @@ function buildSnakemakeInBatches(ctx: Ctx, ws: Workspace, n: number, batch: numb
     stdio: ['ignore', 'ignore', 'pipe'],
     maxBuffer: 1 << 26,
   });
-  if (r.status !== 0) throw new Error(`snakemake final build failed (N=${n}): ${r.stderr.slice(-2000)}`);
+  if (r.status !== 0) throw new Error(`snakemake final build failed (N=${n}): ${String(r.stderr).slice(-2000)}`);
   return (Date.now() - start) / 1000;
 }
 

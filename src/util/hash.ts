@@ -12,7 +12,11 @@ export function sha256(data: string | Uint8Array): Sha256 {
  * Written directly rather than through a sorted copy: it runs once per cell.
  */
 export function canonicalJson(value: unknown): string {
-  if (value === null || typeof value !== 'object') return (JSON.stringify(value) as string | undefined) ?? 'null'; // undefined for undefined, functions and symbols
+  if (value === null || typeof value !== 'object') {
+    // JSON.stringify returns undefined for undefined, functions and symbols, whatever its types say.
+    const json: string | undefined = JSON.stringify(value);
+    return json ?? 'null';
+  }
   if (Array.isArray(value)) return `[${value.map((v) => (v === undefined ? 'null' : canonicalJson(v))).join(',')}]`;
   const obj = value as Record<string, unknown>;
   const keys = Object.keys(obj);

@@ -9,7 +9,8 @@ export function describeThrown(e: unknown): string {
   if (typeof e !== 'object' || e === null) return String(e);
   try {
     // JSON.stringify returns undefined (its types say otherwise) for a value with a toJSON that returns undefined.
-    return (JSON.stringify(e) as string | undefined) ?? String(e);
+    const json: string | undefined = JSON.stringify(e);
+    return json ?? String(e);
   } catch {
     return Object.prototype.toString.call(e);
   }
