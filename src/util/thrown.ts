@@ -9,7 +9,7 @@ export function describeThrown(e: unknown): string {
   if (typeof e !== 'object' || e === null) return String(e);
   try {
     // JSON.stringify returns undefined (its types say otherwise) for a value with a toJSON that returns undefined.
-    const json: string | undefined = JSON.stringify(e);
+    const json = JSON.stringify(e) as string | undefined;
     return json ?? String(e);
   } catch {
     return Object.prototype.toString.call(e);
