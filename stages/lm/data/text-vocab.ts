@@ -5,8 +5,8 @@
  */
 export const TEXT_SYMBOLS: readonly string[] = [
   ' ',
-  ...Array.from('abcdefghijklmnopqrstuvwxyz'),
-  ...Array.from('.,\'"-?!;:()'),
+  ...'abcdefghijklmnopqrstuvwxyz',
+  ...'.,\'"-?!;:()',
   '#',
   '\n',
   '~',
