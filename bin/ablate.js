@@ -1,2 +1,3 @@
 #!/usr/bin/env node
-import('../dist/src/cli.js').then((m) => m.main(process.argv.slice(2)));
+const { main } = await import('../dist/src/cli.js');
+await main(process.argv.slice(2));

@@ -90,7 +90,7 @@ export async function main(args: string[]): Promise<void> {
               describe:
                 'job staging directory on a filesystem the compute nodes share (default <cache>/slurm, or ABLATE_SLURM_STAGING)',
             }),
-        async (a) => (await import('./commands/run.js')).runCommand({ ...a, pipeline: a.pipeline as string }),
+        async (a) => (await import('./commands/run.js')).runCommand({ ...a, pipeline: a.pipeline }),
       ),
     )
     .command(
@@ -102,7 +102,7 @@ export async function main(args: string[]): Promise<void> {
           common(y)
             .option('json', { type: 'boolean' })
             .option('verbose', { alias: 'v', type: 'boolean', describe: 'list cached cells too' }),
-        async (a) => (await import('./commands/status.js')).statusCommand({ ...a, pipeline: a.pipeline as string }),
+        async (a) => (await import('./commands/status.js')).statusCommand({ ...a, pipeline: a.pipeline }),
       ),
     )
     .command(
@@ -114,8 +114,8 @@ export async function main(args: string[]): Promise<void> {
         async (a) =>
           (await import('./commands/explain.js')).explainCommand({
             ...a,
-            pipeline: a.pipeline as string,
-            cell: a.cell as string,
+            pipeline: a.pipeline,
+            cell: a.cell,
           }),
       ),
     )
@@ -132,7 +132,7 @@ export async function main(args: string[]): Promise<void> {
               default: 'stage' as const,
               describe: 'one node per stage, or per cell',
             }),
-        async (a) => (await import('./commands/dag.js')).dagCommand({ ...a, pipeline: a.pipeline as string }),
+        async (a) => (await import('./commands/dag.js')).dagCommand({ ...a, pipeline: a.pipeline }),
       ),
     )
     .command(
@@ -143,7 +143,7 @@ export async function main(args: string[]): Promise<void> {
         (y) => common(y),
         async (a) =>
           (await import('./commands/dag.js')).validateCommand({
-            pipeline: a.pipeline as string,
+            pipeline: a.pipeline,
             set: a.set,
             axis: a.axis,
           }),
@@ -158,7 +158,7 @@ export async function main(args: string[]): Promise<void> {
           common(y)
             .option('out', { type: 'string', demandOption: true })
             .option('all', { type: 'boolean', describe: 'every cell, not only final ones' }),
-        async (a) => (await import('./commands/export.js')).exportCommand({ ...a, pipeline: a.pipeline as string }),
+        async (a) => (await import('./commands/export.js')).exportCommand({ ...a, pipeline: a.pipeline }),
       ),
     )
     .command(
@@ -171,7 +171,7 @@ export async function main(args: string[]): Promise<void> {
             .option('sample', { ...whole('sample', 1), describe: 'how many cached cells to draw (default 3)' })
             .option('cell', { type: 'string', array: true, describe: 'verify these cells' })
             .option('seed', { ...whole('seed', 0), describe: 'seed of the random draw' }),
-        async (a) => (await import('./commands/verify.js')).verifyCommand({ ...a, pipeline: a.pipeline as string }),
+        async (a) => (await import('./commands/verify.js')).verifyCommand({ ...a, pipeline: a.pipeline }),
       ),
     )
     .command(
@@ -183,8 +183,8 @@ export async function main(args: string[]): Promise<void> {
         async (a) =>
           (await import('./commands/log.js')).logCommand({
             ...a,
-            pipeline: a.pipeline as string,
-            cell: a.cell as string,
+            pipeline: a.pipeline,
+            cell: a.cell,
           }),
       ),
     )
@@ -194,7 +194,7 @@ export async function main(args: string[]): Promise<void> {
       on(
         'push',
         (y) => transfer(y),
-        async (a) => (await import('./commands/push.js')).pushCommand({ ...a, pipelines: a.pipelines as string[] }),
+        async (a) => (await import('./commands/push.js')).pushCommand({ ...a, pipelines: a.pipelines }),
       ),
     )
     .command(
@@ -203,7 +203,7 @@ export async function main(args: string[]): Promise<void> {
       on(
         'pull',
         (y) => transfer(y),
-        async (a) => (await import('./commands/pull.js')).pullCommand({ ...a, pipelines: a.pipelines as string[] }),
+        async (a) => (await import('./commands/pull.js')).pullCommand({ ...a, pipelines: a.pipelines }),
       ),
     )
     .command(
@@ -231,7 +231,7 @@ export async function main(args: string[]): Promise<void> {
               choices: ['table', 'csv', 'json', 'markdown', 'latex'] as const,
               default: 'table' as const,
             }),
-        async (a) => (await import('./commands/show.js')).showCommand({ ...a, pipeline: a.pipeline as string }),
+        async (a) => (await import('./commands/show.js')).showCommand({ ...a, pipeline: a.pipeline }),
       ),
     )
     .command(
@@ -282,8 +282,8 @@ export async function main(args: string[]): Promise<void> {
         async (a) =>
           (await import('./commands/diff.js')).diffCommand({
             ...a,
-            left: a.left as string,
-            right: a.right as string | undefined,
+            left: a.left,
+            right: a.right,
           }),
       ),
     )
@@ -326,7 +326,8 @@ export async function main(args: string[]): Promise<void> {
     .recommendCommands()
     .exitProcess(false)
     .fail((msg, e) => {
-      throw e ?? new UsageError(msg);
+      // yargs passes no error (despite its types) when the arguments themselves are wrong.
+      throw (e as Error | undefined) ?? new UsageError(msg);
     })
     .help()
     .version();

@@ -21,7 +21,6 @@ import { join } from 'node:path';
 import {
   defineStage,
   type JsonObject,
-  type JsonValue,
   type ParamsOf,
   type StageContext,
   type StageDefinition,

@@ -320,7 +320,7 @@ function buildSnakemakeInBatches(ctx: Ctx, ws: Workspace, n: number, batch: numb
 function findSnakemake(install: boolean): string | undefined {
   const which = (): string | undefined => {
     const r = spawnSync('sh', ['-c', 'command -v snakemake'], { encoding: 'utf8' });
-    return r.status === 0 ? String(r.stdout).trim() : undefined;
+    return r.status === 0 ? r.stdout.trim() : undefined;
   };
   const found = which();
   if (found !== undefined || !install) return found;
@@ -340,7 +340,7 @@ function findSnakemake(install: boolean): string | undefined {
 
 function snakemakeVersion(bin: string): string {
   const r = spawnSync(bin, ['--version'], { encoding: 'utf8' });
-  return String(r.stdout).trim();
+  return r.stdout.trim();
 }
 
 // ---------------------------------------------------------------- main

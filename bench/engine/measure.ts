@@ -78,10 +78,10 @@ export function summarize(values: number[]): Summary {
 /** Seconds with about three significant digits: 0.412 s, 12.3 s, 142 s. */
 export function fmtSeconds(s: number): string {
   if (!Number.isFinite(s)) return '–';
-  if (s < 1) return `${s.toFixed(3)}`;
-  if (s < 10) return `${s.toFixed(2)}`;
-  if (s < 100) return `${s.toFixed(1)}`;
-  return `${s.toFixed(0)}`;
+  if (s < 1) return s.toFixed(3);
+  if (s < 10) return s.toFixed(2);
+  if (s < 100) return s.toFixed(1);
+  return s.toFixed(0);
 }
 
 export function fmtSummary(x: Summary): string {
@@ -110,7 +110,7 @@ export function loadAverages(): string {
 
 function firstLine(command: string, args: string[]): string {
   const r = spawnSync(command, args, { encoding: 'utf8' });
-  return r.status === 0 ? String(r.stdout).trimEnd() : '';
+  return r.status === 0 ? r.stdout.trimEnd() : '';
 }
 
 /** What the docs record with every run: cores, memory, versions, load. */

@@ -15,7 +15,7 @@
  * (stored at commit time, so no artifact is read). Goal: under 1 s. With
  * --dir the workspace is kept for reuse.
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {

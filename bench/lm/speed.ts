@@ -12,7 +12,6 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../stages/ml/backend.js';
-import { DEFAULT_ADAM } from '../../stages/ml/adam.js';
 import { deriveSeed, Rng } from '../../stages/ml/prng.js';
 import { oneHotRows } from '../../stages/lm/loss.js';
 import { buildLm, type LmConfig } from '../../stages/lm/models/index.js';

@@ -215,10 +215,10 @@ function runTorch<T>(python: string, args: string[], core: string | undefined, t
   });
   if (r.error) throw new Error(`${python}: ${r.error.message}`);
   if (r.status !== 0) {
-    const why = String(r.stderr).trim().split('\n').slice(-3).join(' / ');
+    const why = r.stderr.trim().split('\n').slice(-3).join(' / ');
     throw new Error(`${python} ${args[0] ?? ''} exited with ${r.status ?? r.signal}: ${why}`);
   }
-  const last = String(r.stdout).trim().split('\n').at(-1) ?? '';
+  const last = r.stdout.trim().split('\n').at(-1) ?? '';
   return JSON.parse(last) as T;
 }
 
@@ -346,7 +346,7 @@ function parity(python: string, backend: string, name: string, length: number, b
           model: name,
           layout: model.layout.entries.map((e) => ({ name: e.name, shape: e.shape })),
           params: Array.from(params),
-          tokens: idx.map((i) => Array.from(set.tokens.subarray(set.offsets[i]!, set.offsets[i]! + length))),
+          tokens: idx.map((i) => Array.from(set.tokens.subarray(set.offsets[i], set.offsets[i]! + length))),
           targets: idx.map((i) => (set.targetsF[i]! - NORM.mean) / NORM.std),
         }),
       );

@@ -18,7 +18,8 @@ export class LmdbLeaseStore implements LeaseStore {
         holder = current;
         return;
       }
-      t.leases.put(fingerprint, mine);
+      // Inside the transaction callback lmdb applies the write at once; its promise settles at commit, awaited above.
+      void t.leases.put(fingerprint, mine);
     });
     return holder === undefined ? { acquired: true } : { acquired: false, holder };
   }
@@ -28,7 +29,8 @@ export class LmdbLeaseStore implements LeaseStore {
     // Usually already released by `commit`; a write transaction only when this process still holds it.
     if (t.leases.get(fingerprint)?.pid !== process.pid) return;
     await t.root.transaction(() => {
-      if (t.leases.get(fingerprint)?.pid === process.pid) t.leases.remove(fingerprint);
+      // Inside the transaction callback lmdb applies the write at once; its promise settles at commit, awaited above.
+      if (t.leases.get(fingerprint)?.pid === process.pid) void t.leases.remove(fingerprint);
     });
   }
 }

@@ -34,14 +34,15 @@ export class LmdbRecordStore implements RecordStore {
         outcome = { committed: false, missing: missing[0] };
         return;
       }
-      t.records.put(record.fingerprint, record);
+      // Inside a write transaction lmdb applies put/remove at once; their promises settle at commit, which `atomically` awaits.
+      void t.records.put(record.fingerprint, record);
       // The done entry is what makes the cell cached; same transaction as the record.
-      t.done.put(record.fingerprint, { fingerprint: record.fingerprint, cell: record.cell, outputs: record.outputs, outputsHash: record.outputsHash });
-      t.latest.put(cellKey(record.pipeline, record.cell), record.fingerprint);
-      if (metrics !== undefined) t.metrics.put(record.fingerprint, metrics);
-      t.failures.remove(cellKey(record.pipeline, record.cell));
+      void t.done.put(record.fingerprint, { fingerprint: record.fingerprint, cell: record.cell, outputs: record.outputs, outputsHash: record.outputsHash });
+      void t.latest.put(cellKey(record.pipeline, record.cell), record.fingerprint);
+      if (metrics !== undefined) void t.metrics.put(record.fingerprint, metrics);
+      void t.failures.remove(cellKey(record.pipeline, record.cell));
       // Releases this process's lease in the same transaction: one write transaction (and disk sync) less per cell.
-      if (t.leases.get(record.fingerprint)?.pid === process.pid) t.leases.remove(record.fingerprint);
+      if (t.leases.get(record.fingerprint)?.pid === process.pid) void t.leases.remove(record.fingerprint);
     });
     return outcome;
   }
@@ -49,9 +50,10 @@ export class LmdbRecordStore implements RecordStore {
   async forget(fingerprint: FingerprintHash): Promise<void> {
     const t = this.t;
     await atomically(t.root, () => {
-      t.done.remove(fingerprint);
-      t.records.remove(fingerprint);
-      t.metrics.remove(fingerprint);
+      // Inside a write transaction lmdb applies put/remove at once; their promises settle at commit, which `atomically` awaits.
+      void t.done.remove(fingerprint);
+      void t.records.remove(fingerprint);
+      void t.metrics.remove(fingerprint);
     });
   }
 
@@ -68,7 +70,8 @@ export class LmdbRecordStore implements RecordStore {
     const t = this.t;
     await atomically(t.root, () => {
       // Only beside a record that still exists: a concurrent forget must not leave an orphan.
-      for (const [fp, m] of entries) if (t.records.doesExist(fp)) t.metrics.put(fp, m);
+      // Inside a write transaction lmdb applies put/remove at once; their promises settle at commit, which `atomically` awaits.
+      for (const [fp, m] of entries) if (t.records.doesExist(fp)) void t.metrics.put(fp, m);
     });
   }
 }

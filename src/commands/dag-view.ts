@@ -31,7 +31,7 @@ export function dagView(a: Analysis, status: ReadonlyMap<string, CellStatus>, le
   }
   const stages = [...new Set(a.order.map((c) => c.stage))];
   const ids = new Map(stages.map((s, i) => [s, `s${i}`]));
-  const counts = new Map(stages.map((s) => [s, { cached: 0, run: 0, failed: 0 } as Record<CellStatus, number>]));
+  const counts = new Map(stages.map((s) => [s, { cached: 0, run: 0, failed: 0 }]));
   for (const c of a.order) (counts.get(c.stage) as Record<CellStatus, number>)[status.get(c.id) ?? 'run']++;
   const nodes = stages.map((s) => {
     const n = counts.get(s) as Record<CellStatus, number>;

@@ -1,7 +1,7 @@
 import { diffFingerprints } from '../plan/fingerprint.js';
 import type { CellRecord } from '../cache/cache.js';
 import { planFailureError } from '../plan/planner.js';
-import { findCell, openSession, UsageError, type CommonOptions } from './session.js';
+import { findCell, openSession, type CommonOptions } from './session.js';
 
 /**
  * Why would this cell run? A value-level diff of its fingerprint against
@@ -16,7 +16,7 @@ export async function explainCommand(o: CommonOptions & { cell: string }): Promi
     const state = planned.value.get(cell.id);
     const lastFp = session.cache.latest(session.pipelineKey, cell.id);
     const last: CellRecord | undefined = lastFp === undefined ? undefined : session.cache.getRecord(lastFp);
-    const out: string[] = [`${cell.id}`];
+    const out: string[] = [cell.id];
     if (state?.kind === 'cached') {
       const full = session.cache.getRecord(state.fingerprint) as CellRecord;
       out.push(

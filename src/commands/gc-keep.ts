@@ -4,7 +4,7 @@ import { LmdbCache } from '../cache/lmdb-cache.js';
 import { doomed, freedBlobs, type Keep, type StoreEntries } from '../cache/prune.js';
 import { planFailureError } from '../plan/planner.js';
 import { bytes } from '../reporters/transfer-format.js';
-import { cacheDir, openSession, UsageError } from './session.js';
+import { cacheDir, openSession } from './session.js';
 
 export interface KeepOptions {
   cacheDir?: string;

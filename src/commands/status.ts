@@ -1,4 +1,3 @@
-import { UsageError } from '../exit.js';
 import { currentSnapshot, writeSnapshot, type SnapshotRow } from '../plan/plan-snapshot.js';
 import type { CellState } from '../plan/planner.js';
 import { namesList } from '../reporters/format.js';

@@ -25,7 +25,7 @@ export async function runCapture(
 /** For process exit hooks, where nothing asynchronous runs any more. */
 export function runCaptureSync(file: string, args: readonly string[], timeoutMs = 10_000): Result<string, string> {
   const r = execaSync(file, args, { reject: false, timeout: timeoutMs, stdin: 'ignore' });
-  return r.exitCode === 0 ? ok(String(r.stdout)) : err(lastLines(`${String(r.stderr)}\n${String(r.stdout)}`, 5));
+  return r.exitCode === 0 ? ok(r.stdout) : err(lastLines(`${r.stderr}\n${r.stdout}`, 5));
 }
 
 export type ExitReason =

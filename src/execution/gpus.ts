@@ -8,7 +8,7 @@ export async function detectGpus(): Promise<number[]> {
   const { execa } = await import('execa');
   const r = await execa('nvidia-smi', ['-L'], { reject: false, timeout: 5000 });
   if (r.exitCode !== 0) return [];
-  return String(r.stdout)
+  return r.stdout
     .split('\n')
     .filter((l) => l.startsWith('GPU '))
     .map((_, i) => i);

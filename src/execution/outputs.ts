@@ -62,8 +62,8 @@ export async function storeAndCommit(
 
 function storeError(e: unknown): string {
   const code = (e as NodeJS.ErrnoException).code;
-  if (code === 'ENOSPC' || /No space left|MDB_MAP_FULL/i.test(String((e as Error).message)))
+  if (code === 'ENOSPC' || /No space left|MDB_MAP_FULL/i.test((e as Error).message))
     return 'the disk holding the cache is full (ENOSPC)';
   if (code === 'EROFS' || code === 'EACCES' || code === 'EPERM') return `the cache cannot be written (${code})`;
-  return (e as Error).message ?? String(e);
+  return (e as Partial<Error>).message ?? String(e);
 }

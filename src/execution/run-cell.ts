@@ -38,7 +38,7 @@ export interface CellEnv {
   signal: AbortSignal;
   gpus: number[];
   versions: Record<string, string>;
-  onProgress(update: ProgressUpdate): void;
+  onProgress: (update: ProgressUpdate) => void;
   /**
    * Called once the cell's process has exited, before its outputs are stored
    * and committed: the executor hands the cell's CPU/GPU slot to the next cell.
@@ -249,7 +249,7 @@ function fileError(e: unknown): string {
     EEXIST: 'a file is in the way of a folder',
     ENAMETOOLONG: 'the name is too long',
   };
-  if (code === undefined) return (e as Error).message ?? String(e);
+  if (code === undefined) return (e as Partial<Error>).message ?? String(e);
   const what = words[code] ?? (e as Error).message;
   if (code === 'ENOSPC' || code === 'EDQUOT' || path === undefined) return `${what} (${code})`;
   return `cannot ${syscall ?? 'write'} ${path}: ${what} (${code})`;

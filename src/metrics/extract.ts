@@ -52,7 +52,7 @@ function picked(
   problems: string[],
 ): [string, number][] {
   const out: [string, number][] = [];
-  const named = Array.isArray(keys) ? keys.map((k): [string, string] => [k, k]) : Object.entries(keys);
+  const named = Array.isArray(keys) ? keys.map((k: string): [string, string] => [k, k]) : Object.entries(keys);
   for (const [name, path] of named) {
     const v = at(json, path);
     if (typeof v === 'number' && Number.isFinite(v)) out.push([name, v]);

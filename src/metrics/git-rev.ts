@@ -16,12 +16,10 @@ export async function pipelineAtRevision(file: string, rev: string): Promise<str
   const git = async (args: string[]): Promise<string> => {
     const r = await execa('git', args, { cwd: dir, reject: false, stripFinalNewline: false });
     if (r.exitCode !== 0) {
-      const why = String(r.stderr || r.stdout || (r as { shortMessage?: string }).shortMessage || '')
-        .trim()
-        .split('\n')[0];
+      const why = (r.stderr || r.stdout || (r as { shortMessage?: string }).shortMessage || '').trim().split('\n')[0];
       throw new UsageError(`--rev ${rev}: ${why || `git ${args[0]} failed`}`);
     }
-    return String(r.stdout);
+    return r.stdout;
   };
   const top = realpathSync((await git(['rev-parse', '--show-toplevel'])).trim());
   const text = await git(['show', `${rev}:${relative(top, path).split('\\').join('/')}`]);

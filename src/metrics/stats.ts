@@ -31,9 +31,9 @@ export function tQuantile(dof: number): number {
 
 export function summarize(values: readonly number[]): Summary {
   const n = values.length;
-  const m = mean(values as number[]);
+  const m = mean(values);
   if (n < 2) return { n, mean: m };
-  const sd = sampleStandardDeviation(values as number[]);
+  const sd = sampleStandardDeviation(values);
   const half = (tQuantile(n - 1) * sd) / Math.sqrt(n);
   return { n, mean: m, sd, low: m - half, high: m + half };
 }

@@ -81,7 +81,7 @@ export async function loadPipelineFile(
   // Own properties only: a variable named "constructor" or "__proto__" is a name like any other.
   const vars: JsonObject = Object.fromEntries([
     ...Object.entries(raw.vars ?? {}),
-    ...overrides.set.map((o) => [o.name, o.value]),
+    ...overrides.set.map((o): [string, JsonValue] => [o.name, o.value]),
   ]);
   const unknownSet = overrides.set.find((o) => !Object.hasOwn(raw.vars ?? {}, o.name));
   if (unknownSet !== undefined) {
@@ -97,7 +97,7 @@ export async function loadPipelineFile(
       sources,
     );
   }
-  const { table, diagnostics } = axisTable(raw, overrides.axis, source);
+  const { table, diagnostics } = axisTable(raw, overrides.axis);
   if (diagnostics.length > 0) return fail(diagnostics, sources);
   const stages = Object.entries(raw.stages).map(([name, s]) =>
     toStageConfig(name, s, { vars, table, excludes: raw.excludes ?? {}, source }, diagnostics),

@@ -51,7 +51,7 @@ export function schemaProblems(errors: readonly ErrorObject[], instance: unknown
     ): SchemaProblem => (hint === undefined ? { path, at, which, text } : { path, at, which, text, hint });
     switch (e.keyword) {
       case 'additionalProperties': {
-        const extra = String((e.params as { additionalProperty: string }).additionalProperty);
+        const extra = (e.params as { additionalProperty: string }).additionalProperty;
         const allowed = Object.keys((e.parentSchema as { properties?: object } | undefined)?.properties ?? {});
         const hint = suggest(extra, allowed) ?? (allowed.length > 0 ? `allowed: ${allowed.join(', ')}` : undefined);
         return problem(
@@ -62,11 +62,11 @@ export function schemaProblems(errors: readonly ErrorObject[], instance: unknown
         );
       }
       case 'required': {
-        const missing = String((e.params as { missingProperty: string }).missingProperty);
+        const missing = (e.params as { missingProperty: string }).missingProperty;
         return problem((name) => of(name, `is missing the required property "${missing}"`));
       }
       case 'enum': {
-        const allowed = ((e.params as { allowedValues: unknown[] }).allowedValues ?? []).map(String);
+        const allowed = ((e.params as { allowedValues?: unknown[] }).allowedValues ?? []).map(String);
         const got = String(value);
         return problem(
           (name) =>

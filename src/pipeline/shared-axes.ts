@@ -35,7 +35,6 @@ export interface AxisTable {
 export function axisTable(
   raw: RawAxes,
   flags: readonly AxisOverride[],
-  source: JsonSource,
 ): { table: AxisTable; diagnostics: Diagnostic[] } {
   const fromFile = (values: Scalar[], path: (string | number)[]): AxisValues => ({
     values,

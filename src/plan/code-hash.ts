@@ -23,7 +23,7 @@ export function codeFiles(entry: string): readonly string[] {
 export async function codeHashes(entry: string, root: string): Promise<CodeHashes> {
   const cached = memo.get(entry);
   if (cached !== undefined) return cached;
-  await init;
+  await init();
   const out: CodeHashes = {};
   const queue = [entry];
   const seen = new Set<string>();

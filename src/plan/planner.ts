@@ -277,7 +277,7 @@ export class Planner {
     const merged: CodeHashes = { ...(await codeHashes(modulePath, root)) };
     for (const p of plugins) Object.assign(merged, await codeHashes(p, root));
     for (const entry of [modulePath, ...plugins]) for (const f of codeFiles(entry)) this.read.add(f);
-    const sorted = Object.fromEntries(Object.entries(merged).sort(([a], [b]) => a.localeCompare(b))) as CodeHashes;
+    const sorted: CodeHashes = Object.fromEntries(Object.entries(merged).sort(([a], [b]) => a.localeCompare(b)));
     this.codeByCell.set(key, sorted);
     return sorted;
   }

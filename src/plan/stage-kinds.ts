@@ -69,9 +69,9 @@ async function importGuarded(modulePath: string): Promise<unknown> {
       LOAD_LIMIT_MS,
     ).unref();
   });
-  process.exit = ((code?: number | string | null) => {
+  process.exit = (code?: number | string | null) => {
     throw new KindLoadError(`its module called process.exit(${code ?? ''}) while loading`);
-  }) as typeof process.exit;
+  };
   try {
     return await Promise.race([importModule(modulePath), stuck]);
   } catch (e) {

@@ -95,5 +95,5 @@ function readConfig(path: string): Partial<RemoteSettings> {
         `remote.${key} must be ${want === 'count' ? `an integer of at least ${least}` : `a ${want}`}`,
       );
   }
-  return remote as Partial<RemoteSettings>;
+  return remote;
 }

@@ -2,7 +2,7 @@ import type { Cell } from '../plan/types.js';
 import type { TransferEvent, TransferOutcome } from '../execution/events.js';
 import type { CellState } from '../plan/planner.js';
 import { planFailureError } from '../plan/planner.js';
-import { UsageError, type Session } from '../commands/session.js';
+import { type Session } from '../commands/session.js';
 import { mapBounded } from './pool.js';
 import type { Remote } from './remote.js';
 import { localCell } from './read-through.js';
@@ -52,7 +52,10 @@ export async function pushPipeline(session: Session, x: SyncContext): Promise<vo
   const cached = session.analysis.order.filter((c) => states.get(c.id)?.kind === 'cached');
   for (const c of session.analysis.order) if (states.get(c.id)?.kind !== 'cached') note(c, 'not-computed');
   await mapBounded(cached, x.concurrency, async (cell) => {
-    if (x.down !== undefined) return note(cell, 'failed', 0, `not attempted: ${x.down}`);
+    if (x.down !== undefined) {
+      note(cell, 'failed', 0, `not attempted: ${x.down}`);
+      return;
+    }
     const outcome = await pushCell(
       x.remote,
       session.cache,
@@ -82,7 +85,10 @@ export async function pullPipeline(session: Session, x: SyncContext): Promise<vo
     let received = 0;
     await mapBounded(wanted, x.concurrency, async (cell) => {
       tried.add(cell.id);
-      if (x.down !== undefined) return note(x, cell, 'failed', 0, `not attempted: ${x.down}`);
+      if (x.down !== undefined) {
+        note(x, cell, 'failed', 0, `not attempted: ${x.down}`);
+        return;
+      }
       const outcome = await pullCell(
         x.remote,
         session.cache,

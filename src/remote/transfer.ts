@@ -151,7 +151,7 @@ async function once<T extends number | NotSent | Fetched>(
   transfer: () => Promise<T>,
 ): Promise<T> {
   let map = inFlight.get(remote);
-  if (map === undefined) inFlight.set(remote, (map = new Map()));
+  if (map === undefined) inFlight.set(remote, (map = new Map<string, Promise<unknown>>()));
   const running = map.get(key) as Promise<T> | undefined;
   if (running !== undefined) {
     const shared: number | NotSent | Fetched = await running;

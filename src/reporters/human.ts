@@ -177,7 +177,10 @@ export class HumanReporter implements Reporter {
 
   private render(): void {
     if (!this.live) return;
-    if (!this.sink.open) return this.endLive();
+    if (!this.sink.open) {
+      this.endLive();
+      return;
+    }
     const elapsed = Date.now() - this.start;
     const lines = [
       `${bar(this.total ? this.finished / this.total : 0, 24)} ${this.finished}/${this.total} cells · ${duration(elapsed)} elapsed${this.etaText()}`,

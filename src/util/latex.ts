@@ -33,7 +33,7 @@ const SPECIALS: Record<string, string> = {
 
 /** Escapes LaTeX's special characters and spells the symbols tables use in maths mode. */
 export function latexText(s: string): string {
-  return [...s].map((c) => SPECIALS[c] ?? c).join('');
+  return Array.from(s, (c) => SPECIALS[c] ?? c).join('');
 }
 
 /** A booktabs tabular (needs `\usepackage{booktabs}`); `right` marks right-aligned (numeric) columns. */

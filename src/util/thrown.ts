@@ -8,7 +8,9 @@ export function describeThrown(e: unknown): string {
   if (typeof e === 'string') return JSON.stringify(e);
   if (typeof e !== 'object' || e === null) return String(e);
   try {
-    return JSON.stringify(e) ?? String(e);
+    // JSON.stringify returns undefined (its types say otherwise) for a value with a toJSON that returns undefined.
+    const json = JSON.stringify(e) as string | undefined;
+    return json ?? String(e);
   } catch {
     return Object.prototype.toString.call(e);
   }

@@ -55,8 +55,7 @@ export function lossSpec(task: string, curves: readonly LossCurve[]): TopLevelSp
     text: `${task.charAt(0).toUpperCase()}${task.slice(1)} task: training loss`,
     subtitle: 'line: geometric mean over seeds · band: t-based 95% interval',
   };
-  if (!facet)
-    return { $schema: SCHEMA, title, config: CONFIG, data: { values }, width: 560, height: 280, layer } as TopLevelSpec;
+  if (!facet) return { $schema: SCHEMA, title, config: CONFIG, data: { values }, width: 560, height: 280, layer };
   return {
     $schema: SCHEMA,
     title,
@@ -65,5 +64,5 @@ export function lossSpec(task: string, curves: readonly LossCurve[]): TopLevelSp
     facet: { field: 'arch', type: 'nominal', title: 'architecture', sort: archs },
     columns: 2,
     spec: { width: 340, height: 220, layer },
-  } as TopLevelSpec;
+  };
 }

@@ -172,7 +172,7 @@ export function curvesSpec(task: string, variants: readonly Variant[]): TopLevel
     subtitle: 'line: geometric mean over seeds · band: t-based 95% interval · dotted: constant predictor',
   };
   const data = { values };
-  if (!facet) return { $schema: SCHEMA, title, config: CONFIG, data, width: 560, height: 300, layer } as TopLevelSpec;
+  if (!facet) return { $schema: SCHEMA, title, config: CONFIG, data, width: 560, height: 300, layer };
   return {
     $schema: SCHEMA,
     title,
@@ -181,7 +181,7 @@ export function curvesSpec(task: string, variants: readonly Variant[]): TopLevel
     facet: { field: 'arch', type: 'nominal', title: 'architecture', sort: archs },
     columns: FACET_COLUMNS,
     spec: { width: 340, height: 240, layer },
-  } as TopLevelSpec;
+  };
 }
 
 /** Anything keyed by axis values: a variant, a loss curve. */
@@ -329,7 +329,7 @@ export function scatterSpec(rows: readonly ModelRow[], o: ScatterOptions): TopLe
         },
       },
     ],
-  } as TopLevelSpec;
+  };
 }
 
 /** A log axis where the values are all positive and span more than two decades. */
@@ -468,7 +468,7 @@ export function oodDotSpec(variants: readonly Variant[]): TopLevelSpec {
       },
     },
     resolve: { scale: { x: 'independent', y: 'independent' } },
-  } as TopLevelSpec;
+  };
 }
 
 const capital = (s: string): string => s.charAt(0).toUpperCase() + s.slice(1);

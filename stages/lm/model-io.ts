@@ -52,7 +52,7 @@ export async function saveLm(dir: string, body: LmModelFileBody, model: LmModel,
 
 export async function readLmFile(dir: string): Promise<{ file: LmModelFile; params: Float32Array }> {
   const file = JSON.parse(await readFile(path.join(dir, 'model.json'), 'utf8')) as LmModelFile;
-  if (file.format !== LM_MODEL_FORMAT)
+  if ((file.format as unknown) !== LM_MODEL_FORMAT)
     throw new Error(`${dir}/model.json: format '${String(file.format)}' is not '${LM_MODEL_FORMAT}'`);
   const params = await readF32(path.join(dir, file.weights));
   if (params.length !== file.paramCount) {

@@ -75,7 +75,7 @@ export async function loadCheckpoint(
     if ((error as { code?: string }).code !== 'ENOENT') log(`Ignoring unreadable checkpoint: ${String(error)}`);
     return undefined;
   }
-  if (meta.format !== CHECKPOINT_FORMAT || meta.key !== key) {
+  if ((meta.format as unknown) !== CHECKPOINT_FORMAT || meta.key !== key) {
     log('Ignoring a checkpoint written for a different configuration');
     return undefined;
   }

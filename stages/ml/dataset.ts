@@ -180,7 +180,7 @@ export async function writeDataset(dir: string, data: Dataset): Promise<void> {
 
 export async function readDatasetMeta(dir: string): Promise<DatasetMeta> {
   const meta = JSON.parse(await readFile(path.join(dir, 'meta.json'), 'utf8')) as DatasetMeta;
-  if (meta.format !== DATASET_FORMAT) {
+  if ((meta.format as unknown) !== DATASET_FORMAT) {
     throw new Error(`${dir}/meta.json: format '${String(meta.format)}' is not '${DATASET_FORMAT}'`);
   }
   return meta;

@@ -51,7 +51,7 @@ export async function saveModel(
 
 export async function readModelFile(dir: string): Promise<{ file: ModelFile; params: Float32Array }> {
   const file = JSON.parse(await readFile(path.join(dir, 'model.json'), 'utf8')) as ModelFile;
-  if (file.format !== MODEL_FORMAT)
+  if ((file.format as unknown) !== MODEL_FORMAT)
     throw new Error(`${dir}/model.json: format '${String(file.format)}' is not '${MODEL_FORMAT}'`);
   const params = await readF32(path.join(dir, file.weights));
   if (params.length !== file.paramCount) {

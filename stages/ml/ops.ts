@@ -26,7 +26,7 @@ export function transposeLast(x: tf.Tensor): tf.Tensor {
 
 /** Sum over the rows of a 2-D tensor as `ones[1,n] @ x`, shaped [cols]. */
 function sumRows(x: tf.Tensor): tf.Tensor {
-  const n = x.shape[0]!;
+  const n = x.shape[0];
   return tf.reshape(tf.matMul(tf.ones([1, n]), x), [x.shape[1]!]);
 }
 

@@ -77,7 +77,7 @@ export class ParamLayout {
   flatten(grads: ReadonlyArray<tf.Tensor | undefined>, out: Float32Array = new Float32Array(this.size)): Float32Array {
     this.entries.forEach((e, i) => {
       const g = grads[i];
-      if (g) out.set(g.dataSync() as Float32Array, e.offset);
+      if (g) out.set(g.dataSync(), e.offset);
       else out.fill(0, e.offset, e.offset + e.size);
     });
     return out;

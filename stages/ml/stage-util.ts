@@ -5,10 +5,7 @@
 import type { InputArtifact, StageContext } from '../../src/stage-api.js';
 
 /** The one upstream artifact bound to input `name`. */
-export function singleInput(
-  ctx: Pick<StageContext<unknown>, 'inputs' | 'stage' | 'cell'>,
-  name: string,
-): InputArtifact {
+export function singleInput(ctx: Pick<StageContext, 'inputs' | 'stage' | 'cell'>, name: string): InputArtifact {
   const input = ctx.inputs[name];
   if (!input)
     throw new Error(

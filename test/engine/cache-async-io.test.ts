@@ -31,8 +31,7 @@ function isAsync(node: ts.Node): boolean {
 
 function isTransactionCallback(fn: ts.Node): boolean {
   const parent = fn.parent;
-  if (parent === undefined || !ts.isCallExpression(parent) || !parent.arguments.includes(fn as ts.Expression))
-    return false;
+  if (!ts.isCallExpression(parent) || !parent.arguments.includes(fn as ts.Expression)) return false;
   return TRANSACTIONS.has(calleeName(parent) ?? '');
 }
 
@@ -65,7 +64,7 @@ function blockingCallsInAsync(fileName: string, text: string): string[] {
   const visit = (node: ts.Node): void => {
     if (ts.isFunctionLike(node) && isAsync(node) && 'body' in node && node.body !== undefined) {
       const owner = node.name !== undefined && ts.isIdentifier(node.name) ? node.name.text : '<async function>';
-      ts.forEachChild(node.body as ts.Node, (child) => scan(child, `${fileName} ${owner}`));
+      ts.forEachChild(node.body, (child) => scan(child, `${fileName} ${owner}`));
     }
     ts.forEachChild(node, visit);
   };

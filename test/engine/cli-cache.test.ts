@@ -34,7 +34,7 @@ test('a second run executes no cell', async () => {
   assert.equal(byStatus(second.stdout).cached?.length, 8);
   const summary = events(second.stdout).find((e) => e.type === 'summary');
   assert.equal(summary?.type, 'summary');
-  assert.deepEqual([summary?.ran, summary?.cached, summary?.failed, summary?.skipped], [0, 8, 0, 0]);
+  assert.deepEqual([summary.ran, summary.cached, summary.failed, summary.skipped], [0, 8, 0, 0]);
 });
 
 test('changing one param re-runs exactly the affected cells and their dependents', async () => {

@@ -30,8 +30,8 @@ test('a failed cell is not cached, its dependents are skipped, independent cells
   assert.deepEqual(s.ran, ['a[n=1]', 'b[n=1]', 'c']);
   const summary = events(r.stdout).at(-1) as unknown as { failures: { cell: string; message: string; tail: string }[] };
   assert.equal(summary.failures[0]?.cell, 'a[n=2]');
-  assert.match(summary.failures[0]?.message ?? '', /exited with code 7/);
-  assert.match(summary.failures[0]?.tail ?? '', /boom-2/);
+  assert.match(summary.failures[0].message, /exited with code 7/);
+  assert.match(summary.failures[0].tail, /boom-2/);
   const log = await ablate(dir, ['log', 'p.json', 'a[n=2]']);
   assert.match(log.stdout, /boom-2/);
   const again = await runJson(dir);

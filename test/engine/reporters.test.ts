@@ -78,7 +78,7 @@ for (const interrupted of [false, true]) {
   });
 }
 
-test('the ETA counts each stage at its own pace', async () => {
+test('the ETA counts each stage at its own pace', () => {
   const { stream, writes } = fakeStream(true);
   const r = new HumanReporter(stream, createLogUpdate);
   // One slow cell (10 s) and one fast cell (10 ms) done; one slow and nine fast left, one job: 10 s + 90 ms.
@@ -102,7 +102,7 @@ test('the ETA says "+" while a stage with cells left has no duration yet', () =>
   r.close();
 });
 
-test('plain lines say start and ran in the order cells run, though a slot frees before the last cell is stored', async () => {
+test('plain lines say start and ran in the order cells run, though a slot frees before the last cell is stored', () => {
   const { stream, writes } = fakeStream(false);
   const r = new HumanReporter(stream);
   // As the executor emits them with -j 1: the next cell starts as soon as the previous process exits.

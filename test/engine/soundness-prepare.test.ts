@@ -40,14 +40,18 @@ test('an unwritable logs path fails the cell with the reason and exits 1', async
 });
 
 test('a full disk while copying inputs fails the cell and exits 1', async (t) => {
-  if (process.getuid?.() !== 0) return t.skip('mounting a tmpfs needs root');
+  if (process.getuid?.() !== 0) {
+    t.skip('mounting a tmpfs needs root');
+    return;
+  }
   const dir = tempProject();
   const small = join(dir, 'small');
   mkdirSync(small);
   try {
     execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1500k', 'tmpfs', small], { stdio: 'pipe' });
   } catch (e) {
-    return t.skip(`mount -t tmpfs failed: ${String((e as { stderr?: Buffer }).stderr ?? e).trim()}`);
+    t.skip(`mount -t tmpfs failed: ${String((e as { stderr?: Buffer }).stderr ?? e).trim()}`);
+    return;
   }
   try {
     // 600 kB stored once fits; copied twice more as b's two inputs, it does not.

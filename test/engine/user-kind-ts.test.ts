@@ -135,7 +135,7 @@ test("the package's types give ctx.params the type its schema describes", { time
     writeJson(join(dir, 'tsconfig.json'), { compilerOptions, files: [file] });
     return promisify(execFile)(process.execPath, [tsc, '-p', 'tsconfig.json'], { cwd: dir }).then(
       () => '',
-      (e: { stdout: string }) => e.stdout,
+      (e: unknown) => (e as { stdout: string }).stdout,
     );
   };
   assert.equal(await check('kinds/greet.ts'), '', 'the well-typed kind compiles');

@@ -69,7 +69,7 @@ function axisState(pool: Scalar[]): fc.Arbitrary<AxisState> {
 
 function view(o: GenOptions, pools: Record<AxisName, Scalar[]>): fc.Arbitrary<PipelineView> {
   return fc.record({
-    axes: fc.record({ n: axisState(pools.n), m: axisState(pools.m) }) as fc.Arbitrary<Record<AxisName, AxisState>>,
+    axes: fc.record({ n: axisState(pools.n), m: axisState(pools.m) }),
     exclude: fc.array(fc.tuple(fc.nat(2), fc.nat(2)), { maxLength: 2 }),
     v: scalar(o),
     set: fc.constant({}),

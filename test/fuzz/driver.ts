@@ -8,7 +8,7 @@
  */
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseEvents, killGroup, snapshot, start, waitGroupGone, Workspace, type Exit } from '../reliability/rig.js';
+import { parseEvents, killGroup, snapshot, waitGroupGone, Workspace, type Exit } from '../reliability/rig.js';
 import { applyEdit, type Step } from './edits.js';
 import {
   expectedCellCount,

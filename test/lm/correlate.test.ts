@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { test } from 'node:test';
-import type { InputArtifact, JsonObject } from '../../src/stage-api.js';
+import type { InputArtifact } from '../../src/stage-api.js';
 import lmCorrelate from '../../stages/lm-correlate.js';
 import { correlateLmRows, type LmCorrelation } from '../../stages/lm/stats/correlate.js';
 import type { LmRow } from '../../stages/lm/stats/row.js';
@@ -136,12 +136,9 @@ test('the lm-correlate kind reads row.json from every input and writes correlati
       await writeFile(path.join(ctx.outDir, 'row.json'), JSON.stringify(row));
       inputs.push(await asInput(ctx));
     }
-    const ctx = await makeCtx(
-      root,
-      'lm-correlate',
-      { bootstrap: 50, permutations: 50 } as JsonObject,
-      { rows: inputs } as unknown as Record<string, InputArtifact>,
-    );
+    const ctx = await makeCtx(root, 'lm-correlate', { bootstrap: 50, permutations: 50 }, {
+      rows: inputs,
+    } as unknown as Record<string, InputArtifact>);
     await lmCorrelate.run(ctx);
     const out = JSON.parse(await readFile(path.join(ctx.outDir, 'correlation.json'), 'utf8')) as LmCorrelation;
     assert.equal(out.n, 32);

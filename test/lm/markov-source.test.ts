@@ -136,8 +136,14 @@ test('bayesNextToken is the transition row from k tokens on, and brute-force mar
     for (let y = 0; y < 3; y++) {
       const brute = bruteProbability(s, [...prefix, y]) / bruteProbability(s, prefix);
       const block = blockProbability(s, [...prefix, y]) / blockProbability(s, prefix);
-      assert.ok(Math.abs(q[y]! - brute) < 1e-12, `prefix [${prefix}] token ${y}: ${q[y]} vs ${brute}`);
-      assert.ok(Math.abs(q[y]! - block) < 1e-12, `prefix [${prefix}] token ${y}: ${q[y]} vs stationary block ${block}`);
+      assert.ok(
+        Math.abs(q[y]! - brute) < 1e-12,
+        `prefix [${prefix.join(',')}] token ${y}: ${String(q[y])} vs ${brute}`,
+      );
+      assert.ok(
+        Math.abs(q[y]! - block) < 1e-12,
+        `prefix [${prefix.join(',')}] token ${y}: ${String(q[y])} vs stationary block ${block}`,
+      );
     }
   }
   assert.throws(() => bayesNextToken(s, [0, 3]), /prefix token 1 is 3, outside 0\.\.2/);

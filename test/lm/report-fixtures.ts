@@ -127,7 +127,7 @@ async function cell(
   const dir = join(root, id.replace(/[^a-zA-Z0-9_.=-]+/g, '_'));
   await mkdir(dir, { recursive: true });
   for (const [name, json] of Object.entries(files)) await writeFile(join(dir, name), JSON.stringify(json));
-  return { stage, cell: id, axes, params: axes as JsonObject, dir, files: Object.keys(files).sort() };
+  return { stage, cell: id, axes, params: axes, dir, files: Object.keys(files).sort() };
 }
 
 /** The report's inputs as an engine would hand them: evals, trains, correlation, datasets. */

@@ -58,7 +58,7 @@ async function cell(
   files: Record<string, object>,
   axes: Record<string, JsonValue>,
 ): Promise<InputArtifact> {
-  const ctx = await makeCtx(root, stage, axes as JsonObject);
+  const ctx = await makeCtx(root, stage, axes);
   for (const [name, body] of Object.entries(files)) await writeFile(path.join(ctx.outDir, name), JSON.stringify(body));
   ctx.axes = axes;
   return asInput(ctx);

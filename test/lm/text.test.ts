@@ -35,9 +35,9 @@ test('every character of the corpus maps into the vocabulary and no POS tag rema
     // Tags follow the last slash of each token; the only slashes left must be those inside words (1/2, lb./cu.).
     let slashesInWords = 0;
     for (const token of (await readFile(path.join(dir, d.id), 'utf8')).split(/\s+/).filter(Boolean)) {
-      slashesInWords += [...stripTag(token)].filter((c) => c === '/').length;
+      slashesInWords += Array.from(stripTag(token)).filter((c) => c === '/').length;
     }
-    assert.equal([...d.text].filter((c) => c === '/').length, slashesInWords, d.id);
+    assert.equal(Array.from(d.text).filter((c) => c === '/').length, slashesInWords, d.id);
     const tokens = encodeText(d.text);
     assert.ok(
       tokens.every((t) => t >= 0 && t < TEXT_SYMBOLS.length),

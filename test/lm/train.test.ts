@@ -154,7 +154,7 @@ test('a NaN loss stops training with a DivergenceError', async () => {
     ...inner,
     config: inner.config,
     layout: inner.layout,
-    forward: (p, x) => tf.mul(inner.forward(p, x), NaN) as tf.Tensor2D,
+    forward: (p, x) => tf.mul<tf.Tensor2D>(inner.forward(p, x), NaN),
   };
   await assert.rejects(
     trainLm(broken, stream(), BASE),
@@ -201,12 +201,17 @@ test('lm-train writes model, weights and train.json; loadLm reproduces the log-p
     };
     const ctx = await makeCtx(root, 'lm-train', params, { data: await asInput(dataCtx) }, { backend: 'wasm' });
     await lmTrain.run(ctx);
-    const report = JSON.parse(await readFile(path.join(ctx.outDir, 'train.json'), 'utf8'));
+    const report = JSON.parse(await readFile(path.join(ctx.outDir, 'train.json'), 'utf8')) as {
+      finalLoss: number;
+      finalMisalign: number;
+      lossCurve: unknown[];
+      steps: number;
+    };
     assert.ok(report.finalLoss > 0 && report.finalLoss < Math.log(VOCAB) + 1);
     assert.ok(report.finalMisalign > 0);
     assert.equal(report.lossCurve.length, 20);
     assert.equal(report.steps, 20);
-    const timing = JSON.parse(await readFile(path.join(ctx.outDir, 'timing.json'), 'utf8'));
+    const timing = JSON.parse(await readFile(path.join(ctx.outDir, 'timing.json'), 'utf8')) as { stepsPerSec: number };
     assert.ok(timing.stepsPerSec > 0);
     const lm = await loadLm(ctx.outDir, { backend: 'wasm' });
     assert.equal(lm.file.train.alpha, 0.3);

@@ -77,7 +77,7 @@ test('same seed, same bytes; another seed, other bytes; round trip through disk'
   }
 });
 
-test('f with task mean is refused', async () => {
+test('f with task mean is refused', () => {
   assert.throws(
     () =>
       generateDataset({ ...TINY_DATA, f: 'sqrt' }, { name: 'sqrt', describe: '', f: Math.sqrt, inverse: (y) => y * y }),

@@ -36,7 +36,7 @@ async function fakeModel(f: string, output: (length: number) => number): Promise
     task: 'length',
     f,
     file,
-    predict: async (seqs) => Float32Array.from(seqs, (s) => output(s.length)),
+    predict: (seqs) => Promise.resolve(Float32Array.from(seqs, (s) => output(s.length))),
     toTarget: (y) => invert(y).value,
     invert,
     dispose: () => undefined,

@@ -32,10 +32,7 @@ const index = JSON.parse(readFileSync(join(fixturesDir, 'index.json'), 'utf8')) 
 async function inProcess(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   let stderr = '';
   const err = process.stderr.write.bind(process.stderr);
-  process.stderr.write = ((chunk: string | Uint8Array) => (
-    (stderr += String(chunk)),
-    true
-  )) as typeof process.stderr.write;
+  process.stderr.write = (chunk: string | Uint8Array) => ((stderr += String(chunk)), true);
   try {
     await main(args);
   } finally {
@@ -54,9 +51,9 @@ function checkDiagnostic(f: Fixture, path: string, r: { code: number; stdout: st
     true,
     `${f.file}: expected ${f.line}:${f.col}, got\n${r.stderr}`,
   );
-  assert.ok(lines[0]?.includes(f.message), `${f.file}: expected "${f.message}" in\n${lines[0]}`);
+  assert.ok(lines[0].includes(f.message), `${f.file}: expected "${f.message}" in\n${lines[0]}`);
   // Short: the message, its source line and a caret (and a hint), per diagnostic; never a stack trace.
-  const message = (lines[0] ?? '').slice(path.length);
+  const message = lines[0].slice(path.length);
   assert.ok(message.length < 200, `${f.file}: the message is ${message.length} characters`);
   assert.ok(lines.length <= 16, `${f.file}: ${lines.length} lines of output`);
   assert.doesNotMatch(r.stderr, /\n\s+at .+:\d+:\d+\)?\n|internal error/, `${f.file}: a stack trace`);

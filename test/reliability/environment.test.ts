@@ -61,7 +61,10 @@ test('a read-only cache: new or existing, one clear line, exit 4, nothing writte
   const pipeline = ws.write('study.json', study(tiny));
   const ro = join(ws.dir, 'ro');
   const why = mountTmpfs(ro, 'ro,size=1m');
-  if (why !== undefined) return t.skip(why);
+  if (why !== undefined) {
+    t.skip(why);
+    return;
+  }
   try {
     const r = await ws.run(['run', pipeline], join(ro, 'cache'));
     assert.equal(r.code, 4, r.stderr);
@@ -92,7 +95,10 @@ test('a full disk: the cell that cannot be stored fails with the reason, others 
   t.after(() => ws.dispose());
   const small = join(ws.dir, 'small');
   const why = mountTmpfs(small, 'size=1500k');
-  if (why !== undefined) return t.skip(why);
+  if (why !== undefined) {
+    t.skip(why);
+    return;
+  }
   try {
     const cache = join(small, 'cache');
     // `big` fits in its scratch folder but not a second time as a blob.
@@ -126,7 +132,8 @@ test(
     const require = createRequire(import.meta.url);
     try {
       require.resolve('@tensorflow/tfjs-node');
-      return t.skip('@tensorflow/tfjs-node is installed here, so the native backend is not missing');
+      t.skip('@tensorflow/tfjs-node is installed here, so the native backend is not missing');
+      return;
     } catch {
       // absent, as on the CI machine
     }

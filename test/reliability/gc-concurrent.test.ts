@@ -29,7 +29,8 @@ test('gc run repeatedly during a run removes nothing the run needs', { timeout: 
     assert.ok(first, 'a cell ran');
     let gcs = 0;
     let kept = 0;
-    let finished = false;
+    // Set by the callback on the next line, which TypeScript's narrowing cannot see: hence the wider type.
+    let finished = false as boolean;
     void run.exited.then(() => (finished = true));
     while (!finished && gcs < 200) {
       const gc = await ws.run(['gc']);

@@ -56,7 +56,8 @@ test(
 
     // Released, the run stores and commits four cells and the fan-in while gc --keep runs again and again.
     writeFileSync(release, '');
-    let finished = false;
+    // Set by the callback on the next line, which TypeScript's narrowing cannot see: hence the wider type.
+    let finished = false as boolean;
     void run.exited.then(() => (finished = true));
     let gcs = 0;
     while (!finished && gcs < 50) {

@@ -123,8 +123,8 @@ export function startS3(dir: string): Promise<S3Server> {
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
   return new Promise((done, fail) => {
     let text = '';
-    child.stdout?.setEncoding('utf8');
-    child.stdout?.on('data', (chunk: string) => {
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', (chunk: string) => {
       text += chunk;
       const line = text.split('\n').find((l) => l.startsWith('{'));
       if (line === undefined) return;

@@ -70,7 +70,7 @@ test('s3: an object corrupted on the server is ignored, recomputed and reported'
   const objects = readdirSync(blobs, { recursive: true, encoding: 'utf8' }).filter((f) =>
     f.endsWith('._S3rver_object'),
   );
-  const total = objects.find((f) => readFileSync(join(blobs, f), 'utf8') === '42') as string;
+  const total = objects.find((f) => readFileSync(join(blobs, f), 'utf8') === '42');
   assert.ok(total !== undefined, 'the total cell writes 42');
   writeFileSync(join(blobs, total), '43');
   const r = await runJson(b);

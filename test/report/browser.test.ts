@@ -100,7 +100,7 @@ describe('report.html in headless Chromium', { skip }, () => {
     await page.goto(pathToFileURL(html).href, { waitUntil: 'load' });
   });
   after(async () => {
-    await browser?.close();
+    await browser.close();
     await ws.dispose();
   });
 

@@ -13,6 +13,7 @@ import { correlateRows, type CorrelationResult } from '../../stages/analysis/cor
 import { pearson } from '../../stages/analysis/correlation.js';
 import { parseRow, type ModelRow } from '../../stages/analysis/rows.js';
 import { runRow } from '../../stages/row.js';
+import type { JsonObject } from '../../src/stage-api.js';
 import { artifact, context, workspace, type Workspace } from './fixtures.js';
 
 const u = { bootstrap: 200, permutations: 200, seed: 1, level: 0.95 };
@@ -115,7 +116,7 @@ describe('correlate rows', () => {
         assert.equal(stat.nVariants, 6);
         assert.ok(stat.value !== null && stat.ci !== null && stat.p !== null, m);
         // A percentile interval need not contain the estimate (duplicated variants tie ranks), but it is ordered.
-        assert.ok(stat.ci[0] <= stat.ci[1] && stat.p > 0 && stat.p <= 1, `${m}: ${stat.ci}, p ${stat.p}`);
+        assert.ok(stat.ci[0] <= stat.ci[1] && stat.p > 0 && stat.p <= 1, `${m}: ${stat.ci.join(',')}, p ${stat.p}`);
       }
     }
     assert.deepEqual(
@@ -195,7 +196,7 @@ describe('row and correlate stages on written artifacts', () => {
       });
       const r = await context(ws, 'row', { model, eval: evaluation, misalignment }, {}, axes);
       await runRow(r.ctx);
-      const json = JSON.parse(await readFile(join(r.ctx.outDir, 'row.json'), 'utf8'));
+      const json = JSON.parse(await readFile(join(r.ctx.outDir, 'row.json'), 'utf8')) as JsonObject;
       const parsed = parseRow(json);
       assert.equal(parsed.misalignment, m.misalignment);
       assert.equal(parsed.misalignmentOutputNorm, 0.3);

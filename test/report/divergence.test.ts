@@ -39,7 +39,8 @@ describe('distribution-form misalignment', () => {
   const bits = (rng: () => number, n: number): number[] => Array.from({ length: n }, () => (rng() < 0.5 ? 0 : 1));
 
   it('is 2H and symKL 0 for a model that ignores everything but the last token', async () => {
-    const model: NextTokenModel = async (seqs) => seqs.map((s) => (s.at(-1) === 1 ? [0.8, 0.2] : [0.3, 0.7]));
+    const model: NextTokenModel = (seqs) =>
+      Promise.resolve(seqs.map((s) => (s.at(-1) === 1 ? [0.8, 0.2] : [0.3, 0.7])));
     const r = await distributionMisalignment(model, { samples: 300, seed: 1, trainLength: 16, sampleSequence: bits });
     assert.equal(r.symmetricKl.mean, 0);
     close(r.sce.mean, 2 * r.entropy.mean, 1e-9);
@@ -47,7 +48,7 @@ describe('distribution-form misalignment', () => {
   });
 
   it('is positive when the distribution depends on the context length', async () => {
-    const model: NextTokenModel = async (seqs) => seqs.map((s) => [1 / s.length, 1 - 1 / s.length]);
+    const model: NextTokenModel = (seqs) => Promise.resolve(seqs.map((s) => [1 / s.length, 1 - 1 / s.length]));
     const r = await distributionMisalignment(model, { samples: 300, seed: 1, trainLength: 16, sampleSequence: bits });
     assert.ok(r.symmetricKl.mean > 0 && r.symmetricKl.se > 0);
   });

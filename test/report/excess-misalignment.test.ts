@@ -29,7 +29,7 @@ describe('excess misalignment', () => {
     for (const name of names) {
       const { f } = await loadReparam(name);
       const target = targetSpace('length', f, range);
-      const ideal: Predictor = async (seqs) => Float32Array.from(seqs, (s) => f(s.length));
+      const ideal: Predictor = (seqs) => Promise.resolve(Float32Array.from(seqs, (s) => f(s.length)));
       const r = await regressionMisalignment(ideal, { ...opts, target });
       const d = r.decomposition;
       assert.ok(d !== null);
@@ -47,7 +47,8 @@ describe('excess misalignment', () => {
   it('is 0 for the ideal mean predictor, whose scale is E[1/(4l)] over the training lengths', async () => {
     const target = targetSpace('mean', (x) => x, range);
     assert.ok(Math.abs(target.variance - lengths(1, 10).reduce((a, l) => a + 1 / (4 * l), 0) / 10) < 1e-15);
-    const ideal: Predictor = async (seqs) => Float32Array.from(seqs, (s) => s.reduce((a, b) => a + b, 0) / s.length);
+    const ideal: Predictor = (seqs) =>
+      Promise.resolve(Float32Array.from(seqs, (s) => s.reduce((a, b) => a + b, 0) / s.length));
     const r = await regressionMisalignment(ideal, { ...opts, target });
     assert.ok(r.decomposition && within(r.decomposition.scaled.excess, 0));
     // Suffix means of l1 < l2 shared tokens differ by (l2 - l1)/l2 (m_a - m_extra): E = E[|l2 - l1| / (4 l1 l2)].
@@ -62,11 +63,11 @@ describe('excess misalignment', () => {
   it('counts an error that does not depend on length as aligned, and a collapsed output as misaligned', async () => {
     const target = targetSpace('length', (x) => x, range);
     // Off by an amount that depends only on the shared last token: both suffixes move alike.
-    const offset: Predictor = async (seqs) => Float32Array.from(seqs, (s) => s.length + 3 * (s.at(-1) ?? 0));
+    const offset: Predictor = (seqs) => Promise.resolve(Float32Array.from(seqs, (s) => s.length + 3 * (s.at(-1) ?? 0)));
     const shifted = (await regressionMisalignment(offset, { ...opts, target })).decomposition;
     assert.ok(shifted && within(shifted.scaled.excess, 0));
     // A near-constant output: its own variance is tiny, so the old normalization calls it aligned.
-    const collapsed: Predictor = async (seqs) => Float32Array.from(seqs, (s) => 5 + 1e-3 * (s.at(-1) ?? 0));
+    const collapsed: Predictor = (seqs) => Promise.resolve(Float32Array.from(seqs, (s) => 5 + 1e-3 * (s.at(-1) ?? 0)));
     const c = await regressionMisalignment(collapsed, { ...opts, target });
     assert.ok(c.normalized.mean < 0.01, `old form ${c.normalized.mean}`);
     assert.ok(
@@ -85,16 +86,17 @@ describe('misalignment stage decomposition', () => {
   it("writes target, excess and the scale from the model's task and f", async () => {
     const file = { task: 'length', f: 'sqrt', train: { lengthMin: 1, lengthMax: 10 } };
     const model = await artifact(ws, 'train', { task: 'length', f: 'sqrt' }, { 'model.json': file });
-    const load: ModelLoader = async () => ({
-      config: {},
-      file,
-      task: 'length',
-      f: 'sqrt',
-      predict: async (seqs) => Float32Array.from(seqs, (s) => Math.sqrt(s.length) + 0.1 * s.length),
-      dispose: () => undefined,
-    });
+    const load: ModelLoader = () =>
+      Promise.resolve({
+        config: {},
+        file,
+        task: 'length',
+        f: 'sqrt',
+        predict: (seqs) => Promise.resolve(Float32Array.from(seqs, (s) => Math.sqrt(s.length) + 0.1 * s.length)),
+        dispose: () => undefined,
+      });
     const run = await context(ws, 'misalignment', { model }, { samples: 2000 }, { f: 'sqrt' });
-    await misalignmentKind(async () => load).run(run.ctx);
+    await misalignmentKind(() => Promise.resolve(load)).run(run.ctx);
     const out = JSON.parse(await readFile(join(run.ctx.outDir, 'misalignment.json'), 'utf8')) as {
       scale: number;
       excess: { mean: number; se: number };

@@ -18,16 +18,17 @@ describe('misalignment stage', () => {
     const file = { task: 'length', f: 'identity', train: { lengthMin: 2, lengthMax: 8 } };
     const model = await artifact(ws, 'train', { task: 'length', f: 'identity' }, { 'model.json': file });
     let disposed = false;
-    const load: ModelLoader = async () => ({
-      config: { arch: 'decoder', pe: 'none' },
-      file,
-      task: 'length',
-      f: 'identity',
-      predict: async (seqs) => Float32Array.from(seqs, (s) => s.length),
-      dispose: () => void (disposed = true),
-    });
+    const load: ModelLoader = () =>
+      Promise.resolve({
+        config: { arch: 'decoder', pe: 'none' },
+        file,
+        task: 'length',
+        f: 'identity',
+        predict: (seqs) => Promise.resolve(Float32Array.from(seqs, (s) => s.length)),
+        dispose: () => void (disposed = true),
+      });
     const run = await context(ws, 'misalignment', { model }, { samples: 3000, sampleSeed: 1 }, { seed: 4 });
-    await misalignmentKind(async () => load).run(run.ctx);
+    await misalignmentKind(() => Promise.resolve(load)).run(run.ctx);
     const out = await readJson(run.ctx.outDir, 'misalignment.json');
     assert.ok(disposed);
     assert.deepEqual(out.suffixRange, [4, 8]);

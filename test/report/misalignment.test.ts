@@ -7,13 +7,14 @@ const opts = { samples: 4000, seed: 3, trainLength: 10 };
 /** Discrete uniform on [a, b]: variance ((b - a + 1)^2 - 1) / 12. */
 const uniformVariance = (a: number, b: number): number => ((b - a + 1) ** 2 - 1) / 12;
 
-const lengthModel: Predictor = async (seqs) => Float32Array.from(seqs, (s) => s.length);
-const meanModel: Predictor = async (seqs) => Float32Array.from(seqs, (s) => s.reduce((a, b) => a + b, 0) / s.length);
+const lengthModel: Predictor = (seqs) => Promise.resolve(Float32Array.from(seqs, (s) => s.length));
+const meanModel: Predictor = (seqs) =>
+  Promise.resolve(Float32Array.from(seqs, (s) => s.reduce((a, b) => a + b, 0) / s.length));
 
 describe('regression misalignment', () => {
   it('is exactly 0 for a model whose output ignores length', async () => {
     // Output depends on the shared last token only, so both suffixes agree.
-    const lastToken: Predictor = async (seqs) => Float32Array.from(seqs, (s) => s.at(-1) ?? 0);
+    const lastToken: Predictor = (seqs) => Promise.resolve(Float32Array.from(seqs, (s) => s.at(-1) ?? 0));
     const r = await regressionMisalignment(lastToken, opts);
     assert.equal(r.raw.mean, 0);
     assert.equal(r.raw.se, 0);
@@ -34,7 +35,7 @@ describe('regression misalignment', () => {
   });
 
   it('normalization removes the scale of f: 3 + 7 * length scores like length', async () => {
-    const affine: Predictor = async (seqs) => Float32Array.from(seqs, (s) => 3 + 7 * s.length);
+    const affine: Predictor = (seqs) => Promise.resolve(Float32Array.from(seqs, (s) => 3 + 7 * s.length));
     const a = await regressionMisalignment(lengthModel, opts);
     const b = await regressionMisalignment(affine, opts);
     assert.ok(Math.abs(b.raw.mean / a.raw.mean - 49) < 1e-4);
@@ -42,7 +43,7 @@ describe('regression misalignment', () => {
   });
 
   it('ranks a compressive target (1/sqrt l) as better aligned than the raw length', async () => {
-    const invSqrt: Predictor = async (seqs) => Float32Array.from(seqs, (s) => 1 / Math.sqrt(s.length));
+    const invSqrt: Predictor = (seqs) => Promise.resolve(Float32Array.from(seqs, (s) => 1 / Math.sqrt(s.length)));
     const a = await regressionMisalignment(lengthModel, opts);
     const b = await regressionMisalignment(invSqrt, opts);
     assert.ok(b.normalized.mean < a.normalized.mean / 2);
@@ -64,7 +65,10 @@ describe('regression misalignment', () => {
     ];
     let previous = 0;
     for (const [name, f, closed] of fs) {
-      const r = await regressionMisalignment(async (seqs) => Float32Array.from(seqs, (s) => f(s.length)), opts);
+      const r = await regressionMisalignment(
+        (seqs) => Promise.resolve(Float32Array.from(seqs, (s) => f(s.length))),
+        opts,
+      );
       assert.ok(r.normalized.mean > previous, name);
       assert.ok(
         Math.abs(r.normalized.mean - closed) < 4 * r.normalized.se,

@@ -232,7 +232,7 @@ describe('models table', () => {
       'output-normalized',
     ]);
     assert.deepEqual(t.rows[0]?.slice(2, 7), ['0.0021', '0.012 ± 0', '0.5', '0.49', '0.7 ± 0']);
-    assert.equal(t.rows[0]?.at(-1), '⚠ ID failure; 7 outputs clamped');
+    assert.equal(t.rows[0].at(-1), '⚠ ID failure; 7 outputs clamped');
     assert.equal(t.rows[1]?.at(-1), '–');
   });
   it('lists models in design order: task, f from least to most compressive, then seed', () => {
@@ -309,19 +309,19 @@ describe('variant comparisons rest on the seeds', () => {
   it('a clear difference over three seeds holds', () => {
     const f = finding({ identity: [550, 545, 553], sqrt: [470, 480, 476] });
     assert.equal(f?.holds, true);
-    assert.equal(f?.undecided, undefined);
-    assert.match(f?.evidence ?? '', /Welch t-test/);
+    assert.equal(f.undecided, undefined);
+    assert.match(f.evidence, /Welch t-test/);
   });
 
   it('overlapping seeds: lower mean, yet "too few seeds to tell"', () => {
     const f = finding({ identity: [500, 540, 560], sqrt: [470, 480, 476] });
     assert.equal(f?.holds, false);
-    assert.equal(f?.undecided, 'too few seeds to tell');
+    assert.equal(f.undecided, 'too few seeds to tell');
   });
 
   it('a clear difference the wrong way is a plain no', () => {
     const f = finding({ identity: [470, 480, 476], sqrt: [550, 545, 553] });
     assert.equal(f?.holds, false);
-    assert.equal(f?.undecided, undefined);
+    assert.equal(f.undecided, undefined);
   });
 });

@@ -63,8 +63,8 @@ export function spawnAblate(
   const child = spawnCli(args, { cwd, env: envFor(cwd, env) });
   let stdout = '';
   let stderr = '';
-  child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   const result = new Promise<CliResult>((done) =>
     child.on('close', (code, signal) => done({ code: code ?? (signal ? 128 : 1), stdout, stderr })),
   );

@@ -67,10 +67,10 @@ test(
     assert.deepEqual(s.ran, ['fine']);
     const summary = events(r.stdout).at(-1);
     assert.equal(summary?.type, 'summary');
-    const failures = summary?.failures as { cell: string; message: string; tail?: string }[];
+    const failures = summary.failures as { cell: string; message: string; tail?: string }[];
     assert.equal(failures[0]?.cell, 'bad');
-    assert.match(failures[0]?.message ?? '', /exited with code 3/);
-    assert.match(failures[0]?.tail ?? '', /about to fail/);
+    assert.match(failures[0].message, /exited with code 3/);
+    assert.match(failures[0].tail ?? '', /about to fail/);
 
     assert.deepEqual(Object.keys(records(cache)), ['fine'], 'the failed cell is never cached');
     const jobs = await jobsEnded(cache);

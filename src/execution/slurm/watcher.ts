@@ -1,7 +1,7 @@
 import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import type { ProgressUpdate } from '../../stage-api.js';
 import { readJson, type JobResult, type StagingDir } from './job-files.js';
-import { dependencyNeverSatisfied, describeState, phaseOf, type JobState } from './job-state.js';
+import { dependencyNeverSatisfied, describeState, phaseOf } from './job-state.js';
 import type { SlurmCli } from './slurm-cli.js';
 
 export interface WatchedJob {

@@ -46,7 +46,8 @@ const TEST = 'test.tokens.bin';
 /** Why `data` is not a consistent artifact, or null when it is. */
 export function checkLmData(data: LmData): string | null {
   const m = data.meta;
-  if (m.format !== LM_DATA_FORMAT) return `format is ${JSON.stringify(m.format)}, expected ${LM_DATA_FORMAT}`;
+  if ((m.format as unknown) !== LM_DATA_FORMAT)
+    return `format is ${JSON.stringify(m.format)}, expected ${LM_DATA_FORMAT}`;
   if (!Number.isInteger(m.vocab) || m.vocab < 1 || m.vocab > 128) return `vocab ${m.vocab} is not in 1..128`;
   if (m.symbols.length !== m.vocab) return `${m.symbols.length} symbols for vocab ${m.vocab}`;
   if (data.train.length !== m.trainTokens)
