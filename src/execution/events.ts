@@ -49,7 +49,7 @@ export function describeFailure(f: Failure): string {
     case 'no-gpu':
       return `needs ${f.needed} GPU(s), ${f.available} available`;
     case 'upstream-failed':
-      return `skipped: ${f.upstream} failed`;
+      return `${f.upstream} failed`;
     case 'cluster-job':
       return `cluster job ${f.job}: ${f.message}`;
     case 'output-mismatch':

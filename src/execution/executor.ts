@@ -115,7 +115,7 @@ export class Executor {
       const gpu = cluster ? 0 : (node.config.resources?.gpu ?? node.kind.definition.resources?.gpu ?? 0);
       if (gpu > this.o.gpus.length) {
         this.ready.splice(i, 1);
-        this.fail(cell, `needs ${gpu} GPU(s), ${this.o.gpus.length} available`, undefined);
+        this.fail(cell, describeFailure({ reason: 'no-gpu', needed: gpu, available: this.o.gpus.length }), undefined);
         continue;
       }
       if (cpu > this.freeCpu || gpu > this.freeGpus.length) {
@@ -339,7 +339,13 @@ export class Executor {
   private skip(cell: Cell, failed: string): void {
     this.counts.skipped++;
     this.done.add(cell.id);
-    this.o.emit({ type: 'cell', stage: cell.stage, cell: cell.id, status: 'skipped', message: `${failed} failed` });
+    this.o.emit({
+      type: 'cell',
+      stage: cell.stage,
+      cell: cell.id,
+      status: 'skipped',
+      message: describeFailure({ reason: 'upstream-failed', upstream: failed }),
+    });
     this.skipDependents(cell, failed);
   }
 }
