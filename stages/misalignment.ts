@@ -185,7 +185,9 @@ function findKey(root: unknown, names: readonly string[]): unknown {
         }
       }
     }
-    level = level.flatMap((n) => (n !== null && typeof n === 'object' && !Array.isArray(n) ? Object.values(n) : []));
+    level = level.flatMap((n) =>
+      n !== null && typeof n === 'object' && !Array.isArray(n) ? Object.values(n as Record<string, unknown>) : [],
+    );
   }
   return undefined;
 }
