@@ -47,4 +47,21 @@ export default defineConfig(
       '@typescript-eslint/no-unsafe-argument': 'off',
     },
   },
+  {
+    // Stage code whose compiled output keys the study's cache of trained models: these findings cannot be fixed at
+    // type level, and any change to the emitted JavaScript would invalidate hours of training.
+    files: ['stages/lm/data/text-vocab.ts'],
+    // Spreading the vocabulary strings into characters is deliberate: the alphabets are ASCII.
+    rules: { '@typescript-eslint/no-misused-spread': 'off' },
+  },
+  {
+    files: ['stages/lm/eval/bayes-lm.ts', 'stages/ml/predict.ts'],
+    // Stage code keyed by its compiled output (see above): `async` keeps the interface's Promise-returning shape.
+    rules: { '@typescript-eslint/require-await': 'off' },
+  },
+  {
+    files: ['stages/lm/model-io.ts', 'stages/ml/model-io.ts', 'stages/ml/dataset.ts', 'stages/ml/models/index.ts'],
+    // Stage code keyed by its compiled output (see above): the redundant String() is kept so the emitted code is unchanged.
+    rules: { '@typescript-eslint/no-unnecessary-type-conversion': 'off' },
+  },
 );

@@ -12,7 +12,7 @@ import ts from 'typescript';
 const graphlib = createRequire(import.meta.url)('@dagrejs/graphlib');
 const root = resolve(import.meta.dirname, '..');
 const config = ts.parseJsonConfigFileContent(
-  ts.readConfigFile(resolve(root, 'tsconfig.json'), ts.sys.readFile).config,
+  ts.readConfigFile(resolve(root, 'tsconfig.json'), (p) => ts.sys.readFile(p)).config,
   ts.sys,
   root,
 );

@@ -5,6 +5,7 @@
 import { targetSpace } from '../dist/stages/analysis/target-space.js';
 import { availableReparams, loadReparam } from '../dist/stages/ml/reparam.js';
 
+/** @type {(a: number, b: number) => number[]} */
 const range = (a, b) => Array.from({ length: b - a + 1 }, (_, i) => a + i);
 const suffixes = range(5, 10);
 

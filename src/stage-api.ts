@@ -159,7 +159,7 @@ export interface TypedStageDefinition<S> extends Omit<StageDefinition, 'params' 
 export function defineStage<const S extends object>(def: TypedStageDefinition<S>): StageDefinition {
   const schema = def.params as unknown as JsonObject;
   // The run is typed at the call site; here S is unresolved, so its params type is not computed.
-  const run = def.run as unknown as (ctx: StageContext) => Promise<void>;
+  const run = (def as unknown as { run: (ctx: StageContext) => Promise<void> }).run;
   return {
     ...(def as unknown as StageDefinition),
     params: schema,

@@ -21,6 +21,7 @@ import { join } from 'node:path';
 import {
   defineStage,
   type JsonObject,
+  type JsonValue,
   type ParamsOf,
   type StageContext,
   type StageDefinition,
@@ -176,7 +177,7 @@ function at(root: unknown, ...path: string[]): unknown {
  * the ML stages may nest data params under `data` or `config.data`.
  */
 function findKey(root: unknown, names: readonly string[]): unknown {
-  let level: unknown[] = [root];
+  let level: JsonValue[] = [root as JsonValue];
   for (let depth = 0; depth <= 3 && level.length > 0; depth++) {
     for (const name of names) {
       for (const node of level) {

@@ -353,7 +353,7 @@ interface Row {
   note?: string;
 }
 
-async function main(argv: string[]): Promise<void> {
+function main(argv: string[]): void {
   const o = options(argv);
   if (!existsSync(join(repoRoot, 'dist', 'src', 'cli.js'))) throw new Error('build ablate first: npx tsc -p .');
   const snakemake = findSnakemake(o.install);
@@ -580,7 +580,9 @@ function ms(x: number): string {
   return Number.isFinite(x) ? x.toFixed(1) : '–';
 }
 
-main(process.argv.slice(2)).catch((e: unknown) => {
+try {
+  main(process.argv.slice(2));
+} catch (e: unknown) {
   process.stderr.write(`${(e as Error).stack ?? String(e)}\n`);
   process.exitCode = 1;
-});
+}

@@ -46,7 +46,7 @@ interface Step {
   cached?: number;
 }
 
-async function main(argv: string[]): Promise<void> {
+function main(argv: string[]): void {
   const { flags, positional } = parseFlags(argv);
   const pipelineArg = positional.find((p) => p.endsWith('.json')) ?? flags.get('pipeline') ?? 'pipelines/paper.json';
   const extension = positional.find((p) => /^[A-Za-z0-9_]+=/.test(p)) ?? flags.get('add') ?? 'f=cbrt';
@@ -216,7 +216,9 @@ function extend(
   return { text: `${JSON.stringify(raw, null, 2)}\n`, stages };
 }
 
-main(process.argv.slice(2)).catch((e: unknown) => {
+try {
+  main(process.argv.slice(2));
+} catch (e: unknown) {
   process.stderr.write(`${(e as Error).stack ?? String(e)}\n`);
   process.exitCode = 1;
-});
+}

@@ -204,7 +204,8 @@ function torchEnv(core?: string): NodeJS.ProcessEnv {
 }
 
 /** Run torch_bench.py; its last stdout line is JSON. Throws with the end of stderr on failure. */
-function runTorch<T>(python: string, args: string[], core: string | undefined, timeoutS: number): T {
+/** The script's JSON answer, typed by the caller, which knows the mode it asked for. */
+function runTorch(python: string, args: string[], core: string | undefined, timeoutS: number): unknown {
   // -s: no user site-packages, so a pip-installed torch in ~/.local cannot shadow Debian's.
   const r = spawnSync(python, ['-s', TORCH_SCRIPT, ...args], {
     encoding: 'utf8',
@@ -219,7 +220,7 @@ function runTorch<T>(python: string, args: string[], core: string | undefined, t
     throw new Error(`${python} ${args[0] ?? ''} exited with ${r.status ?? r.signal}: ${why}`);
   }
   const last = r.stdout.trim().split('\n').at(-1) ?? '';
-  return JSON.parse(last) as T;
+  return JSON.parse(last) as unknown;
 }
 
 function aptInstall(packages: string[]): boolean {
@@ -241,7 +242,7 @@ function aptInstall(packages: string[]): boolean {
 function ensureTorch(python: string): { runtime?: TorchRuntime; why?: string } {
   const probe = (): { runtime?: TorchRuntime; why?: string } => {
     try {
-      return { runtime: runTorch<TorchRuntime>(python, ['--probe'], undefined, 300) };
+      return { runtime: runTorch(python, ['--probe'], undefined, 300) as TorchRuntime };
     } catch (error) {
       return { why: error instanceof Error ? error.message : String(error) };
     }
@@ -299,12 +300,12 @@ function betterCore(chosen: string | undefined, flags: Set<string>): string | un
 }
 
 function benchTorch(python: string, v: TorchVariant, name: string, length: number, opts: Options): Result {
-  const r = runTorch<{ params: number; train: Rate; infer: Rate; blas: TorchRuntime['blas'] }>(
+  const r = runTorch(
     python,
     [name, String(length), String(opts.batch), String(opts.seconds)],
     v.core,
     120 + 4 * opts.seconds,
-  );
+  ) as { params: number; train: Rate; infer: Rate; blas: TorchRuntime['blas'] };
   if (r.blas.core !== v.runtime.blas.core)
     throw new Error(`OpenBLAS core ${r.blas.core} differs from the probe's ${v.runtime.blas.core}`);
   return r;
@@ -350,7 +351,7 @@ function parity(python: string, backend: string, name: string, length: number, b
           targets: idx.map((i) => (set.targetsF[i]! - NORM.mean) / NORM.std),
         }),
       );
-      const out = runTorch<CheckOut>(python, ['--check', input], undefined, 300);
+      const out = runTorch(python, ['--check', input], undefined, 300) as CheckOut;
       let maxDiff = 0;
       let maxGrad = 0;
       grad.forEach((g, i) => {
@@ -432,7 +433,7 @@ async function main(): Promise<void> {
             : opts.openblasCore;
       if (forced !== undefined && rt.blas.openblas !== undefined) {
         try {
-          const frt = runTorch<TorchRuntime>(opts.python, ['--probe'], forced, 300);
+          const frt = runTorch(opts.python, ['--probe'], forced, 300) as TorchRuntime;
           variants.push({ label: `pytorch[${frt.blas.core ?? forced}]`, core: forced, runtime: frt });
           console.log(
             `# pytorch[${frt.blas.core ?? forced}]: the same with OPENBLAS_CORETYPE=${forced} (kernels ${frt.blas.core ?? '?'}), ` +

@@ -112,7 +112,8 @@ export interface CachePaths {
 
 /** Small values kept across runs by key (probed runtime facts, planning memos). */
 export interface MetaStore {
-  getMeta<T>(key: string): T | undefined;
+  /** What was put under key (undefined: nothing), to be narrowed by the caller: it was read from disk. */
+  getMeta(key: string): unknown;
   putMeta(key: string, value: unknown): Promise<void>;
 }
 

@@ -121,8 +121,8 @@ export class LmdbCache implements Cache {
     return this.paths.scratchDir();
   }
 
-  getMeta<T>(key: string): T | undefined {
-    return this.meta.getMeta<T>(key);
+  getMeta(key: string): unknown {
+    return this.meta.getMeta(key);
   }
   putMeta(key: string, value: unknown): Promise<void> {
     return this.meta.putMeta(key, value);

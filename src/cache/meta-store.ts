@@ -5,8 +5,8 @@ import { boundedKey, type Tables } from './lmdb-tables.js';
 export class LmdbMetaStore implements MetaStore {
   constructor(private readonly t: Tables) {}
 
-  getMeta<T>(key: string): T | undefined {
-    return this.t.meta.get(boundedKey(key)) as T | undefined;
+  getMeta(key: string): unknown {
+    return this.t.meta.get(boundedKey(key));
   }
 
   async putMeta(key: string, value: unknown): Promise<void> {

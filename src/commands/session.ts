@@ -56,7 +56,7 @@ export async function openSession(o: CommonOptions, force: readonly string[] = [
     let trustKey: string | undefined;
     const isTrusted = async (text: string): Promise<boolean> => {
       trustKey = await validationKey(text, overrides, dirname(resolve(o.pipeline)));
-      return cache?.getMeta<boolean>(`valid:${trustKey}`) === true;
+      return cache?.getMeta(`valid:${trustKey}`) === true;
     };
     const loaded = await loadPipelineFile(o.pipeline, overrides, isTrusted);
     if (!loaded.ok) throw new UsageError(formatFailure(loaded.error.diagnostics, loaded.error.sources));

@@ -92,6 +92,11 @@ export async function runWorker(o: WorkerOptions): Promise<ExitReason> {
 
 const FORCE_KILL_AFTER_MS = 2000;
 
+/** A signal's state read through a call, so TypeScript keeps no narrowing of it from an earlier check. */
+function isAborted(signal: AbortSignal): boolean {
+  return signal.aborted;
+}
+
 interface Finished {
   isCanceled: boolean;
   failed: boolean;
@@ -113,7 +118,8 @@ async function finish(
 ): Promise<ExitReason> {
   mkdirSync(dirname(o.logFile), { recursive: true });
   const local = new AbortController();
-  let timedOut = false;
+  // Set by the timer: `as boolean` keeps TypeScript from narrowing it to `false` for good.
+  let timedOut = false as boolean;
   let child: { pid?: number } | undefined;
   let doomed: number[] = [];
   const stopTree = (): void => {
@@ -137,7 +143,8 @@ async function finish(
     if (o.signal.aborted) return { kind: 'cancelled' };
     const running = start({ file: o.logFile, append: true }, AbortSignal.any([o.signal, local.signal]));
     child = running;
-    if (o.signal.aborted) stopTree();
+    // Read through a call: the run may have been stopped while the child was being spawned.
+    if (isAborted(o.signal)) stopTree();
     const r = (await running) as Finished;
     if (timedOut) return { kind: 'timeout', seconds: o.timeoutSeconds ?? 0 };
     if (r.isCanceled) return { kind: 'cancelled' };

@@ -18,6 +18,7 @@ import { writeFanInIndex } from './fanin-index.js';
 import { renderCommand } from './exec-definition.js';
 import { endedUnfinished, UNFINISHED_MESSAGE } from './worker-outcome.js';
 import type { WorkerMessage, WorkerPayload } from './worker.js';
+import { valueText } from '../util/value-text.js';
 
 const workerScript = fileURLToPath(new URL('./worker.js', import.meta.url));
 
@@ -104,9 +105,17 @@ async function attempt(job: CellJob, env: CellEnv, scratch: string): Promise<Res
         payload,
         onMessage: (m) => {
           const msg = m as WorkerMessage;
-          if (msg.type === 'progress') env.onProgress(msg.update);
-          else if (msg.type === 'error') stageError = msg.message;
-          else if (msg.type === 'done') stageDone = true;
+          switch (msg.type) {
+            case 'progress':
+              env.onProgress(msg.update);
+              break;
+            case 'error':
+              stageError = msg.message;
+              break;
+            case 'done':
+              stageDone = true;
+              break;
+          }
         },
       });
       break;
@@ -298,7 +307,7 @@ export function declaredOutputs(job: Pick<CellJob, 'cell' | 'node'>): string[] |
 
 /** The cell's shell command, its `{{name}}` placeholders filled from its params (matrix values included). */
 export function execCommand(job: Pick<CellJob, 'cell'>): string {
-  return renderCommand(String(job.cell.params.command), job.cell.params);
+  return renderCommand(valueText(job.cell.params.command), job.cell.params);
 }
 
 export function execEnv(
@@ -321,7 +330,7 @@ export function execEnv(
   }
   const extra = job.cell.params.env;
   if (extra !== null && typeof extra === 'object' && !Array.isArray(extra)) {
-    for (const [k, v] of Object.entries(extra)) vars[k] = String(v);
+    for (const [k, v] of Object.entries(extra)) vars[k] = valueText(v);
   }
   return vars;
 }

@@ -28,6 +28,7 @@ import { decodePipelineText } from './text-encoding.js';
 import type { JsonObject, JsonValue } from '../stage-api.js';
 import { err, ok, type Result } from '../util/result.js';
 import pipelineSchema from '../../schema/pipeline.schema.json' with { type: 'json' };
+import { valueText } from '../util/value-text.js';
 
 export interface LoadedPipeline {
   config: PipelineConfig;
@@ -193,7 +194,7 @@ function substituteVars(
   if (value === null || typeof value !== 'object') return value;
   const keys = Object.keys(value);
   if (keys.length === 1 && keys[0] === '$var') {
-    const name = String(value.$var);
+    const name = valueText(value.$var);
     const v = Object.hasOwn(c.vars, name) ? c.vars[name] : undefined;
     if (v === undefined) {
       out.push({

@@ -3,6 +3,7 @@ import type { AxisOverride } from './overrides.js';
 import type { AxisSource, Exclusion, Scalar } from './pipeline-config.js';
 import { locate, type JsonSource } from './source.js';
 import type { JsonValue } from '../stage-api.js';
+import { valueText } from '../util/value-text.js';
 
 /** A matrix axis as written: its values, or `{"$axis": name}` naming a shared axis. */
 export type RawAxis = Scalar[] | { $axis: string };
@@ -118,26 +119,27 @@ export function stageExclusions(
 ): Exclusion[] {
   const list: Exclusion[] = [];
   raw.forEach((item, i) => {
-    const name = item.$exclude;
-    if (name === undefined) {
+    const excluded = item.$exclude;
+    if (excluded === undefined) {
       list.push({ match: item, path: ['stages', stage, 'exclude', i] });
       return;
     }
-    const entries = Object.hasOwn(shared, String(name)) ? shared[String(name)] : undefined;
+    const name = valueText(excluded);
+    const entries = Object.hasOwn(shared, name) ? shared[name] : undefined;
     if (entries === undefined) {
       const known = Object.keys(shared);
       out.push({
-        message: `exclude of stage "${stage}" names an unknown shared exclusion list "${String(name)}"`,
+        message: `exclude of stage "${stage}" names an unknown shared exclusion list "${name}"`,
         location: locate(source, ['stages', stage, 'exclude', i, '$exclude']),
         hint:
-          suggest(String(name), known) ??
+          suggest(name, known) ??
           (known.length > 0
             ? `shared lists: ${known.join(', ')}`
             : 'declare it under "excludes" at the top of the pipeline'),
       });
       return;
     }
-    entries.forEach((match, j) => list.push({ match, path: ['excludes', String(name), j] }));
+    entries.forEach((match, j) => list.push({ match, path: ['excludes', name, j] }));
   });
   return list;
 }

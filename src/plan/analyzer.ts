@@ -14,6 +14,7 @@ import { checkMetricsFiles } from '../metrics/check.js';
 import { err, ok, type Result } from '../util/result.js';
 import type { Graph } from '@dagrejs/graphlib';
 import type { Analysis, Cell, CellInput, KindInfo, StageNode } from './types.js';
+import { valueText } from '../util/value-text.js';
 
 /** Turns a structurally valid pipeline into cells and the DAG between them. */
 export async function analyze(loaded: LoadedPipeline): Promise<Result<Analysis, LoadFailure>> {
@@ -282,7 +283,7 @@ function checkExecPaths(node: StageNode, source: JsonSource): Diagnostic[] {
     const list = node.config.params[field];
     if (!Array.isArray(list)) continue;
     list.forEach((p, i) => {
-      const path = String(p);
+      const path = valueText(p);
       const escapes = field === 'outputs' && (isAbsolute(path) || normalize(path).startsWith('..'));
       if (escapes) {
         out.push({

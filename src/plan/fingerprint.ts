@@ -94,7 +94,7 @@ export class ParamsCanonicalizer {
   private readonly fixed = new Map<string, string>();
   private readonly axes: ReadonlySet<string>;
 
-  constructor(stageParams: JsonObject, axisNames: readonly string[]) {
+  constructor(stageParams: Readonly<Record<string, JsonValue | undefined>>, axisNames: readonly string[]) {
     this.axes = new Set(axisNames);
     for (const [k, v] of Object.entries(stageParams)) {
       if (v !== undefined && !this.axes.has(k)) this.fixed.set(k, `${JSON.stringify(k)}:${canonicalJson(v)}`);

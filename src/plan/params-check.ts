@@ -27,9 +27,12 @@ export function validateParams(
   out: Diagnostic[],
 ): boolean {
   const declared = (node.kind.definition.params as { properties?: Record<string, unknown> }).properties ?? {};
-  const params = { ...cell.params };
-  for (const axis of node.axisNames)
-    if (!Object.hasOwn(declared, axis) && !Object.hasOwn(node.config.params, axis)) delete params[axis];
+  // Axes the kind neither declares nor sets are left out of the check.
+  const params = Object.fromEntries(
+    Object.entries(cell.params).filter(
+      ([k]) => !node.axisNames.includes(k) || Object.hasOwn(declared, k) || Object.hasOwn(node.config.params, k),
+    ),
+  );
   if (validate(params)) return true;
   const errors = validate.errors ?? [];
   const axisError = errors.find((e) => node.axisNames.includes(e.instancePath.split('/')[1] ?? ''));

@@ -125,13 +125,16 @@ export function readSnapshot(
   key: SnapshotKeyInput,
   kind?: string,
 ): PlanSnapshot | undefined {
-  let snap: PlanSnapshot;
+  // Whatever is on disk: a snapshot of another ablate version may have another shape.
+  let parsed: { version?: unknown };
   try {
-    snap = JSON.parse(readFileSync(snapshotPath(cache, key.pipelinePath, kind), 'utf8')) as PlanSnapshot;
+    parsed = JSON.parse(readFileSync(snapshotPath(cache, key.pipelinePath, kind), 'utf8')) as { version?: unknown };
   } catch {
     return undefined;
   }
-  if (snap.version !== 1 || snap.key !== snapshotKey(key) || snap.generation !== cache.generation()) return undefined;
+  if (parsed.version !== 1) return undefined;
+  const snap = parsed as PlanSnapshot;
+  if (snap.key !== snapshotKey(key) || snap.generation !== cache.generation()) return undefined;
   for (const [path, state] of Object.entries(snap.files)) if (fileStamp(path) !== state) return undefined;
   return snap;
 }

@@ -305,8 +305,9 @@ export class Planner {
     }
     const key = `file:${path}`;
     const stamp = `${st.mtimeMs}:${st.ctimeMs}:${st.size}:${st.ino}`;
-    const memo = this.o.cache.getMeta<{ stamp: string; hash: Sha256 }>(key);
-    if (memo !== undefined && memo.stamp === stamp) return memo.hash;
+    const memo = this.o.cache.getMeta(key);
+    if (typeof memo === 'object' && memo !== null && 'stamp' in memo && memo.stamp === stamp && 'hash' in memo)
+      return memo.hash as Sha256;
     const hash = createHash('sha256').update(readFileSync(path)).digest('hex') as Sha256;
     // A file changed within the timestamp granularity could change again under the same stat: hash it again next time.
     if (!changedSince(st, Date.now())) void this.o.cache.putMeta(key, { stamp, hash });

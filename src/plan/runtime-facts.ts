@@ -5,7 +5,6 @@ import type { MetaStore } from '../cache/cache.js';
 import type { RuntimeProvider } from '../stage-api.js';
 import { builtinStagesDir } from './stage-kinds.js';
 import { canonicalJson, sha256 } from '../util/hash.js';
-import { unreachable } from '../util/unreachable.js';
 import { EnvironmentError } from '../exit.js';
 
 const require = createRequire(import.meta.url);
@@ -33,23 +32,27 @@ export async function runtimeFacts(
   options: RuntimeOptions,
 ): Promise<Record<string, string>> {
   const facts: Record<string, string> = {};
-  for (const p of providers) {
-    switch (p) {
-      case 'tfjs':
-        Object.assign(facts, await tfjsFacts(cache, options));
-        break;
-      default:
-        return unreachable(p);
-    }
-  }
+  for (const p of providers) Object.assign(facts, await PROBES[p](cache, options));
   return facts;
+}
+
+/** One probe per provider: the Record type makes a new provider without a probe a type error. */
+const PROBES: Record<RuntimeProvider, (cache: MetaStore, options: RuntimeOptions) => Promise<Record<string, string>>> =
+  {
+    tfjs: tfjsFacts,
+  };
+
+function isStringRecord(v: unknown): v is Record<string, string> {
+  return (
+    typeof v === 'object' && v !== null && !Array.isArray(v) && Object.values(v).every((x) => typeof x === 'string')
+  );
 }
 
 async function tfjsFacts(cache: MetaStore, options: RuntimeOptions): Promise<Record<string, string>> {
   const versions = Object.fromEntries(TFJS_PACKAGES.map((p) => [p, installedVersion(p) ?? 'absent']));
   const key = `tfjs-probe:${sha256(canonicalJson({ versions, backend: options.backend ?? '', gpus: process.env.CUDA_VISIBLE_DEVICES ?? '' }))}`;
-  const memo = cache.getMeta<Record<string, string>>(key);
-  if (memo !== undefined) return memo;
+  const memo = cache.getMeta(key);
+  if (isStringRecord(memo)) return memo;
   const probe = join(builtinStagesDir, 'ml', 'probe.js');
   if (!existsSync(probe))
     return { tfjs: versions['@tensorflow/tfjs'] ?? 'absent', backend: options.backend ?? 'unknown' };

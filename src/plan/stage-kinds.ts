@@ -6,6 +6,7 @@ import type { KindInfo, KindSchema } from './types.js';
 import { execDefinition } from '../execution/exec-definition.js';
 import { describeThrown } from '../util/thrown.js';
 import { importModule } from '../util/import-module.js';
+import { valueText } from '../util/value-text.js';
 
 /** dist/stages, next to the compiled engine. */
 export const builtinStagesDir = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'stages');
@@ -57,7 +58,8 @@ const LOAD_LIMIT_MS = 300_000;
  * when nothing else is left to run, or after LOAD_LIMIT_MS.
  */
 async function importGuarded(modulePath: string): Promise<unknown> {
-  const exit = process.exit;
+  // Kept as its property descriptor (an own, writable property in Node) and put back as it was.
+  const exit = Object.getOwnPropertyDescriptor(process, 'exit');
   let onDrained: (() => void) | undefined;
   let timer: NodeJS.Timeout | undefined;
   const stuck = new Promise<never>((_, reject) => {
@@ -78,7 +80,7 @@ async function importGuarded(modulePath: string): Promise<unknown> {
     if (e instanceof KindLoadError) throw e;
     throw new KindLoadError(e instanceof Error ? e.message : `its module threw ${describeThrown(e)} while loading`);
   } finally {
-    process.exit = exit;
+    if (exit !== undefined) Object.defineProperty(process, 'exit', exit);
     if (onDrained !== undefined) process.off('beforeExit', onDrained);
     clearTimeout(timer);
   }
@@ -93,5 +95,5 @@ export function pluginValue(
   const value =
     params[param] ??
     (definition.params as { properties?: Record<string, { default?: unknown }> }).properties?.[param]?.default;
-  return value === undefined ? undefined : String(value);
+  return value === undefined ? undefined : valueText(value);
 }

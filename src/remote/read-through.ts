@@ -24,6 +24,11 @@ export interface RemoteRunContext {
  */
 export class RemoteReader {
   private off = false;
+
+  /** Read anew after an await: another cell's failed lookup may have turned the remote off meanwhile. */
+  private isOff(): boolean {
+    return this.off;
+  }
   private readonly tried = new Set<string>();
 
   constructor(private readonly o: RemoteRunContext) {}
@@ -55,7 +60,7 @@ export class RemoteReader {
         });
         return undefined;
       case 'failed':
-        if (!this.off)
+        if (!this.isOff())
           this.o.emit({
             type: 'warning',
             message: `remote ${this.o.remote.url}: ${outcome.message}; computing locally without it for the rest of this run`,

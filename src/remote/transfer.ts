@@ -167,5 +167,9 @@ async function once<T extends number | NotSent | Fetched>(
 /** Outputs with distinct artifacts: two outputs with the same bytes share one blob. */
 function uniqueOutputs(record: { outputs: Record<string, OutputEntry> }): [string, OutputEntry][] {
   const seen = new Set<string>();
-  return Object.entries(record.outputs).filter(([, o]) => !seen.has(o.sha256) && seen.add(o.sha256) !== undefined);
+  return Object.entries(record.outputs).filter(([, o]) => {
+    if (seen.has(o.sha256)) return false;
+    seen.add(o.sha256);
+    return true;
+  });
 }

@@ -20,21 +20,30 @@ const HEX64 = /^[0-9a-f]{64}$/;
  * the hash of those outputs. Returns why not, in words.
  */
 export function checkRecord(bytes: Buffer, expected: Expected): Result<CellRecord, string> {
-  let raw: Partial<CellRecord>;
+  let parsed: unknown;
   try {
-    raw = JSON.parse(bytes.toString('utf8')) as Partial<CellRecord>;
+    parsed = JSON.parse(bytes.toString('utf8'));
   } catch {
     return err('the record is not valid JSON');
   }
-  if (raw === null || typeof raw !== 'object' || raw.version !== 1) return err('the record is not a version 1 record');
+  if (parsed === null || typeof parsed !== 'object') return err('the record is not a version 1 record');
+  // Each field is whatever the remote sent until it is checked here.
+  const raw = parsed as { [K in keyof CellRecord]?: unknown };
+  if (raw.version !== 1) return err('the record is not a version 1 record');
   if (raw.fingerprint !== expected.fingerprint)
     return err(
       `the record is for fingerprint ${String(raw.fingerprint).slice(0, 12)}, not ${expected.fingerprint.slice(0, 12)}`,
     );
   const outputs = raw.outputs;
   if (outputs === null || typeof outputs !== 'object') return err('the record lists no outputs');
-  for (const [path, o] of Object.entries(outputs as Record<string, Partial<OutputEntry>>)) {
-    if (typeof o?.sha256 !== 'string' || !HEX64.test(o.sha256) || !Number.isInteger(o.size) || (o.size as number) < 0)
+  for (const [path, o] of Object.entries(outputs as Record<string, { sha256?: unknown; size?: unknown } | null>)) {
+    if (
+      typeof o?.sha256 !== 'string' ||
+      !HEX64.test(o.sha256) ||
+      typeof o.size !== 'number' ||
+      !Number.isInteger(o.size) ||
+      o.size < 0
+    )
       return err(`output "${path}" is malformed`);
   }
   const hashed = Object.fromEntries(Object.entries(outputs).filter(([p]) => !expected.volatile.includes(p)));

@@ -14,6 +14,11 @@ export class WriteThrough {
   private readonly queue: { cell: string; fingerprint: FingerprintHash }[] = [];
   private readonly pending = new Set<Promise<void>>();
   private failed = false;
+
+  /** Read anew after an await: another cell's failed push may have set it meanwhile. */
+  private hasFailed(): boolean {
+    return this.failed;
+  }
   private skipped = 0;
 
   constructor(
@@ -63,7 +68,7 @@ export class WriteThrough {
     const outcome = await pushCell(this.remote, this.cache, fingerprint);
     if (outcome.kind !== 'failed') return;
     this.skipped++;
-    if (!this.failed)
+    if (!this.hasFailed())
       this.emit({ type: 'warning', message: `push of ${cell} to ${this.remote.url} failed: ${outcome.message}` });
     // A cell this cache cannot supply says nothing about the remote: the others still go up.
     if (outcome.local !== true) this.failed = true;

@@ -36,7 +36,8 @@ export function gitState(dir: string): Provenance['git'] {
 export function provenanceOf(
   pipeline: string,
   dir: string,
-  records: readonly CellRecord[],
+  // Partial: records written by older ablate versions may lack versions, runtime or host.
+  records: readonly Partial<CellRecord>[],
   now = new Date(),
 ): Provenance {
   const distinct = (xs: (string | undefined)[]): string[] =>

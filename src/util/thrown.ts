@@ -10,7 +10,7 @@ export function describeThrown(e: unknown): string {
   try {
     // JSON.stringify returns undefined (its types say otherwise) for a value with a toJSON that returns undefined.
     const json = JSON.stringify(e) as string | undefined;
-    return json ?? String(e);
+    return json ?? Object.prototype.toString.call(e);
   } catch {
     return Object.prototype.toString.call(e);
   }

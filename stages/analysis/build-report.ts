@@ -4,7 +4,7 @@
  * tables they rest on, then how every number was computed.
  */
 import type { TopLevelSpec } from 'vega-lite';
-import type { CorrelationResult, PredictorCorrelation } from './correlate-rows.js';
+import type { StoredCorrelation, PredictorCorrelation } from './correlate-rows.js';
 import { configurationTable, type ConfigEntry } from './configuration.js';
 import type { Block, Figure, ReportDocument, Section, Table } from './document.js';
 import { computeFindings, type Finding } from './findings.js';
@@ -24,7 +24,7 @@ import { meanOf, sortVariants, type Variant } from './variants.js';
 export interface ReportInputs {
   variants: Variant[];
   rows: ModelRow[];
-  correlation: CorrelationResult | null;
+  correlation: StoredCorrelation | null;
   /** Train cells (loss curves, backend); empty when the report has no `trains` input. */
   trains?: TrainRecord[];
   /** Every upstream stage's params as its cells ran them. */

@@ -69,6 +69,13 @@ export interface CorrelationResult {
   rows: ModelRow[];
 }
 
+/**
+ * A correlation.json as the report reads it back: files written by earlier
+ * correlate stages lack the variant-level, per-predictor and within-variant parts.
+ */
+export type StoredCorrelation = Omit<CorrelationResult, 'variantLevel' | 'predictors' | 'withinVariant'> &
+  Partial<Pick<CorrelationResult, 'variantLevel' | 'predictors' | 'withinVariant'>>;
+
 export interface CorrelateOptions {
   measure: MisalignmentMeasure;
   lossMeasure: LossMeasure;

@@ -3,7 +3,7 @@
  * by hand. Each one names the variants it compares and shows the numbers
  * it rests on. A statement whose variants are absent is left out.
  */
-import type { CorrelationResult } from './correlate-rows.js';
+import type { StoredCorrelation } from './correlate-rows.js';
 import type { Method } from './correlation.js';
 import { fmt, fmtP } from './format.js';
 import { lossLabel, misalignmentLabel } from './report/predictor-labels.js';
@@ -12,6 +12,7 @@ import type { ModelRow } from './rows.js';
 import { variantKey, variantLabel } from './rows.js';
 import { COMPRESSIVE, EXPANSIVE, targetDisplay, targetKind, type TargetKind } from './targets.js';
 import { meanOf, type Variant } from './variants.js';
+import { valueText } from '../../src/util/value-text.js';
 
 export interface Finding {
   section: 'Mean task' | 'Length task' | 'Reparameterization' | 'Misalignment as a predictor';
@@ -26,7 +27,7 @@ export interface Finding {
 export interface FindingInputs {
   variants: readonly Variant[];
   rows: readonly ModelRow[];
-  correlation: CorrelationResult | null;
+  correlation: StoredCorrelation | null;
 }
 
 export function computeFindings(input: FindingInputs): Finding[] {
@@ -51,7 +52,7 @@ function baselineFindings(variants: readonly Variant[]): Finding[] {
       out.push({ section: 'Mean task', ...f, claim: `mean task, ${variantLabel(v.axes, ['task', 'f'])}: ${f.claim}` });
   }
   const rawLength = variants.filter(
-    (v) => v.task === 'length' && (v.axes.f === undefined || targetKind(String(v.axes.f)) === 'identity'),
+    (v) => v.task === 'length' && (v.axes.f === undefined || targetKind(valueText(v.axes.f)) === 'identity'),
   );
   for (const v of rawLength) {
     const f = beatsBaseline(v);
@@ -119,7 +120,7 @@ function groupsByF(variants: readonly Variant[]): FGroup[] {
     const rest = Object.fromEntries(Object.entries(v.axes).filter(([k]) => k !== 'f'));
     const key = variantKey(rest);
     const g: FGroup = groups.get(key) ?? { label: variantLabel(rest, ['task']), byKind: new Map(), others: [] };
-    const kind = targetKind(String(v.axes.f));
+    const kind = targetKind(valueText(v.axes.f));
     if (kind && (kind === 'identity' || COMPRESSIVE.includes(kind) || EXPANSIVE.includes(kind))) g.byKind.set(kind, v);
     else g.others.push(v);
     groups.set(key, g);
@@ -140,7 +141,7 @@ function compareWithIdentity(
   const scored = others.map((v) => ({ v, xs: seedsOf(v) }));
   // Without every number the claim cannot be judged: leave it out.
   if (base.length === 0 || scored.some((s) => s.xs.length === 0)) return null;
-  const names = others.map((v) => targetDisplay(String(v.axes.f)));
+  const names = others.map((v) => targetDisplay(valueText(v.axes.f)));
   const list = names.length === 1 ? names[0] : `each of ${names.join(', ')}`;
   const what = measure === 'ood' ? 'OOD MSE' : 'excess misalignment';
   const verb =
@@ -156,7 +157,7 @@ function compareWithIdentity(
   const holds = tests.every((t) => t.test.outcome === expected);
   const refuted = tests.some((t) => t.test.outcome !== expected && t.test.outcome !== 'cannot-tell');
   const numbers = tests
-    .map((t) => `${targetDisplay(String(t.v.axes.f))} ${fmt(meanOf(t.xs))} (${pOf(t.test)})`)
+    .map((t) => `${targetDisplay(valueText(t.v.axes.f))} ${fmt(meanOf(t.xs))} (${pOf(t.test)})`)
     .join(', ');
   const log = tests.every((t) => t.test.log) ? ' on log10' : '';
   return {
@@ -179,7 +180,7 @@ function misalignmentBySeed(v: Variant, rows: readonly ModelRow[]): number[] {
 
 const METHOD_NAMES: Record<Method, string> = { pearson: 'Pearson r', spearman: 'Spearman ρ', kendall: 'Kendall τ' };
 
-function correlationFindings(c: CorrelationResult | null): Finding[] {
+function correlationFindings(c: StoredCorrelation | null): Finding[] {
   if (!c || c.n < 3) return [];
   const out: Finding[] = [];
   const scope = `all ${c.n} models in ${c.nVariants} variants`;
@@ -207,7 +208,7 @@ function correlationFindings(c: CorrelationResult | null): Finding[] {
       evidence: `r = ${fmt(r.value)}, interval [${fmt(r.ci[0], 2)}, ${fmt(r.ci[1], 2)}] resampling variants, permutation p = ${fmtP(r.p)}${v && v.value !== null ? `; over variant means r = ${fmt(v.value)}, p = ${fmtP(v.p)}` : ''}`,
     });
   }
-  if (w && w.nVariants >= 2) out.push(withinFinding(c));
+  if (c.withinVariant && w && w.nVariants >= 2) out.push(withinFinding(c.withinVariant));
   for (const g of c.groups) {
     const f = strongerThanLoss(
       `${g.by}=${g.value} (${g.n} models)`,
@@ -234,20 +235,20 @@ export function verdictWords(v: 'misalignment' | 'trainLoss' | 'undecided'): str
 }
 
 /** Across seeds of one variant, where the variant cannot explain it: the pooled within-variant test. */
-function withinFinding(c: CorrelationResult): Finding {
-  const w = c.withinVariant.pooled;
+function withinFinding(within: NonNullable<StoredCorrelation['withinVariant']>): Finding {
+  const w = within.pooled;
   const d = w.difference.pearson;
   const verdict = w.verdict.pearson;
   return {
     section: 'Misalignment as a predictor',
-    claim: `within variants (${w.n} models in ${w.nVariants} variants with at least ${c.withinVariant.minSeeds} seeds): excess misalignment tracks OOD error more closely than training loss (Pearson r of deviations from each variant's mean)`,
+    claim: `within variants (${w.n} models in ${w.nVariants} variants with at least ${within.minSeeds} seeds): excess misalignment tracks OOD error more closely than training loss (Pearson r of deviations from each variant's mean)`,
     holds: verdict === 'misalignment',
     ...(verdict === 'undecided' ? { undecided: 'undecided' } : {}),
     evidence: `r ${fmt(w.misalignment.pearson.value)} vs ${fmt(w.trainLoss.pearson.value)}, difference ${fmt(d.value)} ${d.ci ? `[${fmt(d.ci[0], 2)}, ${fmt(d.ci[1], 2)}]` : '–'}; ${verdictWords(verdict)}`,
   };
 }
 
-const names = (c: CorrelationResult): [string, string] => [
+const names = (c: StoredCorrelation): [string, string] => [
   misalignmentLabel(c.misalignmentMeasure),
   lossLabel(c.trainLossMeasure),
 ];

@@ -6,9 +6,10 @@
 import type { TopLevelSpec } from 'vega-lite';
 import { axisText, CONFIG, SCHEMA, varyingKeys } from './plots.js';
 import type { LossCurve } from './training.js';
+import { valueText } from '../../src/util/value-text.js';
 
 export function lossSpec(task: string, curves: readonly LossCurve[]): TopLevelSpec {
-  const archs = [...new Set(curves.map((c) => String(c.axes.arch ?? '')))];
+  const archs = [...new Set(curves.map((c) => valueText(c.axes.arch ?? '')))];
   const facet = archs.length > 1;
   const keys = varyingKeys(curves, ['task', 'seed', ...(facet ? ['arch'] : [])]);
   // Nothing varies within a panel (one variant per architecture): the colour names the architecture.
@@ -18,7 +19,7 @@ export function lossSpec(task: string, curves: readonly LossCurve[]): TopLevelSp
   const values = curves.flatMap((c) =>
     c.points.map((p) => {
       const [lo, hi] = p.loss.ci ?? [p.loss.mean, p.loss.mean];
-      return { arch: String(c.axes.arch ?? ''), label: labelOf(c), step: p.step, loss: p.loss.mean, lo, hi };
+      return { arch: valueText(c.axes.arch ?? ''), label: labelOf(c), step: p.step, loss: p.loss.mean, lo, hi };
     }),
   );
   const x = { field: 'step', type: 'quantitative' as const, title: 'training step' };

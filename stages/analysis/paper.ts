@@ -4,7 +4,7 @@
  * number appear; qualitative claims are the findings' job. The paper's
  * numbers are typed here once, with where they come from.
  */
-import type { CorrelationResult } from './correlate-rows.js';
+import type { StoredCorrelation } from './correlate-rows.js';
 import type { Table } from './document.js';
 import { fmt } from './format.js';
 import { verdictWords } from './findings.js';
@@ -13,6 +13,7 @@ import { variantLabel } from './rows.js';
 import { fmtMeanSd, summarize } from './summary.js';
 import { targetKind } from './targets.js';
 import type { Variant } from './variants.js';
+import { valueText } from '../../src/util/value-text.js';
 
 interface PaperNumber {
   quantity: string;
@@ -43,16 +44,17 @@ const R_LOSS: PaperNumber = {
 
 const isNoPE = (pe: unknown): boolean => typeof pe === 'string' && ['nope', 'none'].includes(pe.toLowerCase());
 /** The paper's model: a decoder-only Transformer (any variant without an arch axis counts as one). */
-const isPaperArch = (v: Variant): boolean => v.axes.arch === undefined || /^(decoder|gpt)$/i.test(String(v.axes.arch));
+const isPaperArch = (v: Variant): boolean =>
+  v.axes.arch === undefined || /^(decoder|gpt)$/i.test(valueText(v.axes.arch));
 
-export function paperTable(variants: readonly Variant[], correlation: CorrelationResult | null): Table | null {
+export function paperTable(variants: readonly Variant[], correlation: StoredCorrelation | null): Table | null {
   const rows: string[][] = [];
   const meanNope = variants.filter(
     (v) =>
       v.task === 'mean' &&
       isNoPE(v.axes.pe) &&
       isPaperArch(v) &&
-      (v.axes.f === undefined || targetKind(String(v.axes.f)) === 'identity'),
+      (v.axes.f === undefined || targetKind(valueText(v.axes.f)) === 'identity'),
   );
   for (const v of meanNope) {
     const where = variantLabel(v.axes, ['task', 'f', 'pe', 'arch']);
@@ -95,7 +97,7 @@ const WITHIN: PaperNumber = {
 };
 
 /** |Pearson r| over models and over variant means, each predictor; then the within-variant test. */
-function correlationRows(c: CorrelationResult): string[][] {
+function correlationRows(c: StoredCorrelation): string[][] {
   const levels = (model: number | null, variant: number | null | undefined): string =>
     `${abs(model)} (models) · ${abs(variant ?? null)} (variant means)`;
   const how = (name: string): string =>

@@ -10,6 +10,7 @@ import { fmt, fmtCi, fmtP } from './format.js';
 import type { ModelRow } from './rows.js';
 import { compressionRank, targetDisplay } from './targets.js';
 import type { Variant } from './variants.js';
+import { valueText } from '../../src/util/value-text.js';
 
 export const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
 
@@ -38,7 +39,7 @@ const positive = (v: number): number => Math.max(v, LOG_FLOOR);
  * panel per architecture when there are several, two panels to a row.
  */
 export function curvesSpec(task: string, variants: readonly Variant[]): TopLevelSpec {
-  const archs = [...new Set(variants.map((v) => String(v.axes.arch ?? '')))];
+  const archs = [...new Set(variants.map((v) => valueText(v.axes.arch ?? '')))];
   const facet = archs.length > 1;
   // Name lines only by the axes that differ between them; with two such
   // axes, one is the colour and the other the dash, which reads far better
@@ -53,11 +54,11 @@ export function curvesSpec(task: string, variants: readonly Variant[]): TopLevel
   const labelOf = (v: Variant): string =>
     colorKey
       ? axisText(v, colorKey)
-      : keys.map((k) => axisText(v, k)).join(' · ') || (facet ? String(v.axes.arch) : v.label);
+      : keys.map((k) => axisText(v, k)).join(' · ') || (facet ? valueText(v.axes.arch) : v.label);
   // Legend entries in the variants' order (f by compression), not alphabetically.
   const labels = [...new Set(variants.map(labelOf))];
   for (const v of variants) {
-    const arch = String(v.axes.arch ?? '');
+    const arch = valueText(v.axes.arch ?? '');
     const label = labelOf(v);
     const dash = dashKey ? axisText(v, dashKey) : '';
     for (const p of v.curve) {
@@ -75,7 +76,7 @@ export function curvesSpec(task: string, variants: readonly Variant[]): TopLevel
     }
   }
   for (const arch of archs) {
-    const members = variants.filter((v) => String(v.axes.arch ?? '') === arch);
+    const members = variants.filter((v) => valueText(v.axes.arch ?? '') === arch);
     const trainMax = Math.max(...members.map((v) => v.trainLengthMax ?? 0));
     if (trainMax > 0) values.push({ kind: 'train', arch, x0: 0.5, x1: trainMax + 0.5 });
     for (const p of baselineCurve(members))
@@ -375,7 +376,7 @@ const rankIn = (order: readonly string[], k: string): number => (order.includes(
 
 function rowAxisText(r: ModelRow, key: string): string {
   const known: Record<string, string | null> = { task: r.task, f: r.f, arch: r.arch, pe: r.pe };
-  const v = key in known ? known[key] : r.axes[key] === undefined ? null : String(r.axes[key]);
+  const v = key in known ? known[key] : r.axes[key] === undefined ? null : valueText(r.axes[key]);
   if (v === null || v === undefined) return '–';
   return key === 'f' ? targetDisplay(v) : v;
 }

@@ -6,7 +6,7 @@
 import type { JsonObject, JsonValue, StageContext } from '../../src/stage-api.js';
 import { err, ok, type Result } from '../../src/util/result.js';
 import { manyInputs, requireJson } from './artifacts.js';
-import type { CorrelationResult } from './correlate-rows.js';
+import type { StoredCorrelation } from './correlate-rows.js';
 import type { ReportInputs } from './build-report.js';
 import { configurationOf } from './configuration.js';
 import { parseRow } from './rows.js';
@@ -17,7 +17,7 @@ export async function collectReportInputs(ctx: StageContext): Promise<ReportInpu
   const correlationIn = manyInputs(ctx, 'correlation');
   if (correlationIn.length > 1)
     throw new Error(`${ctx.cell}: input 'correlation' must match one cell, got ${correlationIn.length}`);
-  let correlation: CorrelationResult | null = null;
+  let correlation: StoredCorrelation | null = null;
   if (correlationIn[0]) {
     const parsed = parseCorrelation(await requireJson(correlationIn[0], 'correlation.json'));
     if (!parsed.ok) throw new Error(`${correlationIn[0].cell}: ${parsed.error}`);
@@ -42,7 +42,7 @@ export async function collectReportInputs(ctx: StageContext): Promise<ReportInpu
 }
 
 /** Checks the shape the report relies on; rows are re-parsed field by field. */
-export function parseCorrelation(json: JsonObject): Result<CorrelationResult, string> {
+export function parseCorrelation(json: JsonObject): Result<StoredCorrelation, string> {
   for (const predictor of ['misalignment', 'trainLoss']) {
     for (const method of ['pearson', 'spearman', 'kendall']) {
       const stat = (json[predictor] as Record<string, JsonValue> | undefined)?.[method];
@@ -54,9 +54,9 @@ export function parseCorrelation(json: JsonObject): Result<CorrelationResult, st
   const rows = Array.isArray(json.rows) ? json.rows : [];
   const groups = Array.isArray(json.groups) ? json.groups : [];
   const value = {
-    ...(json as unknown as CorrelationResult),
-    groups: groups as unknown as CorrelationResult['groups'],
-    excluded: (Array.isArray(json.excluded) ? json.excluded : []) as unknown as CorrelationResult['excluded'],
+    ...(json as unknown as StoredCorrelation),
+    groups: groups as unknown as StoredCorrelation['groups'],
+    excluded: (Array.isArray(json.excluded) ? json.excluded : []) as unknown as StoredCorrelation['excluded'],
     rows: rows.filter((r): r is JsonObject => r !== null && typeof r === 'object' && !Array.isArray(r)).map(parseRow),
   };
   return ok(value);

@@ -9,6 +9,7 @@ import { at, num, str } from './artifacts.js';
 import { variantKey, variantLabel, withTaskAndF } from './rows.js';
 import { summarize, summarizeLog, type Summary } from './summary.js';
 import { compressionRank } from './targets.js';
+import { valueText } from '../../src/util/value-text.js';
 
 export interface LengthPoint {
   length: number;
@@ -116,7 +117,7 @@ export function sortVariants<T extends { axes: Record<string, JsonValue>; varian
   const keys = ['task', 'f', ...[...firstSeen.keys()].filter((k) => k !== 'task' && k !== 'f').sort()];
   const rankOf = (v: T, k: string): number => {
     const value = v.axes[k];
-    if (k === 'task') return TASKS.includes(String(value)) ? TASKS.indexOf(String(value)) : TASKS.length;
+    if (k === 'task') return TASKS.includes(valueText(value)) ? TASKS.indexOf(valueText(value)) : TASKS.length;
     if (k === 'f') return compressionRank(typeof value === 'string' ? value : null);
     return firstSeen.get(k)?.get(JSON.stringify(value)) ?? Number.MAX_SAFE_INTEGER;
   };

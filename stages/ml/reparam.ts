@@ -16,9 +16,9 @@ export interface Reparam {
   /** Human-readable formula, e.g. `sqrt(x)`. */
   describe: string;
   /** The reparameterization, applied to targets (defined for x >= 1 at least). */
-  f(x: number): number;
+  f: (x: number) => number;
   /** Maps a model output back to the target space; total (clamps outside the range of f). */
-  inverse(y: number): number;
+  inverse: (y: number) => number;
 }
 
 const REPARAM_DIR = new URL('../reparam/', import.meta.url);

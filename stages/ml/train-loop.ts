@@ -46,7 +46,7 @@ export interface TrainHooks extends StepHooks {
   checkpointDir?: string;
   /** Extra identity of the run folded into the checkpoint key (e.g. data meta). */
   runKey?: string;
-  log?(message: string): void;
+  log?: (message: string) => void;
 }
 
 export interface TrainOutcome {

@@ -10,7 +10,7 @@ import type { StepTiming } from './step-loop.js';
 import type { TrainHooks } from './train-loop.js';
 
 /** `runKey` names the data and backend, so a checkpoint of another run is never resumed. */
-export function cellTrainHooks(ctx: StageContext<unknown>, runKey: unknown): TrainHooks {
+export function cellTrainHooks(ctx: StageContext, runKey: unknown): TrainHooks {
   return {
     checkpointDir: ctx.workDir,
     runKey: JSON.stringify(runKey),

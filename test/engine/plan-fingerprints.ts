@@ -26,8 +26,8 @@ function everythingDone(): RecordStore & MetaStore {
     getDone: done,
     latest: () => undefined,
     getRecord: () => undefined,
-    getMeta: <T>(key: string) =>
-      key.startsWith('tfjs-probe:') ? ({ tfjs: 'fixed', backend: 'fixed' } as T) : undefined,
+    getMeta: (key: string): unknown =>
+      key.startsWith('tfjs-probe:') ? { tfjs: 'fixed', backend: 'fixed' } : undefined,
     putMeta: async () => {},
   };
   return fake as RecordStore & MetaStore;

@@ -101,7 +101,7 @@ test('show --format csv round-trips through a CSV parser to the JSON numbers', a
   const json = await showJson(dir);
   const r = await ablate(dir, ['show', 'p.json', '--format', 'csv']);
   assert.equal(r.code, 0, r.stderr);
-  const records = parse(r.stdout, { columns: true }) as Record<string, string>[];
+  const records = parse<Record<string, string>>(r.stdout, { columns: true });
   assert.equal(records.length, json.rows.length);
   records.forEach((rec, i) => {
     const row = json.rows[i] as JsonRow;

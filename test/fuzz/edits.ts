@@ -23,7 +23,8 @@ export type Edit =
   | { op: 'values'; target: Target; axis: AxisName; change: ValueChange }
   /** Pin a matrix axis to one of its values (it becomes a var), or unpin a pinned one, adding a value. */
   | { op: 'pin'; target: Target; axis: AxisName; at: number; extra: Scalar }
-  | { op: 'param'; stage: number; p: Scalar | 'var' }
+  /** `p: 'var'` makes the param a `{ $var: 'v' }` reference (Scalar includes that string). */
+  | { op: 'param'; stage: number; p: Scalar }
   /** Change `v`, or the value a pinned axis is pinned to (`{ at }`: one of the values it had). */
   | { op: 'var'; target: Target; name: 'v' | AxisName; value: Scalar | { at: number } }
   /**
@@ -80,7 +81,7 @@ export function applyEdit(world: World, edit: Edit): World {
         edit.value !== null && typeof edit.value === 'object'
           ? (pinned?.was[edit.value.at % pinned.was.length] ?? view.v)
           : edit.value;
-      if (value === null) delete view.set[name];
+      if (value === null) Reflect.deleteProperty(view.set, name);
       else view.set[name] = value;
       return w;
     }
@@ -136,7 +137,7 @@ function togglePin(view: PipelineView, axis: AxisName, at: number, extra: Scalar
   }
   // Unpinning restores the values it had, with the one the pipeline last ran with (a --set wins) and `extra`.
   const current = view.set[axis] ?? state.pin;
-  delete view.set[axis];
+  Reflect.deleteProperty(view.set, axis);
   const values = [...state.was];
   for (const v of [current, extra]) if (!values.some((x) => sameValue(x, v))) values.push(v);
   view.axes[axis] = { values };

@@ -20,6 +20,8 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { formatCounts, newCounts, playCase } from './driver.js';
 import { caseJson, soundnessProperty, type FuzzCase } from './property.js';
+import type { Step } from './edits.js';
+import type { World } from './model.js';
 
 function numberEnv(name: string): number | undefined {
   const raw = process.env[name];
@@ -62,10 +64,13 @@ async function main(): Promise<number> {
     `fuzz: seed ${seed}${path ? `, path ${path}` : ''}, up to ${runs} cases${minutes !== undefined ? ` or ${minutes} min` : ''}, up to ${maxSteps} edits each${tricky ? '' : ', plain values only'}${ordered ? '' : ', fan-ins unordered'}\n`,
   );
   // One line per case on stderr, so a long run shows it is alive.
-  const property = soundnessProperty({ tricky, ordered }, maxSteps, counts, maxShrinks).afterEach(() =>
-    process.stderr.write(`fuzz: ${formatCounts(counts)}\n`),
-  );
-  const details = await fc.check(property, {
+  const property = soundnessProperty({ tricky, ordered }, maxSteps, counts, maxShrinks);
+  const details = await fc.check<[World, Step[]]>(property, {
+    plugins: [
+      fc.afterEach(() => {
+        process.stderr.write(`fuzz: ${formatCounts(counts)}\n`);
+      }),
+    ],
     seed,
     numRuns: runs,
     ...(path ? { path } : {}),

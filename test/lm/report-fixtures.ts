@@ -6,6 +6,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { InputArtifact, JsonObject, JsonValue } from '../../src/stage-api.js';
+import { valueText } from '../../src/util/value-text.js';
 
 export const L_TRAIN = 4;
 export const TEST_LENGTH = 16;
@@ -122,7 +123,7 @@ async function cell(
   files: Record<string, JsonObject>,
 ): Promise<InputArtifact> {
   const id = `${stage}[${Object.entries(axes)
-    .map(([k, v]) => `${k}=${String(v)}`)
+    .map(([k, v]) => `${k}=${valueText(v)}`)
     .join(',')}]`;
   const dir = join(root, id.replace(/[^a-zA-Z0-9_.=-]+/g, '_'));
   await mkdir(dir, { recursive: true });

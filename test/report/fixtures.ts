@@ -7,6 +7,7 @@ import { mkdtemp, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { InputArtifact, JsonObject, JsonValue, StageContext } from '../../src/stage-api.js';
+import { valueText } from '../../src/util/value-text.js';
 
 export interface Workspace {
   root: string;
@@ -21,7 +22,7 @@ export async function workspace(): Promise<Workspace> {
 const cellId = (stage: string, axes: Record<string, JsonValue>): string =>
   `${stage}[${Object.keys(axes)
     .sort()
-    .map((k) => `${k}=${String(axes[k])}`)
+    .map((k) => `${k}=${valueText(axes[k])}`)
     .join(',')}]`;
 
 /** Writes `files` into a fresh cell directory and describes it as an input. */

@@ -20,7 +20,8 @@ const workerScript = fileURLToPath(new URL('../worker.js', import.meta.url));
  */
 async function main(dir: string): Promise<number> {
   const files = new StagingDir(dir);
-  const spec = readJson<JobSpec>(files.spec);
+  // Written by this ablate's submit step before the job was queued.
+  const spec = readJson(files.spec) as JobSpec | undefined;
   if (spec === undefined) {
     process.stderr.write(`ablate: cannot read ${files.spec}; is it on a filesystem this node shares?\n`);
     return 2;
@@ -108,9 +109,17 @@ async function runWork(
         payload,
         onMessage: (m) => {
           const msg = m as WorkerMessage;
-          if (msg.type === 'progress') appendFileSync(files.progress, `${JSON.stringify(msg.update)}\n`);
-          else if (msg.type === 'error') onStageError(msg.message);
-          else if (msg.type === 'done') done = true;
+          switch (msg.type) {
+            case 'progress':
+              appendFileSync(files.progress, `${JSON.stringify(msg.update)}\n`);
+              break;
+            case 'error':
+              onStageError(msg.message);
+              break;
+            case 'done':
+              done = true;
+              break;
+          }
         },
       });
       if (!endedUnfinished(exit, done)) return exit;

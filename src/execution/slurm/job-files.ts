@@ -105,9 +105,10 @@ export function writeJsonAtomic(path: string, value: unknown): void {
   renameSync(tmp, path);
 }
 
-export function readJson<T>(path: string): T | undefined {
+/** The parsed file, or undefined where it cannot be read or parsed; the caller knows what it wrote there. */
+export function readJson(path: string): unknown {
   try {
-    return JSON.parse(readFileSync(path, 'utf8')) as T;
+    return JSON.parse(readFileSync(path, 'utf8')) as unknown;
   } catch {
     return undefined;
   }

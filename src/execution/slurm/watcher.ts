@@ -175,5 +175,5 @@ export class JobWatcher {
 }
 
 function readResult(job: WatchedJob): JobResult | undefined {
-  return existsSync(job.files.result) ? readJson<JobResult>(job.files.result) : undefined;
+  return existsSync(job.files.result) ? (readJson(job.files.result) as JobResult | undefined) : undefined;
 }

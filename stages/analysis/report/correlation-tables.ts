@@ -3,7 +3,7 @@
  * scored, at the model and the variant level, by all three coefficients;
  * and the within-variant test, per variant and pooled, with its verdict.
  */
-import type { CorrelationResult } from '../correlate-rows.js';
+import type { StoredCorrelation } from '../correlate-rows.js';
 import type { CorrelationStat, Method } from '../correlation.js';
 import type { Block, Table } from '../document.js';
 import { verdictWords } from '../findings.js';
@@ -18,7 +18,7 @@ export function statCell(s: CorrelationStat | undefined): string {
 }
 
 /** Every predictor × {models, variant means} × {Pearson, Spearman, Kendall}. */
-export function predictorTable(c: CorrelationResult): Block {
+export function predictorTable(c: StoredCorrelation): Block {
   const headline = new Set([`misalignment.${c.misalignmentMeasure}`, `trainLoss.${c.trainLossMeasure}`]);
   const rows = (c.predictors ?? []).flatMap((p) => {
     const name = `${predictorLabel(p.key)}${headline.has(p.key) ? ' (headline)' : ''}`;
@@ -45,7 +45,7 @@ export function predictorTable(c: CorrelationResult): Block {
 }
 
 /** Per variant with enough seeds, then pooled over the deviations from each variant's means. */
-export function withinVariantBlocks(c: CorrelationResult): Block[] {
+export function withinVariantBlocks(c: StoredCorrelation): Block[] {
   const w = c.withinVariant;
   if (!w) return [];
   if (w.variants.length === 0) {
@@ -101,7 +101,7 @@ export function withinVariantBlocks(c: CorrelationResult): Block[] {
 }
 
 /** What report.json carries of the correlation: every number the section shows, and more. */
-export function correlationJson(c: CorrelationResult): Record<string, unknown> {
+export function correlationJson(c: StoredCorrelation): Record<string, unknown> {
   return {
     n: c.n,
     nVariants: c.nVariants,

@@ -154,7 +154,7 @@ export async function readMarkovSource(dir: string): Promise<MarkovSource> {
   const file = path.join(dir, SOURCE_FILE);
   let json: { order?: unknown; vocab?: unknown; transition?: unknown; stationary?: unknown };
   try {
-    json = JSON.parse(await readFile(file, 'utf8'));
+    json = JSON.parse(await readFile(file, 'utf8')) as typeof json;
   } catch (e) {
     throw new Error(`${file}: cannot read Markov source (${(e as Error).message})`);
   }

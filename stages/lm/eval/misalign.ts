@@ -62,7 +62,7 @@ export async function lastPositionDistributions(
 ): Promise<Float64Array[]> {
   const V = model.config.vocab;
   const lTrain = data.meta.lTrain;
-  const out: Float64Array[] = new Array(pairs.length * 2);
+  const out: Float64Array[] = new Array<Float64Array>(pairs.length * 2);
   for (const [length, slots] of byLength(pairs)) {
     for (let start = 0; start < slots.length; start += opts.batchSize) {
       opts.signal?.throwIfAborted();

@@ -31,10 +31,10 @@ export function buildLmRecurrent(config: LmConfig): LmModel {
       const { batch, length } = input;
       const hs = recurrentStack(p, config, timeMajor(input.onehot, batch, length), batch, length, cell);
       const logits = dense(hs, param(p, 'head.w'), param(p, 'head.b'));
-      return tf.reshape(tf.transpose(tf.reshape(logits, [length, batch, v]), [1, 0, 2]), [
+      return tf.reshape<tf.Rank.R2>(tf.transpose(tf.reshape(logits, [length, batch, v]), [1, 0, 2]), [
         batch * length,
         v,
-      ]) as tf.Tensor2D;
+      ]);
     },
     dispose: () => undefined,
   };

@@ -8,6 +8,7 @@ import { CONFIG, SCHEMA } from '../../analysis/plots.js';
 import type { ModelPoint } from './points.js';
 import type { SweepPoint } from './sweep.js';
 import { text, type LmVariant } from './variants.js';
+import { valueText } from '../../../src/util/value-text.js';
 
 const scheme = (n: number): string => (n <= 10 ? 'tableau10' : 'tableau20');
 const legend = { orient: 'bottom' as const, direction: 'horizontal' as const, columns: 3, labelLimit: 240 };
@@ -36,7 +37,7 @@ export function curveData(
   return variants.flatMap((v) =>
     v.curve.map((p) => ({
       kind: 'curve' as const,
-      arch: String(v.axes.arch ?? ''),
+      arch: valueText(v.axes.arch ?? ''),
       label: label(v),
       position: p.position,
       ce: p.ce.mean,
@@ -51,20 +52,20 @@ export function curveData(
  * as a red rule, the entropy rate (markov) as a dotted floor.
  */
 export function positionSpec(task: string, variants: readonly LmVariant[]): TopLevelSpec {
-  const archs = [...new Set(variants.map((v) => String(v.axes.arch ?? '')))];
+  const archs = [...new Set(variants.map((v) => valueText(v.axes.arch ?? '')))];
   // Name lines by what varies within a panel, so one setting has one colour in every panel.
   const keys = [
     ...new Set(
       archs.flatMap((a) =>
         distinguishing(
-          variants.filter((v) => String(v.axes.arch ?? '') === a),
+          variants.filter((v) => valueText(v.axes.arch ?? '') === a),
           ['arch'],
         ),
       ),
     ),
   ];
   const label = (v: LmVariant): string =>
-    keys.map((k) => `${k}=${text(v.axes[k])}`).join(' · ') || String(v.axes.arch ?? v.label);
+    keys.map((k) => `${k}=${text(v.axes[k])}`).join(' · ') || valueText(v.axes.arch ?? v.label);
   const labels = [...new Set(variants.map(label))];
   const lTrain = Math.max(...variants.map((v) => v.lTrain));
   const floor = variants.find((v) => v.entropyRate !== null)?.entropyRate ?? null;

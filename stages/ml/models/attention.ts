@@ -51,7 +51,7 @@ export function attend(
   batch: number,
   s: HeadShape,
 ): tf.Tensor {
-  const [bh, nq] = [q.shape[0]!, q.shape[1]!];
+  const [bh, nq] = [q.shape[0], q.shape[1]!];
   const t = kT.shape[2]!;
   let scores = tf.mul(matMul(q, kT), 1 / Math.sqrt(s.dModel / s.heads));
   if (bias && bias.rank === 3) {

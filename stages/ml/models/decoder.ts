@@ -36,7 +36,7 @@ export function buildDecoder(config: ModelConfig): Model {
       }
       // Only the last position reaches the head, so the top block computes just that row.
       const last = selfBlockLast(p, `l${config.layers - 1}`, x, batch, length, config, constants);
-      return tf.reshape(lnHead(p, last), [batch]) as tf.Tensor1D;
+      return tf.reshape<tf.Rank.R1>(lnHead(p, last), [batch]);
     },
     dispose: () => constants.dispose(),
   };

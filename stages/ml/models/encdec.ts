@@ -49,7 +49,7 @@ export function buildEncDec(config: ModelConfig): Model {
         y = crossResidual(p, `dec${i}`, y, memory, undefined, shape);
         y = mlpResidual(p, `dec${i}`, y, config);
       }
-      return tf.reshape(lnHead(p, y), [batch]) as tf.Tensor1D;
+      return tf.reshape<tf.Rank.R1>(lnHead(p, y), [batch]);
     },
     dispose: () => constants.dispose(),
   };

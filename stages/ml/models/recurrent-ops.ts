@@ -71,7 +71,7 @@ function sigmoidRows(x: Float32Array, cols: number, scale: tf.Tensor | number): 
 export function lstmLayer(xs: tf.Tensor, wh: tf.Tensor, length: number, batch: number): tf.Tensor {
   const op = tf.customGrad((xIn, wIn, save) => {
     const [x, w] = [xIn as tf.Tensor, wIn as tf.Tensor];
-    const h = w.shape[0]!;
+    const h = w.shape[0];
     const g4 = 4 * h;
     const n = batch * h;
     const xsData = x.dataSync() as Float32Array;
@@ -164,7 +164,7 @@ export function lstmLayer(xs: tf.Tensor, wh: tf.Tensor, length: number, batch: n
 export function gruLayer(xs: tf.Tensor, wh: tf.Tensor, bh: tf.Tensor, length: number, batch: number): tf.Tensor {
   const op = tf.customGrad((xIn, wIn, bIn, save) => {
     const [x, w, bias] = [xIn as tf.Tensor, wIn as tf.Tensor, bIn as tf.Tensor];
-    const h = w.shape[0]!;
+    const h = w.shape[0];
     const g3 = 3 * h;
     const xz = x.dataSync() as Float32Array;
     const bhv = bias.dataSync() as Float32Array;

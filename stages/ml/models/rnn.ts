@@ -30,7 +30,7 @@ export function buildRnn(config: ModelConfig, cell: RecurrentCell): Model {
       const { batch, length } = input;
       const hs = recurrentStack(p, config, timeMajor(input.onehot, batch, length), batch, length, cell);
       const last = lastStep(hs, batch, length);
-      return tf.reshape(dense(last, param(p, 'head.w'), param(p, 'head.b')), [batch]) as tf.Tensor1D;
+      return tf.reshape<tf.Rank.R1>(dense(last, param(p, 'head.w'), param(p, 'head.b')), [batch]);
     },
     dispose: () => undefined,
   };

@@ -7,6 +7,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { StageDefinition } from '../../../src/stage-api.js';
+import { valueText } from '../../../src/util/value-text.js';
 
 const definition: StageDefinition = {
   description: 'fails on purpose (tests only)',
@@ -21,7 +22,7 @@ const definition: StageDefinition = {
   },
   async run(ctx) {
     const value = Number(ctx.params.value ?? 1);
-    ctx.log(`${ctx.cell}: starting (fail=${String(ctx.params.fail)})`);
+    ctx.log(`${ctx.cell}: starting (fail=${valueText(ctx.params.fail)})`);
     switch (ctx.params.fail) {
       case 'throw':
         ctx.log('about to fail: the input is malformed');
