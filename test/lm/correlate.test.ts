@@ -160,3 +160,20 @@ test('lm-correlate with no rows says which input is empty', async () => {
     await removeDir(root);
   }
 });
+
+test('unregularized repeats each task over its α = 0 models only', () => {
+  const r = correlateLmRows(rows(), { uncertainty: u, minSeeds: 3 });
+  assert.deepEqual(
+    r.unregularized.map((g) => [g.task, g.n, g.nVariants]),
+    [
+      ['markov', 16, 4],
+      ['text', 16, 4],
+    ],
+  );
+  for (const g of r.unregularized) {
+    assert.equal(g.correlation.misalignment.pearson.n, 16);
+    assert.ok((g.correlation.misalignment.pearson.value as number) > 0.99);
+  }
+  const onlyRegularized = rows().filter((row) => row.alpha !== 0);
+  assert.deepEqual(correlateLmRows(onlyRegularized, { uncertainty: u, minSeeds: 3 }).unregularized, []);
+});

@@ -61,7 +61,7 @@ export async function buildLmReport(input: LmReportInputs): Promise<BuiltLmRepor
           kind: 'table',
           table: paperTable(paper),
           caption:
-            "The paper's Table 1 correlates misalignment and training loss with long-context performance across language models; ours are this run's Pearson |r| with long-context cross-entropy within each task (lower CE is better, so the paper's sign need not match). Its α recommendation beside the α with the largest mean drop of long-context CE per model family here.",
+            "The paper's Table 1 correlates misalignment and training loss with long-context performance across language models; ours are this run's Pearson r with long-context cross-entropy within each task, over all models and over the models trained without the regularizer (α = 0), the closer analogue: Table 1's models were not trained on the metric. The paper's claim has a direction: more misalignment, worse long-context performance, so a positive r with cross-entropy. Its α recommendation beside the α with the largest mean drop of long-context CE per model family here.",
         },
       ],
     },

@@ -36,6 +36,8 @@ export interface LmCorrelation {
   nVariants: number | null;
   pooled: Record<string, PredictorStats>;
   groups: CorrelationGroup[];
+  /** The same over each task's models trained without the regularizer (α = 0). */
+  unregularized: CorrelationGroup[];
   /** The regularizer's effect per family and α > 0 setting. */
   regularizer: RegularizerEffect[];
   /** The file as written, carried into report.json. */
@@ -52,6 +54,9 @@ export function parseCorrelation(cell: string, json: JsonObject): LmCorrelation 
       );
   }
   const groups = Array.isArray(json.groups) ? json.groups.flatMap((g) => groupOf(g)) : [];
+  const unregularized = Array.isArray(json.unregularized)
+    ? json.unregularized.flatMap((g) => groupOf(g)).map((g) => ({ ...g, task: `${g.task}, α = 0 models` }))
+    : [];
   const task = groups[0]?.task ?? 'task';
   return {
     cell,
@@ -60,6 +65,7 @@ export function parseCorrelation(cell: string, json: JsonObject): LmCorrelation 
     nVariants: num(at(json, 'nVariants')),
     pooled,
     groups,
+    unregularized,
     regularizer: parseRegularizer(json.regularizer, task),
     raw: json,
   };
@@ -99,8 +105,8 @@ function statOf(v: JsonValue | undefined): LmStat | null {
   };
 }
 
-/** The per-task view: the correlate stage's groups, or the whole cell as one task when it has none. */
+/** The per-task view: the correlate stage's groups (then the same over α = 0 models), or the whole cell as one task when it has none. */
 export function byTask(c: LmCorrelation, fallbackTask: string): CorrelationGroup[] {
-  if (c.groups.length > 0) return c.groups;
+  if (c.groups.length > 0) return [...c.groups, ...c.unregularized];
   return [{ task: fallbackTask, n: c.n, nVariants: c.nVariants, predictors: c.pooled }];
 }

@@ -115,7 +115,9 @@ export interface PaperRow {
 /** Table 1's |r| and the α recommendation beside this run's numbers, per task. */
 export function paperRows(groups: readonly CorrelationGroup[], effects: readonly RegularizerEffect[]): PaperRow[] {
   const abs = (s: LmStat | undefined): string =>
-    !s || s.value === null ? '–' : `${fmt(Math.abs(s.value))} (n ${s.n ?? '–'} models, ${s.nVariants ?? '–'} variants)`;
+    !s || s.value === null
+      ? '–'
+      : `${fmt(Math.abs(s.value))} (r ${fmt(s.value)}; n ${s.n ?? '–'} models, ${s.nVariants ?? '–'} variants)`;
   const rows: PaperRow[] = groups.flatMap((g) => [
     {
       task: g.task,
@@ -131,7 +133,7 @@ export function paperRows(groups: readonly CorrelationGroup[], effects: readonly
     },
     {
       task: g.task,
-      quantity: 'misalignment predicts better than training loss (larger |r|)',
+      quantity: 'misalignment predicts better than training loss (larger |r|, positive r with CE)',
       paper: 'yes',
       ours: larger(g.predictors.misalignment?.pearson, g.predictors.trainLoss?.pearson),
     },
@@ -149,7 +151,13 @@ export function paperRows(groups: readonly CorrelationGroup[], effects: readonly
 /** Which |r| is larger; the intervals say whether the difference is more than noise, so they are quoted. */
 function larger(m: LmStat | undefined, l: LmStat | undefined): string {
   if (!m || !l || m.value === null || l.value === null) return '–';
-  const word = Math.abs(m.value) > Math.abs(l.value) ? 'yes' : 'no';
+  // The paper's claim has a direction: more misalignment, worse long-context performance (higher CE).
+  const word =
+    Math.abs(m.value) <= Math.abs(l.value)
+      ? 'no'
+      : m.value > 0
+        ? 'yes'
+        : 'no: larger |r|, but more misalignment goes with lower long-context CE';
   return `${word} (misalignment ${fmt(m.value)} ${fmtCi(m.ci)}, training loss ${fmt(l.value)} ${fmtCi(l.ci)})`;
 }
 

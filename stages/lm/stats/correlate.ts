@@ -11,7 +11,10 @@
  * alone: `groups` holds each task on its own (the paper's Table 1 is within
  * one task), and the top-level `correlation` pools tasks only after
  * subtracting each task's mean from every predictor and from longCe (with
- * one task this is the plain within-task coefficient).
+ * one task this is the plain within-task coefficient). `unregularized`
+ * repeats each task's group over the models trained without the
+ * regularizer (α = 0): a model trained to lower the metric moves the
+ * metric itself, and the paper's Table 1 correlates models that were not.
  */
 import { mean } from 'simple-statistics';
 import { METHODS, type Method, type UncertaintyOptions } from '../../analysis/correlation.js';
@@ -49,6 +52,8 @@ export interface LmCorrelation {
   correlation: PredictorStats;
   variantLevel: PredictorStats;
   groups: TaskGroup[];
+  /** Each task's group over its α = 0 models only (tasks with fewer than 3 such variants are left out). */
+  unregularized: TaskGroup[];
   regularizer: RegularizerEffect[];
   excluded: { model: string; reason: string }[];
 }
@@ -57,6 +62,9 @@ export interface CorrelateOptions {
   uncertainty: UncertaintyOptions;
   minSeeds: number;
 }
+
+/** Fewer variants than this leave a correlation without a meaningful interval. */
+const MIN_VARIANTS = 3;
 
 type Complete = LmRow & Record<Predictor | typeof TARGET, number> & { task: string };
 
@@ -78,6 +86,10 @@ export function correlateLmRows(all: readonly LmRow[], opts: CorrelateOptions): 
       opts,
     ),
   );
+  const unregularized = tasks
+    .map((task) => rows.filter((r) => r.task === task && r.alpha === 0))
+    .filter((rs) => variants(rs).length >= MIN_VARIANTS)
+    .map((rs) => taskGroup(rs[0]?.task ?? '', rs, opts));
   const centred = tasks.flatMap((task) => centreTask(rows.filter((r) => r.task === task)));
   return {
     target: TARGET,
@@ -92,6 +104,7 @@ export function correlateLmRows(all: readonly LmRow[], opts: CorrelateOptions): 
     correlation: stats(centred, modelLevel, opts.uncertainty),
     variantLevel: stats(centred, variantLevel, opts.uncertainty),
     groups,
+    unregularized,
     regularizer: regularizerEffects(sorted, opts.uncertainty.level),
     excluded,
   };
