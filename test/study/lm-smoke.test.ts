@@ -34,6 +34,7 @@ test(
     const report = JSON.parse(readFileSync(join(dir, 'out/artifacts/report/report.json'), 'utf8')) as {
       correlation: Record<'misalignment' | 'trainLoss', Record<'pearson' | 'spearman' | 'kendall', Stat>>;
       correlationByTask: { task: string }[];
+      correlationUnregularized: { task: string; n: number }[];
       models: unknown[];
     };
     for (const predictor of ['misalignment', 'trainLoss'] as const) {
@@ -48,6 +49,11 @@ test(
       }
     }
     assert.deepEqual(report.correlationByTask.map((g) => g.task).sort(), ['markov', 'text']);
+    // Only markov has the 3 unregularized variants a correlation needs (decoder none and rope, LSTM; 2 seeds each).
+    assert.deepEqual(
+      report.correlationUnregularized.map((g) => [g.task, g.n]),
+      [['markov, α = 0 models', 6]],
+    );
     assert.equal(report.models.length, 12 + 8);
     assert.match(readFileSync(join(dir, 'out/artifacts/report/report.html'), 'utf8'), /<svg/);
 

@@ -42,6 +42,9 @@ export async function buildLmReport(input: LmReportInputs): Promise<BuiltLmRepor
   const variants = groupVariants(models);
   const effects = input.correlations.flatMap((c) => c.regularizer);
   const groups = input.correlations.flatMap((c, i) => byTask(c, tasksOf(models)[i] ?? `task ${i + 1}`));
+  // Each task again over its α = 0 models, listed after all of them in the tables.
+  const unregularized = input.correlations.flatMap((c) => c.unregularized);
+  const listed = [...groups, ...unregularized];
   const specs = figureSpecs(variants, models);
   const warnings: string[] = [];
   const figures: Figure[] = [];
@@ -52,7 +55,7 @@ export async function buildLmReport(input: LmReportInputs): Promise<BuiltLmRepor
       svg: await renderSvg(s.spec, (m) => warnings.push(`${s.file}: ${m}`)),
     });
   const pick = (prefix: string): Figure[] => figures.filter((f) => f.file.startsWith(prefix));
-  const paper = paperRows(groups, effects);
+  const paper = paperRows(listed, effects);
   const sections: Section[] = [
     {
       title: 'Paper vs ours',
@@ -68,7 +71,7 @@ export async function buildLmReport(input: LmReportInputs): Promise<BuiltLmRepor
     { title: 'Cross-entropy against position', blocks: [{ kind: 'figures', figures: pick('position-') }] },
     {
       title: 'Misalignment as a predictor of long-context cross-entropy',
-      blocks: correlationBlocks(groups, pick('predictors-')),
+      blocks: correlationBlocks(listed, pick('predictors-')),
     },
     { title: 'The misalignment regularizer', blocks: regularizerBlocks(effects, pick('sweep-')) },
     {
@@ -107,6 +110,7 @@ export async function buildLmReport(input: LmReportInputs): Promise<BuiltLmRepor
           }
         : null,
       correlationByTask: groups,
+      correlationUnregularized: unregularized,
       correlationFiles: input.correlations.map((c) => ({ cell: c.cell, ...c.raw })),
       regularizer: effects,
       sweep: sweepPoints(variants),

@@ -105,8 +105,8 @@ function statOf(v: JsonValue | undefined): LmStat | null {
   };
 }
 
-/** The per-task view: the correlate stage's groups (then the same over α = 0 models), or the whole cell as one task when it has none. */
+/** The per-task view: the correlate stage's groups, or the whole cell as one task when it has none. */
 export function byTask(c: LmCorrelation, fallbackTask: string): CorrelationGroup[] {
-  if (c.groups.length > 0) return [...c.groups, ...c.unregularized];
+  if (c.groups.length > 0) return c.groups;
   return [{ task: fallbackTask, n: c.n, nVariants: c.nVariants, predictors: c.pooled }];
 }
