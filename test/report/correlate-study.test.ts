@@ -14,7 +14,7 @@ import { pearson } from '../../stages/analysis/correlation.js';
 import { parseRow, type ModelRow } from '../../stages/analysis/rows.js';
 import { runRow } from '../../stages/row.js';
 import type { JsonObject } from '../../src/stage-api.js';
-import { artifact, context, workspace, type Workspace } from './fixtures.js';
+import { artifact, context, row, workspace, type Workspace } from './fixtures.js';
 
 const u = { bootstrap: 200, permutations: 200, seed: 1, level: 0.95 };
 const METHODS = ['pearson', 'spearman', 'kendall'] as const;
@@ -43,36 +43,6 @@ function confounded(): ModelRow[] {
     }
   }
   return rows;
-}
-
-function row(variant: string, seed: number, v: Partial<ModelRow>): ModelRow {
-  return {
-    model: `train[seed=${seed},v=${variant}]`,
-    variant: `v=${variant}`,
-    task: 'length',
-    f: 'identity',
-    arch: 'decoder',
-    pe: 'none',
-    seed,
-    axes: { v: variant, seed },
-    finalLoss: 1,
-    finalLossNorm: 1,
-    misalignment: 0,
-    misalignmentSe: 0,
-    misalignmentMeasured: 0,
-    misalignmentTarget: 0,
-    misalignmentOutputNorm: 0.5,
-    misalignmentOutputNormSe: 0,
-    misalignmentRaw: 1,
-    misalignmentRawSe: 0,
-    idMse: 0,
-    oodMse: 1,
-    horizon: 10,
-    idFailure: false,
-    clamped: 0,
-    trainLengthMax: 10,
-    ...v,
-  };
 }
 
 const run = (rows: ModelRow[]): CorrelationResult =>

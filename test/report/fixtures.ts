@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { InputArtifact, JsonObject, JsonValue, StageContext } from '../../src/stage-api.js';
 import { valueText } from '../../src/util/value-text.js';
+import type { ModelRow } from '../../stages/analysis/rows.js';
 
 export interface Workspace {
   root: string;
@@ -189,4 +190,35 @@ export function paperLikeStudy(seeds = 2): FakeModel[] {
     }
   }
   return out;
+}
+
+/** One model's correlation row of variant `v=<variant>`, with neutral values and `v` over them. */
+export function row(variant: string, seed: number, v: Partial<ModelRow>): ModelRow {
+  return {
+    model: `train[seed=${seed},v=${variant}]`,
+    variant: `v=${variant}`,
+    task: 'length',
+    f: 'identity',
+    arch: 'decoder',
+    pe: 'none',
+    seed,
+    axes: { v: variant, seed },
+    finalLoss: 1,
+    finalLossNorm: 1,
+    misalignment: 0,
+    misalignmentSe: 0,
+    misalignmentMeasured: 0,
+    misalignmentTarget: 0,
+    misalignmentOutputNorm: 0.5,
+    misalignmentOutputNormSe: 0,
+    misalignmentRaw: 1,
+    misalignmentRawSe: 0,
+    idMse: 0,
+    oodMse: 1,
+    horizon: 10,
+    idFailure: false,
+    clamped: 0,
+    trainLengthMax: 10,
+    ...v,
+  };
 }

@@ -16,38 +16,9 @@ import { modelsTable } from '../../stages/analysis/report/models-table.js';
 import { welchTest } from '../../stages/analysis/report/seed-test.js';
 import { variantKey, type ModelRow } from '../../stages/analysis/rows.js';
 import { groupVariants, type Variant } from '../../stages/analysis/variants.js';
+import { row } from './fixtures.js';
 
 const u = { bootstrap: 100, permutations: 100, seed: 3, level: 0.95 };
-
-function row(variant: string, seed: number, v: Partial<ModelRow>): ModelRow {
-  return {
-    model: `train[seed=${seed},v=${variant}]`,
-    variant: `v=${variant}`,
-    task: 'length',
-    f: 'identity',
-    arch: 'decoder',
-    pe: 'none',
-    seed,
-    axes: { v: variant, seed },
-    finalLoss: 1,
-    finalLossNorm: 1,
-    misalignment: 0,
-    misalignmentSe: 0,
-    misalignmentMeasured: 0,
-    misalignmentTarget: 0,
-    misalignmentOutputNorm: 0.5,
-    misalignmentOutputNormSe: 0,
-    misalignmentRaw: 1,
-    misalignmentRawSe: 0,
-    idMse: 0,
-    oodMse: 1,
-    horizon: 10,
-    idFailure: false,
-    clamped: 0,
-    trainLengthMax: 10,
-    ...v,
-  };
-}
 
 /** Five variants of three seeds; within each, the excess misalignment tracks the error. */
 function study(): ModelRow[] {
