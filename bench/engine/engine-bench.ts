@@ -49,6 +49,7 @@ import {
   timeCommand,
   type Timing,
 } from './measure.js';
+import { fanInPipeline } from './fan-in-pipeline.js';
 
 type Tool = 'ablate' | 'snakemake';
 type Measure = 'cold' | 'noop-run' | 'noop-status' | 'changed';
@@ -106,33 +107,11 @@ function initialValues(n: number): number[] {
 }
 
 function ablatePipeline(n: number, values: number[]): string {
-  return `${JSON.stringify(
-    {
-      name: `bench-${n}`,
-      description: 'Engine benchmark: N gen -> N train -> 1 fan-in report, trivial shell commands.',
-      maxCells: 2 * n + 10,
-      stages: {
-        gen: {
-          kind: 'exec',
-          params: { command: 'echo {{i}} > value.txt', outputs: ['value.txt'] },
-          matrix: { i: values },
-        },
-        train: {
-          kind: 'exec',
-          inputs: { gen: 'gen' },
-          params: { command: 'cat "$ABLATE_IN_GEN/value.txt" > model.txt', outputs: ['model.txt'] },
-          matrix: { i: values },
-        },
-        report: {
-          kind: 'exec',
-          inputs: { models: { stage: 'train', all: true } },
-          params: { command: 'cat "$ABLATE_IN_MODELS"/*/model.txt | wc -l > report.txt', outputs: ['report.txt'] },
-        },
-      },
-    },
-    null,
-    1,
-  )}\n`;
+  return fanInPipeline(
+    `bench-${n}`,
+    'Engine benchmark: N gen -> N train -> 1 fan-in report, trivial shell commands.',
+    values,
+  );
 }
 
 /** The same DAG for Snakemake: `all` -> report -> train/{i} -> gen/{i}, values from config.json. */

@@ -33,40 +33,26 @@ import {
   type Step,
   type Timing,
 } from './measure.js';
+import { fanInPipeline } from './fan-in-pipeline.js';
 
 function pipeline(half: number): string {
   const values = Array.from({ length: half }, (_, k) => k);
-  const p = {
-    name: `noop-${2 * half + 1}`,
-    description: 'No-op benchmark: gen -> train -> fan-in report, trivial shell commands.',
-    maxCells: 2 * half + 10,
-    stages: {
-      gen: {
-        kind: 'exec',
-        params: { command: 'echo {{i}} > value.txt', outputs: ['value.txt'] },
-        matrix: { i: values },
-      },
-      train: {
-        kind: 'exec',
-        inputs: { gen: 'gen' },
-        params: { command: 'cat "$ABLATE_IN_GEN/value.txt" > model.txt', outputs: ['model.txt'] },
-        matrix: { i: values },
-      },
-      report: {
-        kind: 'exec',
-        inputs: { models: { stage: 'train', all: true } },
-        params: { command: 'cat "$ABLATE_IN_MODELS"/*/model.txt | wc -l > report.txt', outputs: ['report.txt'] },
-      },
-    },
-  };
-  return `${JSON.stringify(p, null, 1)}\n`;
+  return fanInPipeline(
+    `noop-${2 * half + 1}`,
+    'No-op benchmark: gen -> train -> fan-in report, trivial shell commands.',
+    values,
+  );
 }
 
 function nothingRan(cells: number) {
   return (text: string): string | undefined => {
-    const last = text.trim().split('\n').at(-1) ?? '';
-    const s = last.startsWith('{') ? (JSON.parse(last) as { type?: string; ran: number; cached: number }) : undefined;
-    if (s?.type !== 'summary') return 'no summary line';
+    // The summary is the last line but for the `results` line that may follow it.
+    const line = text
+      .trim()
+      .split('\n')
+      .findLast((l) => l.startsWith('{"type":"summary"'));
+    if (line === undefined) return 'no summary line';
+    const s = JSON.parse(line) as { ran: number; cached: number };
     return s.ran === 0 && s.cached === cells ? undefined : `ran ${s.ran}, cached ${s.cached} (expected 0 and ${cells})`;
   };
 }
