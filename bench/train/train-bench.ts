@@ -43,7 +43,7 @@ import { buildModel, DEFAULT_MODEL_CONFIG } from '../../stages/ml/models/index.j
 import type { Model, ModelConfig } from '../../stages/ml/models/types.js';
 import { readTensor } from '../../stages/ml/ops.js';
 import { Rng } from '../../stages/ml/prng.js';
-import { lossAndGrad } from '../../stages/ml/train-loop.js';
+import { groupLossAndGrad, lossAndGrad } from '../../stages/ml/group-train.js';
 import { repoRoot, table } from '../engine/measure.js';
 
 interface Options {
@@ -55,6 +55,8 @@ interface Options {
   python: string;
   openblasCore: string;
   parity: boolean;
+  /** Replica counts of the stacked-training rows (empty: none). */
+  replicas: number[];
 }
 
 const MODELS: Record<string, Partial<ModelConfig>> = {
@@ -80,6 +82,7 @@ function parseArgs(argv: string[]): Options {
     python: get('python') ?? '/usr/bin/python3',
     openblasCore: get('openblas-core') ?? 'auto',
     parity: !argv.includes('--no-parity'),
+    replicas: (get('replicas') ?? '1,2,4,8').split(',').filter(Boolean).map(Number),
   };
 }
 
@@ -170,6 +173,38 @@ function benchTfjs(backend: string, name: string, length: number, opts: Options)
   tf.dispose(params);
   model.dispose();
   return { params: model.layout.size, train, infer };
+}
+
+/**
+ * K models trained together for one core's time, as the train stage trains a
+ * group: one stacked model when the architecture is stackable, else one
+ * model after another in the same process. Returns steps/s of the group.
+ */
+function benchReplicas(name: string, length: number, k: number, opts: Options): Rate {
+  const model = buildFor(name, length);
+  const rng = new Rng(1);
+  const set = randomSet(rng, 1024, length);
+  const replicas = Array.from({ length: k }, () => ({
+    params: model.layout.initialise(rng),
+    adam: new FlatAdam(model.layout.size, DEFAULT_ADAM),
+    grad: new Float32Array(model.layout.size),
+    set,
+    norm: NORM,
+    indices: [] as number[],
+  }));
+  const draw = (): number[] => Array.from({ length: opts.batch }, () => rng.int(set.count));
+  const step = (): number => {
+    for (const r of replicas) r.indices = draw();
+    if (model.stackable) groupLossAndGrad(model, replicas);
+    else for (const r of replicas) groupLossAndGrad(model, [r]);
+    for (const r of replicas) r.adam.apply(r.params, r.grad);
+    return 1;
+  };
+  try {
+    return measure(step, opts.seconds);
+  } finally {
+    model.dispose();
+  }
 }
 
 // ---------------------------------------------------------------- PyTorch side
@@ -382,6 +417,52 @@ function fmtX(r: number): string {
   return Number.isFinite(r) ? `${r >= 0.1 ? r.toFixed(2) : r.toFixed(3)}x` : '–';
 }
 
+/**
+ * Stacked training on tfjs-wasm, K = each of `opts.replicas`, side by side
+ * with K = 1 and with the fastest PyTorch row of the table above (PyTorch
+ * trains K models one after another: its model-steps/s is its steps/s).
+ */
+function replicaTable(opts: Options, rows: readonly string[][]): string {
+  const out: string[][] = [];
+  for (const name of Object.keys(MODELS)) {
+    for (const length of opts.lengths) {
+      const torch = rows
+        .filter((r) => r[0] === name && r[1] === String(length) && r[2]!.startsWith('pytorch'))
+        .map((r) => ({ label: r[2]!, rate: Number(r[4]) }))
+        .filter((r) => Number.isFinite(r.rate) && r.rate > 0)
+        .sort((a, b) => b.rate - a.rate)[0];
+      let single: number | undefined;
+      for (const k of opts.replicas) {
+        log(`${name} L=${length} tfjs-wasm, ${k} replica(s)`);
+        const rate = benchReplicas(name, length, k, opts);
+        const modelSteps = rate.wall * k;
+        single ??= k === 1 ? modelSteps : undefined;
+        out.push([
+          name,
+          String(length),
+          String(k),
+          fmtRate(rate.wall, 2),
+          fmtRate(modelSteps, 1),
+          fmtRate(rate.cpu * k, 1),
+          single === undefined ? '–' : fmtX(modelSteps / single),
+          torch === undefined ? '–' : `${fmtX(modelSteps / torch.rate)} (${torch.label} ${torch.rate})`,
+        ]);
+      }
+    }
+  }
+  const header = [
+    'model',
+    'length',
+    'K',
+    'group steps/s',
+    'model-steps/s (wall)',
+    'model-steps/s (cpu time)',
+    'x K=1',
+    'x PyTorch, one model after another',
+  ];
+  return table(header, out);
+}
+
 async function main(): Promise<void> {
   const opts = parseArgs(process.argv.slice(2));
   const load = (): string =>
@@ -535,6 +616,11 @@ async function main(): Promise<void> {
   }
   console.log('');
   console.log(table(header, rows));
+  if (opts.replicas.length > 0 && backends.includes('wasm')) {
+    await initBackend('wasm');
+    console.log('');
+    console.log(replicaTable(opts, rows));
+  }
   console.log('');
   console.log(`# load average at the end ${load()}`);
 }

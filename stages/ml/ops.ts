@@ -11,6 +11,8 @@
  * included (no gather: its gradient needs UnsortedSegmentSum).
  */
 import * as tf from '@tensorflow/tfjs';
+import { type Activation, gelu } from './activation.js';
+import { stackedDense, stackedLayerNorm, stackedLinear } from './stacked-ops.js';
 
 /** Swap the last two axes (explicit copy). */
 export function transposeLast(x: tf.Tensor): tf.Tensor {
@@ -50,7 +52,12 @@ export function matMul(a: tf.Tensor, b: tf.Tensor): tf.Tensor {
   return matMulT(a, b);
 }
 
-export type Activation = 'linear' | 'relu' | 'gelu';
+/** `x @ w` for rows x [n, in] and a weight [in, out] (or stacked [K, in, out]). */
+export function linear(x: tf.Tensor, w: tf.Tensor): tf.Tensor {
+  return w.rank === 3 ? stackedLinear(x, w) : matMul(x, w);
+}
+
+export { type Activation, gelu } from './activation.js';
 
 const denseLinear = tf.customGrad((xIn, wIn, bIn, save) => {
   const [x, w, b] = [xIn as tf.Tensor2D, wIn as tf.Tensor2D, bIn as tf.Tensor1D];
@@ -78,15 +85,12 @@ const denseRelu = tf.customGrad((xIn, wIn, bIn, save) => {
   };
 });
 
-/** GELU, tanh approximation (as in GPT-2), built from differentiable ops. */
-export function gelu(x: tf.Tensor): tf.Tensor {
-  const c = Math.sqrt(2 / Math.PI);
-  const inner = tf.mul(tf.add(x, tf.mul(tf.mul(tf.square(x), x), 0.044715)), c);
-  return tf.mul(tf.mul(x, 0.5), tf.add(tf.tanh(inner), 1));
-}
-
-/** `act(x @ w + b)` for x [n, in], w [in, out], b [out]. */
+/**
+ * `act(x @ w + b)` for x [n, in], w [in, out], b [out]; with stacked
+ * parameters (w [K, in, out], b [K, out]) for the rows of K replicas.
+ */
 export function dense(x: tf.Tensor, w: tf.Tensor, b: tf.Tensor, activation: Activation = 'linear'): tf.Tensor {
+  if (w.rank === 3) return stackedDense(x, w, b, activation);
   switch (activation) {
     case 'linear':
       return denseLinear(x, w, b);
@@ -120,9 +124,10 @@ const layerNormFn = tf.customGrad((xIn, gIn, bIn, save) => {
   };
 });
 
-/** LayerNorm over the last axis of a 2-D tensor [n, d] with gain/bias [d]. */
+/** LayerNorm over the last axis of a 2-D tensor [n, d] with gain/bias [d] (or stacked [K, d]). */
 export function layerNorm(x: tf.Tensor, gain: tf.Tensor, bias: tf.Tensor): tf.Tensor {
   if (x.rank !== 2) throw new Error(`layerNorm expects rank 2, got ${x.rank}`);
+  if (gain.rank === 2) return stackedLayerNorm(x, gain, bias);
   return layerNormFn(x, gain, bias);
 }
 

@@ -1,21 +1,18 @@
 /**
- * The training loop: seeded batches of one length each, MSE on normalised
- * f-space targets, Adam with global-norm clipping, checkpoint/resume, NaN
- * detection, throttled progress and cooperative abort.
+ * What a training run is configured with and what it yields: the optimizer
+ * settings, the target normalisation, the hooks that tie a run to its cell,
+ * the outcome, and the failure of a diverging run. The loop itself is
+ * group-train.ts.
  *
  * Determinism: initial weights come from the `init` stream of the seed, the
- * batch order from the `batches` stream; Adam runs in JS. Same seed, same
- * backend, same data: byte-identical weights, whether or not the run was
- * interrupted and resumed from a checkpoint.
+ * batches from the `batches` stream and the length of each step from a
+ * schedule no seed enters; Adam runs in JS. Same seed, same backend, same
+ * data: byte-identical weights, whether or not the run was interrupted and
+ * resumed from a checkpoint, and whether it trained alone or in a group.
  */
-import * as tf from '@tensorflow/tfjs';
-import { bucketByLength, encodeBatch } from './batch.js';
-import { loadCheckpoint, saveCheckpoint } from './checkpoint.js';
-import { seqTokens, type SeqSet } from './dataset.js';
+import type { SeqSet } from './dataset.js';
 import type { Model } from './models/types.js';
-import type { Rng } from './prng.js';
-import { RunState } from './run-state.js';
-import { runSteps, type StepHooks } from './step-loop.js';
+import type { StepHooks } from './step-loop.js';
 
 export type LrSchedule = 'constant' | 'cosine';
 
@@ -92,93 +89,16 @@ export function learningRate(cfg: TrainConfig, step: number): number {
   return cfg.lr * (0.1 + 0.9 * 0.5 * (1 + Math.cos(Math.PI * progress)));
 }
 
-/** Draws batches: a length with probability proportional to its share of the set, then sequences of that length. */
-class BatchSampler {
-  readonly #buckets: number[][];
-  readonly #byIndex: number[];
-
-  constructor(
-    readonly set: SeqSet,
-    readonly batchSize: number,
-    readonly rng: Rng,
-  ) {
-    const buckets = [...bucketByLength(set.lengths).values()];
-    this.#buckets = buckets;
-    this.#byIndex = new Array<number>(set.count);
-    buckets.forEach((b, i) => b.forEach((idx) => (this.#byIndex[idx] = i)));
-  }
-
-  next(): number[] {
-    const bucket = this.#buckets[this.#byIndex[this.rng.int(this.set.count)]!]!;
-    return Array.from({ length: this.batchSize }, () => bucket[this.rng.int(bucket.length)]!);
-  }
+/** One run of a training group: its data, target normalisation, config and hooks. */
+export interface TrainRun {
+  set: SeqSet;
+  norm: TargetNorm;
+  cfg: TrainConfig;
+  hooks: TrainHooks;
 }
 
-function checkpointKey(model: Model, cfg: TrainConfig, norm: TargetNorm, runKey: string): string {
+/** What a checkpoint must match to be resumed: the run's model, config, normalisation and data. */
+export function checkpointKey(model: Model, cfg: TrainConfig, norm: TargetNorm, runKey: string): string {
   const { checkpointEvery: _ignored, ...rest } = cfg;
   return JSON.stringify({ model: model.config, size: model.layout.size, train: rest, norm, runKey });
-}
-
-/** Loss and flat gradient of one batch; tensors are freed before returning. */
-export function lossAndGrad(
-  model: Model,
-  params: Float32Array,
-  set: SeqSet,
-  indices: number[],
-  norm: TargetNorm,
-  grad: Float32Array,
-): number {
-  return tf.tidy(() => {
-    const input = encodeBatch(
-      indices.map((i) => seqTokens(set, i)),
-      model.config.bos,
-    );
-    const y = tf.tensor1d(indices.map((i) => (set.targetsF[i]! - norm.mean) / norm.std));
-    const tensors = model.layout.tensors(params);
-    const f = (...ts: tf.Tensor[]): tf.Scalar =>
-      tf.mean(tf.squaredDifference(model.forward(model.layout.named(ts), input), y));
-    const { value, grads } = tf.valueAndGrads(f)(tensors);
-    model.layout.flatten(grads, grad);
-    return value.dataSync()[0]!;
-  });
-}
-
-export async function trainModel(
-  model: Model,
-  set: SeqSet,
-  norm: TargetNorm,
-  cfg: TrainConfig,
-  hooks: TrainHooks = {},
-): Promise<TrainOutcome> {
-  const log = hooks.log ?? (() => undefined);
-  const key = checkpointKey(model, cfg, norm, hooks.runKey ?? '');
-  const run = new RunState(model.layout, cfg, 'batches');
-  const saved = hooks.checkpointDir ? await loadCheckpoint(hooks.checkpointDir, key, log) : undefined;
-  if (saved && saved.step <= cfg.steps) {
-    run.resume(saved);
-    log(`Resuming from the checkpoint at step ${run.start}`);
-  }
-  const { adam, losses, start } = run;
-  const sampler = new BatchSampler(set, cfg.batchSize, run.rng);
-  const grad = new Float32Array(model.layout.size);
-  const checkpoint = async (step: number): Promise<void> => {
-    if (hooks.checkpointDir) await saveCheckpoint(hooks.checkpointDir, key, run.snapshot(step));
-  };
-  const timing = await runSteps(
-    {
-      start,
-      steps: cfg.steps,
-      checkpointEvery: cfg.checkpointEvery,
-      checkpoint,
-      step: (step) => {
-        const loss = lossAndGrad(model, run.params, set, sampler.next(), norm, grad);
-        if (!Number.isFinite(loss)) throw new DivergenceError(step, loss, cfg.lr);
-        adam.apply(run.params, grad, learningRate(cfg, step));
-        losses[step] = loss;
-        return { loss };
-      },
-    },
-    hooks,
-  );
-  return { params: run.params, losses, resumedFrom: start > 0 ? start : null, ...timing };
 }

@@ -14,13 +14,14 @@
  */
 import type { InputArtifact, StageContext } from '../../src/stage-api.js';
 import { DEFAULT_ADAM } from './adam.js';
-import { initBackend } from './backend.js';
-import { readDatasetMeta, readSplit } from './dataset.js';
+import { type BackendInfo, initBackend } from './backend.js';
+import { type DatasetMeta, readDatasetMeta, readSplit } from './dataset.js';
+import { groupKeyOf, trainGroup } from './group-train.js';
 import { saveModel } from './model-io.js';
 import { buildModel } from './models/index.js';
-import type { ModelConfig } from './models/types.js';
+import type { Model, ModelConfig } from './models/types.js';
 import { cellTrainHooks, writeTrainOutputs } from './train-outputs.js';
-import { targetNormOf, trainModel, type LrSchedule, type TrainOutcome } from './train-loop.js';
+import { targetNormOf, type LrSchedule, type TrainOutcome, type TrainRun } from './train-loop.js';
 
 export interface TrainParams extends Omit<ModelConfig, 'bos'> {
   steps: number;
@@ -59,11 +60,19 @@ export function finalLossOf(losses: Float32Array): number {
   return s / k;
 }
 
-export async function trainStage(ctx: StageContext, p: TrainParams, data: InputArtifact): Promise<void> {
-  const backend = await initBackend(ctx.runtime['backend']);
-  const meta = await readDatasetMeta(data.dir);
-  const train = await readSplit(data.dir, 'train');
-  const config: ModelConfig = {
+/** How one member of a group ended. */
+export type MemberOutcome = { ok: true } | { ok: false; message: string };
+
+/** One cell of a training group, read and ready to train. */
+interface Member {
+  ctx: StageContext;
+  meta: DatasetMeta;
+  run: TrainRun;
+  config: ModelConfig;
+}
+
+function modelConfigOf(p: TrainParams, meta: DatasetMeta): ModelConfig {
+  return {
     arch: p.arch,
     pe: p.pe,
     layers: p.layers,
@@ -75,21 +84,40 @@ export async function trainStage(ctx: StageContext, p: TrainParams, data: InputA
     maxLen: p.maxLen,
     bos: meta.bos,
   };
-  const model = buildModel(config);
-  const norm = targetNormOf(train);
-  ctx.log(`train: ${p.arch}/${p.pe}, ${model.layout.size} parameters, ${p.steps} steps on ${backend.backend}`);
-  let outcome: TrainOutcome;
-  try {
-    outcome = await trainModel(
-      model,
-      train,
-      norm,
-      { ...DEFAULT_ADAM, ...p, seed: ctx.seed },
-      cellTrainHooks(ctx, { data: meta, backend: backend.backend }),
-    );
-  } finally {
+}
+
+async function readMember(ctx: StageContext, p: TrainParams, data: InputArtifact, backend: string): Promise<Member> {
+  const meta = await readDatasetMeta(data.dir);
+  const set = await readSplit(data.dir, 'train');
+  const run: TrainRun = {
+    set,
+    norm: targetNormOf(set),
+    cfg: { ...DEFAULT_ADAM, ...p, seed: ctx.seed },
+    hooks: cellTrainHooks(ctx, { data: meta, backend }),
+  };
+  return { ctx, meta, run, config: modelConfigOf(p, meta) };
+}
+
+/**
+ * Members that train as one stacked model: same group key, and a stackable
+ * architecture (the others train one at a time). Order is kept.
+ */
+function partition(members: readonly Member[]): Member[][] {
+  const parts = new Map<string, Member[]>();
+  members.forEach((m, i) => {
+    const model = buildModel(m.config);
+    const key = model.stackable ? groupKeyOf(model, m.run) : `alone:${i}`;
     model.dispose();
-  }
+    const part = parts.get(key);
+    if (part) part.push(m);
+    else parts.set(key, [m]);
+  });
+  return [...parts.values()];
+}
+
+async function writeOutputs(m: Member, model: Model, outcome: TrainOutcome, backend: BackendInfo): Promise<void> {
+  const { ctx, meta, config, run } = m;
+  const norm = run.norm;
   await saveModel(
     ctx.outDir,
     {
@@ -110,7 +138,7 @@ export async function trainStage(ctx: StageContext, p: TrainParams, data: InputA
   const report = {
     finalLoss: finalNorm * scale,
     finalLossNorm: finalNorm,
-    steps: p.steps,
+    steps: run.cfg.steps,
     backend: backend.backend,
     tfjsVersion: backend.tfjsVersion,
     paramCount: model.layout.size,
@@ -120,4 +148,66 @@ export async function trainStage(ctx: StageContext, p: TrainParams, data: InputA
   };
   const stepsPerSec = await writeTrainOutputs(ctx.outDir, report, outcome);
   ctx.log(`train: final loss ${report.finalLoss.toExponential(3)} (f-space MSE), ${stepsPerSec} steps/s`);
+}
+
+/** Trains the members of one partition together; one outcome per member. */
+async function trainPart(part: readonly Member[], backend: BackendInfo, signal: AbortSignal): Promise<MemberOutcome[]> {
+  const model = buildModel(part[0]!.config);
+  try {
+    for (const m of part) {
+      const others = part.length > 1 ? ` with ${part.length - 1} other run(s) as one stacked model` : '';
+      m.ctx.log(
+        `train: ${m.config.arch}/${m.config.pe}, ${model.layout.size} parameters, ${m.run.cfg.steps} steps on ${backend.backend}${others}`,
+      );
+    }
+    const results = await trainGroup(
+      model,
+      part.map((m) => m.run),
+      signal,
+    );
+    const outcomes: MemberOutcome[] = [];
+    for (const [i, r] of results.entries()) {
+      const m = part[i]!;
+      if (!r.ok) outcomes.push({ ok: false, message: r.error.message });
+      else {
+        await writeOutputs(m, model, r.outcome, backend);
+        outcomes.push({ ok: true });
+      }
+    }
+    return outcomes;
+  } finally {
+    model.dispose();
+  }
+}
+
+/**
+ * The `train` kind's group run: cells that differ in seed, target function
+ * or learning rate train as the replicas of one stacked model where their
+ * architecture allows; each writes its own outputs or fails alone.
+ */
+export async function trainGroupStage(
+  members: ReadonlyArray<{ ctx: StageContext; params: TrainParams; data: InputArtifact }>,
+): Promise<MemberOutcome[]> {
+  const first = members[0];
+  if (!first) return [];
+  const backend = await initBackend(first.ctx.runtime['backend']);
+  const read = await Promise.all(members.map((m) => readMember(m.ctx, m.params, m.data, backend.backend)));
+  const outcomes = new Map<Member, MemberOutcome>();
+  for (const part of partition(read)) {
+    let results: MemberOutcome[];
+    try {
+      results = await trainPart(part, backend, first.ctx.signal);
+    } catch (e) {
+      const message = e instanceof Error ? e.message : String(e);
+      results = part.map(() => ({ ok: false, message }));
+    }
+    part.forEach((m, i) => outcomes.set(m, results[i]!));
+  }
+  return read.map((m) => outcomes.get(m)!);
+}
+
+/** One cell: a group of one, failing with its run's message. */
+export async function trainStage(ctx: StageContext, params: TrainParams, data: InputArtifact): Promise<void> {
+  const [outcome] = await trainGroupStage([{ ctx, params, data }]);
+  if (outcome && !outcome.ok) throw new Error(outcome.message);
 }

@@ -28,6 +28,7 @@ export function buildDecoder(config: ModelConfig): Model {
   return {
     config,
     layout,
+    stackable: true,
     forward(p: Params, input: BatchInput): tf.Tensor1D {
       const { batch, length } = input;
       let x = embed(p, input.onehot, batch, length, config, constants);

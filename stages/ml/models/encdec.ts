@@ -6,7 +6,7 @@
  * decoder has no self-attention and its cross-attention is content-based.
  */
 import * as tf from '@tensorflow/tfjs';
-import { layerNorm, matMul } from '../ops.js';
+import { layerNorm, linear } from '../ops.js';
 import { param, ParamLayout, type Params } from '../params.js';
 import { crossResidual } from './attention.js';
 import { ConstantCache } from './constants.js';
@@ -38,13 +38,14 @@ export function buildEncDec(config: ModelConfig): Model {
   return {
     config,
     layout,
+    stackable: true,
     forward(p: Params, input: BatchInput): tf.Tensor1D {
       const { batch, length } = input;
       let x = embed(p, input.onehot, batch, length, config, constants);
       for (const i of layers) x = selfBlock(p, `enc${i}`, x, batch, length, false, config, constants);
       const memory = layerNorm(x, param(p, 'encf.g'), param(p, 'encf.b'));
       const shape = { batch, queries: 1, slots: length, heads: config.heads, dModel: config.dModel };
-      let y = matMul(tf.ones([batch, 1]), param(p, 'query'));
+      let y = linear(tf.ones([batch, 1]), param(p, 'query'));
       for (const i of layers) {
         y = crossResidual(p, `dec${i}`, y, memory, undefined, shape);
         y = mlpResidual(p, `dec${i}`, y, config);

@@ -26,6 +26,7 @@ export function buildRnn(config: ModelConfig, cell: RecurrentCell): Model {
   return {
     config,
     layout,
+    stackable: false,
     forward(p: Params, input: BatchInput): tf.Tensor1D {
       const { batch, length } = input;
       const hs = recurrentStack(p, config, timeMajor(input.onehot, batch, length), batch, length, cell);

@@ -4,7 +4,7 @@
  * language models differ only in their vocabulary and head width.
  */
 import * as tf from '@tensorflow/tfjs';
-import { dense, layerNorm, matMul } from '../ops.js';
+import { dense, layerNorm, linear, matMul } from '../ops.js';
 import { param, type ParamSpec, type Params } from '../params.js';
 import { attend, mergeHeads, project, projectOut, splitHeads } from './attention.js';
 import { attentionBias, type ConstantCache, ropeRotation, ropeTables, sinusoidalTable } from './constants.js';
@@ -95,7 +95,7 @@ export function embed(
   c: TransformerConfig,
   k: ConstantCache,
 ): tf.Tensor {
-  const x = matMul(onehot, param(p, 'embed'));
+  const x = linear(onehot, param(p, 'embed'));
   let table: tf.Tensor | undefined;
   if (c.pe === 'learned') {
     if (length > c.maxLen) {
@@ -103,12 +103,25 @@ export function embed(
         `Input of ${length} positions exceeds the learned PE table (maxLen ${c.maxLen}); train with a larger maxLen`,
       );
     }
-    table = length === c.maxLen ? param(p, 'pos') : tf.slice(param(p, 'pos'), [0, 0], [length, c.dModel]);
+    const pos = param(p, 'pos');
+    if (pos.rank === 3) return addStackedPositions(x, pos, batch, length, c.dModel);
+    table = length === c.maxLen ? pos : tf.slice(pos, [0, 0], [length, c.dModel]);
   } else if (c.pe === 'sinusoidal') {
     table = k.get(`sin:${length}`, () => sinusoidalTable(length, c.dModel));
   }
   if (!table) return x;
   return tf.reshape(tf.add(tf.reshape(x, [batch, length, c.dModel]), table), [batch * length, c.dModel]);
+}
+
+/**
+ * Rows [K*B*T, d] of K replicas plus each replica's learned table [K, maxLen, d]
+ * at positions 0..T-1.
+ */
+function addStackedPositions(x: tf.Tensor, pos: tf.Tensor, batch: number, length: number, d: number): tf.Tensor {
+  const k = pos.shape[0];
+  const table = length === pos.shape[1] ? pos : tf.slice(pos, [0, 0, 0], [k, length, d]);
+  const rows = tf.add(tf.reshape(x, [k, batch / k, length, d]), tf.reshape(table, [k, 1, length, d]));
+  return tf.reshape(rows, [batch * length, d]);
 }
 
 /**

@@ -46,6 +46,12 @@ export interface BatchInput {
 export interface Model {
   readonly config: ModelConfig;
   readonly layout: ParamLayout;
+  /**
+   * Whether `forward` also takes stacked parameters, [K, ...shape] each, for
+   * K replicas at once; `input.batch` then counts every replica's sequences,
+   * replica-major.
+   */
+  readonly stackable: boolean;
   /** Scalar predictions [batch] in normalised target units. */
   forward(params: Params, input: BatchInput): tf.Tensor1D;
   /** Free cached constant tensors (masks, PE tables). */

@@ -1,0 +1,138 @@
+/**
+ * The parameterised ops of a stacked model: K replicas of one architecture
+ * trained as one graph, each parameter a tensor [K, ...shape] and the
+ * activations the replicas' rows back to back ([K*n, d], replica-major).
+ *
+ * Every op that touches a parameter runs once per replica, on exactly the
+ * operands and shapes a single model (K = 1) would see: wasm's BatchMatMul
+ * uses XNNPACK only for a batch of one, and one matMul per replica keeps each
+ * replica's arithmetic independent of K, so a replica's result is
+ * byte-identical whether it trains alone or beside others. Ops without
+ * parameters (attention, softmax, residual adds) run once for all replicas.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { type Activation, gelu } from './activation.js';
+
+/**
+ * The replicas' pieces of a stacked tensor [K, ...] along axis 0, each
+ * [1, ...]. Copied through JS: wasm's SplitV and Slice copy element by
+ * element in JS and cost more than the matMuls they feed. The pieces are
+ * leaves for autodiff; the custom gradients below route around them.
+ */
+function pieces(x: tf.Tensor, k: number): tf.Tensor[] {
+  if (k === 1) return [x];
+  const data = x.dataSync() as Float32Array;
+  const size = data.length / k;
+  const shape = [1, ...x.shape.slice(1)];
+  return Array.from({ length: k }, (_, i) => tf.tensor(data.subarray(i * size, (i + 1) * size), shape, 'float32'));
+}
+
+function swapLast(x: tf.Tensor): tf.Tensor {
+  return tf.transpose(x, [0, 2, 1]);
+}
+
+/** `x_k @ w_k` for every replica k: x [K, n, in], w [K, in, out] -> [K, n, out]. */
+function perReplicaMatMul(x: tf.Tensor, w: tf.Tensor): tf.Tensor {
+  const k = w.shape[0];
+  const ws = pieces(w, k);
+  const out = pieces(x, k).map((xk, i) => tf.matMul(xk, ws[i]!));
+  return out.length === 1 ? out[0]! : tf.concat(out, 0);
+}
+
+/** Gradients of `x_k @ w_k` for upstream dz [K, n, out]: dx and dw. */
+function perReplicaMatMulGrads(dz: tf.Tensor, x: tf.Tensor, w: tf.Tensor): [tf.Tensor, tf.Tensor] {
+  const k = w.shape[0];
+  const dzs = pieces(dz, k);
+  const xs = pieces(x, k);
+  const ws = pieces(w, k);
+  const dx = dzs.map((d, i) => tf.matMul(d, swapLast(ws[i]!)));
+  const dw = dzs.map((d, i) => tf.matMul(swapLast(xs[i]!), d));
+  return k === 1 ? [dx[0]!, dw[0]!] : [tf.concat(dx, 0), tf.concat(dw, 0)];
+}
+
+const linearNoBias = tf.customGrad((xIn, wIn, save) => {
+  const [x, w] = [xIn as tf.Tensor, wIn as tf.Tensor];
+  (save as tf.GradSaveFunc)([x, w]);
+  return {
+    value: perReplicaMatMul(x, w),
+    gradFunc: (dz: tf.Tensor, saved: tf.Tensor[]) => perReplicaMatMulGrads(dz, saved[0]!, saved[1]!),
+  };
+});
+
+function denseOp(relu: boolean) {
+  return tf.customGrad((xIn, wIn, bIn, save) => {
+    const [x, w, b] = [xIn as tf.Tensor, wIn as tf.Tensor, bIn as tf.Tensor];
+    const [k, out] = [w.shape[0], w.shape[2]!];
+    const z = tf.add(perReplicaMatMul(x, w), tf.reshape(b, [k, 1, out]));
+    const y = relu ? tf.relu(z) : z;
+    (save as tf.GradSaveFunc)([x, w, y]);
+    return {
+      value: y,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [sx, sw, sy] = saved as [tf.Tensor, tf.Tensor, tf.Tensor];
+        const dz = relu ? tf.mul(dy, tf.step(sy)) : dy;
+        return [...perReplicaMatMulGrads(dz, sx, sw), tf.sum(dz, 1)];
+      },
+    };
+  });
+}
+
+const denseLinear = denseOp(false);
+const denseRelu = denseOp(true);
+
+/** Rows [K*n, d] as [K, n, d] for K replicas. */
+function byReplica(x: tf.Tensor, k: number): tf.Tensor {
+  return tf.reshape(x, [k, -1, x.shape[x.rank - 1]!]);
+}
+
+function rowsOf(x: tf.Tensor): tf.Tensor {
+  return tf.reshape(x, [-1, x.shape[2]!]);
+}
+
+/** `x @ w` per replica for rows x [K*n, in] and a stacked weight w [K, in, out]: [K*n, out]. */
+export function stackedLinear(x: tf.Tensor, w: tf.Tensor): tf.Tensor {
+  return rowsOf(linearNoBias(byReplica(x, w.shape[0]), w));
+}
+
+/** `act(x @ w + b)` per replica: x [K*n, in], w [K, in, out], b [K, out] -> [K*n, out]. */
+export function stackedDense(x: tf.Tensor, w: tf.Tensor, b: tf.Tensor, activation: Activation): tf.Tensor {
+  const x3 = byReplica(x, w.shape[0]);
+  switch (activation) {
+    case 'linear':
+      return rowsOf(denseLinear(x3, w, b));
+    case 'relu':
+      return rowsOf(denseRelu(x3, w, b));
+    case 'gelu':
+      return gelu(rowsOf(denseLinear(x3, w, b)));
+  }
+}
+
+const LN_EPS = 1e-5;
+
+const layerNormOp = tf.customGrad((xIn, gIn, bIn, save) => {
+  const [x, g, b] = [xIn as tf.Tensor, gIn as tf.Tensor, bIn as tf.Tensor];
+  const [k, d] = [g.shape[0], g.shape[1]!];
+  const g3 = tf.reshape(g, [k, 1, d]);
+  const mean = tf.mean(x, -1, true);
+  const xc = tf.sub(x, mean);
+  const rstd = tf.rsqrt(tf.add(tf.mean(tf.square(xc), -1, true), LN_EPS));
+  const xhat = tf.mul(xc, rstd);
+  (save as tf.GradSaveFunc)([xhat, rstd, g3]);
+  return {
+    value: tf.add(tf.mul(xhat, g3), tf.reshape(b, [k, 1, d])),
+    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+      const [sxhat, srstd, sg] = saved as [tf.Tensor, tf.Tensor, tf.Tensor];
+      const dxhat = tf.mul(dy, sg);
+      const dx = tf.mul(
+        tf.sub(tf.sub(dxhat, tf.mean(dxhat, -1, true)), tf.mul(sxhat, tf.mean(tf.mul(dxhat, sxhat), -1, true))),
+        srstd,
+      );
+      return [dx, tf.sum(tf.mul(dy, sxhat), 1), tf.sum(dy, 1)];
+    },
+  };
+});
+
+/** LayerNorm of rows [K*n, d] with per-replica gain and bias [K, d]. */
+export function stackedLayerNorm(x: tf.Tensor, gain: tf.Tensor, bias: tf.Tensor): tf.Tensor {
+  return rowsOf(layerNormOp(byReplica(x, gain.shape[0]), gain, bias));
+}

@@ -1,0 +1,157 @@
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdir, readdir } from 'node:fs/promises';
+import path from 'node:path';
+import { initBackend } from '../../stages/ml/backend.js';
+import type { SeqSet } from '../../stages/ml/dataset.js';
+import { trainGroup, trainModel, type RunResult } from '../../stages/ml/group-train.js';
+import { buildModel } from '../../stages/ml/models/index.js';
+import type { ModelConfig } from '../../stages/ml/models/types.js';
+import { targetNormOf, type TrainOutcome, type TrainRun } from '../../stages/ml/train-loop.js';
+import { removeDir, tempDir } from './ctx.js';
+import { ARCH_PE, tinyConfig, tinyDataset, tinyTrain } from './fixtures.js';
+
+const bytes = (a: Float32Array): Buffer => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+
+function outcome(r: RunResult | undefined): TrainOutcome {
+  assert.ok(r?.ok, r && !r.ok ? r.error.message : 'no result');
+  return r.outcome;
+}
+
+/** Runs over one data set that differ in seed and learning rate. */
+function runs(set: SeqSet, seeds: number[], over: Partial<TrainRun> = {}): TrainRun[] {
+  const norm = targetNormOf(set);
+  return seeds.map((seed, i) => ({
+    set,
+    norm,
+    cfg: tinyTrain({ seed, steps: 10, lr: 1e-3 * (i + 1) }),
+    hooks: {},
+    ...over,
+  }));
+}
+
+async function alone(config: ModelConfig, run: TrainRun): Promise<TrainOutcome> {
+  const model = buildModel(config);
+  try {
+    return await trainModel(model, run.set, run.norm, run.cfg, run.hooks);
+  } finally {
+    model.dispose();
+  }
+}
+
+for (const archPe of ARCH_PE.filter((a) => a.arch === 'decoder' || a.arch === 'encdec')) {
+  test(`${archPe.arch}/${archPe.pe}: each of 3 runs trained as one stacked model equals the run trained alone, byte for byte`, async () => {
+    await initBackend('wasm');
+    const config = tinyConfig(archPe);
+    const group = runs(tinyDataset().train, [1, 2, 3]);
+    const model = buildModel(config);
+    assert.equal(model.stackable, true);
+    const results = await trainGroup(model, group);
+    model.dispose();
+    for (const [i, run] of group.entries()) {
+      const single = await alone(config, run);
+      const grouped = outcome(results[i]);
+      assert.ok(bytes(grouped.params).equals(bytes(single.params)), `run ${i}: weights differ`);
+      assert.ok(bytes(grouped.losses).equals(bytes(single.losses)), `run ${i}: losses differ`);
+    }
+    assert.ok(!bytes(outcome(results[0]).params).equals(bytes(outcome(results[1]).params)));
+  });
+}
+
+test('runs over data sets with different targets (another f) stack too, and match their single runs', async () => {
+  await initBackend('wasm');
+  const config = tinyConfig({ pe: 'rope' });
+  const a = tinyDataset({ task: 'length' }).train;
+  const b = { ...a, targetsF: a.targetsF.map((y) => Math.sqrt(y)) };
+  const group = [...runs(a, [4]), ...runs(b, [4])];
+  const model = buildModel(config);
+  const results = await trainGroup(model, group);
+  model.dispose();
+  for (const [i, run] of group.entries()) {
+    assert.ok(bytes(outcome(results[i]).params).equals(bytes((await alone(config, run)).params)), `run ${i}`);
+  }
+});
+
+test('a diverging run fails alone; the others finish with their single-run weights', async () => {
+  await initBackend('wasm');
+  const config = tinyConfig();
+  const { train } = tinyDataset();
+  const poisoned: SeqSet = { ...train, targetsF: train.targetsF.map(() => Number.NaN) };
+  const group = [
+    ...runs(train, [1]),
+    { ...runs(train, [2])[0]!, set: poisoned, norm: { mean: 0, std: 1 } },
+    ...runs(train, [3]),
+  ];
+  const model = buildModel(config);
+  const results = await trainGroup(model, group);
+  model.dispose();
+  const failed = results[1];
+  assert.ok(failed && !failed.ok);
+  assert.match(failed.error.message, /Training diverged at step 0: loss is NaN/);
+  for (const i of [0, 2]) {
+    assert.ok(bytes(outcome(results[i]).params).equals(bytes((await alone(config, group[i]!)).params)), `run ${i}`);
+  }
+});
+
+test('an interrupted group checkpoints every run; each resumes alone to the bytes of an uninterrupted run', async () => {
+  await initBackend('wasm');
+  const config = tinyConfig({ pe: 'alibi' });
+  const { train } = tinyDataset();
+  const root = await tempDir();
+  try {
+    const dirs = [0, 1, 2].map((i) => path.join(root, `run${i}`));
+    for (const dir of dirs) await mkdir(dir);
+    const abort = new AbortController();
+    const group = runs(train, [1, 2, 3]).map((run, i) => ({
+      ...run,
+      cfg: { ...run.cfg, checkpointEvery: 4 },
+      hooks: { checkpointDir: dirs[i], afterStep: (step: number) => i === 2 && step === 6 && abort.abort() },
+    }));
+    const model = buildModel(config);
+    await assert.rejects(trainGroup(model, group, abort.signal), /Training aborted at step 6/);
+    model.dispose();
+    for (const dir of dirs) assert.ok((await readdir(dir)).includes('ckpt-6.bin'), dir);
+    for (const [i, run] of group.entries()) {
+      const resumed = await alone(config, { ...run, hooks: { checkpointDir: dirs[i] } });
+      assert.equal(resumed.resumedFrom, 6);
+      const straight = await alone(config, { ...run, hooks: {} });
+      assert.ok(bytes(resumed.params).equals(bytes(straight.params)), `run ${i}`);
+    }
+  } finally {
+    await removeDir(root);
+  }
+});
+
+test('runs at different steps (one resumed) share the steps they both train', async () => {
+  await initBackend('wasm');
+  const config = tinyConfig();
+  const { train } = tinyDataset();
+  const root = await tempDir();
+  try {
+    const [first, second] = runs(train, [1, 2]).map((run) => ({ ...run, cfg: { ...run.cfg, checkpointEvery: 5 } }));
+    const abort = new AbortController();
+    await assert.rejects(
+      alone(config, {
+        ...first!,
+        hooks: { checkpointDir: root, signal: abort.signal, afterStep: (s) => s === 5 && abort.abort() },
+      }),
+      /aborted at step 5/,
+    );
+    const model = buildModel(config);
+    const results = await trainGroup(model, [{ ...first!, hooks: { checkpointDir: root } }, second!]);
+    model.dispose();
+    assert.equal(outcome(results[0]).resumedFrom, 5);
+    assert.ok(bytes(outcome(results[0]).params).equals(bytes((await alone(config, first!)).params)));
+    assert.ok(bytes(outcome(results[1]).params).equals(bytes((await alone(config, second!)).params)));
+  } finally {
+    await removeDir(root);
+  }
+});
+
+test('recurrent models train one run at a time', async () => {
+  await initBackend('wasm');
+  const model = buildModel(tinyConfig({ arch: 'lstm' }));
+  assert.equal(model.stackable, false);
+  await assert.rejects(trainGroup(model, runs(tinyDataset().train, [1, 2])), /lstm model trains one run at a time/);
+  model.dispose();
+});
