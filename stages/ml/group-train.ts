@@ -17,6 +17,7 @@ import type { Model } from './models/types.js';
 import { stackedTensors, unstackGrads } from './replicas.js';
 import { RunState } from './run-state.js';
 import { groupProgress, type GroupTiming } from './group-progress.js';
+import { type StackPolicy, StepModeChooser } from './step-mode.js';
 import {
   checkpointKey,
   DivergenceError,
@@ -69,8 +70,8 @@ export interface ReplicaBatch {
 }
 
 /**
- * Per-replica losses of one step of a stacked model (one replica for a
- * model that is not stackable); each replica's gradient lands in its `grad`.
+ * Per-replica losses of one step of a stacked model (one replica: the plain
+ * model); each replica's gradient lands in its `grad`.
  */
 export function groupLossAndGrad(model: Model, replicas: readonly ReplicaBatch[]): Float32Array {
   let lossVec: tf.Tensor | undefined;
@@ -87,12 +88,11 @@ export function groupLossAndGrad(model: Model, replicas: readonly ReplicaBatch[]
     }
     const input = encodeBatch(rows, model.config.bos);
     const y = tf.tensor2d(targets, [k, batch]);
-    const tensors = model.stackable
-      ? stackedTensors(
-          model.layout,
-          replicas.map((r) => r.params),
-        )
-      : model.layout.tensors(replicas[0]!.params);
+    // One replica takes the plain path: the same bytes as its stacked form (tested), and faster.
+    const stacked = k > 1;
+    if (stacked && !model.stackable) throw new Error(`A ${model.config.arch} model trains one run at a time`);
+    const params = replicas.map((r) => r.params);
+    const tensors = stacked ? stackedTensors(model.layout, params) : model.layout.tensors(params[0]!);
     const f = (...ts: tf.Tensor[]): tf.Scalar => {
       const pred = tf.reshape(model.forward(model.layout.named(ts), input), [k, batch]);
       lossVec = tf.keep(tf.mean(tf.squaredDifference(pred, y), 1));
@@ -100,7 +100,7 @@ export function groupLossAndGrad(model: Model, replicas: readonly ReplicaBatch[]
       return tf.sum(lossVec);
     };
     const { grads } = tf.valueAndGrads(f)(tensors);
-    if (model.stackable)
+    if (stacked)
       unstackGrads(
         model.layout,
         grads,
@@ -126,17 +126,42 @@ export function lossAndGrad(
   return groupLossAndGrad(model, [{ params, grad, set, norm, indices }])[0]!;
 }
 
-function stepLosses(model: Model, replicas: readonly Replica[], length: number): Float32Array {
-  return groupLossAndGrad(
-    model,
-    replicas.map((r) => ({
-      params: r.state.params,
-      grad: r.grad,
-      set: r.run.set,
-      norm: r.run.norm,
-      indices: r.sampler.next(length),
-    })),
-  );
+function batchesOf(replicas: readonly Replica[], length: number): ReplicaBatch[] {
+  return replicas.map((r) => ({
+    params: r.state.params,
+    grad: r.grad,
+    set: r.run.set,
+    norm: r.run.norm,
+    indices: r.sampler.next(length),
+  }));
+}
+
+function oneByOne(model: Model, batches: readonly ReplicaBatch[]): Float32Array {
+  return Float32Array.from(batches, (b) => groupLossAndGrad(model, [b])[0]!);
+}
+
+function sameBytes(a: Float32Array, b: Float32Array): boolean {
+  return Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
+}
+
+/**
+ * One step's losses (gradients into each replica's `grad`) in the mode the
+ * chooser picks; a trial runs both on the same batches and keeps the
+ * one-by-one result.
+ */
+function stepLosses(model: Model, batches: readonly ReplicaBatch[], chooser: StepModeChooser): Float32Array {
+  const mode = batches.length === 1 ? 'one-by-one' : chooser.next();
+  if (mode === 'stacked') return groupLossAndGrad(model, batches);
+  if (mode === 'one-by-one') return oneByOne(model, batches);
+  const t0 = performance.now();
+  const stacked = groupLossAndGrad(model, batches);
+  const stackedGrads = batches.map((b) => Float32Array.from(b.grad));
+  const t1 = performance.now();
+  const losses = oneByOne(model, batches);
+  const t2 = performance.now();
+  const same = sameBytes(stacked, losses) && batches.every((b, i) => sameBytes(b.grad, stackedGrads[i]!));
+  chooser.record(t1 - t0, t2 - t1, same, batches.length);
+  return losses;
 }
 
 function applyStep(r: Replica, step: number, loss: number): void {
@@ -161,12 +186,27 @@ function activeAt(replicas: readonly Replica[], step: number): Replica[] {
   return replicas.filter((r) => !r.failed && r.state.start <= step && step < r.run.cfg.steps);
 }
 
+export interface GroupOptions {
+  signal?: AbortSignal;
+  /** Stack the replicas: by timing both ways (`auto`, the default), always or never. */
+  stack?: StackPolicy;
+  log?: (message: string) => void;
+}
+
 /**
- * Trains `runs` together. The model must be stackable for more than one
- * run, and the runs must share {@link groupKeyOf}.
+ * Trains `runs` together, in lockstep; they must share {@link groupKeyOf}.
+ * Stacking is considered only for a stackable model on wasm, the backend
+ * whose stacked step the tests show byte-identical to the single runs'.
  */
-export async function trainGroup(model: Model, runs: readonly TrainRun[], signal?: AbortSignal): Promise<RunResult[]> {
-  if (runs.length > 1 && !model.stackable) throw new Error(`A ${model.config.arch} model trains one run at a time`);
+export async function trainGroup(
+  model: Model,
+  runs: readonly TrainRun[],
+  opts: GroupOptions = {},
+): Promise<RunResult[]> {
+  const { signal } = opts;
+  const canStack = model.stackable && (opts.stack === 'always' || tf.getBackend() === 'wasm');
+  if (opts.stack === 'always' && !canStack) throw new Error(`A ${model.config.arch} model cannot be stacked`);
+  const chooser = new StepModeChooser(opts.stack ?? 'auto', canStack, opts.log);
   const keys = new Set(runs.map((r) => groupKeyOf(model, r)));
   if (keys.size > 1) throw new Error('The runs of a group must share the model, batch size and sequence lengths');
   const replicas = await Promise.all(runs.map((r) => prepare(model, r)));
@@ -183,7 +223,7 @@ export async function trainGroup(model: Model, runs: readonly TrainRun[], signal
     }
     const active = activeAt(replicas, step);
     if (active.length === 0) continue;
-    const losses = stepLosses(model, active, schedule[step]!);
+    const losses = stepLosses(model, batchesOf(active, schedule[step]!), chooser);
     active.forEach((r, i) => applyStep(r, step, losses[i]!));
     const done = step + 1;
     for (const r of active) {
@@ -222,7 +262,7 @@ export async function trainModel(
   cfg: TrainConfig,
   hooks: TrainHooks = {},
 ): Promise<TrainOutcome> {
-  const [result] = await trainGroup(model, [{ set, norm, cfg, hooks }], hooks.signal);
+  const [result] = await trainGroup(model, [{ set, norm, cfg, hooks }], { signal: hooks.signal });
   if (!result) throw new Error('The training group returned no result');
   if (!result.ok) throw result.error;
   return result.outcome;

@@ -27,6 +27,16 @@ function pieces(x: tf.Tensor, k: number): tf.Tensor[] {
   return Array.from({ length: k }, (_, i) => tf.tensor(data.subarray(i * size, (i + 1) * size), shape, 'float32'));
 }
 
+/**
+ * Each replica's bias [K, out] as a rank-1 tensor [out], copied: wasm's
+ * fused matMul reads a bias's rank from its buffer, which a reshape shares.
+ */
+function biasPieces(b: tf.Tensor, k: number): tf.Tensor[] {
+  const data = b.dataSync() as Float32Array;
+  const size = data.length / k;
+  return Array.from({ length: k }, (_, i) => tf.tensor1d(data.subarray(i * size, (i + 1) * size), 'float32'));
+}
+
 function swapLast(x: tf.Tensor): tf.Tensor {
   return tf.transpose(x, [0, 2, 1]);
 }
@@ -39,15 +49,23 @@ function perReplicaMatMul(x: tf.Tensor, w: tf.Tensor): tf.Tensor {
   return out.length === 1 ? out[0]! : tf.concat(out, 0);
 }
 
-/** Gradients of `x_k @ w_k` for upstream dz [K, n, out]: dx and dw. */
-function perReplicaMatMulGrads(dz: tf.Tensor, x: tf.Tensor, w: tf.Tensor): [tf.Tensor, tf.Tensor] {
+/** `ones @ x_k` per replica (column sums, as a single model's bias gradient): x [K, n, d] -> [K, d]. */
+function perReplicaColumnSums(xs: readonly tf.Tensor[]): tf.Tensor {
+  const sums = xs.map((xk) => tf.matMul(tf.ones([1, 1, xk.shape[1]!]), xk));
+  const all = sums.length === 1 ? sums[0]! : tf.concat(sums, 0);
+  return tf.reshape(all, [xs.length, all.shape[2]!]);
+}
+
+/** Gradients of `x_k @ w_k (+ b_k)` for upstream dz [K, n, out]: dx, dw and, with `bias`, db. */
+function perReplicaMatMulGrads(dz: tf.Tensor, x: tf.Tensor, w: tf.Tensor, bias: boolean): tf.Tensor[] {
   const k = w.shape[0];
   const dzs = pieces(dz, k);
   const xs = pieces(x, k);
   const ws = pieces(w, k);
   const dx = dzs.map((d, i) => tf.matMul(d, swapLast(ws[i]!)));
   const dw = dzs.map((d, i) => tf.matMul(swapLast(xs[i]!), d));
-  return k === 1 ? [dx[0]!, dw[0]!] : [tf.concat(dx, 0), tf.concat(dw, 0)];
+  const grads = k === 1 ? [dx[0]!, dw[0]!] : [tf.concat(dx, 0), tf.concat(dw, 0)];
+  return bias ? [...grads, perReplicaColumnSums(dzs)] : grads;
 }
 
 const linearNoBias = tf.customGrad((xIn, wIn, save) => {
@@ -55,23 +73,33 @@ const linearNoBias = tf.customGrad((xIn, wIn, save) => {
   (save as tf.GradSaveFunc)([x, w]);
   return {
     value: perReplicaMatMul(x, w),
-    gradFunc: (dz: tf.Tensor, saved: tf.Tensor[]) => perReplicaMatMulGrads(dz, saved[0]!, saved[1]!),
+    gradFunc: (dz: tf.Tensor, saved: tf.Tensor[]) => perReplicaMatMulGrads(dz, saved[0]!, saved[1]!, false),
   };
 });
+
+/** Per replica, XNNPACK's fused `act(x_k @ w_k + b_k)`, the op a single model runs. */
+function perReplicaDense(x: tf.Tensor, w: tf.Tensor, b: tf.Tensor, relu: boolean): tf.Tensor {
+  const k = w.shape[0];
+  const ws = pieces(w, k);
+  const bs = biasPieces(b, k);
+  const out = pieces(x, k).map((xk, i) =>
+    tf.fused.matMul({ a: xk, b: ws[i]!, bias: bs[i]!, activation: relu ? 'relu' : 'linear' }),
+  );
+  return out.length === 1 ? out[0]! : tf.concat(out, 0);
+}
 
 function denseOp(relu: boolean) {
   return tf.customGrad((xIn, wIn, bIn, save) => {
     const [x, w, b] = [xIn as tf.Tensor, wIn as tf.Tensor, bIn as tf.Tensor];
-    const [k, out] = [w.shape[0], w.shape[2]!];
-    const z = tf.add(perReplicaMatMul(x, w), tf.reshape(b, [k, 1, out]));
-    const y = relu ? tf.relu(z) : z;
-    (save as tf.GradSaveFunc)([x, w, y]);
+    const y = perReplicaDense(x, w, b, relu);
+    // Saved tensors are copied on the tape: the output only where ReLU's mask needs it.
+    (save as tf.GradSaveFunc)(relu ? [x, w, y] : [x, w]);
     return {
       value: y,
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-        const [sx, sw, sy] = saved as [tf.Tensor, tf.Tensor, tf.Tensor];
-        const dz = relu ? tf.mul(dy, tf.step(sy)) : dy;
-        return [...perReplicaMatMulGrads(dz, sx, sw), tf.sum(dz, 1)];
+        const [sx, sw, sy] = saved as [tf.Tensor, tf.Tensor, tf.Tensor | undefined];
+        const dz = sy ? tf.mul(dy, tf.step(sy)) : dy;
+        return perReplicaMatMulGrads(dz, sx, sw, true);
       },
     };
   });
@@ -127,7 +155,8 @@ const layerNormOp = tf.customGrad((xIn, gIn, bIn, save) => {
         tf.sub(tf.sub(dxhat, tf.mean(dxhat, -1, true)), tf.mul(sxhat, tf.mean(tf.mul(dxhat, sxhat), -1, true))),
         srstd,
       );
-      return [dx, tf.sum(tf.mul(dy, sxhat), 1), tf.sum(dy, 1)];
+      const k = sg.shape[0];
+      return [dx, perReplicaColumnSums(pieces(tf.mul(dy, sxhat), k)), perReplicaColumnSums(pieces(dy, k))];
     },
   };
 });

@@ -98,20 +98,17 @@ async function readMember(ctx: StageContext, p: TrainParams, data: InputArtifact
   return { ctx, meta, run, config: modelConfigOf(p, meta) };
 }
 
-/**
- * Members that train as one stacked model: same group key, and a stackable
- * architecture (the others train one at a time). Order is kept.
- */
+/** Members that can train in lockstep: same model, batch size and lengths present. Order is kept. */
 function partition(members: readonly Member[]): Member[][] {
   const parts = new Map<string, Member[]>();
-  members.forEach((m, i) => {
+  for (const m of members) {
     const model = buildModel(m.config);
-    const key = model.stackable ? groupKeyOf(model, m.run) : `alone:${i}`;
+    const key = groupKeyOf(model, m.run);
     model.dispose();
     const part = parts.get(key);
     if (part) part.push(m);
     else parts.set(key, [m]);
-  });
+  }
   return [...parts.values()];
 }
 
@@ -155,15 +152,16 @@ async function trainPart(part: readonly Member[], backend: BackendInfo, signal: 
   const model = buildModel(part[0]!.config);
   try {
     for (const m of part) {
-      const others = part.length > 1 ? ` with ${part.length - 1} other run(s) as one stacked model` : '';
+      const others = part.length > 1 ? `, in a group of ${part.length}` : '';
       m.ctx.log(
         `train: ${m.config.arch}/${m.config.pe}, ${model.layout.size} parameters, ${m.run.cfg.steps} steps on ${backend.backend}${others}`,
       );
     }
+    const log = (message: string): void => part.forEach((m) => m.ctx.log(message));
     const results = await trainGroup(
       model,
       part.map((m) => m.run),
-      signal,
+      { signal, log },
     );
     const outcomes: MemberOutcome[] = [];
     for (const [i, r] of results.entries()) {
@@ -182,8 +180,8 @@ async function trainPart(part: readonly Member[], backend: BackendInfo, signal: 
 
 /**
  * The `train` kind's group run: cells that differ in seed, target function
- * or learning rate train as the replicas of one stacked model where their
- * architecture allows; each writes its own outputs or fails alone.
+ * or learning rate train in lockstep in this process, stacked where that is
+ * faster (step-mode.ts); each writes its own outputs or fails alone.
  */
 export async function trainGroupStage(
   members: ReadonlyArray<{ ctx: StageContext; params: TrainParams; data: InputArtifact }>,

@@ -46,7 +46,7 @@ for (const archPe of ARCH_PE.filter((a) => a.arch === 'decoder' || a.arch === 'e
     const group = runs(tinyDataset().train, [1, 2, 3]);
     const model = buildModel(config);
     assert.equal(model.stackable, true);
-    const results = await trainGroup(model, group);
+    const results = await trainGroup(model, group, { stack: 'always' });
     model.dispose();
     for (const [i, run] of group.entries()) {
       const single = await alone(config, run);
@@ -65,7 +65,7 @@ test('runs over data sets with different targets (another f) stack too, and matc
   const b = { ...a, targetsF: a.targetsF.map((y) => Math.sqrt(y)) };
   const group = [...runs(a, [4]), ...runs(b, [4])];
   const model = buildModel(config);
-  const results = await trainGroup(model, group);
+  const results = await trainGroup(model, group, { stack: 'always' });
   model.dispose();
   for (const [i, run] of group.entries()) {
     assert.ok(bytes(outcome(results[i]).params).equals(bytes((await alone(config, run)).params)), `run ${i}`);
@@ -83,7 +83,7 @@ test('a diverging run fails alone; the others finish with their single-run weigh
     ...runs(train, [3]),
   ];
   const model = buildModel(config);
-  const results = await trainGroup(model, group);
+  const results = await trainGroup(model, group, { stack: 'always' });
   model.dispose();
   const failed = results[1];
   assert.ok(failed && !failed.ok);
@@ -108,7 +108,10 @@ test('an interrupted group checkpoints every run; each resumes alone to the byte
       hooks: { checkpointDir: dirs[i], afterStep: (step: number) => i === 2 && step === 6 && abort.abort() },
     }));
     const model = buildModel(config);
-    await assert.rejects(trainGroup(model, group, abort.signal), /Training aborted at step 6/);
+    await assert.rejects(
+      trainGroup(model, group, { signal: abort.signal, stack: 'always' }),
+      /Training aborted at step 6/,
+    );
     model.dispose();
     for (const dir of dirs) assert.ok((await readdir(dir)).includes('ckpt-6.bin'), dir);
     for (const [i, run] of group.entries()) {
@@ -138,7 +141,9 @@ test('runs at different steps (one resumed) share the steps they both train', as
       /aborted at step 5/,
     );
     const model = buildModel(config);
-    const results = await trainGroup(model, [{ ...first!, hooks: { checkpointDir: root } }, second!]);
+    const results = await trainGroup(model, [{ ...first!, hooks: { checkpointDir: root } }, second!], {
+      stack: 'always',
+    });
     model.dispose();
     assert.equal(outcome(results[0]).resumedFrom, 5);
     assert.ok(bytes(outcome(results[0]).params).equals(bytes((await alone(config, first!)).params)));
@@ -148,10 +153,36 @@ test('runs at different steps (one resumed) share the steps they both train', as
   }
 });
 
-test('recurrent models train one run at a time', async () => {
+test('recurrent models train a group one run after another, each as alone', async () => {
   await initBackend('wasm');
-  const model = buildModel(tinyConfig({ arch: 'lstm' }));
+  const config = tinyConfig({ arch: 'lstm' });
+  const model = buildModel(config);
   assert.equal(model.stackable, false);
-  await assert.rejects(trainGroup(model, runs(tinyDataset().train, [1, 2])), /lstm model trains one run at a time/);
+  const group = runs(tinyDataset().train, [1, 2]);
+  await assert.rejects(trainGroup(model, group, { stack: 'always' }), /lstm model cannot be stacked/);
+  const results = await trainGroup(model, group);
   model.dispose();
+  for (const [i, run] of group.entries()) {
+    assert.ok(bytes(outcome(results[i]).params).equals(bytes((await alone(config, run)).params)), `run ${i}`);
+  }
+});
+
+test('auto mode times both formulations on the same batches, checks their bytes agree and says which it keeps', async () => {
+  await initBackend('wasm');
+  const config = tinyConfig();
+  const group = runs(tinyDataset().train, [1, 2, 3]);
+  const logs: string[] = [];
+  const model = buildModel(config);
+  const results = await trainGroup(model, group, { log: (m) => logs.push(m) });
+  model.dispose();
+  assert.ok(
+    logs.some((m) =>
+      /^train: 3 replicas, stacked steps [\d.]+x the speed of one by one: (stacked|one-by-one)$/.test(m),
+    ),
+    logs.join('\n'),
+  );
+  assert.ok(!logs.some((m) => /did not reproduce/.test(m)));
+  for (const [i, run] of group.entries()) {
+    assert.ok(bytes(outcome(results[i]).params).equals(bytes((await alone(config, run)).params)), `run ${i}`);
+  }
 });
