@@ -1,6 +1,7 @@
 /**
- * Wall time of a whole study: cold, no-op, and incremental after one value
- * is added to a matrix axis (by default `cbrt` to the `f` axis of the
+ * Wall time of a whole study: cold without and with cell groups (in two
+ * fresh caches, one after the other), no-op, and incremental after one
+ * value is added to a matrix axis (by default `cbrt` to the `f` axis of the
  * default study, pipelines/paper.json).
  *
  *   npx tsc -p . && node dist/bench/study/study-bench.js [PIPELINE] [AXIS=VALUE] [options]
@@ -14,6 +15,7 @@
  *   --jobs N            default: ablate's default (all cores)
  *   --reps 3            repetitions of the no-op rows (cold and incremental run once)
  *   --cache-dir DIR     default: a fresh temporary directory, removed afterwards
+ *   --no-ungrouped      skip the cold run with --no-group
  *
  * The extended pipeline is a copy written next to the original (so relative
  * paths in it resolve the same way) and removed at the end.
@@ -117,6 +119,18 @@ function main(argv: string[]): void {
     writeFileSync(copy, original);
     const runArgs = ['run', copy, '--cache-dir', cacheDir, ...jobArgs];
     const statusArgs = ['status', copy, '--cache-dir', cacheDir];
+    if (!flags.has('no-ungrouped')) {
+      const ungroupedCache = `${cacheDir}-ungrouped`;
+      const ungrouped = run(
+        'cold run, --no-group',
+        ['run', copy, '--cache-dir', ungroupedCache, '--no-group', ...jobArgs],
+        true,
+      );
+      ungrouped.command = ungrouped.command.replace(ungroupedCache, 'CACHE2');
+      rmSync(ungroupedCache, { recursive: true, force: true });
+      steps.push(ungrouped);
+      loads.push(`after cold --no-group: ${loadAverages()}`);
+    }
     steps.push(run('cold run', runArgs, true));
     loads.push(`after cold: ${loadAverages()}`);
     const noop = run('no-op run', runArgs, true);
@@ -159,6 +173,14 @@ function main(argv: string[]): void {
     ),
     '',
   );
+  const [ungrouped, grouped] = [
+    steps.find((s) => s.label === 'cold run, --no-group'),
+    steps.find((s) => s.label === 'cold run'),
+  ];
+  if (ungrouped && grouped) {
+    const ratio = (grouped.timings[0]?.wallS ?? NaN) / (ungrouped.timings[0]?.wallS ?? NaN);
+    out.push(`Cold run with cell groups / without: ${ratio.toFixed(2)}x wall time.`, '');
+  }
   out.push('Commands:', '');
   for (const s of steps) out.push(`- ${s.label}: \`${s.command}\``);
   out.push('', `Machine: ${info.nproc} cores (${info.cpu}), node ${info.node}; load averages ${loads.join('; ')}`, '');
