@@ -158,6 +158,25 @@ test('a member that fails fails alone; the others are cached and a re-run runs o
   assert.deepEqual(cellsWith(second, 'cached').sort(), trainCells([0, 2]));
 });
 
+test('a group whose runGroup throws or whose process dies fails every member with that reason', async (t) => {
+  const ws = new Workspace('ablate-groups-');
+  t.after(() => ws.dispose());
+  const reasons = { throw: /^the stacked model could not be built$/, kill: /^killed \(SIGKILL/ };
+  for (const [breakGroup, reason] of Object.entries(reasons)) {
+    const p = pipeline(ws, { seed: SEEDS }, { breakGroup });
+    const r = await ws.run(['run', p, '-j', '1', '--reporter', 'json']);
+    assert.equal(r.code, 1, r.stderr + r.stdout);
+    const events = parseEvents(r.stdout);
+    assert.deepEqual(cellsWith(events, 'failed').sort(), trainCells(SEEDS), breakGroup);
+    for (const e of events)
+      if (e.type === 'cell' && e.status === 'failed') assert.match(e.message ?? '', reason, `${breakGroup}: ${e.cell}`);
+    // The process's own output (here a stack trace) is in every member's log.
+    const log = await ws.run(['log', p, 'train[seed=2]']);
+    if (breakGroup === 'throw') assert.match(log.stdout, /Error: the stacked model could not be built\n\s+at /);
+  }
+  assert.deepEqual(processes(ws), [trainCells(SEEDS), trainCells(SEEDS)]);
+});
+
 test('an interrupted group resumes each member from its own checkpoint, grouped or not', async (t) => {
   const ws = new Workspace('ablate-groups-');
   t.after(() => ws.dispose());

@@ -10,7 +10,8 @@
  * nothing a cell computes), every member stops after its first
  * checkpoint and waits until the run stops it or the file ABLATE_TEST_RELEASE
  * names exists, so a test can interrupt a group mid-run. A member whose seed
- * is `failSeed` fails alone, as a diverging replica would.
+ * is `failSeed` fails alone, as a diverging replica would; `breakGroup`
+ * fails a whole group.
  */
 import { appendFileSync, existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -23,6 +24,8 @@ const params = {
     offset: { type: 'integer', default: 0 },
     steps: { type: 'integer', minimum: 1, default: 3 },
     failSeed: { type: 'integer', default: -1 },
+    /** How a group (never a lone cell) breaks: runGroup throws, or its process dies. */
+    breakGroup: { enum: ['', 'throw', 'kill'], default: '' },
   },
   required: ['seed'],
   additionalProperties: false,
@@ -86,6 +89,9 @@ export default defineStage({
   },
   async runGroup(members) {
     journal({ event: 'process', cells: members.map((m) => m.cell) });
+    const breakGroup = members[0]?.params.breakGroup;
+    if (breakGroup === 'throw') throw new Error('the stacked model could not be built');
+    if (breakGroup === 'kill') process.kill(process.pid, 'SIGKILL');
     // Members run side by side, as replicas of one stacked model would.
     return Promise.all(members.map((m) => member(m, members.length)));
   },
