@@ -34,6 +34,12 @@ export interface ExecutorOptions {
 
 export type CellRunner = typeof runCell;
 
+/** A cell to compute, with its planned state; its lease is held. */
+interface Leased {
+  cell: Cell;
+  state: Extract<CellState, { kind: 'run' }>;
+}
+
 export interface RunSummary {
   ran: number;
   cached: number;
@@ -188,7 +194,7 @@ export class Executor {
    * group left with one member runs it as a lone cell.
    */
   private async execute(cells: Cell[], node: StageNode, gpus: number[], freeSlot: () => void): Promise<void> {
-    const members: { cell: Cell; state: Extract<CellState, { kind: 'run' }> }[] = [];
+    const members: Leased[] = [];
     try {
       for (const cell of cells) {
         const state = this.states.get(cell.id);
@@ -201,7 +207,7 @@ export class Executor {
         if (await this.fromRemote(cell, state)) members.pop();
       }
       if (members.length === 0) freeSlot();
-      else if (members.length === 1) await this.computeOne(members[0] as (typeof members)[0], node, gpus, freeSlot);
+      else if (members.length === 1) await this.computeOne(members[0] as Leased, node, gpus, freeSlot);
       else await this.computeGroup(members, node, gpus, freeSlot);
     } finally {
       for (const { state } of members) await this.o.cache.releaseLease(state.fingerprint);
@@ -225,12 +231,7 @@ export class Executor {
     this.wake?.();
   }
 
-  private async computeOne(
-    m: { cell: Cell; state: Extract<CellState, { kind: 'run' }> },
-    node: StageNode,
-    gpus: number[],
-    freeSlot: () => void,
-  ): Promise<void> {
+  private async computeOne(m: Leased, node: StageNode, gpus: number[], freeSlot: () => void): Promise<void> {
     const { cell, state } = m;
     this.o.emit({ type: 'cell-start', stage: cell.stage, cell: cell.id });
     const started = Date.now();
@@ -241,12 +242,7 @@ export class Executor {
     await this.settle(cell, state, result, started);
   }
 
-  private async computeGroup(
-    members: { cell: Cell; state: Extract<CellState, { kind: 'run' }> }[],
-    node: StageNode,
-    gpus: number[],
-    freeSlot: () => void,
-  ): Promise<void> {
+  private async computeGroup(members: Leased[], node: StageNode, gpus: number[], freeSlot: () => void): Promise<void> {
     const cells = members.map((m) => m.cell);
     for (const cell of cells) this.o.emit({ type: 'cell-start', stage: cell.stage, cell: cell.id });
     const started = Date.now();
