@@ -74,6 +74,11 @@ export async function main(args: string[]): Promise<void> {
             })
             .option('push', { type: 'boolean', describe: 'upload each newly computed cell to the remote' })
             .option('gpus', { type: 'string', describe: 'GPU indices for cells that need one, e.g. 0,1' })
+            .option('group', {
+              type: 'boolean',
+              describe: 'run sibling cells of a groupable kind in one process (--no-group: each alone)',
+            })
+            .option('group-size', { ...whole('group-size', 1), describe: "most cells per group (default: the kind's)" })
             .option('executor', {
               choices: ['local', 'slurm'] as const,
               default: 'local' as const,

@@ -4,11 +4,14 @@
  */
 export {
   defineStage,
+  groupPolicyProblem,
   withSchemaDefaults,
+  type GroupPolicy,
   type InputArtifact,
   type InputDeclaration,
   type JsonObject,
   type JsonValue,
+  type MemberOutcome,
   type ParamsOf,
   type ParamsSchema,
   type ProgressUpdate,

@@ -35,6 +35,21 @@ export interface VerifyPolicy {
   tolerance?: number;
 }
 
+/**
+ * Sibling cells a kind can run together in one process (see `runGroup`).
+ * Which cells share a group is never part of a fingerprint, record or
+ * output: a cell's result must be the same alone or in any group.
+ */
+export interface GroupPolicy {
+  /** Params whose values may differ between the members of one group; all other params must be equal. */
+  over: string[];
+  /** Most members per group (default 8); `ablate run --group-size N` lowers it. */
+  maxSize?: number;
+}
+
+/** How one member of a group ended. */
+export type MemberOutcome = { ok: true } | { ok: false; message: string };
+
 /** An input the kind reads, checked against the pipeline by `ablate validate`. */
 export interface InputDeclaration {
   /** A fan-in (`{"stage": ..., "all": true}`): one artifact per upstream cell. Default: one artifact. */
@@ -88,6 +103,15 @@ export interface StageDefinition<P = JsonObject> {
    * (literal specifiers are followed by the code hash).
    */
   run(ctx: StageContext<P>): Promise<void>;
+  /** Lets the engine hand `runGroup` several sibling cells at once; a kind with one needs the other. */
+  group?: GroupPolicy;
+  /**
+   * Runs a group's members (two or more; a lone cell goes to `run`) in one
+   * process: one outcome per member, in order. A member that fails must not
+   * fail the others; a throw fails every member. Each member has its own
+   * outDir, workDir, progress and log; they share one signal.
+   */
+  runGroup?(members: StageContext<P>[]): Promise<MemberOutcome[]>;
 }
 
 /** One upstream cell's artifacts, materialised for reading. */
@@ -145,9 +169,10 @@ export type ParamsSchema = JSONSchema;
 export type ParamsOf<S> = S extends ParamsSchema ? FromSchema<S> : JsonObject;
 
 /** What {@link defineStage} takes: a definition whose `run` is typed by its params schema. */
-export interface TypedStageDefinition<S> extends Omit<StageDefinition, 'params' | 'run'> {
+export interface TypedStageDefinition<S> extends Omit<StageDefinition, 'params' | 'run' | 'runGroup'> {
   params: S;
   run(ctx: StageContext<ParamsOf<S>>): Promise<void>;
+  runGroup?(members: StageContext<ParamsOf<S>>[]): Promise<MemberOutcome[]>;
 }
 
 /**
@@ -159,12 +184,34 @@ export interface TypedStageDefinition<S> extends Omit<StageDefinition, 'params' 
 export function defineStage<const S extends object>(def: TypedStageDefinition<S>): StageDefinition {
   const schema = def.params as unknown as JsonObject;
   // The run is typed at the call site; here S is unresolved, so its params type is not computed.
-  const run = (def as unknown as { run: (ctx: StageContext) => Promise<void> }).run;
+  const { run, runGroup } = def as unknown as Pick<StageDefinition, 'run' | 'runGroup'>;
+  const defaulted = (ctx: StageContext<JsonObject>): StageContext<JsonObject> => ({
+    ...ctx,
+    params: withSchemaDefaults(schema, ctx.params),
+  });
   return {
     ...(def as unknown as StageDefinition),
     params: schema,
-    run: (ctx) => run({ ...ctx, params: withSchemaDefaults(schema, ctx.params) }),
+    run: (ctx) => run(defaulted(ctx)),
+    ...(runGroup === undefined ? {} : { runGroup: (members) => runGroup(members.map(defaulted)) }),
   };
+}
+
+/**
+ * What is wrong with a kind's `group` and `runGroup`, if anything: each
+ * needs the other, `over` names params and `maxSize` is a whole number.
+ */
+export function groupPolicyProblem(def: Partial<Pick<StageDefinition, 'group' | 'runGroup'>>): string | undefined {
+  const hasRunGroup = typeof def.runGroup === 'function';
+  if (def.group === undefined)
+    return hasRunGroup ? 'defines runGroup but no group policy (group: { over: [...] })' : undefined;
+  if (!hasRunGroup) return 'declares a group policy but no runGroup(members) to run a group';
+  const { over, maxSize } = def.group as Partial<GroupPolicy>;
+  if (!Array.isArray(over) || !over.every((p) => typeof p === 'string'))
+    return 'group.over must be an array of param names';
+  if (maxSize !== undefined && (!Number.isInteger(maxSize) || maxSize < 1))
+    return `group.maxSize must be a whole number of at least 1, got ${String(maxSize)}`;
+  return undefined;
 }
 
 /**

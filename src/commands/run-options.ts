@@ -11,6 +11,10 @@ export interface RunOptions extends CommonOptions {
   reporter?: 'human' | 'json';
   requireCached?: boolean;
   gpus?: string;
+  /** `--no-group`: every cell in a process of its own (default: kinds with a group policy group their cells). */
+  group?: boolean;
+  /** `--group-size`: most cells per group, below the kind's own maximum. */
+  groupSize?: number;
   executor?: 'local' | 'slurm';
   partition?: string;
   slurmOpt?: string[];

@@ -88,6 +88,7 @@ export async function runPipeline(o: RunOptions, jobs: number): Promise<number> 
         emit: slurm?.observe(emit) ?? emit,
         ...(slurm === undefined ? {} : { runner: slurm.runner, clusterScheduled: true }),
         ...remote?.executorOptions(fetched.value.hits),
+        grouping: { on: o.group !== false, ...(o.groupSize === undefined ? {} : { maxSize: o.groupSize }) },
       },
       states,
     );

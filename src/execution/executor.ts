@@ -1,7 +1,9 @@
 import type { Analysis, Cell, StageNode } from '../plan/types.js';
 import type { ArtifactStore, CachePaths, DoneEntry, FailureLog, LeaseStore, RecordStore } from '../cache/cache.js';
 import { describeFailure, type Failure, type FailureSummary, type RunEvent } from './events.js';
-import { runCell, readLogTail } from './run-cell.js';
+import { runCell, readLogTail, type CellJob, type CellEnv } from './run-cell.js';
+import { groupKey, groupSize, type Grouping } from './grouping.js';
+import type { CellRecord } from '../cache/cache.js';
 import type { CellState, Planner, PlanFailure } from '../plan/planner.js';
 import { ok, type Result } from '../util/result.js';
 
@@ -26,9 +28,17 @@ export interface ExecutorOptions {
   fromRemote?: ReadonlySet<string>;
   /** Called when a computed cell has committed (e.g. to upload it). */
   onCommitted?(cell: Cell, fingerprint: DoneEntry['fingerprint']): void;
+  /** Sibling cells of a kind with a group policy run together (local runs only); absent: on, uncapped. */
+  grouping?: Grouping;
 }
 
 export type CellRunner = typeof runCell;
+
+/** A cell to compute, with its planned state; its lease is held. */
+interface Leased {
+  cell: Cell;
+  state: Extract<CellState, { kind: 'run' }>;
+}
 
 export interface RunSummary {
   ran: number;
@@ -65,6 +75,8 @@ export class Executor {
   private readonly freeGpus: number[];
   private readonly inScope: Set<string>;
   private wake: (() => void) | undefined;
+  /** Cells whose lease another run held when they were grouped: each now waits for it alone. */
+  private readonly loners = new Set<string>();
 
   constructor(
     private readonly o: ExecutorOptions,
@@ -124,6 +136,7 @@ export class Executor {
       }
       if (!cluster && this.running.size >= this.o.jobs * MAX_TASKS_PER_JOB) break;
       this.ready.splice(i, 1);
+      const cells = this.gather(cell, node, cpu, gpu);
       this.freeCpu -= cpu;
       const gpus = this.freeGpus.splice(0, gpu);
       let held = true;
@@ -134,8 +147,10 @@ export class Executor {
         this.freeGpus.push(...gpus);
         this.wake?.();
       };
-      const task = this.execute(cell, node, gpus, freeSlot)
-        .catch((e: unknown) => this.crashed(cell, e))
+      const task = this.execute(cells, node, gpus, freeSlot)
+        .catch((e: unknown) => {
+          for (const c of cells) this.crashed(c, e);
+        })
         .finally(() => {
           freeSlot();
           this.running.delete(task);
@@ -144,93 +159,189 @@ export class Executor {
     }
   }
 
-  private async execute(cell: Cell, node: StageNode, gpus: number[], freeSlot: () => void): Promise<void> {
-    const state = this.states.get(cell.id);
-    if (state?.kind !== 'run') return;
-    const lease = await this.waitForLease(cell, state.fingerprint, state.forced);
-    if (lease === 'cached' || lease === 'aborted') return;
+  /**
+   * The ready cells that run with `cell` in one process: those of its stage
+   * whose params agree outside the kind's `over`, sized so that the free
+   * slots get a group each rather than one slot all of them. Taken out of
+   * the ready list; `cell` comes first.
+   */
+  private gather(cell: Cell, node: StageNode, cpu: number, gpu: number): Cell[] {
+    const policy = node.kind.definition.group;
+    const grouping = this.o.grouping ?? { on: true };
+    // A cluster runner submits one job per cell; only the local worker runs groups.
+    if (policy === undefined || !grouping.on || this.o.runner !== undefined || node.kind.type !== 'module')
+      return [cell];
+    if (this.loners.has(cell.id)) return [cell];
+    const key = groupKey(cell.params, policy.over);
+    const siblings = this.ready.filter(
+      (c) => c.stage === cell.stage && !this.loners.has(c.id) && groupKey(c.params, policy.over) === key,
+    );
+    const slots = Math.max(
+      1,
+      Math.min(
+        cpu > 0 ? Math.floor(this.freeCpu / cpu) : Infinity,
+        gpu > 0 ? Math.floor(this.freeGpus.length / gpu) : Infinity,
+      ),
+    );
+    const take = siblings.slice(0, groupSize(policy, grouping, siblings.length + 1, slots) - 1);
+    for (const c of take) this.ready.splice(this.ready.indexOf(c), 1);
+    return [cell, ...take];
+  }
+
+  /**
+   * Runs a cell, or a group of cells in one process. Each member is leased
+   * on its own; one found cached, or computed elsewhere, drops out, and a
+   * group left with one member runs it as a lone cell.
+   */
+  private async execute(cells: Cell[], node: StageNode, gpus: number[], freeSlot: () => void): Promise<void> {
+    const members: Leased[] = [];
     try {
-      const hit = await this.o.remoteLookup?.(cell, state);
-      if (hit !== undefined) {
-        this.finishCached(cell, hit, true);
-        await this.release(cell);
-        return;
+      for (const cell of cells) {
+        const state = this.states.get(cell.id);
+        if (state?.kind !== 'run') continue;
+        // Waiting on one member's lease while holding another's could deadlock two runs grouping alike.
+        const lease = await this.waitForLease(cell, state.fingerprint, state.forced, cells.length > 1);
+        if (lease === 'busy') this.requeue(cell);
+        if (lease !== 'acquired') continue;
+        members.push({ cell, state });
+        if (await this.fromRemote(cell, state)) members.pop();
       }
-      this.o.emit({ type: 'cell-start', stage: cell.stage, cell: cell.id });
-      const started = Date.now();
-      const inputs: Record<string, { cell: Cell; record: DoneEntry }[]> = {};
-      for (const [name, input] of Object.entries(cell.inputs)) {
-        inputs[name] = input.cells.map((id) => {
-          const s = this.states.get(id);
-          if (s?.kind !== 'cached') throw new Error(`Internal error: input ${id} of ${cell.id} is not available`);
-          return { cell: this.o.analysis.cells.get(id) as Cell, record: s.record };
-        });
-      }
-      const result = await (this.o.runner ?? runCell)(
-        {
-          cell,
-          node,
-          fingerprint: state.fingerprint,
-          breakdown: state.breakdown,
-          inputs,
-          runtime: state.breakdown.runtime,
-        },
-        {
-          cache: this.o.cache,
-          pipeline: this.o.pipelineKey,
-          pipelineDir: this.o.analysis.pipeline.dir,
-          signal: this.o.signal,
-          gpus,
-          versions: this.o.versions,
-          onProgress: (update) => this.o.emit({ type: 'progress', stage: cell.stage, cell: cell.id, update }),
-          onProcessExit: () => {
-            // Said before the slot frees, so a reporter hears of this exit before the next cell's start.
-            this.o.emit({ type: 'cell-exit', stage: cell.stage, cell: cell.id });
-            freeSlot();
-          },
-        },
-      );
-      if (result.ok) {
-        this.counts.ran++;
-        this.done.add(cell.id);
-        this.states.set(cell.id, { kind: 'cached', fingerprint: state.fingerprint, record: result.value });
-        this.o.emit({
-          type: 'cell',
-          stage: cell.stage,
-          cell: cell.id,
-          status: 'ran',
-          durationMs: Date.now() - started,
-        });
-        this.o.onCommitted?.(cell, state.fingerprint);
-        await this.release(cell);
-      } else if (result.error.reason === 'cancelled' || (await this.interruptedWith(result.error))) {
-        this.done.add(cell.id);
-      } else if (result.error.reason === 'cache-corrupt') {
-        await this.o.cache.forget((this.states.get(result.error.cell) as { fingerprint: string }).fingerprint as never);
-        this.fail(
-          cell,
-          `${describeFailure(result.error)}; it was removed from the cache and re-runs next time`,
-          undefined,
-        );
-      } else {
-        const log = this.o.cache.logPath(state.fingerprint);
-        const message = describeFailure(result.error);
-        // On a full disk even this small write fails; the failure is still reported below.
-        await this.o.cache
-          .recordFailure({
-            pipeline: this.o.pipelineKey,
-            cell: cell.id,
-            fingerprint: state.fingerprint,
-            error: message,
-            log,
-            at: new Date().toISOString(),
-          })
-          .catch(() => undefined);
-        // A cell that failed before its process started has no log of its own to show.
-        this.fail(cell, message, result.error.reason === 'prepare-failed' ? undefined : log);
-      }
+      if (members.length === 0) freeSlot();
+      else if (members.length === 1) await this.computeOne(members[0] as Leased, node, gpus, freeSlot);
+      else await this.computeGroup(members, node, gpus, freeSlot);
     } finally {
-      await this.o.cache.releaseLease(state.fingerprint);
+      for (const { state } of members) await this.o.cache.releaseLease(state.fingerprint);
+    }
+  }
+
+  /** A remote result, when the remote has one: the cell is cached and its lease released. */
+  private async fromRemote(cell: Cell, state: Extract<CellState, { kind: 'run' }>): Promise<boolean> {
+    const hit = await this.o.remoteLookup?.(cell, state);
+    if (hit === undefined) return false;
+    this.finishCached(cell, hit, true);
+    await this.release(cell);
+    await this.o.cache.releaseLease(state.fingerprint);
+    return true;
+  }
+
+  /** A member whose lease another run holds goes back to the ready list, to wait for it alone. */
+  private requeue(cell: Cell): void {
+    this.loners.add(cell.id);
+    this.ready.unshift(cell);
+    this.wake?.();
+  }
+
+  private async computeOne(m: Leased, node: StageNode, gpus: number[], freeSlot: () => void): Promise<void> {
+    const { cell, state } = m;
+    this.o.emit({ type: 'cell-start', stage: cell.stage, cell: cell.id });
+    const started = Date.now();
+    const result = await (this.o.runner ?? runCell)(this.jobOf(cell, node, state), {
+      ...this.envOf(gpus, freeSlot, [cell]),
+      onProgress: (update) => this.o.emit({ type: 'progress', stage: cell.stage, cell: cell.id, update }),
+    });
+    await this.settle(cell, state, result, started);
+  }
+
+  private async computeGroup(members: Leased[], node: StageNode, gpus: number[], freeSlot: () => void): Promise<void> {
+    const cells = members.map((m) => m.cell);
+    for (const cell of cells) this.o.emit({ type: 'cell-start', stage: cell.stage, cell: cell.id });
+    const started = Date.now();
+    const { runGroup } = await import('./run-group.js');
+    const results = await runGroup(
+      members.map(({ cell, state }) => this.jobOf(cell, node, state)),
+      {
+        ...this.envOf(gpus, freeSlot, cells),
+        onProgress: (i, update) => {
+          const cell = cells[i] as Cell;
+          this.o.emit({ type: 'progress', stage: cell.stage, cell: cell.id, update });
+        },
+      },
+    );
+    await Promise.all(
+      members.map(({ cell, state }, i) => this.settle(cell, state, results[i] as Result<CellRecord, Failure>, started)),
+    );
+  }
+
+  private jobOf(cell: Cell, node: StageNode, state: Extract<CellState, { kind: 'run' }>): CellJob {
+    const inputs: Record<string, { cell: Cell; record: DoneEntry }[]> = {};
+    for (const [name, input] of Object.entries(cell.inputs)) {
+      inputs[name] = input.cells.map((id) => {
+        const s = this.states.get(id);
+        if (s?.kind !== 'cached') throw new Error(`Internal error: input ${id} of ${cell.id} is not available`);
+        return { cell: this.o.analysis.cells.get(id) as Cell, record: s.record };
+      });
+    }
+    return {
+      cell,
+      node,
+      fingerprint: state.fingerprint,
+      breakdown: state.breakdown,
+      inputs,
+      runtime: state.breakdown.runtime,
+    };
+  }
+
+  private envOf(gpus: number[], freeSlot: () => void, cells: readonly Cell[]): Omit<CellEnv, 'onProgress'> {
+    return {
+      cache: this.o.cache,
+      pipeline: this.o.pipelineKey,
+      pipelineDir: this.o.analysis.pipeline.dir,
+      signal: this.o.signal,
+      gpus,
+      versions: this.o.versions,
+      onProcessExit: () => {
+        // Said before the slot frees, so a reporter hears of this exit before the next cell's start.
+        for (const cell of cells) this.o.emit({ type: 'cell-exit', stage: cell.stage, cell: cell.id });
+        freeSlot();
+      },
+    };
+  }
+
+  /** Records how a computed cell ended: committed, interrupted, or failed with its reason. */
+  private async settle(
+    cell: Cell,
+    state: Extract<CellState, { kind: 'run' }>,
+    result: Result<CellRecord, Failure>,
+    started: number,
+  ): Promise<void> {
+    if (result.ok) {
+      this.counts.ran++;
+      this.done.add(cell.id);
+      this.states.set(cell.id, { kind: 'cached', fingerprint: state.fingerprint, record: result.value });
+      this.o.emit({
+        type: 'cell',
+        stage: cell.stage,
+        cell: cell.id,
+        status: 'ran',
+        durationMs: Date.now() - started,
+      });
+      this.o.onCommitted?.(cell, state.fingerprint);
+      await this.release(cell);
+    } else if (result.error.reason === 'cancelled' || (await this.interruptedWith(result.error))) {
+      this.done.add(cell.id);
+    } else if (result.error.reason === 'cache-corrupt') {
+      await this.o.cache.forget((this.states.get(result.error.cell) as { fingerprint: string }).fingerprint as never);
+      this.fail(
+        cell,
+        `${describeFailure(result.error)}; it was removed from the cache and re-runs next time`,
+        undefined,
+      );
+    } else {
+      const log = this.o.cache.logPath(state.fingerprint);
+      const message = describeFailure(result.error);
+      // On a full disk even this small write fails; the failure is still reported below.
+      await this.o.cache
+        .recordFailure({
+          pipeline: this.o.pipelineKey,
+          cell: cell.id,
+          fingerprint: state.fingerprint,
+          error: message,
+          log,
+          at: new Date().toISOString(),
+        })
+        .catch(() => undefined);
+      // A cell that failed before its process started has no log of its own to show.
+      this.fail(cell, message, result.error.reason === 'prepare-failed' ? undefined : log);
     }
   }
 
@@ -245,12 +356,16 @@ export class Executor {
     return this.o.signal.aborted;
   }
 
-  /** Another process may be computing the same fingerprint: wait for it rather than duplicate the work. */
+  /**
+   * Another process may be computing the same fingerprint: wait for it
+   * rather than duplicate the work, or with `once`, say it is busy.
+   */
   private async waitForLease(
     cell: Cell,
     fingerprint: DoneEntry['fingerprint'],
     forced: boolean,
-  ): Promise<'acquired' | 'cached' | 'aborted'> {
+    once = false,
+  ): Promise<'acquired' | 'cached' | 'aborted' | 'busy'> {
     for (;;) {
       const record = forced ? undefined : this.o.cache.getDone(fingerprint);
       if (record !== undefined && this.o.cache.artifactsPresent(record)) {
@@ -266,6 +381,7 @@ export class Executor {
         await this.o.cache.releaseLease(fingerprint);
         continue;
       }
+      if (once) return 'busy';
       await new Promise((r) => setTimeout(r, LEASE_POLL_MS));
     }
   }

@@ -154,7 +154,7 @@ export interface Attempt {
   host: string;
 }
 
-function attemptOf(startedAt: Date): Attempt {
+export function attemptOf(startedAt: Date): Attempt {
   return { startedAt: startedAt.toISOString(), durationMs: Date.now() - startedAt.getTime(), host: hostname() };
 }
 
@@ -203,7 +203,7 @@ export function classify(exit: ExitReason, stageError: string | undefined): Fail
 }
 
 /** The folders, inputs and log a cell's process starts with. */
-interface Prepared {
+export interface Prepared {
   outDir: string;
   workDir: string;
   logFile: string;
@@ -216,7 +216,7 @@ interface Prepared {
  * error here (a full disk, a log folder that is a file) fails the cell with
  * its reason: the cell never ran, so it must not pass for skipped.
  */
-async function prepare(
+export async function prepare(
   job: CellJob,
   env: CellEnv,
   scratch: string,
@@ -246,7 +246,7 @@ async function prepare(
 }
 
 /** A file error in words, with the path it concerns: "cannot write /x/y: the disk is full (ENOSPC)". */
-function fileError(e: unknown): string {
+export function fileError(e: unknown): string {
   const { code, path, syscall } = e as NodeJS.ErrnoException;
   const words: Record<string, string> = {
     ENOSPC: 'the disk is full',
@@ -335,18 +335,18 @@ export function execEnv(
   return vars;
 }
 
-function stringEnv(): Record<string, string> {
+export function stringEnv(): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) if (v !== undefined) out[k] = v;
   return out;
 }
 
-function gpuEnv(gpus: number[]): Record<string, string> {
+export function gpuEnv(gpus: number[]): Record<string, string> {
   return gpus.length > 0 ? { CUDA_VISIBLE_DEVICES: gpus.join(',') } : {};
 }
 
 /** V8 aborts a worker that reaches its heap limit; say so instead of "killed by SIGABRT". */
-function outOfMemory(exit: ExitReason, logFile: string, memoryMB: number | undefined): Failure | undefined {
+export function outOfMemory(exit: ExitReason, logFile: string, memoryMB: number | undefined): Failure | undefined {
   const aborted = (exit.kind === 'signal' && exit.signal === 'SIGABRT') || (exit.kind === 'exit' && exit.code === 134);
   if (!aborted || !readLogTail(logFile, 60).includes('heap out of memory')) return undefined;
   const limit = memoryMB === undefined ? "Node's default heap limit" : `its heap limit, memoryMB ${memoryMB}`;

@@ -1,7 +1,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { StageDefinition } from '../stage-api.js';
+import { groupPolicyProblem, type StageDefinition } from '../stage-api.js';
 import type { KindInfo, KindSchema } from './types.js';
 import { execDefinition } from '../execution/exec-definition.js';
 import { describeThrown } from '../util/thrown.js';
@@ -42,6 +42,8 @@ export async function loadKind(name: string, modulePath: string | undefined): Pr
   if (definition === undefined || typeof definition.run !== 'function' || typeof definition.params !== 'object') {
     throw new KindLoadError(`${modulePath} does not default-export a stage definition (defineStage({...}))`);
   }
+  const problem = groupPolicyProblem(definition);
+  if (problem !== undefined) throw new KindLoadError(`${modulePath} ${problem}`);
   return { type: 'module', name, modulePath, definition };
 }
 

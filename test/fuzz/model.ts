@@ -222,26 +222,39 @@ export function setArgs(view: PipelineView): string[] {
   return Object.entries(view.set).flatMap(([k, v]) => ['--set', `${k}=${JSON.stringify(v)}`]);
 }
 
-/** The JS stage kind: its output is a pure function of its params, its inputs in the order fed, and two constants. */
+/**
+ * The JS stage kind: its output is a pure function of its params, its inputs
+ * in the order fed, and two constants. It groups its cells over the axes, so
+ * a run that groups them (warm) is compared with one that does not (cold).
+ */
 export function renderKind(world: World): string {
   return `import { SALT } from './salt.mjs';
 const TAG = ${JSON.stringify(world.kindTag)};
 const UNORDERED = ${world.unordered === true};
+async function one(ctx) {
+  const { readFileSync, writeFileSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const keys = Object.keys(ctx.params).sort();
+  let text = TAG + ' ' + SALT + '\\n' + keys.map((k) => k + '=' + JSON.stringify(ctx.params[k])).join('\\n') + '\\n';
+  for (const name of Object.keys(ctx.inputs).sort()) {
+    const input = ctx.inputs[name];
+    const list = Array.isArray(input) ? input : [input];
+    const texts = list.map((a, i) => (UNORDERED ? '' : name + '/' + i + ': ') + readFileSync(join(a.dir, 'out.txt'), 'utf8'));
+    if (UNORDERED) texts.sort();
+    text += texts.join('');
+  }
+  writeFileSync(join(ctx.outDir, 'out.txt'), text);
+}
 export default {
   params: { type: 'object' },
-  async run(ctx) {
-    const { readFileSync, writeFileSync } = await import('node:fs');
-    const { join } = await import('node:path');
-    const keys = Object.keys(ctx.params).sort();
-    let text = TAG + ' ' + SALT + '\\n' + keys.map((k) => k + '=' + JSON.stringify(ctx.params[k])).join('\\n') + '\\n';
-    for (const name of Object.keys(ctx.inputs).sort()) {
-      const input = ctx.inputs[name];
-      const list = Array.isArray(input) ? input : [input];
-      const texts = list.map((a, i) => (UNORDERED ? '' : name + '/' + i + ': ') + readFileSync(join(a.dir, 'out.txt'), 'utf8'));
-      if (UNORDERED) texts.sort();
-      text += texts.join('');
+  group: { over: ${JSON.stringify([...AXES])} },
+  run: one,
+  async runGroup(members) {
+    for (const m of members) {
+      m.log('in a group of ' + members.length);
+      await one(m);
     }
-    writeFileSync(join(ctx.outDir, 'out.txt'), text);
+    return members.map(() => ({ ok: true }));
   },
 };
 `;
