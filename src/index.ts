@@ -5,6 +5,7 @@
 export {
   defineStage,
   groupPolicyProblem,
+  runInTurn,
   withSchemaDefaults,
   type GroupPolicy,
   type InputArtifact,

@@ -198,6 +198,32 @@ export function defineStage<const S extends object>(def: TypedStageDefinition<S>
 }
 
 /**
+ * A `runGroup` for kinds whose cells are short next to a process start (an
+ * ML stage's includes loading TF.js): each member's `run` in turn, in the
+ * group's one process. A member that throws fails alone; once the group is
+ * aborted, the members not yet run fail without running.
+ */
+export async function runInTurn<P>(
+  members: readonly StageContext<P>[],
+  run: (ctx: StageContext<P>) => Promise<void>,
+): Promise<MemberOutcome[]> {
+  const outcomes: MemberOutcome[] = [];
+  for (const member of members) {
+    if (member.signal.aborted) {
+      outcomes.push({ ok: false, message: 'The group was interrupted before this cell ran' });
+      continue;
+    }
+    try {
+      await run(member);
+      outcomes.push({ ok: true });
+    } catch (e) {
+      outcomes.push({ ok: false, message: e instanceof Error ? e.message : String(e) });
+    }
+  }
+  return outcomes;
+}
+
+/**
  * What is wrong with a kind's `group` and `runGroup`, if anything: each
  * needs the other, `over` names params and `maxSize` is a whole number.
  */

@@ -3,7 +3,7 @@
  * `model`, a train cell) on the test split of a data artifact (input `data`).
  * Writes eval.json; its fields are documented in stages/ml/evaluation.ts.
  */
-import { defineStage, type ParamsOf } from '../src/stage-api.js';
+import { defineStage, type ParamsOf, runInTurn } from '../src/stage-api.js';
 import { singleInput } from './ml/stage-util.js';
 
 const schema = {
@@ -42,8 +42,14 @@ export default defineStage({
     data: { files: ['meta.json', 'test.tokens.bin', 'test.lengths.bin', 'test.targets.bin', 'test.targets_f.bin'] },
   },
   outputs: ['eval.json'],
+  // Short cells: a group runs its members in turn, saving a process and TF.js start each.
+  group: { over: ['seed', 'f'] },
   async run(ctx) {
     const { evaluateStage } = await import('./ml/evaluate-stage.js');
     await evaluateStage(ctx, singleInput(ctx, 'model'), singleInput(ctx, 'data'));
+  },
+  async runGroup(members) {
+    const { evaluateStage } = await import('./ml/evaluate-stage.js');
+    return runInTurn(members, (ctx) => evaluateStage(ctx, singleInput(ctx, 'model'), singleInput(ctx, 'data')));
   },
 });

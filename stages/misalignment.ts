@@ -20,6 +20,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   defineStage,
+  runInTurn,
   type JsonObject,
   type JsonValue,
   type ParamsOf,
@@ -73,8 +74,14 @@ export function misalignmentKind(loader: () => Promise<ModelLoader>): StageDefin
     verify: { tolerance: 1e-6 },
     inputs: { model: { files: ['model.json', 'weights.bin'] } },
     outputs: ['misalignment.json'],
+    // Short cells: a group runs its members in turn, saving a process and TF.js start each.
+    group: { over: ['seed', 'f'] },
     async run(ctx) {
       await runMisalignment(ctx, await loader());
+    },
+    async runGroup(members) {
+      const load = await loader();
+      return runInTurn(members, (ctx) => runMisalignment(ctx, load));
     },
   });
 }

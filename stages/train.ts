@@ -51,8 +51,15 @@ export default defineStage({
     data: { files: ['meta.json', 'train.tokens.bin', 'train.lengths.bin', 'train.targets.bin', 'train.targets_f.bin'] },
   },
   outputs: ['weights.bin', 'model.json', 'train.json', 'timing.json'],
+  // Cells that differ only in seed or learning rate (and in their data: task and f are not
+  // params here) train in lockstep in one process, stacked where that is faster.
+  group: { over: ['seed', 'lr'], maxSize: 8 },
   async run(ctx) {
     const { trainStage } = await import('./ml/train-stage.js');
     await trainStage(ctx, ctx.params, singleInput(ctx, 'data'));
+  },
+  async runGroup(members) {
+    const { trainGroupStage } = await import('./ml/train-stage.js');
+    return trainGroupStage(members.map((ctx) => ({ ctx, params: ctx.params, data: singleInput(ctx, 'data') })));
   },
 });

@@ -12,7 +12,7 @@
  * timing.json (volatile: stored, but outside the content hash and verify):
  *   stepsPerSec and wallSeconds of this attempt, resumedFrom (step or null)
  */
-import type { InputArtifact, StageContext } from '../../src/stage-api.js';
+import type { InputArtifact, MemberOutcome, StageContext } from '../../src/stage-api.js';
 import { DEFAULT_ADAM } from './adam.js';
 import { type BackendInfo, initBackend } from './backend.js';
 import { type DatasetMeta, readDatasetMeta, readSplit } from './dataset.js';
@@ -59,9 +59,6 @@ export function finalLossOf(losses: Float32Array): number {
   for (let i = losses.length - k; i < losses.length; i++) s += losses[i]!;
   return s / k;
 }
-
-/** How one member of a group ended. */
-export type MemberOutcome = { ok: true } | { ok: false; message: string };
 
 /** One cell of a training group, read and ready to train. */
 interface Member {
