@@ -43,7 +43,7 @@ import { buildModel, DEFAULT_MODEL_CONFIG } from '../../stages/ml/models/index.j
 import type { Model, ModelConfig } from '../../stages/ml/models/types.js';
 import { readTensor } from '../../stages/ml/ops.js';
 import { Rng } from '../../stages/ml/prng.js';
-import { groupLossAndGrad, lossAndGrad } from '../../stages/ml/group-train.js';
+import { groupLossAndGrad, lossAndGrad } from '../../stages/ml/group-step.js';
 import { repoRoot, table } from '../engine/measure.js';
 
 interface Options {

@@ -17,6 +17,7 @@ export type StackPolicy = 'auto' | 'always' | 'never';
 const TRIALS = 4;
 
 export class StepModeChooser {
+  readonly #passes: Record<StepMode | 'trial', number> = { stacked: 0, 'one-by-one': 0, trial: 0 };
   #trials = 0;
   #stackedMs = 0;
   #oneByOneMs = 0;
@@ -34,6 +35,19 @@ export class StepModeChooser {
   /** The mode to run, or `trial` to run both and report with {@link record}. */
   next(): StepMode | 'trial' {
     return this.#chosen ?? 'trial';
+  }
+
+  /** Counts the replica-steps of one pass in `mode`. */
+  count(replicas: number, mode: StepMode | 'trial'): void {
+    this.#passes[mode] += replicas;
+  }
+
+  /** Logs how the group's replica-steps were computed, when any could have been stacked. */
+  summarize(): void {
+    const { stacked, trial } = this.#passes;
+    if (stacked + trial === 0) return;
+    const all = stacked + trial + this.#passes['one-by-one'];
+    this.log(`train: ${stacked} of ${all} replica-steps stacked, ${trial} in timing trials`);
   }
 
   record(stackedMs: number, oneByOneMs: number, sameBytes: boolean, replicas: number): void {

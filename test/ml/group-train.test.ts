@@ -10,6 +10,7 @@ import type { ModelConfig } from '../../stages/ml/models/types.js';
 import { targetNormOf, type TrainOutcome, type TrainRun } from '../../stages/ml/train-loop.js';
 import { removeDir, tempDir } from './ctx.js';
 import { ARCH_PE, tinyConfig, tinyDataset, tinyTrain } from './fixtures.js';
+import type { DataParams } from '../../stages/ml/dataset.js';
 
 const bytes = (a: Float32Array): Buffer => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
 
@@ -30,6 +31,22 @@ function runs(set: SeqSet, seeds: number[], over: Partial<TrainRun> = {}): Train
   }));
 }
 
+/** Training data of one length: every step of every run has it, so a group stacks every step. */
+function oneLength(over: Partial<DataParams> = {}): SeqSet {
+  return tinyDataset({ trainLengthMin: 5, trainLengthMax: 5, ...over }).train;
+}
+
+/** Trains `group` with stacking forced; returns the results and the group's log lines. */
+async function stacked(config: ModelConfig, group: TrainRun[], signal?: AbortSignal): Promise<[RunResult[], string[]]> {
+  const logs: string[] = [];
+  const model = buildModel(config);
+  try {
+    return [await trainGroup(model, group, { stack: 'always', signal, log: (m) => logs.push(m) }), logs];
+  } finally {
+    model.dispose();
+  }
+}
+
 async function alone(config: ModelConfig, run: TrainRun): Promise<TrainOutcome> {
   const model = buildModel(config);
   try {
@@ -43,11 +60,10 @@ for (const archPe of ARCH_PE.filter((a) => a.arch === 'decoder' || a.arch === 'e
   test(`${archPe.arch}/${archPe.pe}: each of 3 runs trained as one stacked model equals the run trained alone, byte for byte`, async () => {
     await initBackend('wasm');
     const config = tinyConfig(archPe);
-    const group = runs(tinyDataset().train, [1, 2, 3]);
-    const model = buildModel(config);
-    assert.equal(model.stackable, true);
-    const results = await trainGroup(model, group, { stack: 'always' });
-    model.dispose();
+    assert.equal(buildModel(config).stackable, true);
+    const group = runs(oneLength(), [1, 2, 3]);
+    const [results, logs] = await stacked(config, group);
+    assert.ok(logs.includes('train: 30 of 30 replica-steps stacked, 0 in timing trials'), logs.join('\n'));
     for (const [i, run] of group.entries()) {
       const single = await alone(config, run);
       const grouped = outcome(results[i]);
@@ -58,15 +74,27 @@ for (const archPe of ARCH_PE.filter((a) => a.arch === 'decoder' || a.arch === 'e
   });
 }
 
+test("runs whose batches differ in length stack the replicas that share a step's length and match their single runs", async () => {
+  await initBackend('wasm');
+  const config = tinyConfig({ pe: 'learned' });
+  // Two lengths only, so at most steps some replicas share one.
+  const group = runs(tinyDataset({ trainLengthMin: 3, trainLengthMax: 4 }).train, [1, 2, 3, 4]);
+  const [results, logs] = await stacked(config, group);
+  const line = logs.find((m) => /replica-steps stacked/.test(m)) ?? '';
+  const count = /^train: (\d+) of 40 replica-steps stacked/.exec(line);
+  assert.ok(count && Number(count[1]) > 0 && Number(count[1]) < 40, line);
+  for (const [i, run] of group.entries()) {
+    assert.ok(bytes(outcome(results[i]).params).equals(bytes((await alone(config, run)).params)), `run ${i}`);
+  }
+});
+
 test('runs over data sets with different targets (another f) stack too, and match their single runs', async () => {
   await initBackend('wasm');
   const config = tinyConfig({ pe: 'rope' });
-  const a = tinyDataset({ task: 'length' }).train;
+  const a = oneLength({ task: 'length' });
   const b = { ...a, targetsF: a.targetsF.map((y) => Math.sqrt(y)) };
   const group = [...runs(a, [4]), ...runs(b, [4])];
-  const model = buildModel(config);
-  const results = await trainGroup(model, group, { stack: 'always' });
-  model.dispose();
+  const [results] = await stacked(config, group);
   for (const [i, run] of group.entries()) {
     assert.ok(bytes(outcome(results[i]).params).equals(bytes((await alone(config, run)).params)), `run ${i}`);
   }
@@ -75,7 +103,7 @@ test('runs over data sets with different targets (another f) stack too, and matc
 test('a diverging run fails alone; the others finish with their single-run weights', async () => {
   await initBackend('wasm');
   const config = tinyConfig();
-  const { train } = tinyDataset();
+  const train = oneLength();
   const poisoned: SeqSet = { ...train, targetsF: train.targetsF.map(() => Number.NaN) };
   const group = [
     ...runs(train, [1]),
@@ -96,7 +124,7 @@ test('a diverging run fails alone; the others finish with their single-run weigh
 test('an interrupted group checkpoints every run; each resumes alone to the bytes of an uninterrupted run', async () => {
   await initBackend('wasm');
   const config = tinyConfig({ pe: 'alibi' });
-  const { train } = tinyDataset();
+  const train = oneLength();
   const root = await tempDir();
   try {
     const dirs = [0, 1, 2].map((i) => path.join(root, `run${i}`));
@@ -128,7 +156,7 @@ test('an interrupted group checkpoints every run; each resumes alone to the byte
 test('runs at different steps (one resumed) share the steps they both train', async () => {
   await initBackend('wasm');
   const config = tinyConfig();
-  const { train } = tinyDataset();
+  const train = oneLength();
   const root = await tempDir();
   try {
     const [first, second] = runs(train, [1, 2]).map((run) => ({ ...run, cfg: { ...run.cfg, checkpointEvery: 5 } }));
@@ -170,7 +198,7 @@ test('recurrent models train a group one run after another, each as alone', asyn
 test('auto mode times both formulations on the same batches, checks their bytes agree and says which it keeps', async () => {
   await initBackend('wasm');
   const config = tinyConfig();
-  const group = runs(tinyDataset().train, [1, 2, 3]);
+  const group = runs(oneLength(), [1, 2, 3]);
   const logs: string[] = [];
   const model = buildModel(config);
   const results = await trainGroup(model, group, { log: (m) => logs.push(m) });
