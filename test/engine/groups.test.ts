@@ -216,13 +216,15 @@ test(
       ABLATE_TEST_GROUP_HOLD: '1',
       ABLATE_TEST_RELEASE: release,
     });
-    const args = ['run', p, '-j', '1', '--axis', 'seed+=3', '--reporter', 'json'];
-    const second = ws.start(args, ws.cacheDir);
     t.after(() => {
-      for (const r of [first, second]) if (!r.hasExited()) killGroup(r.pid, 'SIGKILL');
+      if (!first.hasExited()) killGroup(first.pid, 'SIGKILL');
     });
     await waitFor('the first run to hold its group', () => trainCells(SEEDS).every((c) => holding(ws).has(c)), {
       run: first,
+    });
+    const second = ws.start(['run', p, '-j', '1', '--axis', 'seed+=3', '--reporter', 'json'], ws.cacheDir);
+    t.after(() => {
+      if (!second.hasExited()) killGroup(second.pid, 'SIGKILL');
     });
     // The second run groups all four seeds, finds three leased by the first run, and computes the fourth alone.
     const ran = await second.waitForLine((l) => l.includes('"status":"ran"') && l.includes('train[seed=3]'));
