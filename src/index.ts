@@ -4,7 +4,6 @@
  */
 export {
   defineStage,
-  groupPolicyProblem,
   withSchemaDefaults,
   type GroupPolicy,
   type InputArtifact,
