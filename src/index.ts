@@ -4,7 +4,6 @@
  */
 export {
   defineStage,
-  groupPolicyProblem,
   runInTurn,
   withSchemaDefaults,
   type GroupPolicy,

@@ -72,8 +72,6 @@ export async function runGroup(jobs: readonly CellJob[], env: GroupEnv): Promise
       const processLog = join(scratches[0] as string, 'group.log');
       const outcomes = await runProcess(members, env, processLog);
       for (const [i, m] of members.entries()) results[m.index] = await finishMember(m, env, outcomes[i] as Outcome);
-    } else {
-      env.onProcessExit?.();
     }
     return results.map((r) => r ?? err({ reason: 'unexpected', message: 'a group member has no result' }));
   } finally {

@@ -204,6 +204,42 @@ test('an interrupted group resumes each member from its own checkpoint, grouped 
   for (const cell of trainCells(SEEDS)) assert.deepEqual(runOf(resumed, cell), { groupSize: 1, resumedAt: 1 }, cell);
 });
 
+test(
+  'members another run is computing wait for it alone and are served from the cache',
+  { timeout: 120_000 },
+  async (t) => {
+    const ws = new Workspace('ablate-groups-');
+    t.after(() => ws.dispose());
+    const p = pipeline(ws, { seed: SEEDS });
+    const release = join(ws.dir, 'release');
+    const first = ws.start(['run', p, '-j', '1', '--reporter', 'json'], ws.cacheDir, {
+      ABLATE_TEST_GROUP_HOLD: '1',
+      ABLATE_TEST_RELEASE: release,
+    });
+    t.after(() => {
+      if (!first.hasExited()) killGroup(first.pid, 'SIGKILL');
+    });
+    await waitFor('the first run to hold its group', () => trainCells(SEEDS).every((c) => holding(ws).has(c)), {
+      run: first,
+    });
+    const second = ws.start(['run', p, '-j', '1', '--axis', 'seed+=3', '--reporter', 'json'], ws.cacheDir);
+    t.after(() => {
+      if (!second.hasExited()) killGroup(second.pid, 'SIGKILL');
+    });
+    // The second run groups all four seeds, finds three leased by the first run, and computes the fourth alone.
+    const ran = await second.waitForLine((l) => l.includes('"status":"ran"') && l.includes('train[seed=3]'));
+    assert.ok(ran !== undefined, 'the second run computed train[seed=3]');
+    writeFileSync(release, '');
+    const [a, b] = await Promise.all([first.exited, second.exited]);
+    assert.equal(a.code, 0, a.stderr + a.stdout);
+    assert.equal(b.code, 0, b.stderr + b.stdout);
+    const events = parseEvents(b.stdout);
+    assert.deepEqual(cellsWith(events, 'cached').sort(), trainCells(SEEDS));
+    assert.deepEqual(startedCells(events), ['train[seed=3]', 'total']);
+    assert.deepEqual(processes(ws), [trainCells(SEEDS), ['train[seed=3]']], 'each cell was computed once');
+  },
+);
+
 test('--group-size caps groups; cells that differ outside `over` never share one; slots share the cells', async (t) => {
   const ws = new Workspace('ablate-groups-');
   t.after(() => ws.dispose());
