@@ -4,6 +4,7 @@
  *
  *   npx tsc -p . && node dist/bench/train/train-bench.js [--backends wasm,cpu] [--seconds 4] [--lengths 10,50]
  *       [--batch 64] [--no-torch] [--python /usr/bin/python3] [--openblas-core auto|none|NAME] [--no-parity]
+ *       [--replicas 1,2,4,8]
  *
  * Models: the reference decoder of the synthetic study (2 layers, d_model 64,
  * 4 heads, d_ff 256, NoPE) and an LSTM (1 layer, hidden 64); batch 64 of
@@ -25,6 +26,12 @@
  * the CPU supports (0.3.21 takes an unknown new Xeon for a Prescott), a
  * second PyTorch row forces the right ones with OPENBLAS_CORETYPE
  * (`--openblas-core none` drops it, `--openblas-core NAME` picks one).
+ *
+ * Stacked training (tfjs-wasm): K models of each size trained as one group
+ * does, every replica's batch of one length so every step is one stacked
+ * pass, for K in `--replicas`; model-steps/s is K times the group's steps/s,
+ * beside K = 1 and the fastest PyTorch row (PyTorch trains K models one
+ * after another, so its model-steps/s is its steps/s).
  *
  * Before timing, a parity check feeds the same parameters and batch to both
  * implementations and prints the loss, the gradient difference and the loss
@@ -62,6 +69,17 @@ interface Options {
 const MODELS: Record<string, Partial<ModelConfig>> = {
   'decoder-ref': {},
   'lstm-h64': { arch: 'lstm', layers: 1, hidden: 64 },
+};
+
+/**
+ * Models of the stacked-training rows: the two above, the study's default
+ * decoder (d_model 32, d_ff 128) and a tiny one, where the fixed cost of
+ * each op outweighs its arithmetic. Only the first two have a PyTorch twin.
+ */
+const REPLICA_MODELS: Record<string, Partial<ModelConfig>> = {
+  ...MODELS,
+  'decoder-study': { dModel: 32, dFF: 128 },
+  'decoder-tiny': { dModel: 16, dFF: 32, layers: 1, heads: 2 },
 };
 
 const NORM = { mean: 0.5, std: 0.3 };
@@ -146,7 +164,7 @@ function inferBatch(model: Model, params: tf.Tensor[], rows: number[][]): number
 }
 
 function buildFor(name: string, length: number): Model {
-  return buildModel({ ...DEFAULT_MODEL_CONFIG, maxLen: length + 1, ...MODELS[name] });
+  return buildModel({ ...DEFAULT_MODEL_CONFIG, maxLen: length + 1, ...REPLICA_MODELS[name] });
 }
 
 interface Result {
@@ -424,7 +442,7 @@ function fmtX(r: number): string {
  */
 function replicaTable(opts: Options, rows: readonly string[][]): string {
   const out: string[][] = [];
-  for (const name of Object.keys(MODELS)) {
+  for (const name of Object.keys(REPLICA_MODELS)) {
     for (const length of opts.lengths) {
       const torch = rows
         .filter((r) => r[0] === name && r[1] === String(length) && r[2]!.startsWith('pytorch'))
