@@ -95,7 +95,7 @@ async function readMember(ctx: StageContext, p: TrainParams, data: InputArtifact
   return { ctx, meta, run, config: modelConfigOf(p, meta) };
 }
 
-/** Members that can train in lockstep: same model, batch size and lengths present. Order is kept. */
+/** Members that can train in lockstep: same model and batch size. Order is kept. */
 function partition(members: readonly Member[]): Member[][] {
   const parts = new Map<string, Member[]>();
   for (const m of members) {
