@@ -1,0 +1,32 @@
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname } from 'node:path';
+import vm from 'node:vm';
+
+const modified = (path) => statSync(path, { throwIfNoEntry: false })?.mtimeMs ?? -Infinity;
+
+/**
+ * Loads the bundled CLI (dist/cli/cli.cjs, see scripts/bundle-cli.mjs) as
+ * Node loads a CommonJS file, but with V8's code cache beside it
+ * (cli.cjs.cache, see scripts/warm-cli.mjs), so that the functions a run
+ * needs arrive compiled instead of being parsed and compiled at every start.
+ * V8 refuses a cache made by another Node or under other flags, and one
+ * older than the bundle is not offered: either way the bundle compiles as usual.
+ */
+export function loadBundle(file) {
+  const cacheFile = `${file}.cache`;
+  const cachedData = modified(cacheFile) >= modified(file) ? readFileSync(cacheFile) : undefined;
+  const script = new vm.Script(
+    `(function (exports, require, module, __filename, __dirname, __ablateImport) {${readFileSync(file, 'utf8')}\n})`,
+    { filename: file, cachedData },
+  );
+  const module = { exports: {} };
+  // The bundle's `import()`s (see scripts/bundle-cli.mjs), resolved from this package as from the bundle.
+  const load = (specifier) => import(specifier);
+  script.runInThisContext()(module.exports, createRequire(file), module, file, dirname(file), load);
+  return {
+    main: module.exports.main,
+    /** Saves the functions compiled so far as the bundle's code cache. */
+    writeCache: () => writeFileSync(cacheFile, script.createCachedData()),
+  };
+}
