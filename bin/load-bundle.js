@@ -26,6 +26,8 @@ export function loadBundle(file) {
   script.runInThisContext()(module.exports, createRequire(file), module, file, dirname(file), load);
   return {
     main: module.exports.main,
+    /** Whether V8 took the code cache: whether the bundle started without compiling what the cache holds. */
+    fromCache: cachedData !== undefined && !script.cachedDataRejected,
     /** Saves the functions compiled so far as the bundle's code cache. */
     writeCache: () => writeFileSync(cacheFile, script.createCachedData()),
   };
