@@ -1,9 +1,10 @@
-import { readFileSync, statSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname } from 'node:path';
-import vm from 'node:vm';
+// Built-ins as in bin/ablate.js: no ES import of them, whose facades cost more than this whole file.
+const { readFileSync, statSync, writeFileSync } = process.getBuiltinModule('node:fs');
+const nodeModule = process.getBuiltinModule('node:module');
+const path = process.getBuiltinModule('node:path');
+const vm = process.getBuiltinModule('node:vm');
 
-const modified = (path) => statSync(path, { throwIfNoEntry: false })?.mtimeMs ?? -Infinity;
+const modified = (file) => statSync(file, { throwIfNoEntry: false })?.mtimeMs ?? -Infinity;
 
 /**
  * Loads the bundled CLI (dist/cli/cli.cjs, see scripts/bundle-cli.mjs) as
@@ -23,7 +24,7 @@ export function loadBundle(file) {
   const module = { exports: {} };
   // The bundle's `import()`s (see scripts/bundle-cli.mjs), resolved from this package as from the bundle.
   const load = (specifier) => import(specifier);
-  script.runInThisContext()(module.exports, createRequire(file), module, file, dirname(file), load);
+  script.runInThisContext()(module.exports, nodeModule.createRequire(file), module, file, path.dirname(file), load);
   return {
     main: module.exports.main,
     /** Whether V8 took the code cache: whether the bundle started without compiling what the cache holds. */
