@@ -53,6 +53,53 @@ const externals = {
   },
 };
 
+/**
+ * The package a bundled file belongs to (the innermost node_modules folder above it), or undefined for our own.
+ * @param {string} path
+ */
+function owningPackage(path) {
+  const parts = path.split(sep);
+  const at = parts.lastIndexOf('node_modules');
+  return at < 0 ? undefined : packageName(parts.slice(at + 1).join('/'));
+}
+
+/**
+ * Built-ins that a bundled package loads at start-up but calls only on a
+ * rare path: yargs checks its invariants with node:assert, whose loading
+ * also sets up stderr for its colours; detect-libc, in LMDB's native loader,
+ * runs a command only when the Node binary does not name its libc. Each is
+ * a stand-in that behaves as the built-in does (an assertion that holds
+ * returns, one that fails is node:assert's) and loads it when first needed.
+ */
+const LAZY_BUILTINS = {
+  'yargs/assert': `
+export function strictEqual(actual, expected, message) {
+  if (!Object.is(actual, expected)) require('node:assert').strictEqual(actual, expected, message);
+}
+export function notStrictEqual(actual, expected, message) {
+  if (Object.is(actual, expected)) require('node:assert').notStrictEqual(actual, expected, message);
+}`,
+  'detect-libc/child_process': `
+module.exports = {
+  exec: (...args) => require('node:child_process').exec(...args),
+  execSync: (...args) => require('node:child_process').execSync(...args),
+};`,
+};
+
+const lazyBuiltins = {
+  name: 'lazy-builtins',
+  setup(b) {
+    b.onResolve({ filter: /^(node:)?(assert|child_process)$/ }, (args) => {
+      const key = `${owningPackage(args.importer)}/${args.path.replace(/^node:/, '')}`;
+      return key in LAZY_BUILTINS ? { path: key, namespace: 'lazy-builtin' } : undefined;
+    });
+    b.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, (args) => ({
+      contents: LAZY_BUILTINS[args.path],
+      loader: 'js',
+    }));
+  },
+};
+
 /** Where esbuild finds packages: paths under it are kept relative to it, as Node resolves them. */
 const packages = realpathSync(resolve(root, 'node_modules'));
 const HELPER = 'ablate-bundle:package-url';
@@ -134,7 +181,7 @@ await build({
   target: 'node20',
   keepNames: true,
   banner: { js: "const __ablateBundleUrl = require('node:url').pathToFileURL(__filename).href;" },
-  plugins: [externals, ownUrl],
+  plugins: [lazyBuiltins, externals, ownUrl],
   logLevel: 'warning',
 });
 
