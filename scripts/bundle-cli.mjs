@@ -10,7 +10,7 @@
  *   - paths: each module's `import.meta.url` is rewritten to the URL of the
  *     file it was bundled from, so the engine still finds its workers, stage
  *     kinds, schemas and compiled files (the plan snapshot's engine stamp);
- *   - packages: only yargs and LMDB, and what they import, are bundled;
+ *   - packages: only yargs, and what it imports, is bundled;
  *     every other package stays an import of its own, resolved where it is
  *     installed, and one imported on demand is still imported on demand;
  *   - names: `keepNames` keeps classes' and functions' `name` as written.
@@ -28,11 +28,11 @@ const outdir = resolve(root, 'dist', 'cli');
 const entry = resolve(root, 'dist', 'src', 'cli.js');
 
 /**
- * Packages inlined, with what they import: those every invocation, or every
- * command that opens the cache, loads. LMDB's native addon stays a file of
- * its own, found from its rewritten `import.meta.url` as before.
+ * Packages inlined, with what they import: the argument parser, which every
+ * invocation loads. LMDB stays out: its key encoding (ordered-binary) reads
+ * strings through a direct `eval` that bundling breaks (see `noEval`).
  */
-const INLINED = new Set(['yargs', 'lmdb']);
+const INLINED = new Set(['yargs']);
 
 /** `lodash/fp` -> `lodash`, `@scope/name/x` -> `@scope/name`. */
 function packageName(specifier) {
@@ -64,12 +64,11 @@ function owningPackage(path) {
 }
 
 /**
- * Built-ins that a bundled package loads at start-up but calls only on a
+ * A built-in that a bundled package loads at start-up but calls only on a
  * rare path: yargs checks its invariants with node:assert, whose loading
- * also sets up stderr for its colours; detect-libc, in LMDB's native loader,
- * runs a command only when the Node binary does not name its libc. Each is
- * a stand-in that behaves as the built-in does (an assertion that holds
- * returns, one that fails is node:assert's) and loads it when first needed.
+ * also sets up stderr for its colours. The stand-in behaves as node:assert
+ * does (an assertion that holds returns, one that fails is node:assert's)
+ * and loads it when first needed.
  */
 const LAZY_BUILTINS = {
   'yargs/assert': `
@@ -79,17 +78,12 @@ export function strictEqual(actual, expected, message) {
 export function notStrictEqual(actual, expected, message) {
   if (Object.is(actual, expected)) require('node:assert').notStrictEqual(actual, expected, message);
 }`,
-  'detect-libc/child_process': `
-module.exports = {
-  exec: (...args) => require('node:child_process').exec(...args),
-  execSync: (...args) => require('node:child_process').execSync(...args),
-};`,
 };
 
 const lazyBuiltins = {
   name: 'lazy-builtins',
   setup(b) {
-    b.onResolve({ filter: /^(node:)?(assert|child_process)$/ }, (args) => {
+    b.onResolve({ filter: /^(node:)?assert$/ }, (args) => {
       const key = `${owningPackage(args.importer)}/${args.path.replace(/^node:/, '')}`;
       return key in LAZY_BUILTINS ? { path: key, namespace: 'lazy-builtin' } : undefined;
     });
@@ -137,6 +131,16 @@ export function packageFileUrl(name, path) {
 }
 `;
 
+/**
+ * A direct `eval` sees the names of its module's scope, which bundling
+ * renames where modules share them: the evaluated code would read another
+ * variable. A bundled file with one fails the build instead.
+ */
+function noEval(path, text) {
+  if (/(?<![\w$.])eval\s*\(/.test(text))
+    throw new Error(`${path} calls eval, which bundling breaks; leave it out of the bundle`);
+}
+
 /** Each bundled file's `import.meta.url` names that file, not the bundle. */
 const ownUrl = {
   name: 'own-import-meta-url',
@@ -145,6 +149,7 @@ const ownUrl = {
     b.onLoad({ filter: /.*/, namespace: HELPER }, () => ({ contents: HELPER_SOURCE, loader: 'js', resolveDir: root }));
     b.onLoad({ filter: /\.[cm]?js$/ }, async (args) => {
       const text = await readFile(args.path, 'utf8');
+      noEval(args.path, text);
       if (!text.includes('import.meta.url')) return undefined;
       const url = urlExpression(args.path);
       const helper = url.startsWith('__packageFileUrl')

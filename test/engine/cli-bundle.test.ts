@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, utimesSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, mkdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import test from 'node:test';
@@ -103,6 +103,26 @@ test('a pipeline planned, run and answered from its stored plan gives the same e
   );
   assert.deepEqual(events('bundle'), noop);
   assert.deepEqual(ablate('bundle', ['status', 'p.json'], dir), ablate('compiled', ['status', 'p.json'], dir));
+});
+
+test('a copied cache, whose every page and entry is checked on opening, reads the same either way', () => {
+  const dir = tempProject();
+  writeJson(join(dir, 'p.json'), {
+    stages: { a: { kind: 'exec', matrix: { n: [1, 2, 3] }, params: { command: 'echo {{n}} > o', outputs: ['o'] } } },
+  });
+  assert.equal(ablate('bundle', ['run', 'p.json'], dir).code, 0);
+  const answers = (entry: 'bundle' | 'compiled'): Answer[] => {
+    // A copy has another inode, so the next open verifies the whole database, decoding every key and value.
+    const copy = join(dir, `cache-${entry}`);
+    cpSync(join(dir, 'cache'), copy, { recursive: true });
+    return [
+      ablate(entry, ['status', 'p.json', '--cache-dir', copy], dir),
+      ablate(entry, ['doctor', '--cache-dir', copy], dir),
+    ];
+  };
+  const bundled = answers('bundle');
+  assert.match(bundled[1]?.stdout ?? '', /3 record\(s\) verified/, JSON.stringify(bundled));
+  assert.deepEqual(bundled, answers('compiled'));
 });
 
 /** A copy of bin/ with stand-in entry points that say which of them ran. */
