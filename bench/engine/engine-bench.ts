@@ -49,7 +49,7 @@ import {
   timeCommand,
   type Timing,
 } from './measure.js';
-import { fanInPipeline } from './fan-in-pipeline.js';
+import { fanInPipeline, SNAKEFILE } from './fan-in-pipeline.js';
 
 type Tool = 'ablate' | 'snakemake';
 type Measure = 'cold' | 'noop-run' | 'noop-status' | 'changed';
@@ -113,28 +113,6 @@ function ablatePipeline(n: number, values: number[]): string {
     values,
   );
 }
-
-/** The same DAG for Snakemake: `all` -> report -> train/{i} -> gen/{i}, values from config.json. */
-const SNAKEFILE = `configfile: "config.json"
-I = config["i"]
-
-rule all:
-    input: "report.txt"
-
-rule gen:
-    output: "gen/{i}.txt"
-    shell: "echo {wildcards.i} > {output}"
-
-rule train:
-    input: "gen/{i}.txt"
-    output: "train/{i}.txt"
-    shell: "cat {input} > {output}"
-
-rule report:
-    input: expand("train/{i}.txt", i=I)
-    output: "report.txt"
-    shell: "cat {input} | wc -l > {output}"
-`;
 
 interface Workspace {
   dir: string;

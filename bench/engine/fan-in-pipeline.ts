@@ -28,3 +28,25 @@ export function fanInPipeline(name: string, description: string, values: readonl
   };
   return `${JSON.stringify(p, null, 1)}\n`;
 }
+
+/** The same DAG for Snakemake: `all` -> report -> train/{i} -> gen/{i}, values from config.json. */
+export const SNAKEFILE = `configfile: "config.json"
+I = config["i"]
+
+rule all:
+    input: "report.txt"
+
+rule gen:
+    output: "gen/{i}.txt"
+    shell: "echo {wildcards.i} > {output}"
+
+rule train:
+    input: "gen/{i}.txt"
+    output: "train/{i}.txt"
+    shell: "cat {input} > {output}"
+
+rule report:
+    input: expand("train/{i}.txt", i=I)
+    output: "report.txt"
+    shell: "cat {input} | wc -l > {output}"
+`;

@@ -178,6 +178,9 @@ export function log(message: string): void {
 /** One timed command of a benchmark. */
 export interface Step {
   label: string;
+  /** The program run (default: this Node) and where (default: the benchmark's folder). */
+  command?: string;
+  cwd?: string;
   args: string[];
   /** Checks the command's output; a message means the step did not do what it measures. */
   expect?: (logText: string) => string | undefined;
@@ -198,7 +201,12 @@ export function timeSteps(steps: readonly Step[], reps: number, dir: string): Ti
       const step = steps[i] as Step;
       const stepLog = join(dir, `step-${i}.log`);
       step.before?.();
-      const t = timeCommand({ command: process.execPath, args: step.args, cwd: dir, log: stepLog });
+      const t = timeCommand({
+        command: step.command ?? process.execPath,
+        args: step.args,
+        cwd: step.cwd ?? dir,
+        log: stepLog,
+      });
       if (t.code !== 0) throw new Error(`${step.label} exited ${t.code}; see ${stepLog}`);
       const problem = step.expect?.(readFileSync(stepLog, 'utf8'));
       if (problem !== undefined) throw new Error(`${step.label}: ${problem}; see ${stepLog}`);

@@ -90,9 +90,20 @@ let engineStampMemo: string | undefined;
 /** The engine's compiled files by mtime and size: a rebuilt engine never reuses an old answer. */
 function engineStamp(): string {
   if (engineStampMemo !== undefined) return engineStampMemo;
-  const files = (readdirSync(engineDir, { recursive: true }) as string[]).filter((f) => f.endsWith('.js')).sort();
+  const files = jsFiles(engineDir).sort();
   engineStampMemo = sha256(files.map((f) => `${f}=${fileStamp(join(engineDir, f))}`).join('\n'));
   return engineStampMemo;
+}
+
+/** The .js files under `dir`, relative to it; a walk of its own, since fs's recursive readdir took ten times as long. */
+function jsFiles(dir: string, prefix = ''): string[] {
+  const out: string[] = [];
+  for (const entry of readdirSync(join(dir, prefix), { withFileTypes: true })) {
+    const rel = prefix === '' ? entry.name : join(prefix, entry.name);
+    if (entry.isDirectory()) out.push(...jsFiles(dir, rel));
+    else if (entry.name.endsWith('.js')) out.push(rel);
+  }
+  return out;
 }
 
 function recentlyChanged(path: string, since: number): boolean {
