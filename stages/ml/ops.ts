@@ -12,6 +12,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { type Activation, gelu } from './activation.js';
+import { normalize, normalizeGrad } from './layer-norm.js';
 import { stackedDense, stackedLayerNorm, stackedLinear } from './stacked-ops.js';
 
 /** Swap the last two axes (explicit copy). */
@@ -101,25 +102,15 @@ export function dense(x: tf.Tensor, w: tf.Tensor, b: tf.Tensor, activation: Acti
   }
 }
 
-const LN_EPS = 1e-5;
-
 const layerNormFn = tf.customGrad((xIn, gIn, bIn, save) => {
   const [x, g, b] = [xIn as tf.Tensor, gIn as tf.Tensor, bIn as tf.Tensor];
-  const mean = tf.mean(x, -1, true);
-  const xc = tf.sub(x, mean);
-  const rstd = tf.rsqrt(tf.add(tf.mean(tf.square(xc), -1, true), LN_EPS));
-  const xhat = tf.mul(xc, rstd);
+  const { xhat, rstd } = normalize(x);
   (save as tf.GradSaveFunc)([xhat, rstd, g]);
   return {
     value: tf.add(tf.mul(xhat, g), b),
     gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
       const [sxhat, srstd, sg] = saved as [tf.Tensor, tf.Tensor, tf.Tensor];
-      const dxhat = tf.mul(dy, sg);
-      const dx = tf.mul(
-        tf.sub(tf.sub(dxhat, tf.mean(dxhat, -1, true)), tf.mul(sxhat, tf.mean(tf.mul(dxhat, sxhat), -1, true))),
-        srstd,
-      );
-      return [dx, sumRows(tf.mul(dy, sxhat)), sumRows(dy)];
+      return [normalizeGrad(tf.mul(dy, sg), sxhat, srstd), sumRows(tf.mul(dy, sxhat)), sumRows(dy)];
     },
   };
 });

@@ -12,6 +12,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { type Activation, gelu } from './activation.js';
+import { normalize, normalizeGrad } from './layer-norm.js';
 
 /**
  * The replicas' pieces of a stacked tensor [K, ...] along axis 0, each
@@ -135,27 +136,17 @@ export function stackedDense(x: tf.Tensor, w: tf.Tensor, b: tf.Tensor, activatio
   }
 }
 
-const LN_EPS = 1e-5;
-
 const layerNormOp = tf.customGrad((xIn, gIn, bIn, save) => {
   const [x, g, b] = [xIn as tf.Tensor, gIn as tf.Tensor, bIn as tf.Tensor];
   const [k, d] = [g.shape[0], g.shape[1]!];
   const g3 = tf.reshape(g, [k, 1, d]);
-  const mean = tf.mean(x, -1, true);
-  const xc = tf.sub(x, mean);
-  const rstd = tf.rsqrt(tf.add(tf.mean(tf.square(xc), -1, true), LN_EPS));
-  const xhat = tf.mul(xc, rstd);
+  const { xhat, rstd } = normalize(x);
   (save as tf.GradSaveFunc)([xhat, rstd, g3]);
   return {
     value: tf.add(tf.mul(xhat, g3), tf.reshape(b, [k, 1, d])),
     gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
       const [sxhat, srstd, sg] = saved as [tf.Tensor, tf.Tensor, tf.Tensor];
-      const dxhat = tf.mul(dy, sg);
-      const dx = tf.mul(
-        tf.sub(tf.sub(dxhat, tf.mean(dxhat, -1, true)), tf.mul(sxhat, tf.mean(tf.mul(dxhat, sxhat), -1, true))),
-        srstd,
-      );
-      const k = sg.shape[0];
+      const dx = normalizeGrad(tf.mul(dy, sg), sxhat, srstd);
       return [dx, perReplicaColumnSums(pieces(tf.mul(dy, sxhat), k)), perReplicaColumnSums(pieces(dy, k))];
     },
   };
