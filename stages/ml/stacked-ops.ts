@@ -21,21 +21,23 @@ import { normalize, normalizeGrad } from './layer-norm.js';
  * leaves for autodiff; the custom gradients below route around them.
  */
 function pieces(x: tf.Tensor, k: number): tf.Tensor[] {
-  if (k === 1) return [x];
+  return k === 1 ? [x] : copiedPieces(x, k, [1, ...x.shape.slice(1)]);
+}
+
+/** Replica i's slice of x's values as a fresh tensor of `shape`. */
+function copiedPieces(x: tf.Tensor, k: number, shape: number[]): tf.Tensor[] {
   const data = x.dataSync() as Float32Array;
   const size = data.length / k;
-  const shape = [1, ...x.shape.slice(1)];
   return Array.from({ length: k }, (_, i) => tf.tensor(data.subarray(i * size, (i + 1) * size), shape, 'float32'));
 }
 
 /**
- * Each replica's bias [K, out] as a rank-1 tensor [out], copied: wasm's
- * fused matMul reads a bias's rank from its buffer, which a reshape shares.
+ * Each replica's bias [K, out] as a rank-1 tensor [out], copied even for one
+ * replica: wasm's fused matMul reads a bias's rank from its buffer, which a
+ * reshape shares.
  */
 function biasPieces(b: tf.Tensor, k: number): tf.Tensor[] {
-  const data = b.dataSync() as Float32Array;
-  const size = data.length / k;
-  return Array.from({ length: k }, (_, i) => tf.tensor1d(data.subarray(i * size, (i + 1) * size), 'float32'));
+  return copiedPieces(b, k, [b.shape[1]!]);
 }
 
 function swapLast(x: tf.Tensor): tf.Tensor {

@@ -30,32 +30,11 @@ function pipeline(ws: Workspace, matrix: Record<string, unknown[]>, params: Reco
 
 /** The cells each worker process of the `grouped` kind ran, in journal order. */
 function processes(ws: Workspace): string[][] {
-  let text = '';
-  try {
-    text = readFileSync(ws.journal, 'utf8');
-  } catch {
-    return [];
-  }
-  return text
-    .split('\n')
-    .filter((l) => l.startsWith('{'))
-    .map((l) => JSON.parse(l) as { event: string; cells?: string[]; cell?: string })
-    .flatMap((e) => (e.event === 'process' ? [[...(e.cells ?? [])].sort()] : []));
+  return ws.journalEntries().flatMap((e) => (e.event === 'process' ? [[...(e.cells ?? [])].sort()] : []));
 }
 
 function holding(ws: Workspace): Set<string> {
-  let text = '';
-  try {
-    text = readFileSync(ws.journal, 'utf8');
-  } catch {
-    return new Set();
-  }
-  const held = text
-    .split('\n')
-    .filter((l) => l.startsWith('{'))
-    .map((l) => JSON.parse(l) as { event: string; cell?: string })
-    .flatMap((e) => (e.event === 'hold' && e.cell !== undefined ? [e.cell] : []));
-  return new Set(held);
+  return new Set(ws.journalEntries().flatMap((e) => (e.event === 'hold' ? [e.cell] : [])));
 }
 
 interface Exported {

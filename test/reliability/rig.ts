@@ -261,8 +261,10 @@ export interface JournalEntry {
   cell: string;
   pid: number;
   t: number;
-  event: 'start' | 'checkpoint' | 'hold' | 'writing' | 'end' | 'begin' | 'finish';
+  event: 'start' | 'checkpoint' | 'hold' | 'writing' | 'end' | 'begin' | 'finish' | 'process';
   fromStep?: number;
+  /** A `process` entry's cells: those one worker process of a grouping kind ran. */
+  cells?: string[];
   step?: number;
 }
 
